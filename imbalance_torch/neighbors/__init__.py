@@ -1,0 +1,21 @@
+"""Exact k-nearest-neighbour search (CPU and CUDA) and the safe index file format."""
+
+from imbalance_torch.neighbors._index_file import (
+    FORMAT_VERSION,
+    IndexFileError,
+    data_fingerprint,
+    read_index,
+    write_index,
+)
+from imbalance_torch.neighbors._knn import ExtraDistance, kneighbors, pairwise_sq_distances
+
+__all__ = [
+    "FORMAT_VERSION",
+    "ExtraDistance",
+    "IndexFileError",
+    "data_fingerprint",
+    "kneighbors",
+    "pairwise_sq_distances",
+    "read_index",
+    "write_index",
+]

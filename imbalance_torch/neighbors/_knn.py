@@ -1,0 +1,135 @@
+"""Exact k-nearest neighbours in torch: chunked squared distances + ``topk``.
+
+NOTE [exact chunked k-NN]: distances are computed for a chunk of queries at a time as
+``|q|^2 - 2 q.d + |d|^2`` (one matmul), so memory is bounded by ``chunk x n_data`` floats and
+no ``n x n`` matrix is ever built. That expansion loses precision when rows are far from the
+origin, so each chunk keeps ``k + margin`` candidates and re-ranks them with distances
+recomputed directly as ``sum((q - d)^2)`` in float64; ties are broken by the smaller index.
+The result is the same neighbour set as scikit-learn's exact ``NearestNeighbors`` (ties
+aside). Excluding a row from its own neighbours is done by index, not by dropping the first
+column (imbalanced-learn's way, which keeps the row itself when it has an exact duplicate).
+"""
+
+from __future__ import annotations
+
+import torch
+
+from typing import Protocol
+
+from imbalance_torch._validation import check_positive_int
+
+
+class ExtraDistance(Protocol):
+    """An additive squared-distance term between query rows and data rows (SMOTE-NC)."""
+
+    def block(self, query_positions: torch.Tensor) -> torch.Tensor:
+        """``(c, n_data)`` term for the queries at ``query_positions``."""
+        ...
+
+    def pairs(self, query_positions: torch.Tensor, candidates: torch.Tensor) -> torch.Tensor:
+        """``(c, m)`` term for each query and its ``m`` candidate rows."""
+        ...
+
+__all__ = ["ExtraDistance", "kneighbors", "pairwise_sq_distances"]
+
+# Bytes of distance matrix per chunk (CPU). Small enough to stay in cache-friendly territory
+# and to keep the index build's peak memory far below a copy of the data.
+_CPU_CHUNK_BYTES = 8 * 2**20
+_CUDA_CHUNK_BYTES = 512 * 2**20
+
+
+def _compute_dtype(data: torch.Tensor) -> torch.dtype:
+    return torch.float64 if data.dtype == torch.float64 else torch.float32
+
+
+def pairwise_sq_distances(
+    queries: torch.Tensor, data: torch.Tensor, data_sq_norms: torch.Tensor | None = None
+) -> torch.Tensor:
+    """Squared Euclidean distances ``(n_queries, n_data)`` by the matmul expansion."""
+    dtype = _compute_dtype(data)
+    q = queries.to(dtype)
+    d = data.to(dtype)
+    if data_sq_norms is None:
+        data_sq_norms = (d * d).sum(1)
+    dist = torch.addmm(data_sq_norms.unsqueeze(0), q, d.T, beta=1.0, alpha=-2.0)
+    dist.add_((q * q).sum(1, keepdim=True))
+    return dist.clamp_(min=0)
+
+
+def kneighbors(
+    queries: torch.Tensor,
+    data: torch.Tensor,
+    k: int,
+    *,
+    query_indices: torch.Tensor | None = None,
+    extra_distance: ExtraDistance | None = None,
+    chunk_size: int | None = None,
+) -> tuple[torch.Tensor, torch.Tensor]:
+    """The ``k`` nearest rows of ``data`` for every row of ``queries`` (exact, Euclidean).
+
+    Args:
+        queries: ``(m, d)`` query rows.
+        data: ``(n, d)`` rows to search, on the same device.
+        k: neighbours per query; at most ``n`` (``n - 1`` with ``query_indices``).
+        query_indices: ``(m,)`` positions of the queries inside ``data``; each query's own
+            row is then excluded from its neighbours.
+        extra_distance: an optional :class:`ExtraDistance`, a squared-distance term added to
+            the Euclidean one (SMOTE-NC's categorical penalty).
+        chunk_size: queries per chunk; default bounds a chunk's distances to 8 MiB on CPU
+            and 512 MiB on CUDA.
+
+    Returns:
+        ``(distances, indices)``, both ``(m, k)``, sorted by increasing distance; distances
+        are Euclidean (not squared), float64 on CPU.
+
+    Raises:
+        ValueError: if ``k`` exceeds the rows available or shapes disagree.
+    """
+    k = check_positive_int(k, "k")
+    if queries.dim() != 2 or data.dim() != 2 or queries.shape[1] != data.shape[1]:
+        raise ValueError(
+            f"queries {tuple(queries.shape)} and data {tuple(data.shape)} must be 2-D with the "
+            f"same number of columns."
+        )
+    available = data.shape[0] - (1 if query_indices is not None else 0)
+    if k > available:
+        raise ValueError(
+            f"k={k} neighbours requested but only {available} candidate rows exist"
+            f"{' (the query row itself excluded)' if query_indices is not None else ''}; "
+            f"lower k to {max(available, 0)}."
+        )
+    m, n = queries.shape[0], data.shape[0]
+    device = data.device
+    dtype = _compute_dtype(data)
+    if chunk_size is None:
+        budget = _CUDA_CHUNK_BYTES if device.type == "cuda" else _CPU_CHUNK_BYTES
+        chunk_size = max(1, min(m, budget // (4 * max(n, 1))))
+    candidates = min(available + (1 if query_indices is not None else 0), k + max(k, 8))
+    data_c = data.to(dtype)
+    data_sq = (data_c * data_c).sum(1)
+    out_dist = torch.empty(m, k, dtype=torch.float64 if device.type == "cpu" else dtype, device=device)
+    out_idx = torch.empty(m, k, dtype=torch.int64, device=device)
+    for start in range(0, m, chunk_size):
+        stop = min(start + chunk_size, m)
+        q = queries[start:stop].to(dtype)
+        dist = pairwise_sq_distances(q, data_c, data_sq)
+        positions = None if query_indices is None else query_indices[start:stop]
+        if extra_distance is not None:
+            dist.add_(extra_distance.block(torch.arange(start, stop, device=device)).to(dist.dtype))
+        if positions is not None:
+            dist[torch.arange(stop - start, device=device), positions] = float("inf")
+        cand = dist.topk(candidates, dim=1, largest=False, sorted=False).indices
+        cand, _ = cand.sort(dim=1)  # by index, so the stable sort below breaks ties by index
+        exact_dtype = torch.float64 if device.type == "cpu" else dtype
+        diff = q.to(exact_dtype).unsqueeze(1) - data_c[cand].to(exact_dtype)
+        exact = (diff * diff).sum(2)
+        if extra_distance is not None:
+            exact = exact + extra_distance.pairs(torch.arange(start, stop, device=device), cand).to(exact_dtype)
+        if positions is not None:
+            exact = exact.masked_fill(cand == positions.unsqueeze(1), float("inf"))
+        order = exact.argsort(dim=1, stable=True)[:, :k]
+        out_idx[start:stop] = cand.gather(1, order)
+        out_dist[start:stop] = exact.gather(1, order).sqrt()
+    return out_dist, out_idx
+
+

@@ -1,0 +1,20 @@
+"""Over-sampling strategies, fitted once and then drawn from per ``(seed, epoch, slot)``."""
+
+from imbalance_torch.oversample._adasyn import ADASYN
+from imbalance_torch.oversample._base import ClassPool, Oversampler, SyntheticDraw, interpolate
+from imbalance_torch.oversample._borderline import BorderlineSMOTE
+from imbalance_torch.oversample._random_over import RandomOverSampler
+from imbalance_torch.oversample._smote import SMOTE
+from imbalance_torch.oversample._smotenc import SMOTENC
+
+__all__ = [
+    "ADASYN",
+    "SMOTE",
+    "SMOTENC",
+    "BorderlineSMOTE",
+    "ClassPool",
+    "Oversampler",
+    "RandomOverSampler",
+    "SyntheticDraw",
+    "interpolate",
+]

@@ -1,0 +1,62 @@
+"""ADASYN (He et al. 2008): more synthetic rows from the rows that are harder to learn."""
+
+from __future__ import annotations
+
+import torch
+
+from imbalance_torch._validation import check_positive_int
+from imbalance_torch.oversample._base import ClassPool, Oversampler
+from imbalance_torch.oversample._borderline import other_class_neighbor_counts
+from imbalance_torch.oversample._smote import check_class_size, within_class_neighbors
+
+__all__ = ["ADASYN"]
+
+
+class ADASYN(Oversampler):
+    """Adaptive synthetic sampling.
+
+    Row i of class c has difficulty ``r_i = (# of its n_neighbors nearest rows, all classes,
+    of another class) / n_neighbors``. A synthetic row picks its base row with probability
+    ``r_i / sum(r)`` and interpolates toward one of the base's ``n_neighbors`` nearest class-c
+    rows with a gap in [0, 1).
+
+    Unlike imbalanced-learn, which rounds ``r_i / sum(r) * G`` per row and so adds a total that
+    usually differs from the ``G`` asked for, the base rows here are drawn with those
+    probabilities, so exactly ``G`` rows are added and each row's expected share is unchanged.
+
+    Args:
+        n_neighbors: neighbours for the difficulty ratio and for interpolation.
+
+    References:
+        He, Bai, Garcia, Li. ADASYN: Adaptive Synthetic Sampling Approach for Imbalanced
+        Learning. IJCNN 2008.
+    """
+
+    _params = ("n_neighbors",)
+
+    def __init__(self, *, n_neighbors: int = 5) -> None:
+        self.n_neighbors = n_neighbors
+
+    def _check_params(self, X: torch.Tensor) -> None:
+        check_positive_int(self.n_neighbors, "n_neighbors")
+
+    def _check_class(self, X: torch.Tensor, y: torch.Tensor, label: int, count: int) -> None:
+        check_class_size("n_neighbors", self.n_neighbors, label, count, "ADASYN")
+
+    def difficulty(self, X: torch.Tensor, y: torch.Tensor, label: int) -> tuple[torch.Tensor, torch.Tensor]:
+        """``(rows, r)``: the class's rows and their other-class neighbour ratios."""
+        rows, others = other_class_neighbor_counts(X, y, label, self.n_neighbors)
+        return rows, others.to(torch.float64) / self.n_neighbors
+
+    def _fit_class(self, X: torch.Tensor, y: torch.Tensor, label: int) -> ClassPool:
+        rows, ratio = self.difficulty(X, y, label)
+        keep = ratio > 0
+        if not bool(keep.any()):
+            raise ValueError(
+                f"ADASYN found no row of class {label} with a neighbour of another class among "
+                f"its n_neighbors={self.n_neighbors} nearest rows, so every base weight is 0. "
+                f"The class looks well separated: use SMOTE, or a larger n_neighbors."
+            )
+        bases = rows[keep]
+        _, neighbors = within_class_neighbors(X, y, label, self.n_neighbors, queries=bases)
+        return ClassPool(bases, neighbors, ratio[keep])

@@ -1,0 +1,275 @@
+"""The oversampler contract: fit once on the training split, then draw any synthetic row as a
+pure function of ``(seed, epoch, class, slot)`` (see NOTE [counter-based draws])."""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, ClassVar
+
+import numpy as np
+import torch
+
+from imbalance_torch._random import absorb, uniform_float, uniform_int, words
+from imbalance_torch._validation import check_seed
+from imbalance_torch.neighbors import data_fingerprint, read_index, write_index
+
+__all__ = ["ClassPool", "Oversampler", "SyntheticDraw", "interpolate"]
+
+
+@dataclass
+class ClassPool:
+    """What one class contributes to generation.
+
+    Attributes:
+        base_rows: ``(p,)`` row indices (into the training rows) that may be a base row.
+        neighbors: ``(p, k)`` row indices of each base row's neighbours, or ``None``.
+        weights: ``(p,)`` positive base-row weights, or ``None`` for uniform.
+    """
+
+    base_rows: torch.Tensor
+    neighbors: torch.Tensor | None
+    weights: torch.Tensor | None = None
+
+
+@dataclass
+class SyntheticDraw:
+    """The random choices behind a batch of synthetic rows (their provenance).
+
+    Attributes:
+        label: ``(b,)`` class of each row.
+        base: ``(b,)`` base row index into the training rows.
+        neighbor: ``(b,)`` neighbour row index, ``-1`` where the method uses none.
+        gap: ``(b,)`` step from the base toward the neighbour, in [0, 1).
+        extra: ``(b,)`` int64 random words for method-specific draws (votes, noise).
+        pool: ``(b,)`` position of the base row in the fitted pool (internal).
+    """
+
+    label: torch.Tensor
+    base: torch.Tensor
+    neighbor: torch.Tensor
+    gap: torch.Tensor
+    extra: torch.Tensor
+    pool: torch.Tensor
+
+
+def compute_dtype(dtype: torch.dtype) -> torch.dtype:
+    """float64 stays float64 and integers are computed in float64 (then truncated, as
+    imbalanced-learn does); float32, float16 and bfloat16 are computed in float32."""
+    if dtype == torch.float64 or not dtype.is_floating_point:
+        return torch.float64
+    return torch.float32
+
+
+def interpolate(
+    X: torch.Tensor, base: torch.Tensor, neighbor: torch.Tensor, gap: torch.Tensor
+) -> torch.Tensor:
+    """``X[base] + gap * (X[neighbor] - X[base])`` for a whole batch, in X's dtype.
+
+    The arithmetic order is imbalanced-learn's, so the same draws give bit-identical rows in
+    float64. Integer features are computed in float64 and truncated toward zero.
+    """
+    work = compute_dtype(X.dtype)
+    start = X[base].to(work)
+    step = X[neighbor].to(work)
+    step.sub_(start).mul_(gap.to(work).unsqueeze(1)).add_(start)
+    return step if step.dtype == X.dtype else step.to(X.dtype)
+
+
+class Oversampler:
+    """Base class. Constructors store keyword-only arguments; ``fit`` sets attributes ending
+    in ``_``; ``draw``/``rows`` generate. Subclasses implement ``_check_class`` and
+    ``_fit_class`` (and may override ``rows``)."""
+
+    #: Names of the constructor arguments, for repr, equality of settings and index files.
+    _params: ClassVar[tuple[str, ...]] = ()
+
+    def get_params(self) -> dict[str, Any]:
+        return {name: getattr(self, name) for name in self._params}
+
+    def __repr__(self) -> str:
+        args = ", ".join(f"{k}={v!r}" for k, v in self.get_params().items())
+        return f"{type(self).__name__}({args})"
+
+    # -- fitting ---------------------------------------------------------------------------
+    def _check_params(self, X: torch.Tensor) -> None:
+        """Validate constructor arguments against the data (before any work)."""
+
+    def _check_class(self, X: torch.Tensor, y: torch.Tensor, label: int, count: int) -> None:
+        """Raise if class ``label`` (``count`` rows) cannot be over-sampled."""
+
+    def _fit_class(self, X: torch.Tensor, y: torch.Tensor, label: int) -> ClassPool:
+        raise NotImplementedError  # pragma: no cover - every subclass implements it
+
+    def fit(self, X: torch.Tensor, y: torch.Tensor, target_counts: Mapping[int, int]) -> Oversampler:
+        """Build what generation needs for every class with a positive target count.
+
+        Args:
+            X: ``(n, d)`` checked training features (any device).
+            y: ``(n,)`` int64 labels on X's device.
+            target_counts: ``{class: rows to add per epoch}``; classes at 0 are not fitted.
+
+        Returns:
+            ``self``.
+        """
+        self._check_params(X)
+        counts = dict(zip(*[t.tolist() for t in torch.unique(y, return_counts=True)]))
+        labels = [int(c) for c, n in sorted(target_counts.items()) if n > 0]
+        for label in labels:
+            self._check_class(X, y, label, counts.get(label, 0))
+        pools = [self._fit_class(X, y, label) for label in labels]
+        self._set_pools(X, y, labels, pools)
+        return self
+
+    def _set_pools(self, X: torch.Tensor, y: torch.Tensor, labels: list[int], pools: list[ClassPool]) -> None:
+        device = X.device
+        self.X_ = X
+        self.y_ = y
+        self.classes_ = torch.tensor(labels, dtype=torch.int64, device=device)
+        sizes = torch.tensor([len(p.base_rows) for p in pools], dtype=torch.int64, device=device)
+        self.pool_count_ = sizes
+        self.pool_start_ = torch.cumsum(sizes, 0) - sizes
+        self.base_rows_ = torch.cat([p.base_rows.to(device) for p in pools]) if pools else torch.empty(0, dtype=torch.int64, device=device)
+        has_neighbors = bool(pools) and pools[0].neighbors is not None
+        self.neighbors_ = torch.cat([p.neighbors.to(device) for p in pools]) if has_neighbors else None
+        weighted = any(p.weights is not None for p in pools)
+        if weighted:
+            parts = []
+            for position, pool in enumerate(pools):
+                w = pool.weights if pool.weights is not None else torch.ones(len(pool.base_rows))
+                cdf = torch.cumsum(w.to(torch.float64).cpu(), 0)
+                cdf = cdf / cdf[-1]
+                cdf[-1] = 1.0
+                parts.append(cdf + position)
+            self.base_cdf_ = torch.cat(parts).to(device)
+        else:
+            self.base_cdf_ = None
+        self._keys_cache: tuple[tuple[int, int], torch.Tensor] | None = None
+
+    def _fitted(self) -> None:
+        if not hasattr(self, "classes_"):
+            raise RuntimeError(f"{type(self).__name__} is not fitted; call fit(X, y, target_counts) first (SMOTEDataset does).")
+
+    # -- generating ------------------------------------------------------------------------
+    def class_keys(self, seed: int, epoch: int) -> torch.Tensor:
+        """One 64-bit key per fitted class for ``(seed, epoch)`` (cached for the last pair)."""
+        cache = getattr(self, "_keys_cache", None)
+        if cache is not None and cache[0] == (seed, epoch):
+            return cache[1]
+        keys = [absorb(seed, epoch, label) for label in self.classes_.tolist()]
+        signed = [k - (1 << 64) if k >= 1 << 63 else k for k in keys]
+        table = torch.tensor(signed, dtype=torch.int64, device=self.classes_.device)
+        self._keys_cache = ((seed, epoch), table)
+        return table
+
+    def class_positions(self, labels: torch.Tensor) -> torch.Tensor:
+        """Positions of ``labels`` among the fitted classes (error for an unfitted class)."""
+        self._fitted()
+        positions = torch.searchsorted(self.classes_, labels).clamp_(max=max(len(self.classes_) - 1, 0))
+        if len(self.classes_) == 0 or not bool((self.classes_[positions] == labels).all()):
+            missing = sorted(set(labels.unique().tolist()) - set(self.classes_.tolist()))
+            raise ValueError(
+                f"no synthetic rows can be drawn for class(es) {missing}: the oversampler was "
+                f"fitted for classes {self.classes_.tolist()} only. Include them in the "
+                f"dataset's sampling_strategy."
+            )
+        return positions
+
+    def draw(self, labels: torch.Tensor, slots: torch.Tensor, seed: int, epoch: int) -> SyntheticDraw:
+        """The random choices for synthetic rows ``slots`` of classes ``labels`` in ``epoch``.
+
+        Pure function of ``(seed, epoch, label, slot)``: no state is read or changed.
+        """
+        self._fitted()
+        seed = check_seed(seed)
+        positions = self.class_positions(labels)
+        keys = self.class_keys(seed, epoch)[positions]
+        w0 = words(keys, slots, 0)
+        w1 = words(keys, slots, 1)
+        if self.base_cdf_ is None:
+            local = uniform_int(w0, self.pool_count_[positions])
+            pool_index = self.pool_start_[positions] + local
+        else:
+            target = positions.to(torch.float64) + uniform_float(w0, torch.float64)
+            pool_index = torch.searchsorted(self.base_cdf_, target, right=True)
+            last = self.pool_start_[positions] + self.pool_count_[positions] - 1
+            pool_index = torch.minimum(pool_index, last)
+        base = self.base_rows_[pool_index]
+        if self.neighbors_ is not None:
+            slot = uniform_int(w0, self.neighbors_.shape[1], low_half=True)
+            neighbor = self.neighbors_[pool_index, slot]
+        else:
+            neighbor = torch.full_like(base, -1)
+        gap = uniform_float(w1, compute_dtype(self.X_.dtype))
+        gap = self._scale_gap(labels, neighbor, gap)
+        return SyntheticDraw(labels, base, neighbor, gap, words(keys, slots, 2), pool_index)
+
+    def _scale_gap(self, labels: torch.Tensor, neighbor: torch.Tensor, gap: torch.Tensor) -> torch.Tensor:
+        return gap
+
+    def rows(self, draw: SyntheticDraw) -> torch.Tensor:
+        """The synthetic feature rows for ``draw``, in the training features' dtype and device."""
+        return interpolate(self.X_, draw.base, draw.neighbor, draw.gap)
+
+    def generate(self, labels: torch.Tensor, slots: torch.Tensor, seed: int, epoch: int) -> torch.Tensor:
+        """``rows(draw(labels, slots, seed, epoch))``."""
+        return self.rows(self.draw(labels, slots, seed, epoch))
+
+    # -- saving ----------------------------------------------------------------------------
+    def _state_arrays(self) -> dict[str, torch.Tensor]:
+        arrays = {"classes": self.classes_, "pool_count": self.pool_count_, "base_rows": self.base_rows_}
+        if self.neighbors_ is not None:
+            arrays["neighbors"] = self.neighbors_
+        if self.base_cdf_ is not None:
+            arrays["base_cdf"] = self.base_cdf_
+        return arrays
+
+    def _load_arrays(self, arrays: dict[str, torch.Tensor]) -> None:
+        """Restore extra fitted state (subclasses with more than the pools override)."""
+
+    def _meta(self, X: torch.Tensor, y: torch.Tensor) -> dict[str, Any]:
+        params = json.loads(json.dumps(self.get_params(), default=str))
+        return {
+            "oversampler": type(self).__name__,
+            "params": params,
+            "rows": int(X.shape[0]),
+            "features": int(X.shape[1]),
+            "fingerprint": data_fingerprint(X, y),
+        }
+
+    def save(self, path: str | os.PathLike[str]) -> Path:
+        """Save the fitted index (pools, neighbours, weights) to ``path`` without pickle."""
+        self._fitted()
+        arrays = {name: t.detach().cpu().numpy() for name, t in self._state_arrays().items()}
+        return write_index(path, self._meta(self.X_, self.y_), arrays)
+
+    def load(self, path: str | os.PathLike[str], X: torch.Tensor, y: torch.Tensor, target_counts: Mapping[int, int]) -> Oversampler:
+        """Restore a fitted index saved by :meth:`save` for the same ``X``, ``y`` and settings.
+
+        Raises:
+            IndexFileError: the file is truncated, corrupted, of another format version, or
+                was built on other data, another oversampler or other classes.
+        """
+        self._check_params(X)
+        expected = self._meta(X, y)
+        _, arrays = read_index(path, expected=expected)
+        tensors = {name: torch.from_numpy(np.array(a)).to(X.device) for name, a in arrays.items()}
+        labels = [int(c) for c, n in sorted(target_counts.items()) if n > 0]
+        if tensors["classes"].tolist() != labels:
+            from imbalance_torch.neighbors import IndexFileError
+
+            raise IndexFileError(
+                f"index file {str(path)!r} was fitted for classes {tensors['classes'].tolist()} "
+                f"but the sampling strategy over-samples {labels}; refit."
+            )
+        counts = tensors["pool_count"].tolist()
+        splits = torch.split(tensors["base_rows"], counts)
+        neighbor_splits = torch.split(tensors["neighbors"], counts) if "neighbors" in tensors else [None] * len(counts)
+        pools = [ClassPool(b, n) for b, n in zip(splits, neighbor_splits)]
+        self._set_pools(X, y, labels, pools)
+        self.base_cdf_ = tensors.get("base_cdf")
+        self._load_arrays(tensors)
+        return self

@@ -1,0 +1,264 @@
+"""``sampling_strategy`` -> per-class row counts, with imbalanced-learn 0.14's semantics.
+
+Over-sampling returns the number of rows **to add** per class (imbalanced-learn's
+``sampling_strategy_``); under-sampling returns the number of rows **to keep** per class.
+Both are dicts sorted by class label. Ties between equally large (or small) classes go to the
+smallest label, as in imbalanced-learn.
+"""
+
+from __future__ import annotations
+
+import numbers
+from collections.abc import Callable, Mapping
+from typing import Any, Union
+
+import numpy as np
+import torch
+
+from imbalance_torch._validation import describe
+
+__all__ = ["class_counts", "oversampling_targets", "undersampling_targets"]
+
+SamplingStrategy = Union[float, str, Mapping[int, int], Callable[..., Mapping[int, int]]]
+
+_OVER_STRINGS = ("auto", "minority", "not minority", "not majority", "all")
+_UNDER_STRINGS = ("auto", "majority", "not minority", "not majority", "all")
+
+
+def class_counts(y: Any) -> dict[int, int]:
+    """Rows per class, sorted by label, as plain Python ints."""
+    if isinstance(y, torch.Tensor):
+        labels, counts = torch.unique(y.detach().cpu(), return_counts=True)
+        return {int(label): int(count) for label, count in zip(labels.tolist(), counts.tolist())}
+    labels, counts = np.unique(np.asarray(y), return_counts=True)
+    return {int(label): int(count) for label, count in zip(labels.tolist(), counts.tolist())}
+
+
+def _first_max(counts: dict[int, int]) -> int:
+    return max(counts, key=counts.__getitem__)
+
+
+def _first_min(counts: dict[int, int]) -> int:
+    return min(counts, key=counts.__getitem__)
+
+
+def _check_common(counts: dict[int, int], sampling_strategy: Any, kind: str) -> None:
+    if len(counts) < 2:
+        raise ValueError(
+            f"y needs at least 2 classes to {kind}; got {len(counts)} class "
+            f"({list(counts)}). Check that the labels passed are the training labels."
+        )
+    if isinstance(sampling_strategy, bool):
+        raise TypeError(
+            f"sampling_strategy must be a float, str, dict or callable; got the bool "
+            f"{sampling_strategy}."
+        )
+
+
+def _check_float(value: float, counts: dict[int, int]) -> None:
+    if not 0 < value <= 1:
+        raise ValueError(
+            f"sampling_strategy={value} is a float outside (0, 1]; a float is the ratio "
+            f"N_minority / N_majority after resampling, e.g. 1.0 for 1:1 or 0.5 for 1:2."
+        )
+    if len(counts) != 2:
+        raise ValueError(
+            f"sampling_strategy={value} is a float, which needs exactly 2 classes; y has "
+            f"{len(counts)} ({list(counts)[:10]}). For multi-class targets pass a dict "
+            f"{{class: rows}} or a string such as 'auto'."
+        )
+
+
+def _check_dict(
+    strategy: Mapping[Any, Any], counts: dict[int, int], origin: str
+) -> dict[int, int]:
+    if not isinstance(strategy, Mapping):
+        raise TypeError(
+            f"{origin} must return a dict {{class: rows}}; got {type(strategy).__name__}."
+        )
+    checked: dict[int, int] = {}
+    for key, value in strategy.items():
+        if isinstance(key, bool) or not isinstance(key, numbers.Integral):
+            raise TypeError(f"{origin} has the key {describe(key)}; class keys must be ints.")
+        if isinstance(value, bool) or not isinstance(value, numbers.Integral):
+            raise TypeError(
+                f"{origin} maps class {key} to {describe(value)}; row counts must be ints."
+            )
+        checked[int(key)] = int(value)
+    unknown = sorted(set(checked) - set(counts))
+    if unknown:
+        raise ValueError(
+            f"{origin} names class(es) {unknown} that are not in y (classes present: "
+            f"{list(counts)[:20]}); remove them or check the labels."
+        )
+    negative = {k: v for k, v in checked.items() if v < 0}
+    if negative:
+        raise ValueError(
+            f"{origin} asks for a negative number of rows: {negative}; counts must be >= 0."
+        )
+    return checked
+
+
+def oversampling_targets(y: Any, sampling_strategy: SamplingStrategy = "auto") -> dict[int, int]:
+    """Rows to add per class for an over-sampler, exactly as imbalanced-learn 0.14.
+
+    Args:
+        y: 1-D class labels (tensor, array or list).
+        sampling_strategy: ``float`` in (0, 1] (binary only: N_min / N_maj after
+            over-sampling; the count is truncated toward zero, so 0.29 x 100 - 0 gives 28),
+            ``'auto'`` (= ``'not majority'``), ``'minority'``, ``'not minority'``,
+            ``'not majority'``, ``'all'``, a dict ``{class: desired total rows}``, or a
+            callable ``f(y) -> dict``.
+
+    Returns:
+        ``{class: rows to add}`` sorted by class. Entries of 0 are kept (imbalanced-learn keeps
+        them too); samplers skip them.
+
+    Raises:
+        ValueError: fewer than 2 classes, a float outside (0, 1] or on non-binary targets, a
+            float that would remove rows, an unknown string or class, a negative count, or a
+            dict total below the class's current count.
+        TypeError: a bool or an object of another type.
+
+    Example:
+        >>> oversampling_targets([0] * 100 + [1] * 10, 0.29)
+        {1: 18}
+    """
+    counts = class_counts(y)
+    _check_common(counts, sampling_strategy, "over-sample")
+    n_max = max(counts.values())
+    if isinstance(sampling_strategy, str):
+        majority, minority = _first_max(counts), _first_min(counts)
+        if sampling_strategy in ("auto", "not majority"):
+            chosen = [c for c in counts if c != majority]
+        elif sampling_strategy == "minority":
+            chosen = [minority]
+        elif sampling_strategy == "not minority":
+            chosen = [c for c in counts if c != minority]
+        elif sampling_strategy == "all":
+            chosen = list(counts)
+        elif sampling_strategy == "majority":
+            raise ValueError(
+                "sampling_strategy='majority' cannot be used to over-sample (it would add "
+                "rows to the largest class only, which adds nothing); use 'auto' or 'all', or "
+                "under-sample the majority with BalancedSampler(undersampling=...)."
+            )
+        else:
+            raise ValueError(
+                f"sampling_strategy={sampling_strategy!r} is not a known string; use one of "
+                f"{list(_OVER_STRINGS)}, a float ratio or a dict."
+            )
+        return {c: n_max - counts[c] for c in sorted(chosen)}
+    if isinstance(sampling_strategy, numbers.Real):
+        value = float(sampling_strategy)
+        _check_float(value, counts)
+        majority = _first_max(counts)
+        targets = {c: int(n_max * value - n) for c, n in counts.items() if c != majority}
+        short = {c: v for c, v in targets.items() if v <= 0}
+        if short:
+            (cls,) = short
+            raise ValueError(
+                f"sampling_strategy={value} would add no rows (or remove rows) from class "
+                f"{cls}: it has {counts[cls]} rows and {value} x {n_max} majority rows = "
+                f"{n_max * value:g}. Over-sampling only adds rows; increase the ratio above "
+                f"{counts[cls] / n_max:.4g}."
+            )
+        return dict(sorted(targets.items()))
+    if isinstance(sampling_strategy, Mapping):
+        wanted = _check_dict(sampling_strategy, counts, "sampling_strategy")
+    elif callable(sampling_strategy):
+        wanted = _check_dict(sampling_strategy(y), counts, "the sampling_strategy callable")
+    else:
+        raise TypeError(
+            f"sampling_strategy must be a float, str, dict or callable; got "
+            f"{type(sampling_strategy).__name__} {describe(sampling_strategy)}."
+        )
+    for cls, total in wanted.items():
+        if total < counts[cls]:
+            raise ValueError(
+                f"sampling_strategy asks for {total} rows of class {cls}, which has "
+                f"{counts[cls]}; over-sampling cannot remove rows. Ask for at least "
+                f"{counts[cls]} or under-sample with BalancedSampler(undersampling=...)."
+            )
+    return {c: wanted[c] - counts[c] for c in sorted(wanted)}
+
+
+def undersampling_targets(y: Any, sampling_strategy: SamplingStrategy = "auto") -> dict[int, int]:
+    """Rows to keep per class for an under-sampler, as imbalanced-learn 0.14's
+    ``RandomUnderSampler``.
+
+    Args:
+        y: 1-D class labels.
+        sampling_strategy: ``float`` in (0, 1] (binary only: N_min / N_maj after
+            under-sampling, so the majority keeps ``int(N_min / ratio)`` rows),
+            ``'auto'`` (= ``'not minority'``), ``'majority'``, ``'not minority'``,
+            ``'not majority'``, ``'all'`` (the named classes keep N_min rows), a dict
+            ``{class: rows to keep}`` or a callable returning one.
+
+    Returns:
+        ``{class: rows to keep}`` sorted by class; classes not listed keep all their rows.
+
+    Raises:
+        ValueError: as :func:`oversampling_targets`, and for a count above the class's current
+            count (under-sampling cannot add rows).
+        TypeError: a bool or an object of another type.
+
+    Example:
+        >>> undersampling_targets([0] * 100 + [1] * 10, 0.5)
+        {0: 20}
+    """
+    counts = class_counts(y)
+    _check_common(counts, sampling_strategy, "under-sample")
+    n_min = min(counts.values())
+    if isinstance(sampling_strategy, str):
+        majority, minority = _first_max(counts), _first_min(counts)
+        if sampling_strategy in ("auto", "not minority"):
+            chosen = [c for c in counts if c != minority]
+        elif sampling_strategy == "majority":
+            chosen = [majority]
+        elif sampling_strategy == "not majority":
+            chosen = [c for c in counts if c != majority]
+        elif sampling_strategy == "all":
+            chosen = list(counts)
+        elif sampling_strategy == "minority":
+            raise ValueError(
+                "sampling_strategy='minority' cannot be used to under-sample (it would remove "
+                "rows of the smallest class); use 'auto', 'majority' or a float ratio."
+            )
+        else:
+            raise ValueError(
+                f"sampling_strategy={sampling_strategy!r} is not a known string for "
+                f"under-sampling; use one of {list(_UNDER_STRINGS)}, a float ratio or a dict."
+            )
+        return {c: n_min for c in sorted(chosen)}
+    if isinstance(sampling_strategy, numbers.Real):
+        value = float(sampling_strategy)
+        _check_float(value, counts)
+        minority = _first_min(counts)
+        targets = {c: int(n_min / value) for c in counts if c != minority}
+        over = {c: v for c, v in targets.items() if v > counts[c]}
+        if over:
+            (cls,) = over
+            raise ValueError(
+                f"sampling_strategy={value} would need {over[cls]} rows of class {cls}, which "
+                f"has {counts[cls]}; under-sampling cannot add rows. Use a ratio of at least "
+                f"{n_min / counts[cls]:.4g}, or over-sample instead."
+            )
+        return dict(sorted(targets.items()))
+    if isinstance(sampling_strategy, Mapping):
+        wanted = _check_dict(sampling_strategy, counts, "sampling_strategy")
+    elif callable(sampling_strategy):
+        wanted = _check_dict(sampling_strategy(y), counts, "the sampling_strategy callable")
+    else:
+        raise TypeError(
+            f"sampling_strategy must be a float, str, dict or callable; got "
+            f"{type(sampling_strategy).__name__} {describe(sampling_strategy)}."
+        )
+    for cls, keep in wanted.items():
+        if keep > counts[cls]:
+            raise ValueError(
+                f"sampling_strategy asks to keep {keep} rows of class {cls}, which has "
+                f"{counts[cls]}; under-sampling cannot add rows. Ask for at most "
+                f"{counts[cls]}, or over-sample instead."
+            )
+    return dict(sorted(wanted.items()))
