@@ -1,1 +1,33 @@
-"""imbalance-torch."""
+"""imbalance-torch: class imbalance as a first-class part of PyTorch data loading.
+
+Fit once, then fresh synthetic minority rows every epoch (:class:`SMOTEDataset`), each epoch's
+class mix (:class:`BalancedSampler`), imbalance losses (:mod:`imbalance_torch.losses`) and
+Lightning comparison recipes (:mod:`imbalance_torch.lightning`).
+"""
+
+from imbalance_torch.data import BalancedSampler, SMOTEDataset
+from imbalance_torch.oversample import (
+    ADASYN,
+    SMOTE,
+    SMOTENC,
+    BorderlineSMOTE,
+    Oversampler,
+    RandomOverSampler,
+)
+from imbalance_torch.targets import oversampling_targets, undersampling_targets
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "ADASYN",
+    "SMOTE",
+    "SMOTENC",
+    "BalancedSampler",
+    "BorderlineSMOTE",
+    "Oversampler",
+    "RandomOverSampler",
+    "SMOTEDataset",
+    "__version__",
+    "oversampling_targets",
+    "undersampling_targets",
+]

@@ -12,9 +12,9 @@ column (imbalanced-learn's way, which keeps the row itself when it has an exact 
 
 from __future__ import annotations
 
-import torch
-
 from typing import Protocol
+
+import torch
 
 from imbalance_torch._validation import check_positive_int
 

@@ -1,0 +1,240 @@
+"""``SMOTEDataset``: the training rows plus fresh synthetic rows every epoch."""
+
+from __future__ import annotations
+
+import os
+from typing import Any
+
+import torch
+from torch.utils.data import Dataset
+
+from imbalance_torch._validation import as_feature_tensor, as_label_tensor, check_seed, describe
+from imbalance_torch.data._encoding import ENCODED_BASE, MAX_CLASSES, decode, encode
+from imbalance_torch.oversample import SMOTE, Oversampler
+from imbalance_torch.targets import SamplingStrategy, oversampling_targets
+
+__all__ = ["SMOTEDataset"]
+
+
+class SMOTEDataset(Dataset):
+    """The training rows followed by one epoch's synthetic minority rows, generated on the fly.
+
+    The oversampler is fitted once here (neighbour index, danger sets, weights); each synthetic
+    row is then computed when it is fetched, from ``(seed, epoch, class, slot)`` alone
+    (NOTE [counter-based draws]), so nothing oversampled is ever materialised and every epoch
+    gets fresh rows. Items are ``(features, label)``; indexing with a tensor, list or slice
+    returns a whole batch ``(features (b, d), labels (b,))`` with one gather.
+
+    For training, pair it with :class:`BalancedSampler` and let the sampler yield whole
+    batches: ``DataLoader(ds, sampler=BalancedSampler(ds, batch_size=1024), batch_size=None)``.
+    The sampler writes the epoch into the indices (NOTE [epoch-carrying indices]), so workers,
+    persistent or not, always produce the right epoch's rows.
+
+    Args:
+        X: ``(n, d)`` training features: tensor (dtype and device kept), numpy array or pandas
+            DataFrame of numeric columns.
+        y: ``(n,)`` integer class labels (whole-number floats accepted).
+        oversampler: an unfitted :class:`~imbalance_torch.oversample.Oversampler`
+            (default ``SMOTE()``).
+        sampling_strategy: synthetic rows per class and epoch, imbalanced-learn's semantics
+            (see :func:`~imbalance_torch.targets.oversampling_targets`).
+        seed: non-negative int; with the epoch it determines every synthetic row.
+        index_path: optional path of an index saved by :meth:`save_index`; loaded (and
+            checked against this data) instead of fitting.
+
+    Example:
+        >>> import torch
+        >>> X = torch.randn(100, 4); y = torch.tensor([0] * 90 + [1] * 10)
+        >>> ds = SMOTEDataset(X, y, seed=0)
+        >>> len(ds), ds.num_synthetic
+        (180, 80)
+        >>> features, labels = ds[torch.arange(95, 105)]
+        >>> labels.tolist()
+        [0, 0, 0, 0, 0, 1, 1, 1, 1, 1]
+    """
+
+    def __init__(
+        self,
+        X: Any,
+        y: Any,
+        oversampler: Oversampler | None = None,
+        sampling_strategy: SamplingStrategy = "auto",
+        seed: int = 0,
+        *,
+        index_path: str | os.PathLike[str] | None = None,
+    ) -> None:
+        features = as_feature_tensor(X, "X")
+        labels = as_label_tensor(y, features.shape[0], features.device, "y")
+        self.seed = check_seed(seed)
+        if oversampler is None:
+            oversampler = SMOTE()
+        if not isinstance(oversampler, Oversampler):
+            raise TypeError(
+                f"oversampler must be an imbalance_torch oversampler such as SMOTE(); got "
+                f"{describe(oversampler)} of type {type(oversampler).__name__}."
+            )
+        targets = oversampling_targets(labels, sampling_strategy)
+        active = {c: n for c, n in targets.items() if n > 0}
+        if len(active) > MAX_CLASSES:
+            raise ValueError(f"{len(active)} classes to over-sample; at most {MAX_CLASSES} are supported.")
+        if index_path is None:
+            oversampler.fit(features, labels, targets)
+        else:
+            oversampler.load(index_path, features, labels, targets)
+        self.features = features
+        self.labels = labels
+        self.oversampler = oversampler
+        self.sampling_strategy = sampling_strategy
+        self.target_counts: dict[int, int] = targets
+        self.epoch = 0
+        self.num_real = int(features.shape[0])
+        counts = torch.tensor([active[c] for c in sorted(active)], dtype=torch.int64)
+        self._block_end = torch.cumsum(counts, 0).to(features.device)
+        self._block_start = self._block_end - counts.to(features.device)
+        self.num_synthetic = int(counts.sum())
+
+    # -- size and epoch --------------------------------------------------------------------
+    def __len__(self) -> int:
+        return self.num_real + self.num_synthetic
+
+    def set_epoch(self, epoch: int) -> None:
+        """Set the epoch used by plain (un-encoded) synthetic indices."""
+        self.epoch = check_seed(epoch, "epoch")
+
+    @property
+    def classes(self) -> list[int]:
+        """The classes that receive synthetic rows, ascending."""
+        return self.oversampler.classes_.tolist()
+
+    def synthetic_indices(self, label: int, count: int, epoch: int, start: int = 0) -> torch.Tensor:
+        """Encoded indices of synthetic slots ``start .. start + count - 1`` of class
+        ``label`` in ``epoch`` (for samplers; NOTE [epoch-carrying indices])."""
+        position = self.oversampler.class_positions(torch.tensor([label], device=self.features.device))
+        slots = torch.arange(start, start + count, dtype=torch.int64)
+        return encode(epoch, position.cpu(), slots)
+
+    # -- fetching --------------------------------------------------------------------------
+    def _as_index_tensor(self, index: Any) -> torch.Tensor:
+        if isinstance(index, slice):
+            return torch.arange(len(self))[index]
+        tensor = torch.as_tensor(index)
+        if tensor.dtype == torch.bool or tensor.is_floating_point() or tensor.is_complex():
+            raise TypeError(f"indices must be integers; got dtype {tensor.dtype}.")
+        return tensor.to(torch.int64).flatten()
+
+    def _resolve(self, index: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor, torch.Tensor]:
+        """Split indices into ``(real mask, epoch, class position, slot)`` for the synthetic ones."""
+        index = index.to(self.features.device)
+        bad = (index < 0) | ((index >= len(self)) & (index < ENCODED_BASE))
+        if bool(bad.any()):
+            value = int(index[bad][0])
+            raise IndexError(f"index {value} is out of range for a SMOTEDataset of length {len(self)}.")
+        real = index < self.num_real
+        synthetic = index[~real]
+        plain = synthetic < ENCODED_BASE
+        epoch = torch.full_like(synthetic, self.epoch)
+        position = torch.empty_like(synthetic)
+        slot = torch.empty_like(synthetic)
+        if bool(plain.any()):
+            offset = synthetic[plain] - self.num_real
+            block = torch.searchsorted(self._block_end, offset, right=True)
+            position[plain] = block
+            slot[plain] = offset - self._block_start[block]
+        if not bool(plain.all()):
+            e, p, s = decode(synthetic[~plain])
+            epoch[~plain], position[~plain], slot[~plain] = e, p, s
+            if int(p.max()) >= len(self.oversampler.classes_):
+                raise IndexError("an encoded index names a class this dataset does not over-sample.")
+        return real, epoch, position, slot
+
+    def _draws(self, epoch: torch.Tensor, position: torch.Tensor, slot: torch.Tensor):
+        labels = self.oversampler.classes_[position]
+        unique = epoch.unique()
+        if len(unique) == 1:
+            return [(torch.ones_like(slot, dtype=torch.bool), self.oversampler.draw(labels, slot, self.seed, int(unique)))]
+        return [
+            (epoch == e, self.oversampler.draw(labels[epoch == e], slot[epoch == e], self.seed, int(e)))
+            for e in unique.tolist()
+        ]
+
+    def fetch(self, index: Any) -> tuple[torch.Tensor, torch.Tensor]:
+        """Batched fetch: ``(features (b, d), labels (b,))`` for any mix of real and synthetic
+        indices, with one gather for the real rows and one batched generation for the rest."""
+        index = self._as_index_tensor(index)
+        real, epoch, position, slot = self._resolve(index)
+        if bool(real.all()):
+            rows = index.to(self.features.device)
+            return self.features[rows], self.labels[rows]
+        out = torch.empty((len(index), self.features.shape[1]), dtype=self.features.dtype, device=self.features.device)
+        out_labels = torch.empty(len(index), dtype=torch.int64, device=self.features.device)
+        rows = index.to(self.features.device)[real]
+        out[real] = self.features[rows]
+        out_labels[real] = self.labels[rows]
+        synthetic_out = torch.empty((int((~real).sum()), self.features.shape[1]), dtype=self.features.dtype, device=self.features.device)
+        synthetic_labels = torch.empty(len(synthetic_out), dtype=torch.int64, device=self.features.device)
+        for mask, draw in self._draws(epoch, position, slot):
+            synthetic_out[mask] = self.oversampler.rows(draw)
+            synthetic_labels[mask] = draw.label
+        out[~real] = synthetic_out
+        out_labels[~real] = synthetic_labels
+        return out, out_labels
+
+    def __getitem__(self, index: Any) -> tuple[torch.Tensor, torch.Tensor]:
+        if isinstance(index, (int, torch.SymInt)) or (isinstance(index, torch.Tensor) and index.dim() == 0):
+            features, labels = self.fetch([int(index)])
+            return features[0], labels[0]
+        if hasattr(index, "__index__") and not isinstance(index, (torch.Tensor, bool)):
+            features, labels = self.fetch([index.__index__()])
+            return features[0], labels[0]
+        return self.fetch(index)
+
+    def __getitems__(self, indices: list[int]) -> list[tuple[torch.Tensor, torch.Tensor]]:
+        """DataLoader's batched fetch: one gather, returned as rows for ``collate_fn``."""
+        features, labels = self.fetch(indices)
+        return list(zip(features.unbind(0), labels.unbind(0)))
+
+    # -- provenance ------------------------------------------------------------------------
+    def provenance(self, index: Any) -> dict[str, torch.Tensor]:
+        """Where rows come from.
+
+        Returns:
+            A dict of ``(b,)`` tensors: ``is_synthetic``; ``base_index`` (the real row itself
+            for real rows); ``neighbor_index`` (``-1`` for real rows and random over-sampling);
+            ``gap`` (0 for real rows); ``label``; ``epoch``, ``slot`` (``-1`` for real rows).
+        """
+        index = self._as_index_tensor(index)
+        real, epoch, position, slot = self._resolve(index)
+        device = self.features.device
+        n = len(index)
+        rows = index.to(device)
+        result = {
+            "is_synthetic": ~real,
+            "base_index": torch.where(real, rows, torch.full_like(rows, -1)),
+            "neighbor_index": torch.full((n,), -1, dtype=torch.int64, device=device),
+            "gap": torch.zeros(n, dtype=torch.float64, device=device),
+            "label": torch.empty(n, dtype=torch.int64, device=device),
+            "epoch": torch.full((n,), -1, dtype=torch.int64, device=device),
+            "slot": torch.full((n,), -1, dtype=torch.int64, device=device),
+        }
+        result["label"][real] = self.labels[rows[real]]
+        syn = (~real).nonzero().flatten()
+        for mask, draw in self._draws(epoch, position, slot):
+            where = syn[mask]
+            result["base_index"][where] = draw.base
+            result["neighbor_index"][where] = draw.neighbor
+            result["gap"][where] = draw.gap.to(torch.float64)
+            result["label"][where] = draw.label
+        result["epoch"][syn] = epoch
+        result["slot"][syn] = slot
+        return result
+
+    # -- index files -----------------------------------------------------------------------
+    def save_index(self, path: str | os.PathLike[str]) -> None:
+        """Save the fitted neighbour index (safe ``.npz``, see NOTE [index file format])."""
+        self.oversampler.save(path)
+
+    def __repr__(self) -> str:
+        return (
+            f"SMOTEDataset(num_real={self.num_real}, num_synthetic={self.num_synthetic}, "
+            f"oversampler={self.oversampler!r}, target_counts={self.target_counts}, seed={self.seed})"
+        )
