@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import numbers
 from collections.abc import Callable, Mapping
-from typing import Any, Union
+from typing import Any
 
 import numpy as np
 import torch
@@ -19,7 +19,7 @@ from imbalance_torch._validation import describe
 
 __all__ = ["class_counts", "oversampling_targets", "undersampling_targets"]
 
-SamplingStrategy = Union[float, str, Mapping[int, int], Callable[..., Mapping[int, int]]]
+SamplingStrategy = float | str | Mapping[int, int] | Callable[..., Mapping[int, int]]
 
 _OVER_STRINGS = ("auto", "minority", "not minority", "not majority", "all")
 _UNDER_STRINGS = ("auto", "majority", "not minority", "not majority", "all")
