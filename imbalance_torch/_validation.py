@@ -66,7 +66,7 @@ def _to_tensor(data: Any, name: str) -> torch.Tensor:
                 f"in categorical_features."
             )
         array = data.to_numpy(dtype=np.float64 if len(dtypes) > 1 else None)
-        return torch.from_numpy(np.ascontiguousarray(array))
+        return torch.from_numpy(np.array(array, order="C", copy=not array.flags.writeable))
     if hasattr(data, "to_numpy"):  # pandas Series
         data = data.to_numpy()
     if isinstance(data, np.ndarray):
@@ -77,6 +77,8 @@ def _to_tensor(data: Any, name: str) -> torch.Tensor:
             )
         if data.dtype.kind == "c":
             raise TypeError(f"{name} has complex dtype {data.dtype}; expected real numbers.")
+        if not data.flags.writeable:
+            data = data.copy()
         return torch.from_numpy(np.ascontiguousarray(data))
     if isinstance(data, (list, tuple)):
         try:

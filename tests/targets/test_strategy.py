@@ -1,0 +1,143 @@
+"""sampling_strategy -> counts, against imbalanced-learn's check_sampling_strategy."""
+
+import numpy as np
+import pytest
+from imblearn.utils import check_sampling_strategy
+
+from imbalance_torch.targets import oversampling_targets, undersampling_targets
+
+
+def _distributions():
+    rng = np.random.default_rng(0)
+    dists = [
+        [100, 10],
+        [100, 25],
+        [10, 100],
+        [50, 50],  # tie
+        [7, 3],
+        [100, 10, 10],  # tied minorities
+        [40, 40, 5],  # tied majorities
+        [5, 5, 5, 5],
+        [1, 2, 3, 4, 5],
+        [300, 1],
+        [2, 1000],
+        [13, 17, 19, 23],
+        [60, 20, 20, 60],
+    ]
+    while len(dists) < 34:
+        k = int(rng.integers(2, 7))
+        dists.append(rng.integers(1, 200, size=k).tolist())
+    out = []
+    for i, counts in enumerate(dists):
+        labels = np.arange(len(counts)) * (3 if i % 3 == 0 else 1) + (2 if i % 4 == 0 else 0)
+        y = np.repeat(labels, counts)
+        out.append(np.random.default_rng(i).permutation(y))
+    return out
+
+
+DISTRIBUTIONS = _distributions()
+STRINGS_OVER = ["auto", "minority", "not minority", "not majority", "all"]
+STRINGS_UNDER = ["auto", "majority", "not minority", "not majority", "all"]
+
+
+def _oracle(strategy, y, kind):
+    try:
+        return dict(check_sampling_strategy(strategy, y, kind)), None
+    except ValueError as error:
+        return None, error
+
+
+def _ours(function, y, strategy):
+    try:
+        return function(y, strategy), None
+    except ValueError as error:
+        return None, error
+
+
+def _compare(function, y, strategy, kind):
+    expected, expected_error = _oracle(strategy, y, kind)
+    got, error = _ours(function, y, strategy)
+    if expected_error is not None:
+        assert error is not None, f"imbalanced-learn raised {expected_error!r}, we returned {got}"
+    else:
+        assert error is None, f"we raised {error!r}, imbalanced-learn returned {expected}"
+        assert got == {int(k): int(v) for k, v in expected.items()}
+        assert list(got) == sorted(got)
+
+
+@pytest.mark.parametrize("index", range(len(DISTRIBUTIONS)))
+@pytest.mark.parametrize("strategy", STRINGS_OVER + [0.1, 0.26, 0.29, 0.5, 0.8, 1.0])
+def test_oversampling_matches_imblearn(index, strategy):
+    _compare(oversampling_targets, DISTRIBUTIONS[index], strategy, "over-sampling")
+
+
+@pytest.mark.parametrize("index", range(len(DISTRIBUTIONS)))
+@pytest.mark.parametrize("strategy", STRINGS_UNDER + [0.1, 0.26, 0.5, 1.0])
+def test_undersampling_matches_imblearn(index, strategy):
+    _compare(undersampling_targets, DISTRIBUTIONS[index], strategy, "under-sampling")
+
+
+@pytest.mark.parametrize("index", range(len(DISTRIBUTIONS)))
+def test_dict_and_callable_match_imblearn(index):
+    y = DISTRIBUTIONS[index]
+    labels, counts = np.unique(y, return_counts=True)
+    over = {int(labels[0]): int(counts.max() + 3), int(labels[-1]): int(counts[-1])}
+    under = {int(labels[-1]): int(counts[-1] // 2)}
+    _compare(oversampling_targets, y, over, "over-sampling")
+    _compare(oversampling_targets, y, lambda target: over, "over-sampling")
+    _compare(undersampling_targets, y, under, "under-sampling")
+    _compare(undersampling_targets, y, lambda target: under, "under-sampling")
+
+
+def test_float_truncation():
+    y = np.array([0] * 100 + [1] * 0 + [1] * 1)
+    # 0.29 * 100 is 28.999999999999996 in floating point: 28 rows in all, 27 to add.
+    assert oversampling_targets(y, 0.29) == {1: 27}
+    y = np.array([0] * 100 + [1] * 25)
+    assert oversampling_targets(y, 0.26) == {1: 1}
+    assert oversampling_targets(y, 0.5) == {1: 25}
+
+
+def test_ties_go_to_the_smallest_label():
+    y = np.array([0] * 40 + [1] * 40 + [2] * 5)
+    assert oversampling_targets(y, "auto") == {1: 0, 2: 35}
+    assert undersampling_targets(y, "majority") == {0: 5}
+
+
+@pytest.mark.parametrize(
+    "y, strategy, match",
+    [
+        ([0] * 10, "auto", "at least 2 classes"),
+        ([0] * 100 + [1] * 25, 0.25, r"sampling_strategy=0.25 would add no rows .* class 1"),
+        ([0] * 100 + [1] * 25, 1.5, r"float outside \(0, 1\]"),
+        ([0] * 100 + [1] * 25, 0.0, r"float outside \(0, 1\]"),
+        ([0] * 10 + [1] * 5 + [2] * 3, 0.5, "needs exactly 2 classes"),
+        ([0] * 10 + [1] * 5, "majority", "cannot be used to over-sample"),
+        ([0] * 10 + [1] * 5, "most", "not a known string"),
+        ([0] * 10 + [1] * 5, {7: 20}, r"class\(es\) \[7\] that are not in y"),
+        ([0] * 10 + [1] * 5, {1: -1}, "negative number of rows"),
+        ([0] * 10 + [1] * 5, {1: 3}, "over-sampling cannot remove rows"),
+    ],
+)
+def test_oversampling_errors(y, strategy, match):
+    with pytest.raises(ValueError, match=match):
+        oversampling_targets(y, strategy)
+
+
+@pytest.mark.parametrize(
+    "y, strategy, match",
+    [
+        ([0] * 100 + [1] * 25, 0.1, "under-sampling cannot add rows"),
+        ([0] * 10 + [1] * 5, "minority", "cannot be used to under-sample"),
+        ([0] * 10 + [1] * 5, {0: 11}, "under-sampling cannot add rows"),
+    ],
+)
+def test_undersampling_errors(y, strategy, match):
+    with pytest.raises(ValueError, match=match):
+        undersampling_targets(y, strategy)
+
+
+@pytest.mark.parametrize("strategy", [True, [1, 2], None, {1.5: 3}, {1: 2.5}])
+def test_type_errors(strategy):
+    with pytest.raises(TypeError, match="sampling_strategy|class keys|row counts"):
+        oversampling_targets([0] * 10 + [1] * 5, strategy)
