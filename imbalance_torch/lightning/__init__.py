@@ -1,0 +1,45 @@
+"""Lightning recipes: compare imbalance strategies on untouched validation and test splits.
+
+Needs the ``recipes`` extra for reports and plots (pandas, matplotlib).
+"""
+
+from imbalance_torch.lightning.builtin import BUILTIN_DATASETS, make_fraud_like
+from imbalance_torch.lightning.datamodule import (
+    RESAMPLING,
+    SYNTHETIC_RESAMPLING,
+    ImbalanceDataModule,
+)
+from imbalance_torch.lightning.metrics import (
+    METRIC_NAMES,
+    classification_metrics,
+    effective_prior,
+    max_f1_threshold,
+)
+from imbalance_torch.lightning.module import LOSSES, TabularClassifier
+from imbalance_torch.lightning.samplers import RowsDataset, ShuffledBatchSampler
+from imbalance_torch.lightning.tables import (
+    Table,
+    load_table,
+    table_from_arrays,
+    table_from_frame,
+)
+
+__all__ = [
+    "BUILTIN_DATASETS",
+    "LOSSES",
+    "METRIC_NAMES",
+    "RESAMPLING",
+    "SYNTHETIC_RESAMPLING",
+    "ImbalanceDataModule",
+    "RowsDataset",
+    "ShuffledBatchSampler",
+    "TabularClassifier",
+    "Table",
+    "classification_metrics",
+    "effective_prior",
+    "load_table",
+    "make_fraud_like",
+    "max_f1_threshold",
+    "table_from_arrays",
+    "table_from_frame",
+]

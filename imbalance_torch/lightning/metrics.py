@@ -1,0 +1,205 @@
+"""Evaluation metrics for imbalanced classification, on top of torchmetrics.
+
+AUPRC (average precision of the positive class) is the primary metric. Threshold metrics
+(F1, MCC, balanced accuracy) use a threshold chosen on validation (the one with maximal F1)
+and applied unchanged to test. Calibration (Brier score, expected calibration error) is
+reported on the raw probabilities and after the prior-shift correction, which maps a model
+trained on a resampled or re-weighted class mix back to the natural class ratio.
+
+Ranking metrics (AUPRC, AUROC, recall at fixed precision) and thresholds picked on validation
+are unchanged by the correction for binary data, because the correction is a monotone map
+of the positive-class score; only calibration moves.
+"""
+
+from __future__ import annotations
+
+import torch
+from torch import Tensor
+from torchmetrics.functional.classification import (
+    binary_auroc,
+    binary_average_precision,
+    binary_calibration_error,
+    binary_f1_score,
+    binary_matthews_corrcoef,
+    binary_precision_recall_curve,
+    binary_recall,
+    binary_recall_at_fixed_precision,
+    binary_specificity,
+    multiclass_auroc,
+    multiclass_average_precision,
+    multiclass_calibration_error,
+    multiclass_f1_score,
+    multiclass_matthews_corrcoef,
+    multiclass_recall,
+    multiclass_recall_at_fixed_precision,
+)
+
+__all__ = ["METRIC_NAMES", "classification_metrics", "effective_prior", "max_f1_threshold"]
+
+METRIC_NAMES = (
+    "auprc",
+    "auroc",
+    "f1",
+    "mcc",
+    "recall_at_precision",
+    "balanced_accuracy",
+    "brier",
+    "ece",
+    "brier_corrected",
+    "ece_corrected",
+)
+"""Metric keys returned by :func:`classification_metrics`, primary first."""
+
+LOWER_IS_BETTER = frozenset({"brier", "ece", "brier_corrected", "ece_corrected"})
+
+
+def max_f1_threshold(scores: Tensor, target: Tensor) -> float:
+    """The positive-class score threshold with the largest F1 on ``(scores, target)``.
+
+    Args:
+        scores: ``(n,)`` positive-class probabilities.
+        target: ``(n,)`` 0/1 labels.
+
+    Returns:
+        The threshold (predict positive when ``score >= threshold``); 0.5 when the target has
+        no positive.
+    """
+    if int(target.sum()) == 0:
+        return 0.5
+    precision, recall, thresholds = binary_precision_recall_curve(scores, target.long())
+    precision, recall = precision[:-1], recall[:-1]
+    f1 = 2 * precision * recall / (precision + recall).clamp_min(1e-12)
+    return float(thresholds[int(torch.argmax(f1))])
+
+
+def _binary(
+    probs: Tensor, target: Tensor, threshold: float, min_precision: float, bins: int
+) -> dict[str, float]:
+    scores = probs[:, 1].float()
+    recall_at, _ = binary_recall_at_fixed_precision(scores, target, min_precision=min_precision)
+    balanced = (
+        binary_recall(scores, target, threshold=threshold)
+        + binary_specificity(scores, target, threshold=threshold)
+    ) / 2
+    return {
+        "auprc": float(binary_average_precision(scores, target)),
+        "auroc": float(binary_auroc(scores, target)),
+        "f1": float(binary_f1_score(scores, target, threshold=threshold)),
+        "mcc": float(binary_matthews_corrcoef(scores, target, threshold=threshold)),
+        "recall_at_precision": float(recall_at),
+        "balanced_accuracy": float(balanced),
+        "brier": float(torch.mean((scores - target.float()) ** 2)),
+        "ece": float(binary_calibration_error(scores, target, n_bins=bins)),
+    }
+
+
+def _multiclass(probs: Tensor, target: Tensor, min_precision: float, bins: int) -> dict[str, float]:
+    classes = probs.shape[1]
+    recall_at, _ = multiclass_recall_at_fixed_precision(
+        probs, target, num_classes=classes, min_precision=min_precision
+    )
+    one_hot = torch.nn.functional.one_hot(target, classes).to(probs.dtype)
+    kw = {"num_classes": classes}
+    return {
+        "auprc": float(multiclass_average_precision(probs, target, average="macro", **kw)),
+        "auroc": float(multiclass_auroc(probs, target, average="macro", **kw)),
+        "f1": float(multiclass_f1_score(probs, target, average="macro", **kw)),
+        "mcc": float(multiclass_matthews_corrcoef(probs, target, **kw)),
+        "recall_at_precision": float(torch.stack(list(recall_at)).mean()),
+        "balanced_accuracy": float(multiclass_recall(probs, target, average="macro", **kw)),
+        "brier": float(((probs - one_hot) ** 2).sum(dim=1).mean()),
+        "ece": float(multiclass_calibration_error(probs, target, n_bins=bins, **kw)),
+    }
+
+
+def classification_metrics(
+    probs: Tensor,
+    target: Tensor,
+    *,
+    threshold: float = 0.5,
+    corrected_probs: Tensor | None = None,
+    min_precision: float = 0.9,
+    calibration_bins: int = 15,
+) -> dict[str, float]:
+    """Every metric of :data:`METRIC_NAMES` for one set of predictions.
+
+    Binary data (two columns) uses the positive class (column 1) and ``threshold``;
+    multi-class data uses macro averages and the arg-max prediction.
+
+    Args:
+        probs: ``(n, C)`` predicted class probabilities.
+        target: ``(n,)`` class codes.
+        threshold: positive-class decision threshold (binary), e.g. from
+            :func:`max_f1_threshold` on validation.
+        corrected_probs: the same predictions after the prior-shift correction; the
+            ``*_corrected`` calibration metrics are computed on them (equal to the raw ones
+            when None).
+        min_precision: precision floor of ``recall_at_precision``.
+        calibration_bins: bins of the expected calibration error.
+
+    Returns:
+        Metric name -> value.
+
+    Raises:
+        ValueError: shapes that do not match.
+    """
+    if probs.ndim != 2 or probs.shape[0] != target.shape[0]:
+        raise ValueError(
+            f"probs must be (n, C) and target (n,), got {tuple(probs.shape)} and "
+            f"{tuple(target.shape)}."
+        )
+    target = target.long()
+    probs = probs.float()
+    if probs.shape[1] == 2:
+        out = _binary(probs, target, threshold, min_precision, calibration_bins)
+    else:
+        out = _multiclass(probs, target, min_precision, calibration_bins)
+    if corrected_probs is None:
+        out["brier_corrected"], out["ece_corrected"] = out["brier"], out["ece"]
+    else:
+        corrected = corrected_probs.float()
+        if probs.shape[1] == 2:
+            scores = corrected[:, 1]
+            out["brier_corrected"] = float(torch.mean((scores - target.float()) ** 2))
+            out["ece_corrected"] = float(
+                binary_calibration_error(scores, target, n_bins=calibration_bins)
+            )
+        else:
+            one_hot = torch.nn.functional.one_hot(target, probs.shape[1]).to(corrected.dtype)
+            out["brier_corrected"] = float(((corrected - one_hot) ** 2).sum(dim=1).mean())
+            out["ece_corrected"] = float(
+                multiclass_calibration_error(
+                    corrected, target, num_classes=probs.shape[1], n_bins=calibration_bins
+                )
+            )
+    return out
+
+
+def effective_prior(
+    sampled_counts: Tensor,
+    *,
+    class_weight: Tensor | None = None,
+    logit_adjust_tau: float | None = None,
+) -> Tensor:
+    """The class prior that a model's raw softmax output is calibrated to.
+
+    A model trained by (weighted) cross-entropy on rows drawn with class shares ``pi_s``
+    estimates ``p(y | x)`` under the prior ``pi_s * w`` (normalised). Logit adjustment with
+    ``tau`` trains ``f + tau * log(pi_s)``, so the raw ``f`` is calibrated to
+    ``pi_s ** (1 - tau)``. Focal loss has no such closed form; it is treated like
+    cross-entropy, so its "corrected" calibration is an approximation.
+
+    Args:
+        sampled_counts: ``(C,)`` rows per class the model sees per epoch.
+        class_weight: ``(C,)`` loss weights, if the loss is class-weighted.
+        logit_adjust_tau: ``tau`` of a logit-adjusted loss, if used.
+
+    Returns:
+        ``(C,)`` prior summing to 1.
+    """
+    prior = sampled_counts.double() / sampled_counts.double().sum()
+    if class_weight is not None:
+        prior = prior * class_weight.double()
+    if logit_adjust_tau is not None:
+        prior = prior ** (1.0 - logit_adjust_tau)
+    return (prior / prior.sum()).float()

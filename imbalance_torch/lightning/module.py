@@ -1,0 +1,291 @@
+"""`TabularClassifier`: an MLP LightningModule whose loss and metrics come from config."""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+import lightning.pytorch as pl
+import torch
+from torch import Tensor, nn
+from torchmetrics import CatMetric
+
+from imbalance_torch.lightning.metrics import (
+    classification_metrics,
+    effective_prior,
+    max_f1_threshold,
+)
+
+__all__ = ["LOSSES", "TabularClassifier"]
+
+LOSSES = ("class_weighted", "cross_entropy", "focal", "logit_adjusted")
+"""Names accepted by ``TabularClassifier(loss=...)``."""
+
+LossName = Literal["cross_entropy", "class_weighted", "focal", "logit_adjusted"]
+
+
+def _check_positive_int(name: str, value: Any, minimum: int = 1) -> None:
+    if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
+        raise ValueError(f"{name} must be an int >= {minimum}, got {value!r}.")
+
+
+class TabularClassifier(pl.LightningModule):
+    """MLP classifier for tabular data with a configurable imbalance loss.
+
+    The network is ``depth`` blocks of ``Linear -> ReLU -> Dropout`` of ``hidden_width`` units,
+    then a ``num_classes``-logit head (softmax, also for binary data, so every loss has one
+    code path). Categorical columns (integer codes, after the numeric ones) are one-hot
+    encoded inside ``forward``.
+
+    Validation and test collect the predicted probabilities (gathered over DDP ranks) and
+    compute every metric of :data:`~imbalance_torch.lightning.metrics.METRIC_NAMES`. At each
+    validation epoch the decision threshold with maximal F1 is stored in the buffer
+    ``decision_threshold`` (so a checkpoint carries the threshold of its own epoch) and test
+    applies it. ``val_auprc`` is logged for early stopping and checkpointing.
+
+    Args:
+        num_features: input columns (numeric + categorical); linked from the data module by
+            the CLI (``ImbalanceDataModule.num_features``).
+        num_classes: classes of the head; must match the data.
+        hidden_width: units per hidden layer.
+        depth: number of hidden layers (0 gives a linear model).
+        dropout: dropout probability after each hidden layer.
+        loss: ``cross_entropy``; ``class_weighted`` (cross-entropy with
+            ``class_weight_scheme`` weights); ``focal`` (``focal_gamma``, ``focal_alpha``);
+            ``logit_adjusted`` (Menon et al., ``logit_adjust_tau``).
+        class_weight_scheme: weights of ``class_weighted``: ``balanced``, ``inverse``,
+            ``sqrt_inverse`` or ``effective_number``.
+        focal_gamma: focusing parameter of the focal loss.
+        focal_alpha: weight of the positive class (class 1) in the binary focal loss, the
+            negative class gets ``1 - focal_alpha``; ``None`` for no weighting (required for
+            more than two classes).
+        logit_adjust_tau: strength of the logit adjustment.
+        learning_rate: AdamW learning rate.
+        weight_decay: AdamW weight decay.
+        min_precision: precision floor of the ``recall_at_precision`` metric.
+        calibration_bins: bins of the expected calibration error.
+        categorical_cardinalities: categories of each categorical column (the last
+            ``len(categorical_cardinalities)`` input columns); linked from the data module.
+        natural_class_counts: rows per class of the training split at its natural ratio;
+            linked from the data module. The prior-shift correction maps predictions back to
+            this ratio.
+        sampled_class_counts: rows per class the model sees per training epoch (after
+            resampling); linked from the data module. Class weights and logit adjustment use
+            it. Defaults to ``natural_class_counts``.
+    """
+
+    def __init__(
+        self,
+        num_features: int,
+        num_classes: int = 2,
+        hidden_width: int = 64,
+        depth: int = 2,
+        dropout: float = 0.1,
+        loss: LossName = "cross_entropy",
+        class_weight_scheme: str = "balanced",
+        focal_gamma: float = 2.0,
+        focal_alpha: float | None = 0.75,
+        logit_adjust_tau: float = 1.0,
+        learning_rate: float = 1e-3,
+        weight_decay: float = 1e-4,
+        min_precision: float = 0.9,
+        calibration_bins: int = 15,
+        categorical_cardinalities: list[int] | None = None,
+        natural_class_counts: list[int] | None = None,
+        sampled_class_counts: list[int] | None = None,
+    ) -> None:
+        super().__init__()
+        _check_positive_int("num_features", num_features)
+        _check_positive_int("num_classes", num_classes, 2)
+        _check_positive_int("hidden_width", hidden_width)
+        _check_positive_int("depth", depth, 0)
+        if not 0.0 <= dropout < 1.0:
+            raise ValueError(f"dropout must be in [0, 1), got {dropout!r}.")
+        if loss not in LOSSES:
+            raise ValueError(f"loss={loss!r} is not a known loss; known: {', '.join(LOSSES)}.")
+        if focal_alpha is not None and not 0.0 < focal_alpha < 1.0:
+            raise ValueError(f"focal_alpha must be in (0, 1) or None, got {focal_alpha!r}.")
+        if loss == "focal" and focal_alpha is not None and num_classes != 2:
+            raise ValueError(
+                f"focal_alpha={focal_alpha} weights the positive class of a binary task, but "
+                f"num_classes={num_classes}; set focal_alpha to null for multi-class data."
+            )
+        cards = list(categorical_cardinalities or [])
+        if len(cards) > num_features or any(c < 1 for c in cards):
+            raise ValueError(
+                f"categorical_cardinalities={cards} does not fit num_features={num_features}."
+            )
+        for name, counts in (
+            ("natural_class_counts", natural_class_counts),
+            ("sampled_class_counts", sampled_class_counts),
+        ):
+            if counts is not None and (len(counts) != num_classes or min(counts) <= 0):
+                raise ValueError(
+                    f"{name}={counts} must hold {num_classes} positive counts (num_classes); "
+                    "does the data have a different number of classes than the model?"
+                )
+        if loss in ("class_weighted", "logit_adjusted") and natural_class_counts is None:
+            raise ValueError(
+                f"loss={loss!r} needs the training class counts: pass natural_class_counts "
+                "(the CLI links them from the data module; in Python use "
+                "TabularClassifier(**datamodule.model_arguments(), ...))."
+            )
+        self.save_hyperparameters()
+        self.num_numeric = num_features - len(cards)
+        self.cardinalities = cards
+
+        width_in = self.num_numeric + sum(cards)
+        layers: list[nn.Module] = []
+        for _ in range(depth):
+            layers += [nn.Linear(width_in, hidden_width), nn.ReLU(), nn.Dropout(dropout)]
+            width_in = hidden_width
+        layers.append(nn.Linear(width_in, num_classes))
+        self.network = nn.Sequential(*layers)
+
+        natural = torch.tensor(natural_class_counts or [1] * num_classes, dtype=torch.float64)
+        sampled = (
+            torch.tensor(sampled_class_counts, dtype=torch.float64)
+            if sampled_class_counts is not None
+            else natural
+        )
+        self.criterion, class_weight = self._build_loss(sampled)
+        prior = effective_prior(
+            sampled,
+            class_weight=class_weight,
+            logit_adjust_tau=logit_adjust_tau if loss == "logit_adjusted" else None,
+        )
+        self.register_buffer("train_prior", prior)
+        self.register_buffer("natural_prior", (natural / natural.sum()).float())
+        self.register_buffer("decision_threshold", torch.tensor(0.5))
+        self._stage_outputs = nn.ModuleDict(
+            {
+                stage: nn.ModuleDict(
+                    {"probs": CatMetric(), "corrected": CatMetric(), "target": CatMetric()}
+                )
+                for stage in ("val", "test")
+            }
+        )
+        self.test_results: dict[str, float] = {}
+        self.test_predictions: dict[str, Tensor] = {}
+        self.val_history: list[dict[str, float]] = []
+
+    def _build_loss(self, sampled: Tensor) -> tuple[nn.Module, Tensor | None]:
+        from imbalance_torch.losses import FocalLoss, LogitAdjustedLoss, class_weights
+
+        hp = self.hparams
+        if hp.loss == "cross_entropy":
+            return nn.CrossEntropyLoss(), None
+        if hp.loss == "class_weighted":
+            weight = class_weights(counts=sampled.long(), scheme=hp.class_weight_scheme)
+            return nn.CrossEntropyLoss(weight=weight.float()), weight
+        if hp.loss == "focal":
+            alpha = None
+            if hp.focal_alpha is not None:
+                alpha = torch.tensor([1.0 - hp.focal_alpha, hp.focal_alpha])
+            return FocalLoss(gamma=hp.focal_gamma, alpha=alpha, task="multiclass"), None
+        return LogitAdjustedLoss(prior=sampled / sampled.sum(), tau=hp.logit_adjust_tau), None
+
+    def forward(self, x: Tensor) -> Tensor:
+        """Return ``(batch, num_classes)`` logits for ``(batch, num_features)`` inputs."""
+        if self.cardinalities:
+            codes = x[:, self.num_numeric :].long()
+            parts = [x[:, : self.num_numeric]]
+            parts += [
+                nn.functional.one_hot(codes[:, j].clamp(0, c - 1), c).to(x.dtype)
+                for j, c in enumerate(self.cardinalities)
+            ]
+            x = torch.cat(parts, dim=1)
+        return self.network(x)
+
+    def setup(self, stage: str) -> None:
+        datamodule = getattr(self.trainer, "datamodule", None) if self._trainer else None
+        data_classes = getattr(datamodule, "num_classes", None)
+        if data_classes is not None and data_classes != self.hparams.num_classes:
+            raise ValueError(
+                f"the data has {data_classes} classes ({', '.join(datamodule.class_names)}), "
+                f"but the model has num_classes={self.hparams.num_classes}; set "
+                f"--model.num_classes {data_classes}."
+            )
+        data_features = getattr(datamodule, "num_features", None)
+        if data_features is not None and data_features != self.hparams.num_features:
+            raise ValueError(
+                f"the data has {data_features} feature columns, but the model has "
+                f"num_features={self.hparams.num_features}; build the model with "
+                "TabularClassifier(**datamodule.model_arguments(), ...)."
+            )
+
+    def training_step(self, batch: tuple[Tensor, Tensor], batch_idx: int) -> Tensor:
+        x, y = batch
+        loss = self.criterion(self(x), y.long())
+        self.log("train_loss", loss, on_step=False, on_epoch=True, batch_size=y.shape[0])
+        return loss
+
+    def _collect(self, stage: str, batch: tuple[Tensor, Tensor]) -> None:
+        x, y = batch
+        logits = self(x).float()
+        from imbalance_torch.losses import prior_shift_correction
+
+        corrected = prior_shift_correction(
+            logits, self.train_prior, self.natural_prior, validate_args=False
+        )
+        outputs = self._stage_outputs[stage]
+        outputs["probs"].update(torch.softmax(logits, dim=1))
+        outputs["corrected"].update(torch.softmax(corrected, dim=1))
+        outputs["target"].update(y.float())
+
+    def _gather(self, stage: str) -> tuple[Tensor, Tensor, Tensor]:
+        outputs = self._stage_outputs[stage]
+        probs = outputs["probs"].compute().reshape(-1, self.hparams.num_classes)
+        corrected = outputs["corrected"].compute().reshape(-1, self.hparams.num_classes)
+        target = outputs["target"].compute().reshape(-1).long()
+        for metric in outputs.values():
+            metric.reset()
+        return probs, corrected, target
+
+    def validation_step(self, batch: tuple[Tensor, Tensor], batch_idx: int) -> None:
+        self._collect("val", batch)
+
+    def test_step(self, batch: tuple[Tensor, Tensor], batch_idx: int) -> None:
+        self._collect("test", batch)
+
+    def _metrics(self, probs: Tensor, corrected: Tensor, target: Tensor) -> dict[str, float]:
+        return classification_metrics(
+            probs,
+            target,
+            threshold=float(self.decision_threshold),
+            corrected_probs=corrected,
+            min_precision=self.hparams.min_precision,
+            calibration_bins=self.hparams.calibration_bins,
+        )
+
+    def on_validation_epoch_end(self) -> None:
+        probs, corrected, target = self._gather("val")
+        if target.numel() == 0:
+            return
+        if self.hparams.num_classes == 2:
+            self.decision_threshold.fill_(max_f1_threshold(probs[:, 1], target))
+        metrics = self._metrics(probs, corrected, target)
+        metrics["threshold"] = float(self.decision_threshold)
+        self.val_history.append({"epoch": float(self.current_epoch), **metrics})
+        # Values are already gathered over ranks, so every rank logs the same number.
+        self.log_dict({f"val_{k}": v for k, v in metrics.items()}, batch_size=target.numel())
+
+    def on_test_epoch_end(self) -> None:
+        probs, corrected, target = self._gather("test")
+        if target.numel() == 0:
+            return
+        metrics = self._metrics(probs, corrected, target)
+        metrics["threshold"] = float(self.decision_threshold)
+        self.test_results = metrics
+        self.test_predictions = {
+            "probs": probs.cpu(),
+            "corrected": corrected.cpu(),
+            "target": target.cpu(),
+        }
+        self.log_dict({f"test_{k}": v for k, v in metrics.items()}, batch_size=target.numel())
+
+    def configure_optimizers(self) -> torch.optim.Optimizer:
+        return torch.optim.AdamW(
+            self.parameters(),
+            lr=self.hparams.learning_rate,
+            weight_decay=self.hparams.weight_decay,
+        )

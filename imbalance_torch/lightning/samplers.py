@@ -1,0 +1,103 @@
+"""Batch-index samplers and loaders for in-memory tensors (the fast loader path)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import numpy as np
+import torch
+from torch import Tensor
+from torch.utils.data import Dataset, DistributedSampler
+
+__all__ = ["RowsDataset", "ShuffledBatchSampler", "identity_collate"]
+
+# NOTE [plain batches]: the natural-ratio arm ("none") and the frozen-SMOTE arm need a plain
+# shuffle of every index of their dataset, nothing resampled. This sampler yields that shuffle
+# as int64 index tensors, one per batch, like BalancedSampler(batch_size=...), so every arm
+# takes the same fast path (one gather per batch). It is a DistributedSampler subclass, so
+# Lightning does not wrap it, and each rank takes a disjoint strided share of the epoch.
+# On a SMOTEDataset its indices are plain (not epoch-encoded), so the dataset serves the
+# synthetic rows of its own `epoch` attribute, which nothing advances: the frozen arm.
+
+
+class ShuffledBatchSampler(DistributedSampler):
+    """Every index of a dataset once per epoch, shuffled, as index tensors of ``batch_size``.
+
+    A pure function of ``(seed, epoch, rank, num_replicas)``; see NOTE [plain batches].
+
+    Args:
+        dataset: the dataset to index (only its length is used).
+        batch_size: indices per yielded tensor.
+        seed: shuffle seed.
+        num_replicas: DDP world size (1 without DDP).
+        rank: this process's rank.
+        drop_last: drop the tail so every rank gets the same number of rows (otherwise the
+            epoch is padded by repeating its first indices, like ``DistributedSampler``).
+    """
+
+    def __init__(
+        self,
+        dataset: Dataset,
+        *,
+        batch_size: int,
+        seed: int = 0,
+        num_replicas: int = 1,
+        rank: int = 0,
+        drop_last: bool = False,
+    ) -> None:
+        if isinstance(batch_size, bool) or not isinstance(batch_size, int) or batch_size < 1:
+            raise ValueError(f"batch_size must be a positive int, got {batch_size!r}.")
+        super().__init__(
+            dataset,  # type: ignore[arg-type]
+            num_replicas=num_replicas,
+            rank=rank,
+            shuffle=True,
+            seed=seed,
+            drop_last=drop_last,
+        )
+        self.batch_size = batch_size
+
+    def _rank_indices(self) -> Tensor:
+        mixed = np.random.SeedSequence([self.seed, self.epoch]).generate_state(1, np.uint64)[0]
+        generator = torch.Generator().manual_seed(int(mixed) & 0x7FFF_FFFF_FFFF_FFFF)
+        order = torch.randperm(len(self.dataset), generator=generator)  # type: ignore[arg-type]
+        if self.drop_last:
+            order = order[: self.total_size]
+        elif order.numel() < self.total_size:
+            repeats = -(-self.total_size // max(order.numel(), 1))
+            order = order.repeat(repeats)[: self.total_size]
+        return order[self.rank : self.total_size : self.num_replicas]
+
+    def __iter__(self) -> Iterator[Tensor]:  # type: ignore[override]
+        yield from torch.split(self._rank_indices(), self.batch_size)
+
+    def __len__(self) -> int:
+        return -(-self.num_samples // self.batch_size)
+
+
+class RowsDataset(Dataset):
+    """Feature and label tensors with a batched ``__getitems__`` (one gather per batch).
+
+    Use with :func:`identity_collate`: ``DataLoader(rows, batch_size=B,
+    collate_fn=identity_collate)`` yields ``(features (B, d), labels (B,))``. It is a plain
+    natural-ratio loader that Lightning can still shard with its ``DistributedSampler``.
+    """
+
+    def __init__(self, features: Tensor, labels: Tensor) -> None:
+        self.features = features
+        self.labels = labels
+
+    def __len__(self) -> int:
+        return int(self.labels.shape[0])
+
+    def __getitem__(self, index: int) -> tuple[Tensor, Tensor]:
+        return self.features[index], self.labels[index]
+
+    def __getitems__(self, indices: list[int]) -> tuple[Tensor, Tensor]:
+        index = torch.as_tensor(indices, dtype=torch.int64)
+        return self.features[index], self.labels[index]
+
+
+def identity_collate(batch: tuple[Tensor, Tensor]) -> tuple[Tensor, Tensor]:
+    """Collate for datasets whose ``__getitems__`` already returns a whole batch."""
+    return batch

@@ -1,0 +1,154 @@
+"""Stratified splits, split checks and train-only preprocessing (scaling, imputation)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+__all__ = ["SPLIT_NAMES", "Splits", "Standardizer", "check_split_counts", "stratified_split"]
+
+SPLIT_NAMES = ("train", "val", "test")
+
+
+@dataclass(frozen=True)
+class Splits:
+    """Row indices of the train, validation and test splits (disjoint, sorted)."""
+
+    train: np.ndarray
+    val: np.ndarray
+    test: np.ndarray
+
+    def __getitem__(self, name: str) -> np.ndarray:
+        if name not in SPLIT_NAMES:
+            raise ValueError(f"split={name!r} is not one of {', '.join(SPLIT_NAMES)}.")
+        return getattr(self, name)
+
+
+def _check_fraction(name: str, value: float) -> None:
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0.0 < value < 1.0:
+        raise ValueError(f"{name} must be a float in (0, 1), got {value!r}.")
+
+
+def stratified_split(
+    labels: np.ndarray, *, val_fraction: float, test_fraction: float, seed: int
+) -> Splits:
+    """Split rows into train/validation/test, keeping each class's share in every split.
+
+    The split depends only on ``(labels, val_fraction, test_fraction, seed)``, so every
+    strategy compared under the same seed sees exactly the same rows.
+
+    Args:
+        labels: ``(n,)`` class codes.
+        val_fraction: share of all rows for validation.
+        test_fraction: share of all rows for test.
+        seed: split seed.
+
+    Returns:
+        The three index arrays.
+
+    Raises:
+        ValueError: fractions outside (0, 1) or summing to 1 or more.
+    """
+    from sklearn.model_selection import train_test_split
+
+    _check_fraction("val_fraction", val_fraction)
+    _check_fraction("test_fraction", test_fraction)
+    if val_fraction + test_fraction >= 1.0:
+        raise ValueError(
+            f"val_fraction + test_fraction must leave rows for training, got "
+            f"{val_fraction} + {test_fraction} = {val_fraction + test_fraction}."
+        )
+    rows = np.arange(labels.shape[0])
+    rest, test = train_test_split(
+        rows, test_size=test_fraction, stratify=labels, random_state=seed
+    )
+    train, val = train_test_split(
+        rest,
+        test_size=val_fraction / (1.0 - test_fraction),
+        stratify=labels[rest],
+        random_state=seed,
+    )
+    return Splits(np.sort(train), np.sort(val), np.sort(test))
+
+
+def check_split_counts(
+    labels: np.ndarray,
+    splits: Splits,
+    class_names: Sequence[str],
+    *,
+    min_train_rows: dict[int, int] | None = None,
+    neighbors_argument: str = "k_neighbors",
+) -> None:
+    """Check that every split holds every class, and enough rows for the neighbour search.
+
+    Args:
+        labels: ``(n,)`` class codes of the whole table.
+        splits: the splits.
+        class_names: names of the classes, for messages.
+        min_train_rows: class code -> rows the train split needs (``k_neighbors + 1`` for
+            classes that are oversampled).
+        neighbors_argument: the argument to suggest lowering.
+
+    Raises:
+        ValueError: naming the split, the class, the count and what to change.
+    """
+    num_classes = len(class_names)
+    for name in SPLIT_NAMES:
+        counts = np.bincount(labels[splits[name]], minlength=num_classes)
+        for code in np.flatnonzero(counts == 0):
+            raise ValueError(
+                f"the {name} split has no row of class {class_names[code]!r} ({code}); the data "
+                f"has {int((labels == code).sum())} such rows. Use a larger "
+                f"{'val_fraction' if name == 'val' else 'test_fraction' if name == 'test' else 'train split'}"
+                " or more data."
+            )
+    train_counts = np.bincount(labels[splits.train], minlength=num_classes)
+    for code, needed in sorted((min_train_rows or {}).items()):
+        have = int(train_counts[code])
+        if have < needed:
+            raise ValueError(
+                f"{neighbors_argument}={needed - 1} needs at least {needed} rows of class "
+                f"{class_names[code]!r} ({code}) in the train split, which has {have}; lower "
+                f"--data.{neighbors_argument} to {max(1, have - 1)} or enlarge the train split "
+                "(smaller val_fraction/test_fraction)."
+            )
+
+
+class Standardizer:
+    """Per-column standardisation fitted on the training split only.
+
+    Constant columns get a scale of 1 so they map to 0 instead of NaN.
+
+    Args:
+        columns: indices of the columns to scale (the numeric ones); others pass through.
+    """
+
+    def __init__(self, columns: Sequence[int]) -> None:
+        self.columns = list(columns)
+
+    def fit(self, features: np.ndarray) -> Standardizer:
+        values = features[:, self.columns]
+        self.mean_ = np.nanmean(values, axis=0) if values.size else np.zeros(0)
+        scale = np.nanstd(values, axis=0) if values.size else np.ones(0)
+        self.scale_ = np.where(scale > 0, scale, 1.0)
+        return self
+
+    def transform(self, features: np.ndarray) -> np.ndarray:
+        out = features.copy()
+        out[:, self.columns] = (features[:, self.columns] - self.mean_) / self.scale_
+        return out
+
+
+def median_impute(features: np.ndarray, train_rows: np.ndarray, columns: Sequence[int]) -> np.ndarray:
+    """Fill NaN cells of ``columns`` with the train split's column median (all-NaN -> 0)."""
+    out = features.copy()
+    for column in columns:
+        mask = np.isnan(out[:, column])
+        if mask.any():
+            median = np.nanmedian(features[train_rows, column]) if not np.isnan(
+                features[train_rows, column]
+            ).all() else 0.0
+            out[mask, column] = median
+    return out

