@@ -21,6 +21,8 @@ from torch import Tensor, nn
 from ._validation import (
     VectorLike,
     check_alpha,
+    check_binary_targets,
+    check_class_targets,
     check_gamma,
     check_ignore_index,
     check_logits,
@@ -29,6 +31,7 @@ from ._validation import (
     check_task,
     check_weight,
     compute_dtype,
+    resolve_task,
 )
 
 __all__ = ["FocalLoss", "focal_loss"]
@@ -161,6 +164,18 @@ class FocalLoss(nn.Module):
 
     .. math::
         \ell = -w \, \alpha_t \, (1 - p_t)^\gamma \log p_t
+
+    Args:
+        gamma: Focusing parameter, ``>= 0``; 0 gives cross-entropy.
+        alpha: None, a float in [0, 1] weighting the positive class (binary, multi-label), or
+            one value in [0, 1] per class (``[alpha_neg, alpha_pos]`` for binary).
+        weight: Per-class weights ``(C,)`` (multi-class, as in ``cross_entropy``) or
+            per-element weights broadcastable to the input (binary, multi-label).
+        ignore_index: Target value that is skipped.
+        reduction: ``'none'``, ``'mean'`` or ``'sum'``.
+        task: ``None`` (inferred from the shapes), ``'binary'``, ``'multiclass'`` or
+            ``'multilabel'``.
+        validate_args: Check target values in ``forward`` (a device sync on a GPU).
 
     Example:
         >>> criterion = FocalLoss(gamma=2.0, alpha=0.75)
@@ -305,104 +320,6 @@ def _focal_forward(
         task,
         check_targets=check_targets,
     )
-
-
-def resolve_task(input: Tensor, target: Tensor, task: str | None) -> str:
-    """Infer the task if ``task`` is None, then check the shapes for it."""
-    single_logit = input.ndim == 1 or input.shape[1] == 1
-    if task is None:
-        if single_logit:
-            task = "binary"
-        elif target.shape == input.shape:
-            task = "multilabel"
-        else:
-            task = "multiclass"
-    shape, target_shape = tuple(input.shape), tuple(target.shape)
-    if task == "binary":
-        if not single_logit:
-            raise ValueError(
-                f"task='binary' needs one logit per sample, input of shape (N,) or "
-                f"(N, 1, ...), got input of shape {shape}; use task='multilabel' for one "
-                "sigmoid per class or task='multiclass' for a softmax over dim 1."
-            )
-        squeezed = shape[:1] + shape[2:] if input.ndim >= 2 else shape
-        if target_shape not in (shape, squeezed):
-            raise ValueError(
-                f"target of shape {target_shape} does not match input of shape {shape}; a "
-                f"binary target has the input's shape{_or_shape(squeezed, shape)}."
-            )
-    elif task == "multilabel":
-        if input.ndim < 2 or target_shape != shape:
-            raise ValueError(
-                f"task='multilabel' needs input (N, C, ...) and a one-hot / multi-hot target "
-                f"of the same shape; got input {shape} and target {target_shape}."
-            )
-    else:
-        if input.ndim >= 2 and input.shape[1] < 2:
-            raise ValueError(
-                f"task='multiclass' needs at least 2 classes, got input of shape {shape}; a "
-                "single logit per sample is binary (task='binary')."
-            )
-        expected = shape[:1] + shape[2:] if input.ndim >= 2 else ()
-        if target_shape != expected:
-            hint = (
-                " For one-hot targets of the input's shape use task='multilabel' or convert "
-                "them with target.argmax(dim=1)."
-                if target_shape == shape
-                else ""
-            )
-            raise ValueError(
-                f"target of shape {target_shape} does not match input of shape {shape}; "
-                f"multi-class targets are class indices of shape {expected}.{hint}"
-            )
-    return task
-
-
-def _or_shape(squeezed: tuple[int, ...], shape: tuple[int, ...]) -> str:
-    return f" or {squeezed}" if squeezed != shape else ""
-
-
-def check_class_targets(
-    target: Tensor, num_classes: int, ignore_index: int, *, check_values: bool
-) -> Tensor:
-    """Check integer class-index targets; return the mask of targets that are not ignored."""
-    if target.dtype == torch.bool or target.is_floating_point() or target.is_complex():
-        raise TypeError(
-            f"target has dtype {target.dtype}, but multi-class targets are integer class "
-            "indices; convert them with target.long(), or for one-hot / multi-label targets "
-            "of the input's shape use task='multilabel'."
-        )
-    valid = target != ignore_index
-    if check_values and target.numel() > 0:
-        bad = valid & ((target < 0) | (target >= num_classes))
-        if bool(bad.any()):
-            value = int(target[bad][0])
-            raise ValueError(
-                f"target holds class {value}, outside [0, {num_classes}) for an input with "
-                f"{num_classes} classes; targets must be class indices or "
-                f"ignore_index={ignore_index}."
-            )
-    return valid
-
-
-def check_binary_targets(
-    target: Tensor, ignore_index: int, task: str, *, check_values: bool
-) -> Tensor:
-    """Check 0/1 (or [0, 1]) targets; return the mask of targets that are not ignored."""
-    if target.is_complex():
-        raise TypeError(f"target has dtype {target.dtype}; pass real 0/1 targets.")
-    if target.dtype == torch.bool:
-        return torch.ones_like(target)
-    valid = target != ignore_index
-    if check_values and target.numel() > 0:
-        bad = valid & ~((target >= 0) & (target <= 1))
-        if bool(bad.any()):
-            value = target[bad][0].item()
-            raise ValueError(
-                f"target holds {value!r}; task={task!r} needs targets 0 or 1 (floats in "
-                f"[0, 1] as soft targets) or ignore_index={ignore_index}."
-            )
-    return valid
 
 
 def sigmoid_focal(

@@ -23,10 +23,11 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 
-from ._focal import check_class_targets, resolve_task, sigmoid_focal
+from ._focal import sigmoid_focal
 from ._validation import (
     VectorLike,
     as_float_vector,
+    check_class_targets,
     check_ignore_index,
     check_logits,
     check_reduction,
@@ -34,6 +35,7 @@ from ._validation import (
     check_tau,
     check_weight,
     compute_dtype,
+    resolve_task,
 )
 
 __all__ = [
@@ -131,6 +133,15 @@ class LogitAdjustedLoss(nn.Module):
 
     .. math::
         \ell = \operatorname{CE}(x + \tau \log \pi, y)
+
+    Args:
+        prior: Per-class training prior ``(C,)`` (length 2 for a single-logit binary model);
+            any positive vector, normalised to sum 1.
+        tau: Adjustment strength, ``>= 0``.
+        weight: Per-class weights ``(C,)`` as in ``cross_entropy`` (per-element for binary).
+        ignore_index: Target value that is skipped.
+        reduction: ``'none'``, ``'mean'`` or ``'sum'``.
+        validate_args: Check target values in ``forward`` (a device sync on a GPU).
 
     Example:
         >>> criterion = LogitAdjustedLoss(prior=[0.9, 0.1])

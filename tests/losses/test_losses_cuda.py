@@ -83,6 +83,7 @@ def test_cuda_autocast_extreme_logits_finite(name, dtype):
 
 @cuda
 @pytest.mark.cuda
+@pytest.mark.filterwarnings("ignore:Synchronization debug mode is a prototype")
 @pytest.mark.parametrize("name", ["binary", "multiclass", "multilabel", "logit-adjusted"])
 def test_cuda_validate_args_false_does_not_sync(name):
     module, logits, target = _cases("cuda")[name]
