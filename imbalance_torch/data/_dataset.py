@@ -10,7 +10,7 @@ from torch.utils.data import Dataset
 
 from imbalance_torch._validation import as_feature_tensor, as_label_tensor, check_seed, describe
 from imbalance_torch.data._encoding import ENCODED_BASE, MAX_CLASSES, decode, encode
-from imbalance_torch.oversample import SMOTE, Oversampler
+from imbalance_torch.oversample import SMOTE, Oversampler, SyntheticDraw
 from imbalance_torch.targets import SamplingStrategy, oversampling_targets
 
 __all__ = ["SMOTEDataset"]
@@ -122,61 +122,75 @@ class SMOTEDataset(Dataset):
             raise TypeError(f"indices must be integers; got dtype {tensor.dtype}.")
         return tensor.to(torch.int64).flatten()
 
-    def _resolve(self, index: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor, torch.Tensor]:
-        """Split indices into ``(real mask, epoch, class position, slot)`` for the synthetic ones."""
-        index = index.to(self.features.device)
-        bad = (index < 0) | ((index >= len(self)) & (index < ENCODED_BASE))
-        if bool(bad.any()):
-            value = int(index[bad][0])
-            raise IndexError(f"index {value} is out of range for a SMOTEDataset of length {len(self)}.")
-        real = index < self.num_real
-        synthetic = index[~real]
-        plain = synthetic < ENCODED_BASE
-        epoch = torch.full_like(synthetic, self.epoch)
+    def _check_range(self, index: torch.Tensor) -> None:
+        low, high = torch.aminmax(index) if len(index) else (torch.tensor(0), torch.tensor(0))
+        if int(low) < 0 or (len(self) <= int(high) < ENCODED_BASE):
+            bad = index[(index < 0) | ((index >= len(self)) & (index < ENCODED_BASE))]
+            raise IndexError(f"index {int(bad[0])} is out of range for a SMOTEDataset of length {len(self)}.")
+
+    def _coordinates(self, synthetic: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor, int | None]:
+        """``(class position, slot, epoch)`` of synthetic indices; ``epoch`` is ``None`` when
+        the indices span several epochs (then use :meth:`_epochs`)."""
+        low, high = torch.aminmax(synthetic)
+        if int(low) >= ENCODED_BASE:  # the sampler's encoded indices
+            epoch, position, slot = decode(synthetic)
+            if int(position.max()) >= len(self.oversampler.classes_):
+                raise IndexError("an encoded index names a class this dataset does not over-sample.")
+            first, last = torch.aminmax(epoch)
+            return position, slot, int(first) if int(first) == int(last) else None
+        if int(high) < ENCODED_BASE:  # plain indices: this dataset's own epoch
+            offset = synthetic - self.num_real
+            position = torch.searchsorted(self._block_end, offset, right=True)
+            return position, offset - self._block_start[position], self.epoch
+        return self._coordinates_mixed(synthetic)
+
+    def _coordinates_mixed(self, synthetic: torch.Tensor):
+        encoded = synthetic >= ENCODED_BASE
         position = torch.empty_like(synthetic)
         slot = torch.empty_like(synthetic)
-        if bool(plain.any()):
-            offset = synthetic[plain] - self.num_real
-            block = torch.searchsorted(self._block_end, offset, right=True)
-            position[plain] = block
-            slot[plain] = offset - self._block_start[block]
-        if not bool(plain.all()):
-            e, p, s = decode(synthetic[~plain])
-            epoch[~plain], position[~plain], slot[~plain] = e, p, s
-            if int(p.max()) >= len(self.oversampler.classes_):
-                raise IndexError("an encoded index names a class this dataset does not over-sample.")
-        return real, epoch, position, slot
+        for mask in (encoded, ~encoded):
+            part_position, part_slot, _ = self._coordinates(synthetic[mask])
+            position[mask], slot[mask] = part_position, part_slot
+        return position, slot, None
 
-    def _draws(self, epoch: torch.Tensor, position: torch.Tensor, slot: torch.Tensor):
-        labels = self.oversampler.classes_[position]
-        unique = epoch.unique()
-        if len(unique) == 1:
-            return [(torch.ones_like(slot, dtype=torch.bool), self.oversampler.draw(labels, slot, self.seed, int(unique)))]
+    def _epochs(self, synthetic: torch.Tensor) -> torch.Tensor:
+        epoch = torch.full_like(synthetic, self.epoch)
+        encoded = synthetic >= ENCODED_BASE
+        epoch[encoded] = decode(synthetic[encoded])[0]
+        return epoch
+
+    def _draw(self, synthetic: torch.Tensor) -> list[tuple[torch.Tensor | None, SyntheticDraw]]:
+        """The draws behind synthetic indices, grouped by epoch (normally one group)."""
+        position, slot, epoch = self._coordinates(synthetic)
+        if epoch is not None:
+            return [(None, self.oversampler.draw_at(position, slot, self.seed, epoch))]
+        epochs = self._epochs(synthetic)
         return [
-            (epoch == e, self.oversampler.draw(labels[epoch == e], slot[epoch == e], self.seed, int(e)))
-            for e in unique.tolist()
+            (mask, self.oversampler.draw_at(position[mask], slot[mask], self.seed, int(e)))
+            for e in epochs.unique().tolist()
+            for mask in [epochs == e]
         ]
 
     def fetch(self, index: Any) -> tuple[torch.Tensor, torch.Tensor]:
         """Batched fetch: ``(features (b, d), labels (b,))`` for any mix of real and synthetic
         indices, with one gather for the real rows and one batched generation for the rest."""
-        index = self._as_index_tensor(index)
-        real, epoch, position, slot = self._resolve(index)
-        if bool(real.all()):
-            rows = index.to(self.features.device)
-            return self.features[rows], self.labels[rows]
+        index = self._as_index_tensor(index).to(self.features.device)
+        self._check_range(index)
+        synthetic = index >= self.num_real
+        synthetic_at = synthetic.nonzero().squeeze(1)
+        if len(synthetic_at) == 0:
+            return self.features.index_select(0, index), self.labels.index_select(0, index)
+        real_at = (~synthetic).nonzero().squeeze(1)
         out = torch.empty((len(index), self.features.shape[1]), dtype=self.features.dtype, device=self.features.device)
         out_labels = torch.empty(len(index), dtype=torch.int64, device=self.features.device)
-        rows = index.to(self.features.device)[real]
-        out[real] = self.features[rows]
-        out_labels[real] = self.labels[rows]
-        synthetic_out = torch.empty((int((~real).sum()), self.features.shape[1]), dtype=self.features.dtype, device=self.features.device)
-        synthetic_labels = torch.empty(len(synthetic_out), dtype=torch.int64, device=self.features.device)
-        for mask, draw in self._draws(epoch, position, slot):
-            synthetic_out[mask] = self.oversampler.rows(draw)
-            synthetic_labels[mask] = draw.label
-        out[~real] = synthetic_out
-        out_labels[~real] = synthetic_labels
+        if len(real_at):
+            rows = index.index_select(0, real_at)
+            out.index_copy_(0, real_at, self.features.index_select(0, rows))
+            out_labels.index_copy_(0, real_at, self.labels.index_select(0, rows))
+        for mask, draw in self._draw(index.index_select(0, synthetic_at)):
+            at = synthetic_at if mask is None else synthetic_at[mask]
+            out.index_copy_(0, at, self.oversampler.rows(draw))
+            out_labels.index_copy_(0, at, draw.label)
         return out, out_labels
 
     def __getitem__(self, index: Any) -> tuple[torch.Tensor, torch.Tensor]:
@@ -202,30 +216,32 @@ class SMOTEDataset(Dataset):
             for real rows); ``neighbor_index`` (``-1`` for real rows and random over-sampling);
             ``gap`` (0 for real rows); ``label``; ``epoch``, ``slot`` (``-1`` for real rows).
         """
-        index = self._as_index_tensor(index)
-        real, epoch, position, slot = self._resolve(index)
+        index = self._as_index_tensor(index).to(self.features.device)
+        self._check_range(index)
         device = self.features.device
         n = len(index)
-        rows = index.to(device)
+        synthetic = index >= self.num_real
         result = {
-            "is_synthetic": ~real,
-            "base_index": torch.where(real, rows, torch.full_like(rows, -1)),
+            "is_synthetic": synthetic,
+            "base_index": torch.where(synthetic, -1, index),
             "neighbor_index": torch.full((n,), -1, dtype=torch.int64, device=device),
             "gap": torch.zeros(n, dtype=torch.float64, device=device),
-            "label": torch.empty(n, dtype=torch.int64, device=device),
+            "label": self.labels[torch.where(synthetic, 0, index)],
             "epoch": torch.full((n,), -1, dtype=torch.int64, device=device),
             "slot": torch.full((n,), -1, dtype=torch.int64, device=device),
         }
-        result["label"][real] = self.labels[rows[real]]
-        syn = (~real).nonzero().flatten()
-        for mask, draw in self._draws(epoch, position, slot):
-            where = syn[mask]
+        at = synthetic.nonzero().squeeze(1)
+        if len(at) == 0:
+            return result
+        rows = index[at]
+        result["epoch"][at] = self._epochs(rows)
+        result["slot"][at] = self._coordinates(rows)[1]
+        for mask, draw in self._draw(rows):
+            where = at if mask is None else at[mask]
             result["base_index"][where] = draw.base
             result["neighbor_index"][where] = draw.neighbor
             result["gap"][where] = draw.gap.to(torch.float64)
             result["label"][where] = draw.label
-        result["epoch"][syn] = epoch
-        result["slot"][syn] = slot
         return result
 
     # -- index files -----------------------------------------------------------------------

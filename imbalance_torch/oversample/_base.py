@@ -44,16 +44,28 @@ class SyntheticDraw:
         base: ``(b,)`` base row index into the training rows.
         neighbor: ``(b,)`` neighbour row index, ``-1`` where the method uses none.
         gap: ``(b,)`` step from the base toward the neighbour, in [0, 1).
-        extra: ``(b,)`` int64 random words for method-specific draws (votes, noise).
-        pool: ``(b,)`` position of the base row in the fitted pool (internal).
+        pool: ``(b,)`` position of the base row in the fitted pool.
+        keys: per-row (or one broadcast) 64-bit key of ``(seed, epoch, class)``.
+        slots: ``(b,)`` slot numbers; with ``keys`` they feed method-specific draws.
     """
 
     label: torch.Tensor
     base: torch.Tensor
     neighbor: torch.Tensor
     gap: torch.Tensor
-    extra: torch.Tensor
     pool: torch.Tensor
+    keys: torch.Tensor
+    slots: torch.Tensor
+
+    def words(self, stream: int, per_row: int = 1) -> torch.Tensor:
+        """Further random words for this draw: ``(b,)``, or ``(b, per_row)`` if ``per_row > 1``.
+
+        Streams 0 and 1 are taken by the base, neighbour and gap draws."""
+        if per_row == 1:
+            return words(self.keys, self.slots, stream)
+        keys = self.keys.unsqueeze(1) if self.keys.dim() else self.keys
+        counters = self.slots.unsqueeze(1) * per_row + torch.arange(per_row, device=self.slots.device)
+        return words(keys, counters, stream)
 
 
 def compute_dtype(dtype: torch.dtype) -> torch.dtype:
@@ -73,8 +85,8 @@ def interpolate(
     float64. Integer features are computed in float64 and truncated toward zero.
     """
     work = compute_dtype(X.dtype)
-    start = X[base].to(work)
-    step = X[neighbor].to(work)
+    start = X.index_select(0, base).to(work)
+    step = X.index_select(0, neighbor).to(work)
     step.sub_(start).mul_(gap.to(work).unsqueeze(1)).add_(start)
     return step if step.dtype == X.dtype else step.to(X.dtype)
 
@@ -183,29 +195,36 @@ class Oversampler:
 
         Pure function of ``(seed, epoch, label, slot)``: no state is read or changed.
         """
-        self._fitted()
-        seed = check_seed(seed)
-        positions = self.class_positions(labels)
-        keys = self.class_keys(seed, epoch)[positions]
+        return self.draw_at(self.class_positions(labels), slots, check_seed(seed), epoch)
+
+    def draw_at(self, positions: torch.Tensor, slots: torch.Tensor, seed: int, epoch: int) -> SyntheticDraw:
+        """:meth:`draw` for classes given by their position in ``classes_`` (no checks)."""
+        table = self.class_keys(seed, epoch)
+        if len(table) == 1:  # one class: broadcast scalars instead of gathering per row
+            keys, count, start = table[0], self.pool_count_[0], self.pool_start_[0]
+            labels = self.classes_[0].expand(len(slots)).contiguous()
+        else:
+            keys, count, start = table[positions], self.pool_count_[positions], self.pool_start_[positions]
+            labels = self.classes_[positions]
         w0 = words(keys, slots, 0)
         w1 = words(keys, slots, 1)
         if self.base_cdf_ is None:
-            local = uniform_int(w0, self.pool_count_[positions])
-            pool_index = self.pool_start_[positions] + local
+            pool_index = start + uniform_int(w0, count)
         else:
-            target = positions.to(torch.float64) + uniform_float(w0, torch.float64)
-            pool_index = torch.searchsorted(self.base_cdf_, target, right=True)
-            last = self.pool_start_[positions] + self.pool_count_[positions] - 1
-            pool_index = torch.minimum(pool_index, last)
-        base = self.base_rows_[pool_index]
+            target = uniform_float(w0, torch.float64)
+            if len(table) > 1:
+                target = target + positions.to(torch.float64)
+            pool_index = torch.minimum(torch.searchsorted(self.base_cdf_, target, right=True), start + count - 1)
+        base = self.base_rows_.index_select(0, pool_index)
         if self.neighbors_ is not None:
-            slot = uniform_int(w0, self.neighbors_.shape[1], low_half=True)
-            neighbor = self.neighbors_[pool_index, slot]
+            k = self.neighbors_.shape[1]
+            choice = uniform_int(w0, k, low_half=True)
+            neighbor = self.neighbors_.view(-1).index_select(0, pool_index * k + choice)
         else:
             neighbor = torch.full_like(base, -1)
         gap = uniform_float(w1, compute_dtype(self.X_.dtype))
         gap = self._scale_gap(labels, neighbor, gap)
-        return SyntheticDraw(labels, base, neighbor, gap, words(keys, slots, 2), pool_index)
+        return SyntheticDraw(labels, base, neighbor, gap, pool_index, keys, slots)
 
     def _scale_gap(self, labels: torch.Tensor, neighbor: torch.Tensor, gap: torch.Tensor) -> torch.Tensor:
         return gap

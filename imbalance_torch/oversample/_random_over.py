@@ -8,7 +8,7 @@ from collections.abc import Mapping
 
 import torch
 
-from imbalance_torch._random import uniform_float, words
+from imbalance_torch._random import uniform_float
 from imbalance_torch._validation import describe
 from imbalance_torch.oversample._base import ClassPool, Oversampler, SyntheticDraw
 from imbalance_torch.oversample._smote import class_rows
@@ -93,10 +93,9 @@ class RandomOverSampler(Oversampler):
         if self.noise_scale_ is None:
             return X[draw.base]
         d = X.shape[1]
-        counters = draw.extra.unsqueeze(1) * d + torch.arange(d, device=X.device)
         # Box-Muller from two independent words per (row, feature).
-        u1 = uniform_float(words(counters, None, 3), torch.float64)
-        u2 = uniform_float(words(counters, None, 4), torch.float64)
+        u1 = uniform_float(draw.words(3, per_row=d), torch.float64)
+        u2 = uniform_float(draw.words(4, per_row=d), torch.float64)
         normal = torch.sqrt(-2.0 * torch.log1p(-u1)) * torch.cos(2 * math.pi * u2)
         positions = self.class_positions(draw.label)
         out = X[draw.base].to(torch.float64) + normal * self.noise_scale_[positions]

@@ -12,7 +12,7 @@ from collections.abc import Sequence
 import numpy as np
 import torch
 
-from imbalance_torch._random import uniform_float, words
+from imbalance_torch._random import uniform_float
 from imbalance_torch._validation import check_positive_int, describe
 from imbalance_torch.neighbors import kneighbors
 from imbalance_torch.oversample._base import ClassPool, Oversampler, SyntheticDraw, interpolate
@@ -162,7 +162,7 @@ class SMOTENC(Oversampler):
         codes = self.X_[neighbors][:, :, self.categorical_]  # (b, k, c): k ints per row, no one-hot
         k = neighbors.shape[1]
         votes = (codes.unsqueeze(2) == codes.unsqueeze(1)).sum(1)  # (b, k, c): count of each position's code
-        noise = uniform_float(words(draw.extra.unsqueeze(1), torch.arange(k, device=codes.device), 5), torch.float32)
+        noise = uniform_float(draw.words(5, per_row=k), torch.float32)
         score = votes.to(torch.float32) + noise.unsqueeze(2)
         winner = score.argmax(1, keepdim=True)  # (b, 1, c)
         return codes.gather(1, winner).squeeze(1)

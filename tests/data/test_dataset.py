@@ -1,12 +1,19 @@
 """SMOTEDataset: inputs, lengths, fetching, provenance, epochs."""
 
-import numpy as np
 import pandas as pd
 import pytest
 import torch
 from torch.utils.data import DataLoader
 
-from imbalance_torch import ADASYN, SMOTE, SMOTENC, BalancedSampler, BorderlineSMOTE, RandomOverSampler, SMOTEDataset
+from imbalance_torch import (
+    ADASYN,
+    SMOTE,
+    SMOTENC,
+    BalancedSampler,
+    BorderlineSMOTE,
+    RandomOverSampler,
+    SMOTEDataset,
+)
 
 
 def _data(n=200, minority=20, d=4, seed=0):

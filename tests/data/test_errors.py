@@ -4,7 +4,15 @@ import numpy as np
 import pytest
 import torch
 
-from imbalance_torch import ADASYN, SMOTE, SMOTENC, BalancedSampler, BorderlineSMOTE, RandomOverSampler, SMOTEDataset
+from imbalance_torch import (
+    ADASYN,
+    SMOTE,
+    SMOTENC,
+    BalancedSampler,
+    BorderlineSMOTE,
+    RandomOverSampler,
+    SMOTEDataset,
+)
 
 g = torch.Generator().manual_seed(0)
 X = torch.randn(60, 3, generator=g)

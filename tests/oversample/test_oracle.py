@@ -9,7 +9,14 @@ from imblearn.over_sampling import SMOTE as ImbSMOTE
 from imblearn.over_sampling import SMOTENC as ImbSMOTENC
 from imblearn.over_sampling import BorderlineSMOTE as ImbBorderline
 
-from imbalance_torch.oversample import ADASYN, SMOTE, SMOTENC, BorderlineSMOTE, SyntheticDraw, interpolate
+from imbalance_torch.oversample import (
+    ADASYN,
+    SMOTE,
+    SMOTENC,
+    BorderlineSMOTE,
+    SyntheticDraw,
+    interpolate,
+)
 from imbalance_torch.oversample._smote import within_class_neighbors
 from imbalance_torch.targets import oversampling_targets
 
@@ -136,8 +143,9 @@ def test_smotenc_median_std_neighbours_and_votes(seed):
         base=ours.base_rows_[local],
         neighbor=ours.neighbors_[local, torch.tensor(draws % 5)],
         gap=torch.tensor(gaps),
-        extra=torch.arange(n_new),
         pool=local,
+        keys=torch.tensor(0),
+        slots=torch.arange(n_new),
     )
     got = ours.rows(draw).numpy()
     new = expected_X[len(X):]
