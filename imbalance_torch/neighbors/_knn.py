@@ -22,8 +22,8 @@ from imbalance_torch._validation import check_positive_int
 class ExtraDistance(Protocol):
     """An additive squared-distance term between query rows and data rows (SMOTE-NC)."""
 
-    def block(self, query_positions: torch.Tensor) -> torch.Tensor:
-        """``(c, n_data)`` term for the queries at ``query_positions``."""
+    def block(self, query_positions: torch.Tensor, data_start: int, data_stop: int) -> torch.Tensor:
+        """``(c, data_stop - data_start)`` term for the queries at ``query_positions``."""
         ...
 
     def pairs(self, query_positions: torch.Tensor, candidates: torch.Tensor) -> torch.Tensor:
@@ -32,10 +32,10 @@ class ExtraDistance(Protocol):
 
 __all__ = ["ExtraDistance", "kneighbors", "pairwise_sq_distances"]
 
-# Bytes of distance matrix per chunk (CPU). Small enough to stay in cache-friendly territory
-# and to keep the index build's peak memory far below a copy of the data.
-_CPU_CHUNK_BYTES = 8 * 2**20
-_CUDA_CHUNK_BYTES = 512 * 2**20
+# Bytes of one distance tile: small enough to keep the index build's peak memory far below a
+# copy of the data on CPU, large enough to keep a GPU busy.
+_CPU_TILE_BYTES = 32 * 2**20
+_CUDA_TILE_BYTES = 2**30
 
 
 def _compute_dtype(data: torch.Tensor) -> torch.dtype:
@@ -64,8 +64,13 @@ def kneighbors(
     query_indices: torch.Tensor | None = None,
     extra_distance: ExtraDistance | None = None,
     chunk_size: int | None = None,
+    block_size: int | None = None,
 ) -> tuple[torch.Tensor, torch.Tensor]:
     """The ``k`` nearest rows of ``data`` for every row of ``queries`` (exact, Euclidean).
+
+    Works tile by tile (``chunk_size`` queries x ``block_size`` data rows), keeping a running
+    top-``k`` per query, so memory is bounded by one tile whatever the sizes (see
+    NOTE [exact chunked k-NN]).
 
     Args:
         queries: ``(m, d)`` query rows.
@@ -75,12 +80,12 @@ def kneighbors(
             row is then excluded from its neighbours.
         extra_distance: an optional :class:`ExtraDistance`, a squared-distance term added to
             the Euclidean one (SMOTE-NC's categorical penalty).
-        chunk_size: queries per chunk; default bounds a chunk's distances to 8 MiB on CPU
-            and 512 MiB on CUDA.
+        chunk_size: queries per tile (default 1,024 on CPU, 4,096 on CUDA).
+        block_size: data rows per tile (default: a tile of 32 MiB on CPU, 1 GiB on CUDA).
 
     Returns:
-        ``(distances, indices)``, both ``(m, k)``, sorted by increasing distance; distances
-        are Euclidean (not squared), float64 on CPU.
+        ``(distances, indices)``, both ``(m, k)``, sorted by increasing distance (ties by
+        smaller index); distances are Euclidean (not squared), float64 on CPU.
 
     Raises:
         ValueError: if ``k`` exceeds the rows available or shapes disagree.
@@ -101,35 +106,51 @@ def kneighbors(
     m, n = queries.shape[0], data.shape[0]
     device = data.device
     dtype = _compute_dtype(data)
-    if chunk_size is None:
-        budget = _CUDA_CHUNK_BYTES if device.type == "cuda" else _CPU_CHUNK_BYTES
-        chunk_size = max(1, min(m, budget // (4 * max(n, 1))))
-    candidates = min(available + (1 if query_indices is not None else 0), k + max(k, 8))
-    data_c = data.to(dtype)
+    cuda = device.type == "cuda"
+    chunk_size = chunk_size or (4096 if cuda else 1024)
+    budget = _CUDA_TILE_BYTES if cuda else _CPU_TILE_BYTES
+    block_size = block_size or max(1024, budget // (4 * chunk_size))
+    candidates = min(n, k + max(k, 8) + (1 if query_indices is not None else 0))
+    data_c = data if data.dtype == dtype else data.to(dtype)
     data_sq = (data_c * data_c).sum(1)
-    out_dist = torch.empty(m, k, dtype=torch.float64 if device.type == "cpu" else dtype, device=device)
+    exact_dtype = dtype if cuda else torch.float64
+    out_dist = torch.empty(m, k, dtype=exact_dtype, device=device)
     out_idx = torch.empty(m, k, dtype=torch.int64, device=device)
     for start in range(0, m, chunk_size):
         stop = min(start + chunk_size, m)
         q = queries[start:stop].to(dtype)
-        dist = pairwise_sq_distances(q, data_c, data_sq)
+        rows = torch.arange(stop - start, device=device)
+        query_positions = torch.arange(start, stop, device=device)
         positions = None if query_indices is None else query_indices[start:stop]
-        if extra_distance is not None:
-            dist.add_(extra_distance.block(torch.arange(start, stop, device=device)).to(dist.dtype))
-        if positions is not None:
-            dist[torch.arange(stop - start, device=device), positions] = float("inf")
-        cand = dist.topk(candidates, dim=1, largest=False, sorted=False).indices
-        cand, _ = cand.sort(dim=1)  # by index, so the stable sort below breaks ties by index
-        exact_dtype = torch.float64 if device.type == "cpu" else dtype
+        best_dist = best_idx = None
+        for block_start in range(0, n, block_size):
+            block_stop = min(block_start + block_size, n)
+            # |d|^2 - 2 q.d ranks the rows of one query like |q - d|^2 (|q|^2 is a per-row
+            # constant), in one GEMM with no extra pass; candidates are re-ranked exactly below.
+            dist = torch.addmm(data_sq[block_start:block_stop].unsqueeze(0), q, data_c[block_start:block_stop].T, alpha=-2.0)
+            if extra_distance is not None:
+                dist.add_(extra_distance.block(query_positions, block_start, block_stop).to(dist.dtype))
+            if positions is not None:
+                inside = (positions >= block_start) & (positions < block_stop)
+                dist[rows[inside], positions[inside] - block_start] = float("inf")
+            take = min(candidates, block_stop - block_start)
+            top = dist.topk(take, dim=1, largest=False, sorted=False)
+            top_idx = top.indices + block_start
+            if best_dist is None:
+                best_dist, best_idx = top.values, top_idx
+            else:
+                merged_dist = torch.cat([best_dist, top.values], 1)
+                merged_idx = torch.cat([best_idx, top_idx], 1)
+                keep = merged_dist.topk(min(candidates, merged_dist.shape[1]), dim=1, largest=False, sorted=False).indices
+                best_dist, best_idx = merged_dist.gather(1, keep), merged_idx.gather(1, keep)
+        cand, _ = best_idx.sort(dim=1)  # by index, so the stable sort below breaks ties by index
         diff = q.to(exact_dtype).unsqueeze(1) - data_c[cand].to(exact_dtype)
         exact = (diff * diff).sum(2)
         if extra_distance is not None:
-            exact = exact + extra_distance.pairs(torch.arange(start, stop, device=device), cand).to(exact_dtype)
+            exact = exact + extra_distance.pairs(query_positions, cand).to(exact_dtype)
         if positions is not None:
             exact = exact.masked_fill(cand == positions.unsqueeze(1), float("inf"))
         order = exact.argsort(dim=1, stable=True)[:, :k]
         out_idx[start:stop] = cand.gather(1, order)
         out_dist[start:stop] = exact.gather(1, order).sqrt()
     return out_dist, out_idx
-
-

@@ -29,11 +29,12 @@ class _CategoricalPenalty:
         self.data_codes = data_codes
         self.penalty = penalty
 
-    def block(self, query_positions: torch.Tensor) -> torch.Tensor:
+    def block(self, query_positions: torch.Tensor, data_start: int, data_stop: int) -> torch.Tensor:
         q = self.query_codes[query_positions]
-        mismatches = torch.zeros(len(q), len(self.data_codes), dtype=torch.float64, device=q.device)
+        data = self.data_codes[data_start:data_stop]
+        mismatches = torch.zeros(len(q), len(data), dtype=torch.float64, device=q.device)
         for column in range(q.shape[1]):  # a loop over columns, not rows
-            mismatches += q[:, column, None] != self.data_codes[None, :, column]
+            mismatches += q[:, column, None] != data[None, :, column]
         return mismatches * self.penalty
 
     def pairs(self, query_positions: torch.Tensor, candidates: torch.Tensor) -> torch.Tensor:

@@ -42,12 +42,12 @@ def test_duplicates_keep_the_twin_but_never_self():
     assert idx[:, 0].tolist() == [1, 0, 3, 2]
 
 
-@pytest.mark.parametrize("chunk_size", [1, 7, 64, 1000])
-def test_chunking_does_not_change_the_answer(chunk_size):
+@pytest.mark.parametrize("chunk_size, block_size", [(1, 1), (7, 3), (64, 50), (1000, 1000), (13, 499)])
+def test_chunking_does_not_change_the_answer(chunk_size, block_size):
     g = torch.Generator().manual_seed(0)
     X = torch.randn(500, 6, generator=g)
     full = kneighbors(X[:100], X, 4, query_indices=torch.arange(100))
-    chunked = kneighbors(X[:100], X, 4, query_indices=torch.arange(100), chunk_size=chunk_size)
+    chunked = kneighbors(X[:100], X, 4, query_indices=torch.arange(100), chunk_size=chunk_size, block_size=block_size)
     assert torch.equal(full[1], chunked[1])
 
 
