@@ -75,7 +75,7 @@ def max_f1_threshold(scores: Tensor, target: Tensor) -> float:
 def _binary(
     probs: Tensor, target: Tensor, threshold: float, min_precision: float, bins: int
 ) -> dict[str, float]:
-    scores = probs[:, 1].float()
+    scores = probs[:, 1].float().contiguous()
     recall_at, _ = binary_recall_at_fixed_precision(scores, target, min_precision=min_precision)
     balanced = (
         binary_recall(scores, target, threshold=threshold)
@@ -159,7 +159,7 @@ def classification_metrics(
     else:
         corrected = corrected_probs.float()
         if probs.shape[1] == 2:
-            scores = corrected[:, 1]
+            scores = corrected[:, 1].contiguous()
             out["brier_corrected"] = float(torch.mean((scores - target.float()) ** 2))
             out["ece_corrected"] = float(
                 binary_calibration_error(scores, target, n_bins=calibration_bins)

@@ -118,11 +118,13 @@ class TabularClassifier(pl.LightningModule):
             ("natural_class_counts", natural_class_counts),
             ("sampled_class_counts", sampled_class_counts),
         ):
-            if counts is not None and (len(counts) != num_classes or min(counts) <= 0):
+            if counts is not None and len(counts) != num_classes:
                 raise ValueError(
-                    f"{name}={counts} must hold {num_classes} positive counts (num_classes); "
-                    "does the data have a different number of classes than the model?"
+                    f"the data has {len(counts)} classes ({name}={counts}), but the model has "
+                    f"num_classes={num_classes}; set --model.num_classes {len(counts)}."
                 )
+            if counts is not None and min(counts) <= 0:
+                raise ValueError(f"{name}={counts} must hold positive counts.")
         if loss in ("class_weighted", "logit_adjusted") and natural_class_counts is None:
             raise ValueError(
                 f"loss={loss!r} needs the training class counts: pass natural_class_counts "

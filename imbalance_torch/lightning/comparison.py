@@ -1,0 +1,282 @@
+"""Run every strategy config over paired seeds and collect one result row per run.
+
+Each run goes through :class:`~imbalance_torch.lightning.cli.ImbalanceCLI` with the same
+defaults as ``recipes/train.py`` plus one strategy YAML, so a strategy compared here is
+exactly what ``train.py`` would train. For seed index ``s`` every strategy gets
+``split_seed = sampler_seed = seed_everything = s``: the same rows in each split and the same
+initial weights (paired runs).
+"""
+
+from __future__ import annotations
+
+import inspect
+import json
+import math
+import os
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from imbalance_torch.lightning.cli import LINKED_MODEL_ARGUMENTS, ImbalanceCLI, default_config_files
+from imbalance_torch.lightning.datamodule import ImbalanceDataModule
+from imbalance_torch.lightning.metrics import METRIC_NAMES
+from imbalance_torch.lightning.module import TabularClassifier
+
+__all__ = [
+    "STRATEGY_ORDER",
+    "Arm",
+    "RunResult",
+    "list_strategies",
+    "load_strategy_config",
+    "plan_arms",
+    "ratio_label",
+    "run_arm",
+]
+
+STRATEGY_ORDER = (
+    "none",
+    "class_weighted",
+    "focal",
+    "logit_adjusted",
+    "random_over",
+    "random_under",
+    "smote",
+    "smote_frozen",
+    "borderline1",
+    "borderline2",
+    "adasyn",
+    "smote_focal",
+    "smote_nc",
+)
+"""Display order of the shipped strategies; other configs follow alphabetically."""
+
+_TOP_LEVEL_KEYS = ("data", "model", "seed_everything", "trainer")
+_PER_RUN_DATA_KEYS = ("split_seed", "sampler_seed")
+
+
+def _parameters(cls: type, exclude: Sequence[str] = ()) -> list[str]:
+    names = [n for n in inspect.signature(cls.__init__).parameters if n != "self"]
+    return sorted(n for n in names if n not in exclude)
+
+
+def list_strategies(config_dir: str | Path) -> dict[str, Path]:
+    """Strategy name -> YAML path of every ``strategies/*.yaml`` under ``config_dir``."""
+    paths = {p.stem: p for p in sorted((Path(config_dir) / "strategies").glob("*.yaml"))}
+    rank = {name: i for i, name in enumerate(STRATEGY_ORDER)}
+    return dict(sorted(paths.items(), key=lambda kv: (rank.get(kv[0], len(rank)), kv[0])))
+
+
+def load_strategy_config(path: str | Path) -> dict[str, Any]:
+    """Read a strategy YAML with ``yaml.safe_load`` and check every key before any work.
+
+    Raises:
+        ValueError: not a mapping, or an unknown key (the message lists the known ones).
+    """
+    import yaml
+    from lightning.pytorch import Trainer
+
+    with open(path, encoding="utf-8") as handle:
+        config = yaml.safe_load(handle) or {}
+    if not isinstance(config, dict):
+        raise ValueError(f"{path}: a strategy config must be a mapping, got {type(config).__name__}.")
+    unknown = sorted(set(config) - set(_TOP_LEVEL_KEYS))
+    if unknown:
+        raise ValueError(
+            f"{path}: unknown top-level key(s) {unknown}; known: {', '.join(_TOP_LEVEL_KEYS)}."
+        )
+    known = {
+        "data": _parameters(ImbalanceDataModule),
+        "model": _parameters(TabularClassifier, exclude=tuple(LINKED_MODEL_ARGUMENTS.values())),
+        "trainer": _parameters(Trainer),
+    }
+    for section, names in known.items():
+        values = config.get(section) or {}
+        if not isinstance(values, dict):
+            raise ValueError(f"{path}: '{section}' must be a mapping of settings.")
+        bad = sorted(set(values) - set(names))
+        if bad:
+            raise ValueError(
+                f"{path}: unknown key(s) {', '.join(f'{section}.{b}' for b in bad)}; known "
+                f"{section} keys: {', '.join(names)}."
+            )
+    return config
+
+
+def ratio_label(ratio: float) -> str:
+    """``0.5 -> '1:2'``, ``0.33 -> '1:3'``, ``1.0 -> '1:1'``."""
+    return f"1:{round(1.0 / ratio, 1):g}"
+
+
+@dataclass(frozen=True)
+class Arm:
+    """One column of the comparison: a strategy config, optionally at a swept ratio."""
+
+    name: str
+    strategy: str
+    config_path: Path
+    resampling: str
+    loss: str
+    ratio: float | None
+    frozen: bool
+
+    def cli_args(self) -> list[str]:
+        args = ["--config", str(self.config_path)]
+        if self.ratio is not None:
+            args += ["--data.ratio", repr(float(self.ratio))]
+        return args
+
+
+def plan_arms(
+    config_dir: str | Path,
+    strategies: Sequence[str] | None,
+    *,
+    ratios: Sequence[float] | None = None,
+    has_categorical: bool = False,
+) -> tuple[list[Arm], list[str]]:
+    """The arms to run and the strategies skipped (with the reason).
+
+    Args:
+        config_dir: folder with ``strategies/*.yaml``.
+        strategies: names to run (all when None).
+        ratios: sweep every resampling strategy over these minority/majority ratios.
+        has_categorical: whether the data declares categorical columns (``smote_nc``).
+
+    Raises:
+        ValueError: an unknown strategy name, a bad ratio, or a bad key in a config.
+    """
+    available = list_strategies(config_dir)
+    if not available:
+        raise ValueError(f"no strategy configs found in {Path(config_dir) / 'strategies'}.")
+    names = list(available) if strategies is None else list(strategies)
+    unknown = [n for n in names if n not in available]
+    if unknown:
+        raise ValueError(
+            f"unknown strategy {', '.join(map(repr, unknown))}; known (configs in "
+            f"{Path(config_dir) / 'strategies'}): {', '.join(available)}."
+        )
+    for r in ratios or ():
+        if not 0.0 < r <= 1.0:
+            raise ValueError(f"--ratios takes minority/majority ratios in (0, 1], got {r}.")
+    defaults: dict[str, dict[str, Any]] = {}
+    for path in default_config_files(config_dir):
+        if os.path.exists(path):
+            for section, values in (load_strategy_config(path) or {}).items():
+                if isinstance(values, dict):
+                    defaults.setdefault(section, {}).update(values)
+    arms: list[Arm] = []
+    skipped: list[str] = []
+    for name in names:
+        config = load_strategy_config(available[name])
+        data = {**defaults.get("data", {}), **(config.get("data") or {})}
+        model = {**defaults.get("model", {}), **(config.get("model") or {})}
+        resampling = data.get("resampling", "none")
+        if resampling == "smote_nc" and not has_categorical:
+            skipped.append(f"{name} (no categorical columns declared)")
+            continue
+        common = {
+            "strategy": name,
+            "config_path": available[name],
+            "resampling": resampling,
+            "loss": model.get("loss", "cross_entropy"),
+            "frozen": bool(data.get("frozen_synthetic", False)),
+        }
+        if ratios and resampling != "none":
+            for r in ratios:
+                arms.append(Arm(name=f"{name}@{ratio_label(r)}", ratio=float(r), **common))
+        else:
+            arms.append(Arm(name=name, ratio=None, **common))
+    return arms, skipped
+
+
+@dataclass
+class RunResult:
+    """What one (arm, seed) run produced."""
+
+    row: dict[str, Any]
+    scores: np.ndarray | None = None
+    target: np.ndarray | None = None
+    val_history: list[dict[str, float]] = field(default_factory=list)
+    is_global_zero: bool = True
+
+
+def run_arm(
+    arm: Arm,
+    seed: int,
+    *,
+    config_dir: str | Path,
+    run_dir: str | Path,
+    extra_args: Sequence[str] = (),
+    dataset: str = "",
+    on_cli: Callable[[ImbalanceCLI], None] | None = None,
+) -> RunResult:
+    """Fit one arm at one seed index, test its best checkpoint, and return the result row.
+
+    Args:
+        arm: the arm.
+        seed: seed index: split, sampler and initialisation seed.
+        config_dir: folder of the default configs.
+        run_dir: this run's ``trainer.default_root_dir`` (checkpoints).
+        extra_args: LightningCLI flags for every run (data source, trainer overrides).
+        dataset: dataset label for the row.
+        on_cli: called with the CLI object before fitting (tests use it).
+    """
+    args = [
+        *arm.cli_args(),
+        "--data.split_seed", str(seed),
+        "--data.sampler_seed", str(seed),
+        "--seed_everything", str(seed),
+        "--trainer.default_root_dir", str(run_dir),
+        *extra_args,
+    ]
+    start = time.perf_counter()
+    cli = ImbalanceCLI(
+        args=args,
+        run=False,
+        parser_kwargs={"default_config_files": default_config_files(config_dir)},
+        save_config_callback=None,
+    )
+    if on_cli is not None:
+        on_cli(cli)
+    trainer, model, data = cli.trainer, cli.model, cli.datamodule
+    crossing = data.synthetic_crossing_share()
+    trainer.fit(model, datamodule=data)
+    checkpoint = trainer.checkpoint_callback
+    best_path = getattr(checkpoint, "best_model_path", "") if checkpoint else ""
+    trainer.test(model, datamodule=data, ckpt_path=best_path or None, verbose=False)
+    wall = time.perf_counter() - start
+    best_score = getattr(checkpoint, "best_model_score", None) if checkpoint else None
+    results = dict(model.test_results)
+    row: dict[str, Any] = {
+        "dataset": dataset,
+        "arm": arm.name,
+        "strategy": arm.strategy,
+        "resampling": arm.resampling,
+        "loss": arm.loss,
+        "ratio": data.hparams.ratio if arm.resampling != "none" else math.nan,
+        "frozen_synthetic": arm.frozen,
+        "seed": seed,
+        "epochs": trainer.current_epoch,
+        "val_auprc": float(best_score) if best_score is not None else math.nan,
+        **{f"test_{k}": results.get(k, math.nan) for k in METRIC_NAMES},
+        "threshold": results.get("threshold", math.nan),
+        "crossing_share": math.nan if crossing is None else crossing,
+        "train_rows_per_epoch": int(sum(data.sampled_class_counts)),
+        "sampled_class_counts": json.dumps(list(data.sampled_class_counts)),
+        "wall_s": wall,
+    }
+    predictions = model.test_predictions
+    scores = target = None
+    if predictions and predictions["probs"].shape[1] == 2:
+        scores = predictions["probs"][:, 1].numpy()
+        target = predictions["target"].numpy()
+    return RunResult(
+        row=row,
+        scores=scores,
+        target=target,
+        val_history=list(model.val_history),
+        is_global_zero=trainer.is_global_zero,
+    )
