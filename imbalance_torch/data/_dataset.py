@@ -41,6 +41,8 @@ class SMOTEDataset(Dataset):
         seed: non-negative int; with the epoch it determines every synthetic row.
         index_path: optional path of an index saved by :meth:`save_index`; loaded (and
             checked against this data) instead of fitting.
+        compile: generate synthetic rows through ``torch.compile`` (one fused kernel; worth
+            it on GPU-resident data and very large batches; the first batch pays the compile).
 
     Example:
         >>> import torch
@@ -62,10 +64,15 @@ class SMOTEDataset(Dataset):
         seed: int = 0,
         *,
         index_path: str | os.PathLike[str] | None = None,
+        compile: bool = False,
     ) -> None:
         features = as_feature_tensor(X, "X")
         labels = as_label_tensor(y, features.shape[0], features.device, "y")
         self.seed = check_seed(seed)
+        if not isinstance(compile, bool):
+            raise TypeError(f"compile must be a bool; got {describe(compile)}.")
+        self.compile = compile
+        self._compiled = None
         if oversampler is None:
             oversampler = SMOTE()
         if not isinstance(oversampler, Oversampler):
@@ -141,7 +148,7 @@ class SMOTEDataset(Dataset):
         if int(high) < ENCODED_BASE:  # plain indices: this dataset's own epoch
             offset = synthetic - self.num_real
             position = torch.searchsorted(self._block_end, offset, right=True)
-            return position, offset - self._block_start[position], self.epoch
+            return position, offset - self._block_start.index_select(0, position), self.epoch
         return self._coordinates_mixed(synthetic)
 
     def _coordinates_mixed(self, synthetic: torch.Tensor):
@@ -159,17 +166,36 @@ class SMOTEDataset(Dataset):
         epoch[encoded] = decode(synthetic[encoded])[0]
         return epoch
 
-    def _draw(self, synthetic: torch.Tensor) -> list[tuple[torch.Tensor | None, SyntheticDraw]]:
-        """The draws behind synthetic indices, grouped by epoch (normally one group)."""
+    def _keys(self, epoch: int) -> torch.Tensor:
+        return self.oversampler.class_keys(self.seed, epoch)
+
+    def _groups(self, synthetic: torch.Tensor) -> list[tuple[torch.Tensor | None, torch.Tensor, torch.Tensor, torch.Tensor]]:
+        """``(mask, class position, slot, key table)`` per epoch present (normally one group,
+        with ``mask=None``)."""
         position, slot, epoch = self._coordinates(synthetic)
         if epoch is not None:
-            return [(None, self.oversampler.draw_at(position, slot, self.seed, epoch))]
+            return [(None, position, slot, self._keys(epoch))]
         epochs = self._epochs(synthetic)
-        return [
-            (mask, self.oversampler.draw_at(position[mask], slot[mask], self.seed, int(e)))
-            for e in epochs.unique().tolist()
-            for mask in [epochs == e]
-        ]
+        groups = []
+        for e in epochs.unique().tolist():
+            mask = epochs == e
+            groups.append((mask, position[mask], slot[mask], self._keys(int(e))))
+        return groups
+
+    def _draw(self, synthetic: torch.Tensor) -> list[tuple[torch.Tensor | None, SyntheticDraw]]:
+        return [(mask, self.oversampler.draw_at(p, s, t)) for mask, p, s, t in self._groups(synthetic)]
+
+    def _rows_at(self, position: torch.Tensor, slot: torch.Tensor, table: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        if not self.compile:
+            return self.oversampler.rows_at(position, slot, table)
+        if self._compiled is None:
+            self._compiled = torch.compile(self.oversampler.rows_at, dynamic=True)
+        return self._compiled(position, slot, table)
+
+    def __getstate__(self) -> dict[str, Any]:
+        state = dict(self.__dict__)
+        state["_compiled"] = None  # compiled code stays in its process; workers compile their own
+        return state
 
     def fetch(self, index: Any) -> tuple[torch.Tensor, torch.Tensor]:
         """Batched fetch: ``(features (b, d), labels (b,))`` for any mix of real and synthetic
@@ -180,6 +206,9 @@ class SMOTEDataset(Dataset):
         synthetic_at = synthetic.nonzero().squeeze(1)
         if len(synthetic_at) == 0:
             return self.features.index_select(0, index), self.labels.index_select(0, index)
+        groups = self._groups(index.index_select(0, synthetic_at))
+        if len(synthetic_at) == len(index) and len(groups) == 1:  # all synthetic: no copies
+            return self._rows_at(*groups[0][1:])
         real_at = (~synthetic).nonzero().squeeze(1)
         out = torch.empty((len(index), self.features.shape[1]), dtype=self.features.dtype, device=self.features.device)
         out_labels = torch.empty(len(index), dtype=torch.int64, device=self.features.device)
@@ -187,10 +216,11 @@ class SMOTEDataset(Dataset):
             rows = index.index_select(0, real_at)
             out.index_copy_(0, real_at, self.features.index_select(0, rows))
             out_labels.index_copy_(0, real_at, self.labels.index_select(0, rows))
-        for mask, draw in self._draw(index.index_select(0, synthetic_at)):
+        for mask, position, slot, table in groups:
             at = synthetic_at if mask is None else synthetic_at[mask]
-            out.index_copy_(0, at, self.oversampler.rows(draw))
-            out_labels.index_copy_(0, at, draw.label)
+            rows, labels = self._rows_at(position, slot, table)
+            out.index_copy_(0, at, rows)
+            out_labels.index_copy_(0, at, labels)
         return out, out_labels
 
     def __getitem__(self, index: Any) -> tuple[torch.Tensor, torch.Tensor]:

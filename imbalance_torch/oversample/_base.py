@@ -87,6 +87,7 @@ def interpolate(
     work = compute_dtype(X.dtype)
     start = X.index_select(0, base).to(work)
     step = X.index_select(0, neighbor).to(work)
+    # Separate multiply and add (no fused multiply-add), rounded exactly as numpy does.
     step.sub_(start).mul_(gap.to(work).unsqueeze(1)).add_(start)
     return step if step.dtype == X.dtype else step.to(X.dtype)
 
@@ -195,11 +196,12 @@ class Oversampler:
 
         Pure function of ``(seed, epoch, label, slot)``: no state is read or changed.
         """
-        return self.draw_at(self.class_positions(labels), slots, check_seed(seed), epoch)
+        return self.draw_at(self.class_positions(labels), slots, self.class_keys(check_seed(seed), epoch))
 
-    def draw_at(self, positions: torch.Tensor, slots: torch.Tensor, seed: int, epoch: int) -> SyntheticDraw:
-        """:meth:`draw` for classes given by their position in ``classes_`` (no checks)."""
-        table = self.class_keys(seed, epoch)
+    def draw_at(self, positions: torch.Tensor, slots: torch.Tensor, table: torch.Tensor) -> SyntheticDraw:
+        """:meth:`draw` for classes given by their position in ``classes_``, with the key
+        table of :meth:`class_keys` (no checks: the hot path, and traceable by
+        ``torch.compile`` since it reads tensors only)."""
         if len(table) == 1:  # one class: broadcast scalars instead of gathering per row
             keys, count, start = table[0], self.pool_count_[0], self.pool_start_[0]
             labels = self.classes_[0].expand(len(slots)).contiguous()
@@ -232,6 +234,11 @@ class Oversampler:
     def rows(self, draw: SyntheticDraw) -> torch.Tensor:
         """The synthetic feature rows for ``draw``, in the training features' dtype and device."""
         return interpolate(self.X_, draw.base, draw.neighbor, draw.gap)
+
+    def rows_at(self, positions: torch.Tensor, slots: torch.Tensor, table: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        """``(rows, labels)`` for :meth:`draw_at`'s arguments: the whole hot path in one call."""
+        draw = self.draw_at(positions, slots, table)
+        return self.rows(draw), draw.label
 
     def generate(self, labels: torch.Tensor, slots: torch.Tensor, seed: int, epoch: int) -> torch.Tensor:
         """``rows(draw(labels, slots, seed, epoch))``."""
