@@ -74,7 +74,7 @@ def main() -> None:
         fit_s = time.perf_counter() - t0
         o = ds.oversampler
         table = o.class_keys(0, 0)
-        bound = bandwidth / (d * 4)  # writing the rows alone
+        bound = bandwidth / 2 / (d * 4)  # writing the rows alone: half of read + write traffic
         modes = [("eager", o.rows_at)]
         if not args.skip_compile:
             modes.append(("compiled", torch.compile(o.rows_at, dynamic=True)))
