@@ -93,6 +93,8 @@ def _quiet() -> None:
     warnings.filterwarnings("ignore", message=".*isinstance\\(treespec, LeafSpec\\).*")
     warnings.filterwarnings("ignore", message=".*does not have many workers.*")
     warnings.filterwarnings("ignore", message=".*litlogger.*")
+    # compare.py hands each run its own argument list on purpose.
+    warnings.filterwarnings("ignore", message=".*LightningCLI's args parameter is intended.*")
 
 
 def _is_rank_zero() -> bool:

@@ -128,7 +128,7 @@ class ImbalanceDataModule(pl.LightningDataModule):
         test_fraction: float = 0.2,
         split_seed: int = 0,
         sampler_seed: int = 0,
-        batch_size: int = 2048,
+        batch_size: int = 512,
         eval_batch_size: int = 16384,
         scale: bool = True,
         impute_median: bool = False,

@@ -85,7 +85,7 @@ class TabularClassifier(pl.LightningModule):
         focal_gamma: float = 2.0,
         focal_alpha: float | None = 0.75,
         logit_adjust_tau: float = 1.0,
-        learning_rate: float = 1e-3,
+        learning_rate: float = 3e-3,
         weight_decay: float = 1e-4,
         min_precision: float = 0.9,
         calibration_bins: int = 15,

@@ -1,0 +1,105 @@
+from __future__ import annotations
+
+import lightning.pytorch as pl
+import numpy as np
+import pytest
+import torch
+from sklearn.metrics import average_precision_score, roc_auc_score
+
+from imbalance_torch.lightning import LOSSES, ImbalanceDataModule, TabularClassifier
+
+
+def trainer(**kwargs):
+    options = {
+        "max_epochs": 2,
+        "accelerator": "cpu",
+        "logger": False,
+        "enable_checkpointing": False,
+        "enable_progress_bar": False,
+        "enable_model_summary": False,
+        "num_sanity_val_steps": 0,
+    }
+    options.update(kwargs)
+    return pl.Trainer(**options)
+
+
+@pytest.mark.parametrize("loss", LOSSES)
+def test_every_loss_trains_and_tests(blobs, loss):
+    x, y = blobs
+    dm = ImbalanceDataModule.from_arrays(x, y, batch_size=256)
+    pl.seed_everything(0, verbose=False)
+    model = TabularClassifier(**dm.model_arguments(), loss=loss, hidden_width=16)
+    fit = trainer()
+    fit.fit(model, dm)
+    fit.test(model, dm, verbose=False)
+    results = model.test_results
+    assert results["auprc"] > 0.3
+    # The logged metrics are scikit-learn's on the same predictions.
+    score = model.test_predictions["probs"][:, 1].numpy()
+    target = model.test_predictions["target"].numpy()
+    assert results["auprc"] == pytest.approx(average_precision_score(target, score), abs=1e-5)
+    assert results["auroc"] == pytest.approx(roc_auc_score(target, score), abs=1e-5)
+    assert 0.0 < results["threshold"] < 1.0
+    assert float(model.decision_threshold) == results["threshold"]
+
+
+def test_prior_correction_for_a_resampled_model(blobs):
+    x, y = blobs
+    dm = ImbalanceDataModule.from_arrays(x, y, batch_size=256, resampling="random_over")
+    model = TabularClassifier(**dm.model_arguments())
+    torch.testing.assert_close(model.train_prior, torch.tensor([0.5, 0.5]))
+    natural = torch.tensor(dm.natural_class_counts, dtype=torch.float32)
+    torch.testing.assert_close(model.natural_prior, natural / natural.sum())
+    fit = trainer(max_epochs=3)
+    fit.fit(model, dm)
+    fit.test(model, dm, verbose=False)
+    predictions = model.test_predictions
+    # Corrected probabilities are (nearly) calibrated in the mean; raw ones over-predict.
+    rate = predictions["target"].float().mean()
+    assert predictions["probs"][:, 1].mean() > 2 * rate
+    assert abs(predictions["corrected"][:, 1].mean() - rate) < 0.5 * rate
+    assert model.test_results["brier_corrected"] < model.test_results["brier"]
+
+
+def test_focal_alpha_weights_the_positive_class_up(blobs):
+    x, y = blobs
+    dm = ImbalanceDataModule.from_arrays(x, y)
+    model = TabularClassifier(**dm.model_arguments(), loss="focal", focal_alpha=0.75)
+    torch.testing.assert_close(model.criterion.alpha, torch.tensor([0.25, 0.75]))
+
+
+def test_model_and_data_class_count_mismatch_is_explained():
+    with pytest.raises(ValueError, match=r"the data has 3 classes \(natural_class_counts=\[5, 5, 5\]\), but the model has num_classes=2; set --model.num_classes 3"):
+        TabularClassifier(num_features=3, natural_class_counts=[5, 5, 5])
+    rng = np.random.default_rng(0)
+    x = rng.standard_normal((300, 3))
+    y = rng.integers(0, 3, 300)
+    dm = ImbalanceDataModule.from_arrays(x, y)
+    model = TabularClassifier(num_features=3, num_classes=2)
+    with pytest.raises(ValueError, match=r"the data has 3 classes \(0, 1, 2\), but the model has num_classes=2"):
+        trainer(max_epochs=1).fit(model, dm)
+
+
+def test_multiclass_data_trains():
+    rng = np.random.default_rng(0)
+    y = rng.choice(3, size=900, p=[0.7, 0.2, 0.1])
+    x = rng.standard_normal((900, 3)) + y[:, None]
+    dm = ImbalanceDataModule.from_arrays(x, y, resampling="smote", batch_size=256)
+    model = TabularClassifier(**dm.model_arguments(), focal_alpha=None)
+    fit = trainer(max_epochs=1)
+    fit.fit(model, dm)
+    fit.test(model, dm, verbose=False)
+    assert 0.0 <= model.test_results["auprc"] <= 1.0
+
+
+def test_bad_model_arguments():
+    with pytest.raises(ValueError, match="loss='dice' is not a known loss; known: class_weighted, cross_entropy, focal, logit_adjusted"):
+        TabularClassifier(num_features=3, loss="dice")
+    with pytest.raises(ValueError, match="loss='class_weighted' needs the training class counts"):
+        TabularClassifier(num_features=3, loss="class_weighted")
+    with pytest.raises(ValueError, match=r"focal_alpha must be in \(0, 1\) or None, got 1.5"):
+        TabularClassifier(num_features=3, focal_alpha=1.5)
+    with pytest.raises(ValueError, match="focal_alpha=0.75 weights the positive class of a binary task"):
+        TabularClassifier(num_features=3, num_classes=3, loss="focal")
+    with pytest.raises(ValueError, match="num_features must be an int >= 1, got 0"):
+        TabularClassifier(num_features=0)
