@@ -38,8 +38,17 @@ _CPU_TILE_BYTES = 32 * 2**20
 _CUDA_TILE_BYTES = 2**30
 
 
-def _compute_dtype(data: torch.Tensor) -> torch.dtype:
-    return torch.float64 if data.dtype == torch.float64 else torch.float32
+# Above this magnitude, squared distances overflow float32 (3.4e38): compute in float64.
+_FLOAT32_SAFE = 1e18
+
+
+def _compute_dtype(data: torch.Tensor, queries: torch.Tensor | None = None) -> torch.dtype:
+    if data.dtype == torch.float64:
+        return torch.float64
+    for tensor in (data, queries):
+        if tensor is not None and tensor.numel() and float(tensor.abs().max()) > _FLOAT32_SAFE:
+            return torch.float64
+    return torch.float32
 
 
 def pairwise_sq_distances(
@@ -105,7 +114,7 @@ def kneighbors(
         )
     m, n = queries.shape[0], data.shape[0]
     device = data.device
-    dtype = _compute_dtype(data)
+    dtype = _compute_dtype(data, queries)
     cuda = device.type == "cuda"
     chunk_size = chunk_size or (4096 if cuda else 1024)
     budget = _CUDA_TILE_BYTES if cuda else _CPU_TILE_BYTES

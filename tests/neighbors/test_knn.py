@@ -63,3 +63,12 @@ def test_k_too_large():
         kneighbors(X, X, 5, query_indices=torch.arange(5))
     with pytest.raises(TypeError, match="k must be an int"):
         kneighbors(X, X, True)
+
+
+def test_extreme_values_do_not_overflow():
+    rng = np.random.default_rng(3)
+    data = rng.uniform(-1, 1, size=(80, 3)) * 1e38
+    X = torch.tensor(data, dtype=torch.float32)
+    _, idx = kneighbors(X, X, 4, query_indices=torch.arange(80))
+    _, ref = _sklearn(X.double().numpy(), X.double().numpy(), 5)
+    assert (idx.numpy() == ref[:, 1:]).all()
