@@ -134,3 +134,34 @@ def test_no_2_to_the_24_limit():
     s = BalancedSampler(range(n), labels=y, oversampling={1: 1000}, batch_size=2**20)
     assert s.epoch_counts() == {0: n - 5, 1: 1000}
     assert len(s.epoch_indices(0)) == n - 5 + 1000
+
+
+@given(
+    counts=st.lists(st.integers(2, 80), min_size=2, max_size=4),
+    over=st.sampled_from(["auto", "minority", "not minority", "all", None]),
+    under=st.sampled_from([None, "auto", "majority", "not majority", "all"]),
+    world=st.integers(1, 3),
+    batch=st.one_of(st.none(), st.integers(1, 9)),
+)
+def test_counts_match_the_targets_for_any_strategy(counts, over, under, world, batch):
+    from imbalance_torch.targets import oversampling_targets, undersampling_targets
+
+    y = _labels(counts)
+    keep = {c: n for c, n in enumerate(counts)}
+    if under is not None:
+        keep.update(undersampling_targets(y, under))
+    add = {}
+    if over is not None:
+        kept = torch.repeat_interleave(torch.tensor(list(keep)), torch.tensor(list(keep.values())))
+        add = oversampling_targets(kept, over)
+    expected = [keep[c] + add.get(c, 0) for c in range(len(counts))]
+    seen = []
+    for rank in range(world):
+        s = BalancedSampler(TensorDataset(y), labels=y, oversampling=over, undersampling=under, batch_size=batch, num_replicas=world, rank=rank, drop_last=True, seed=1)
+        items = list(s)
+        flat = torch.cat(items) if batch else torch.tensor(items, dtype=torch.long)
+        assert flat.numel() == 0 or (int(flat.min()) >= 0 and int(flat.max()) < len(y))
+        seen.append(flat)
+    assert torch.bincount(y[s.epoch_indices()], minlength=len(counts)).tolist() == expected
+    union = torch.cat(seen)
+    assert len(union) == sum(expected) - sum(expected) % world
