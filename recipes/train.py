@@ -26,8 +26,32 @@ if str(REPO) not in sys.path:  # run from a checkout without installing
 from imbalance_torch.lightning.cli import ImbalanceCLI, default_config_files  # noqa: E402
 
 
+def check_config_files(args: list[str]) -> None:
+    """Check every ``--config FILE`` for unknown keys, listing the known ones.
+
+    LightningCLI would reject an unknown key too, but without saying which keys exist.
+
+    Raises:
+        ValueError: an unknown key, naming the file and the known keys.
+    """
+    from imbalance_torch.lightning.comparison import load_strategy_config
+
+    for i, arg in enumerate(args):
+        path = args[i + 1] if arg == "--config" and i + 1 < len(args) else None
+        if arg.startswith("--config="):
+            path = arg.split("=", 1)[1]
+        if path and Path(path).is_file():
+            load_strategy_config(path)
+
+
 def main(args: list[str] | None = None) -> ImbalanceCLI:
     """Run LightningCLI (``fit``, ``validate``, ``test``, ``predict``) with the repo defaults."""
+    try:
+        check_config_files(list(sys.argv[1:] if args is None else args))
+    except ValueError as error:
+        if args is not None:
+            raise
+        sys.exit(f"error: {error}")
     defaults = {"default_config_files": default_config_files(REPO / "configs")}
     return ImbalanceCLI(
         args=args,

@@ -54,8 +54,10 @@ STRATEGY_ORDER = (
 )
 """Display order of the shipped strategies; other configs follow alphabetically."""
 
-_TOP_LEVEL_KEYS = ("data", "model", "seed_everything", "trainer")
-_PER_RUN_DATA_KEYS = ("split_seed", "sampler_seed")
+_TOP_LEVEL_KEYS = (
+    "ckpt_path", "data", "lr_scheduler", "model", "optimizer", "seed_everything", "trainer",
+    "weights_only",
+)
 
 
 def _parameters(cls: type, exclude: Sequence[str] = ()) -> list[str]:
