@@ -5,7 +5,12 @@ import pandas as pd
 import pytest
 import torch
 
-from imbalance_torch.lightning import ImbalanceDataModule, load_table, make_fraud_like, table_from_arrays
+from imbalance_torch.lightning import (
+    ImbalanceDataModule,
+    load_table,
+    make_fraud_like,
+    table_from_arrays,
+)
 from imbalance_torch.lightning.builtin import FRAUD_LIKE_COLUMNS
 
 
