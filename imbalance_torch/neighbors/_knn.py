@@ -34,7 +34,7 @@ __all__ = ["ExtraDistance", "kneighbors", "pairwise_sq_distances"]
 
 # Bytes of one distance tile: small enough to keep the index build's peak memory far below a
 # copy of the data on CPU, large enough to keep a GPU busy.
-_CPU_TILE_BYTES = 32 * 2**20
+_CPU_TILE_BYTES = 16 * 2**20
 _CUDA_TILE_BYTES = 2**30
 
 
@@ -63,6 +63,29 @@ def pairwise_sq_distances(
     dist = torch.addmm(data_sq_norms.unsqueeze(0), q, d.T, beta=1.0, alpha=-2.0)
     dist.add_((q * q).sum(1, keepdim=True))
     return dist.clamp_(min=0)
+
+
+_GROUP = 16
+
+
+def _row_topk(score: torch.Tensor, count: int) -> tuple[torch.Tensor, torch.Tensor]:
+    """The ``count`` largest entries of each row, as ``(values, column indices)``.
+
+    Two-level selection: the maximum of each group of 16 columns, the ``count`` best groups,
+    then the best entries inside them. Exact: an entry among a row's ``count`` largest lies in
+    one of the ``count`` groups with the largest maxima (else ``count`` other groups each hold
+    a larger entry). About 3x less work than ``topk`` over the whole row.
+    """
+    rows, columns = score.shape
+    if columns % _GROUP or columns < 8 * _GROUP * count:
+        top = score.topk(count, dim=1, sorted=False)
+        return top.values, top.indices
+    group_max = score.view(rows, columns // _GROUP, _GROUP).amax(2)
+    groups = group_max.topk(count, dim=1, sorted=False).indices
+    candidates = (groups.unsqueeze(2) * _GROUP + torch.arange(_GROUP, device=score.device)).view(rows, -1)
+    values = score.gather(1, candidates)
+    best = values.topk(count, dim=1, sorted=False).indices
+    return values.gather(1, best), candidates.gather(1, best)
 
 
 def kneighbors(
@@ -116,9 +139,9 @@ def kneighbors(
     device = data.device
     dtype = _compute_dtype(data, queries)
     cuda = device.type == "cuda"
-    chunk_size = chunk_size or (4096 if cuda else 1024)
+    chunk_size = chunk_size or (4096 if cuda else 512)
     budget = _CUDA_TILE_BYTES if cuda else _CPU_TILE_BYTES
-    block_size = block_size or max(1024, budget // (4 * chunk_size))
+    block_size = block_size or max(1024, budget // (4 * chunk_size) // _GROUP * _GROUP)
     candidates = min(n, k + max(k, 8) + (1 if query_indices is not None else 0))
     data_c = data if data.dtype == dtype else data.to(dtype)
     data_sq = (data_c * data_c).sum(1)
@@ -128,30 +151,33 @@ def kneighbors(
     for start in range(0, m, chunk_size):
         stop = min(start + chunk_size, m)
         q = queries[start:stop].to(dtype)
+        # NOTE [GEMM scores]: s = q.d - |d|^2 / 2 = (|q|^2 - |q - d|^2) / 2 ranks one query's
+        # rows exactly like the distance (largest s = nearest). Appending a 1 to q and
+        # -|d|^2 / 2 to d makes s one plain GEMM, with no bias copy and no extra pass.
+        q_aug = torch.cat([q, torch.ones(len(q), 1, dtype=dtype, device=device)], 1)
         rows = torch.arange(stop - start, device=device)
         query_positions = torch.arange(start, stop, device=device)
         positions = None if query_indices is None else query_indices[start:stop]
-        best_dist = best_idx = None
+        best_score = best_idx = None
         for block_start in range(0, n, block_size):
             block_stop = min(block_start + block_size, n)
-            # |d|^2 - 2 q.d ranks the rows of one query like |q - d|^2 (|q|^2 is a per-row
-            # constant), in one GEMM with no extra pass; candidates are re-ranked exactly below.
-            dist = torch.addmm(data_sq[block_start:block_stop].unsqueeze(0), q, data_c[block_start:block_stop].T, alpha=-2.0)
+            block = data_c[block_start:block_stop]
+            block_aug = torch.cat([block, data_sq[block_start:block_stop, None] * -0.5], 1)
+            score = q_aug @ block_aug.T
             if extra_distance is not None:
-                dist.add_(extra_distance.block(query_positions, block_start, block_stop).to(dist.dtype))
+                score.sub_(extra_distance.block(query_positions, block_start, block_stop).to(score.dtype) * 0.5)
             if positions is not None:
                 inside = (positions >= block_start) & (positions < block_stop)
-                dist[rows[inside], positions[inside] - block_start] = float("inf")
-            take = min(candidates, block_stop - block_start)
-            top = dist.topk(take, dim=1, largest=False, sorted=False)
-            top_idx = top.indices + block_start
-            if best_dist is None:
-                best_dist, best_idx = top.values, top_idx
+                score[rows[inside], positions[inside] - block_start] = float("-inf")
+            top_score, top_idx = _row_topk(score, min(candidates, block_stop - block_start))
+            top_idx += block_start
+            if best_score is None:
+                best_score, best_idx = top_score, top_idx
             else:
-                merged_dist = torch.cat([best_dist, top.values], 1)
+                merged_score = torch.cat([best_score, top_score], 1)
                 merged_idx = torch.cat([best_idx, top_idx], 1)
-                keep = merged_dist.topk(min(candidates, merged_dist.shape[1]), dim=1, largest=False, sorted=False).indices
-                best_dist, best_idx = merged_dist.gather(1, keep), merged_idx.gather(1, keep)
+                keep = merged_score.topk(min(candidates, merged_score.shape[1]), dim=1, sorted=False).indices
+                best_score, best_idx = merged_score.gather(1, keep), merged_idx.gather(1, keep)
         cand, _ = best_idx.sort(dim=1)  # by index, so the stable sort below breaks ties by index
         diff = q.to(exact_dtype).unsqueeze(1) - data_c[cand].to(exact_dtype)
         exact = (diff * diff).sum(2)
