@@ -104,16 +104,27 @@ def run_dataset(dataset: str, options: argparse.Namespace) -> None:
             if (arm.name, seed) in done:
                 continue
             start = time.perf_counter()
-            result = run_arm(
-                arm, seed, config_dir=config_dir, extra_args=extra, dataset=dataset,
-                run_dir=out / "checkpoints" / dataset / arm.name / f"seed{seed}",
-            )
-            row = {k: (None if isinstance(v, float) and v != v else v) for k, v in result.row.items()}
+            try:
+                result = run_arm(
+                    arm, seed, config_dir=config_dir, extra_args=extra, dataset=dataset,
+                    run_dir=out / "checkpoints" / dataset / arm.name.replace(":", "-") / f"seed{seed}",
+                )
+            except ValueError as error:
+                if "has nothing to do" not in str(error):
+                    raise
+                # The arm's ratio is at or below this dataset's own ratio (e.g. 1:2 on a
+                # 1:1.8 dataset): there is nothing to resample, so the arm does not apply.
+                row = {"dataset": dataset, "arm": arm.name, "strategy": arm.strategy,
+                       "seed": seed, "test_auprc": None, "skipped": str(error)}
+            else:
+                row = {k: (None if isinstance(v, float) and v != v else v)
+                       for k, v in result.row.items()}
             with open(cache, "a", encoding="utf-8") as handle:
                 handle.write(json.dumps(row) + "\n")
                 handle.flush()
                 os.fsync(handle.fileno())
-            print(f"{dataset} {arm.name} seed {seed}: AUPRC {row['test_auprc']:.3f} "
+            auprc = "n/a" if row["test_auprc"] is None else f"{row['test_auprc']:.3f}"
+            print(f"{dataset} {arm.name} seed {seed}: AUPRC {auprc} "
                   f"({time.perf_counter() - start:.1f}s)", flush=True)
 
 
@@ -148,13 +159,18 @@ def table(rows: list[dict[str, Any]], datasets: list[str]) -> tuple[str, dict[st
         cells = []
         for arm in arms:
             value = means[dataset].get(arm)
-            text = "" if value is None else f"{value:.3f}"
+            text = "n/a" if value is None else f"{value:.3f}"
             cells.append(f"**{text}**" if value == best else text)
         lines.append(f"| {dataset} | " + " | ".join(cells) + " |")
     best_rank = min(mean_rank.values())
     lines.append("| **mean rank** | " + " | ".join(
         (f"**{mean_rank[a]:.2f}**" if mean_rank[a] == best_rank else f"{mean_rank[a]:.2f}")
         for a in arms) + " |")
+    excluded = [d for d in datasets if d in means and d not in complete]
+    if excluded:
+        lines += ["", f"Mean ranks use the {len(complete)} datasets where every strategy ran; "
+                  f"n/a: the strategy's ratio is at or below the data's own ratio, so it does not "
+                  f"apply to {', '.join(excluded)}."]
     return "\n".join(lines), {"auprc_mean": means, "mean_rank": mean_rank,
                               "ranked_datasets": complete, "arms": arms}
 
@@ -183,6 +199,9 @@ def main(argv: list[str] | None = None) -> int:
             run_dataset(dataset, options)
     if options.no_report:
         return 0
+    import shutil
+
+    shutil.rmtree(out / "checkpoints", ignore_errors=True)  # results live in cache/
     from imbalance_torch.lightning.report import atomic_write_text, write_csv, write_json
 
     rows = [row for d in options.datasets for row in _finished(out, d).values()]

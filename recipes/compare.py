@@ -222,7 +222,7 @@ def main(argv: list[str] | None = None) -> int:
     progress = tqdm(jobs, desc="runs", unit="run", disable=not rank_zero, dynamic_ncols=True)
     for arm, seed in progress:
         progress.set_postfix_str(f"{arm.name} seed {seed}")
-        run_dir = out / "checkpoints" / arm.name / f"seed{seed}"
+        run_dir = out / "checkpoints" / arm.name.replace(":", "-") / f"seed{seed}"
         if rank_zero and not distributed and run_dir.exists():
             shutil.rmtree(run_dir)
         result = run_arm(

@@ -48,7 +48,7 @@ def make_fraud_like(
     Example:
         >>> x, y, names = make_fraud_like(10_000, seed=1)
         >>> x.shape, int(y.sum()), names[0], names[-1]
-        ((10000, 30), 20, 'Time', 'Amount')
+        ((10000, 30), 19, 'Time', 'Amount')
     """
     if isinstance(rows, bool) or not isinstance(rows, int) or rows < 2:
         raise ValueError(f"rows must be an int >= 2, got {rows!r}.")

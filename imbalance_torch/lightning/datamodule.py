@@ -13,7 +13,12 @@ import torch
 from torch import Tensor
 from torch.utils.data import DataLoader, TensorDataset
 
-from imbalance_torch.lightning.samplers import RowsDataset, ShuffledBatchSampler, identity_collate
+from imbalance_torch.lightning.samplers import (
+    EvalShardSampler,
+    RowsDataset,
+    ShuffledBatchSampler,
+    identity_collate,
+)
 from imbalance_torch.lightning.splits import (
     Standardizer,
     check_split_counts,
@@ -466,9 +471,17 @@ class ImbalanceDataModule(pl.LightningDataModule):
                 )
             return self.train_dataloader()
         features, labels = self.split_tensors(split)
+        rows = RowsDataset(features, labels)
+        trainer = self.trainer
+        sampler = None
+        if trainer is not None and trainer.world_size > 1:
+            sampler = EvalShardSampler(
+                rows, num_replicas=trainer.world_size, rank=trainer.global_rank
+            )
         return DataLoader(
-            RowsDataset(features, labels),
+            rows,
             batch_size=self.hparams.eval_batch_size,
+            sampler=sampler,
             shuffle=False,
             collate_fn=identity_collate,
         )

@@ -9,7 +9,7 @@ import torch
 from torch import Tensor
 from torch.utils.data import Dataset, DistributedSampler
 
-__all__ = ["RowsDataset", "ShuffledBatchSampler", "identity_collate"]
+__all__ = ["EvalShardSampler", "RowsDataset", "ShuffledBatchSampler", "identity_collate"]
 
 # NOTE [plain batches]: the natural-ratio arm ("none") and the frozen-SMOTE arm need a plain
 # shuffle of every index of their dataset, nothing resampled. This sampler yields that shuffle
@@ -73,6 +73,24 @@ class ShuffledBatchSampler(DistributedSampler):
 
     def __len__(self) -> int:
         return -(-self.num_samples // self.batch_size)
+
+
+class EvalShardSampler(DistributedSampler):
+    """Rank ``r`` of ``n`` evaluates rows ``r, r + n, r + 2n, ...``: every row exactly once.
+
+    Unlike ``DistributedSampler`` it never pads with repeated rows, so a validation or test
+    split keeps its natural class ratio exactly under DDP (torchmetrics gathers shards of
+    unequal length). A ``DistributedSampler`` subclass, so Lightning leaves it in place.
+    """
+
+    def __init__(self, dataset: Dataset, *, num_replicas: int, rank: int) -> None:
+        super().__init__(dataset, num_replicas=num_replicas, rank=rank, shuffle=False)  # type: ignore[arg-type]
+
+    def __iter__(self) -> Iterator[int]:  # type: ignore[override]
+        return iter(range(self.rank, len(self.dataset), self.num_replicas))  # type: ignore[arg-type]
+
+    def __len__(self) -> int:
+        return len(range(self.rank, len(self.dataset), self.num_replicas))  # type: ignore[arg-type]
 
 
 class RowsDataset(Dataset):

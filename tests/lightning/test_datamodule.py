@@ -221,3 +221,12 @@ def test_synthetic_crossing_share(blobs):
     assert module(blobs).synthetic_crossing_share() is None
     share = module(blobs, resampling="smote").synthetic_crossing_share()
     assert 0.0 <= share <= 1.0
+
+
+def test_eval_shards_cover_every_row_once_without_padding():
+    from imbalance_torch.lightning.samplers import EvalShardSampler
+
+    rows = RowsDataset(torch.arange(11.0)[:, None], torch.zeros(11, dtype=torch.int64))
+    shards = [list(EvalShardSampler(rows, num_replicas=2, rank=r)) for r in range(2)]
+    assert sorted(shards[0] + shards[1]) == list(range(11))
+    assert [len(EvalShardSampler(rows, num_replicas=2, rank=r)) for r in range(2)] == [6, 5]
