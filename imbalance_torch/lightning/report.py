@@ -152,7 +152,8 @@ def _cells(
             if not math.isfinite(mean):
                 cells.append("n/a")
                 continue
-            text = f"{mean:.3f}" + (f" ± {std:.3f}" if math.isfinite(std) else "")
+            digits = 4 if metric in LOWER_IS_BETTER else 3  # Brier/ECE of rare events are small
+            text = f"{mean:.{digits}f}" + (f" ± {std:.{digits}f}" if math.isfinite(std) else "")
             if mean == best[metric] and len(summary) > 1:
                 text += marker
             cells.append(text)
