@@ -15,6 +15,8 @@ from imbalance_torch.targets import SamplingStrategy, oversampling_targets
 
 __all__ = ["SMOTEDataset"]
 
+_CPU_CHUNK = 16384
+
 
 class SMOTEDataset(Dataset):
     """The training rows followed by one epoch's synthetic minority rows, generated on the fly.
@@ -186,11 +188,22 @@ class SMOTEDataset(Dataset):
         return [(mask, self.oversampler.draw_at(p, s, t)) for mask, p, s, t in self._groups(synthetic)]
 
     def _rows_at(self, position: torch.Tensor, slot: torch.Tensor, table: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-        if not self.compile:
-            return self.oversampler.rows_at(position, slot, table)
-        if self._compiled is None:
-            self._compiled = torch.compile(self.oversampler.rows_at, dynamic=True)
-        return self._compiled(position, slot, table)
+        generate = self.oversampler.rows_at
+        if self.compile:
+            if self._compiled is None:
+                self._compiled = torch.compile(self.oversampler.rows_at, dynamic=True)
+            generate = self._compiled
+        n = len(slot)
+        if self.features.device.type != "cpu" or n <= _CPU_CHUNK:
+            return generate(position, slot, table)
+        # NOTE [cache-sized chunks]: on CPU, generating 16k rows at a time keeps the gathered
+        # rows and intermediates in cache; one pass over a whole epoch is several times slower.
+        out = torch.empty((n, self.features.shape[1]), dtype=self.features.dtype)
+        labels = torch.empty(n, dtype=torch.int64)
+        for start in range(0, n, _CPU_CHUNK):
+            stop = min(start + _CPU_CHUNK, n)
+            labels[start:stop] = generate(position[start:stop], slot[start:stop], table, out=out[start:stop])[1]
+        return out, labels
 
     def __getstate__(self) -> dict[str, Any]:
         state = dict(self.__dict__)

@@ -23,6 +23,8 @@ class ADASYN(Oversampler):
     Unlike imbalanced-learn, which rounds ``r_i / sum(r) * G`` per row and so adds a total that
     usually differs from the ``G`` asked for, the base rows here are drawn with those
     probabilities, so exactly ``G`` rows are added and each row's expected share is unchanged.
+    (``r_i`` is a count over ``n_neighbors``, so a row is simply listed in the base pool once
+    per other-class neighbour: exact probabilities, O(1) per draw.)
 
     Args:
         n_neighbors: neighbours for the difficulty ratio and for interpolation.
@@ -49,8 +51,8 @@ class ADASYN(Oversampler):
         return rows, others.to(torch.float64) / self.n_neighbors
 
     def _fit_class(self, X: torch.Tensor, y: torch.Tensor, label: int) -> ClassPool:
-        rows, ratio = self.difficulty(X, y, label)
-        keep = ratio > 0
+        rows, others = other_class_neighbor_counts(X, y, label, self.n_neighbors)
+        keep = others > 0
         if not bool(keep.any()):
             raise ValueError(
                 f"ADASYN found no row of class {label} with a neighbour of another class among "
@@ -59,4 +61,5 @@ class ADASYN(Oversampler):
             )
         bases = rows[keep]
         _, neighbors = within_class_neighbors(X, y, label, self.n_neighbors, queries=bases)
-        return ClassPool(bases, neighbors, ratio[keep])
+        multiplicity = others[keep]
+        return ClassPool(bases.repeat_interleave(multiplicity), neighbors.repeat_interleave(multiplicity, dim=0))

@@ -22,17 +22,17 @@ __all__ = ["ClassPool", "Oversampler", "SyntheticDraw", "interpolate"]
 
 @dataclass
 class ClassPool:
-    """What one class contributes to generation.
+    """What one class contributes to generation. A base row is drawn uniformly from the pool;
+    a row listed ``m`` times is drawn with ``m`` times the probability (ADASYN's weights are
+    small integers, so this is exact and keeps every draw O(1)).
 
     Attributes:
         base_rows: ``(p,)`` row indices (into the training rows) that may be a base row.
         neighbors: ``(p, k)`` row indices of each base row's neighbours, or ``None``.
-        weights: ``(p,)`` positive base-row weights, or ``None`` for uniform.
     """
 
     base_rows: torch.Tensor
     neighbors: torch.Tensor | None
-    weights: torch.Tensor | None = None
 
 
 @dataclass
@@ -77,18 +77,30 @@ def compute_dtype(dtype: torch.dtype) -> torch.dtype:
 
 
 def interpolate(
-    X: torch.Tensor, base: torch.Tensor, neighbor: torch.Tensor, gap: torch.Tensor
+    X: torch.Tensor,
+    base: torch.Tensor,
+    neighbor: torch.Tensor,
+    gap: torch.Tensor,
+    out: torch.Tensor | None = None,
 ) -> torch.Tensor:
     """``X[base] + gap * (X[neighbor] - X[base])`` for a whole batch, in X's dtype.
 
     The arithmetic order is imbalanced-learn's, so the same draws give bit-identical rows in
-    float64. Integer features are computed in float64 and truncated toward zero.
+    float64. Integer features are computed in float64 and truncated toward zero. With ``out``
+    (a ``(b, d)`` tensor of X's dtype) the rows are written there.
     """
     work = compute_dtype(X.dtype)
     start = X.index_select(0, base).to(work)
-    step = X.index_select(0, neighbor).to(work)
+    if work == X.dtype and out is not None:
+        step = torch.index_select(X, 0, neighbor, out=out)
+    else:
+        step = X.index_select(0, neighbor).to(work)
     # Separate multiply and add (no fused multiply-add), rounded exactly as numpy does.
     step.sub_(start).mul_(gap.to(work).unsqueeze(1)).add_(start)
+    if out is not None:
+        if step is not out:
+            out.copy_(step)
+        return out
     return step if step.dtype == X.dtype else step.to(X.dtype)
 
 
@@ -148,18 +160,6 @@ class Oversampler:
         self.base_rows_ = torch.cat([p.base_rows.to(device) for p in pools]) if pools else torch.empty(0, dtype=torch.int64, device=device)
         has_neighbors = bool(pools) and pools[0].neighbors is not None
         self.neighbors_ = torch.cat([p.neighbors.to(device) for p in pools]) if has_neighbors else None
-        weighted = any(p.weights is not None for p in pools)
-        if weighted:
-            parts = []
-            for position, pool in enumerate(pools):
-                w = pool.weights if pool.weights is not None else torch.ones(len(pool.base_rows))
-                cdf = torch.cumsum(w.to(torch.float64).cpu(), 0)
-                cdf = cdf / cdf[-1]
-                cdf[-1] = 1.0
-                parts.append(cdf + position)
-            self.base_cdf_ = torch.cat(parts).to(device)
-        else:
-            self.base_cdf_ = None
         self._keys_cache: tuple[tuple[int, int], torch.Tensor] | None = None
 
     def _fitted(self) -> None:
@@ -210,13 +210,7 @@ class Oversampler:
             labels = self.classes_[positions]
         w0 = words(keys, slots, 0)
         w1 = words(keys, slots, 1)
-        if self.base_cdf_ is None:
-            pool_index = start + uniform_int(w0, count)
-        else:
-            target = uniform_float(w0, torch.float64)
-            if len(table) > 1:
-                target = target + positions.to(torch.float64)
-            pool_index = torch.minimum(torch.searchsorted(self.base_cdf_, target, right=True), start + count - 1)
+        pool_index = start + uniform_int(w0, count)
         base = self.base_rows_.index_select(0, pool_index)
         if self.neighbors_ is not None:
             k = self.neighbors_.shape[1]
@@ -231,14 +225,17 @@ class Oversampler:
     def _scale_gap(self, labels: torch.Tensor, neighbor: torch.Tensor, gap: torch.Tensor) -> torch.Tensor:
         return gap
 
-    def rows(self, draw: SyntheticDraw) -> torch.Tensor:
-        """The synthetic feature rows for ``draw``, in the training features' dtype and device."""
-        return interpolate(self.X_, draw.base, draw.neighbor, draw.gap)
+    def rows(self, draw: SyntheticDraw, out: torch.Tensor | None = None) -> torch.Tensor:
+        """The synthetic feature rows for ``draw``, in the training features' dtype and device
+        (written into ``out`` when given)."""
+        return interpolate(self.X_, draw.base, draw.neighbor, draw.gap, out=out)
 
-    def rows_at(self, positions: torch.Tensor, slots: torch.Tensor, table: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+    def rows_at(
+        self, positions: torch.Tensor, slots: torch.Tensor, table: torch.Tensor, out: torch.Tensor | None = None
+    ) -> tuple[torch.Tensor, torch.Tensor]:
         """``(rows, labels)`` for :meth:`draw_at`'s arguments: the whole hot path in one call."""
         draw = self.draw_at(positions, slots, table)
-        return self.rows(draw), draw.label
+        return self.rows(draw, out=out), draw.label
 
     def generate(self, labels: torch.Tensor, slots: torch.Tensor, seed: int, epoch: int) -> torch.Tensor:
         """``rows(draw(labels, slots, seed, epoch))``."""
@@ -249,8 +246,6 @@ class Oversampler:
         arrays = {"classes": self.classes_, "pool_count": self.pool_count_, "base_rows": self.base_rows_}
         if self.neighbors_ is not None:
             arrays["neighbors"] = self.neighbors_
-        if self.base_cdf_ is not None:
-            arrays["base_cdf"] = self.base_cdf_
         return arrays
 
     def _load_arrays(self, arrays: dict[str, torch.Tensor]) -> None:
@@ -267,7 +262,7 @@ class Oversampler:
         }
 
     def save(self, path: str | os.PathLike[str]) -> Path:
-        """Save the fitted index (pools, neighbours, weights) to ``path`` without pickle."""
+        """Save the fitted index (pools and neighbours) to ``path`` without pickle."""
         self._fitted()
         arrays = {name: t.detach().cpu().numpy() for name, t in self._state_arrays().items()}
         return write_index(path, self._meta(self.X_, self.y_), arrays)
@@ -296,6 +291,5 @@ class Oversampler:
         neighbor_splits = torch.split(tensors["neighbors"], counts) if "neighbors" in tensors else [None] * len(counts)
         pools = [ClassPool(b, n) for b, n in zip(splits, neighbor_splits)]
         self._set_pools(X, y, labels, pools)
-        self.base_cdf_ = tensors.get("base_cdf")
         self._load_arrays(tensors)
         return self

@@ -88,15 +88,15 @@ class RandomOverSampler(Oversampler):
     def _load_arrays(self, arrays):  # type: ignore[override]
         self._fit_noise()
 
-    def rows(self, draw: SyntheticDraw) -> torch.Tensor:
+    def rows(self, draw: SyntheticDraw, out: torch.Tensor | None = None) -> torch.Tensor:
         X = self.X_
         if self.noise_scale_ is None:
-            return X[draw.base]
+            return torch.index_select(X, 0, draw.base, out=out) if out is not None else X.index_select(0, draw.base)
         d = X.shape[1]
         # Box-Muller from two independent words per (row, feature).
         u1 = uniform_float(draw.words(3, per_row=d), torch.float64)
         u2 = uniform_float(draw.words(4, per_row=d), torch.float64)
         normal = torch.sqrt(-2.0 * torch.log1p(-u1)) * torch.cos(2 * math.pi * u2)
         positions = self.class_positions(draw.label)
-        out = X[draw.base].to(torch.float64) + normal * self.noise_scale_[positions]
-        return out.to(X.dtype)
+        rows = (X[draw.base].to(torch.float64) + normal * self.noise_scale_[positions]).to(X.dtype)
+        return rows if out is None else out.copy_(rows)

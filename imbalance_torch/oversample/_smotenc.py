@@ -12,7 +12,7 @@ from collections.abc import Sequence
 import numpy as np
 import torch
 
-from imbalance_torch._random import uniform_float
+from imbalance_torch._random import uniform_float, words
 from imbalance_torch._validation import check_positive_int, describe
 from imbalance_torch.neighbors import kneighbors
 from imbalance_torch.oversample._base import ClassPool, Oversampler, SyntheticDraw, interpolate
@@ -151,24 +151,52 @@ class SMOTENC(Oversampler):
         self._median_std: list[float] = []
         super().fit(X, y, target_counts)
         self.median_std_ = dict(zip(self.classes_.tolist(), self._median_std))
+        self._fit_votes()
         return self
 
     def _load_arrays(self, arrays):  # type: ignore[override]
         self.median_std_ = {label: self.median_std(self.X_, self.y_, label) for label in self.classes_.tolist()}
+        self._fit_votes()
+
+    def _fit_votes(self) -> None:
+        """Precompute, per pool entry, its neighbours' codes and vote counts, the winning code
+        where the vote is clear, and which entries have a tie (resolved per synthetic row)."""
+        pool, k = self.neighbors_.shape
+        flat = self.neighbors_.reshape(-1)
+        codes = self.X_.index_select(0, flat)[:, self.categorical_].to(torch.int64).view(pool, k, -1)
+        votes = (codes.unsqueeze(2) == codes.unsqueeze(1)).sum(1)  # (pool, k, c): k ints per entry
+        top = votes.amax(1, keepdim=True)
+        is_top = votes == top
+        tie = is_top.sum(1) > top.squeeze(1)  # more top positions than one code's count
+        self.vote_codes_ = codes
+        self.vote_counts_ = votes.to(torch.float32)
+        self.vote_winner_ = codes.gather(1, is_top.to(torch.int8).argmax(1, keepdim=True)).squeeze(1)
+        self.vote_tied_ = tie.any(1)
 
     def categorical_vote(self, draw: SyntheticDraw) -> torch.Tensor:
         """``(b, n_categorical)`` codes: the most frequent code among the base row's
-        neighbours per categorical column, ties broken uniformly by the row's random word."""
-        neighbors = self.neighbors_[draw.pool]  # (b, k)
-        codes = self.X_[neighbors][:, :, self.categorical_]  # (b, k, c): k ints per row, no one-hot
-        k = neighbors.shape[1]
-        votes = (codes.unsqueeze(2) == codes.unsqueeze(1)).sum(1)  # (b, k, c): count of each position's code
-        noise = uniform_float(draw.words(5, per_row=k), torch.float32)
-        score = votes.to(torch.float32) + noise.unsqueeze(2)
-        winner = score.argmax(1, keepdim=True)  # (b, 1, c)
-        return codes.gather(1, winner).squeeze(1)
+        neighbours per categorical column, ties broken uniformly by the row's random words."""
+        codes = self.vote_winner_.index_select(0, draw.pool)
+        tied = self.vote_tied_.index_select(0, draw.pool).nonzero().squeeze(1)
+        if len(tied):
+            pool = draw.pool.index_select(0, tied)
+            k = self.vote_codes_.shape[1]
+            keys = draw.keys if draw.keys.dim() == 0 else draw.keys.index_select(0, tied).unsqueeze(1)
+            counters = draw.slots.index_select(0, tied).unsqueeze(1) * k + torch.arange(k, device=pool.device)
+            noise = uniform_float(words(keys, counters, 5), torch.float32)  # (t, k)
+            counts = self.vote_counts_.index_select(0, pool)  # (t, k, c)
+            candidates = self.vote_codes_.index_select(0, pool)
+            best_score = counts[:, 0] + noise[:, :1]
+            best_code = candidates[:, 0]
+            for j in range(1, k):  # k is small: a loop over neighbour positions, not rows
+                score = counts[:, j] + noise[:, j : j + 1]
+                better = score > best_score
+                best_score = torch.where(better, score, best_score)
+                best_code = torch.where(better, candidates[:, j], best_code)
+            codes.index_copy_(0, tied, best_code)
+        return codes
 
-    def rows(self, draw: SyntheticDraw) -> torch.Tensor:
-        out = interpolate(self.X_, draw.base, draw.neighbor, draw.gap)
-        out[:, self.categorical_] = self.categorical_vote(draw).to(out.dtype)
+    def rows(self, draw: SyntheticDraw, out: torch.Tensor | None = None) -> torch.Tensor:
+        out = interpolate(self.X_, draw.base, draw.neighbor, draw.gap, out=out)
+        out.index_copy_(1, self.categorical_, self.categorical_vote(draw).to(out.dtype))
         return out

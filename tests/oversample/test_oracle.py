@@ -100,11 +100,11 @@ def test_adasyn_weights_and_replay(seed):
     g = np.rint(ratio / ratio.sum() * targets[1]).astype(int)  # imblearn's per-row counts
     assert g.sum() == len(expected_X) - len(X)
     ours.fit(torch.tensor(X), torch.tensor(y), targets)
-    # Our base weights are the same ratios (rows with ratio 0 can never be a base).
-    kept = ratio > 0
-    assert ours.base_rows_.tolist() == rows[torch.tensor(kept)].tolist()
-    cdf = ours.base_cdf_.numpy()
-    np.testing.assert_allclose(np.diff(np.concatenate([[0.0], cdf])), ratio[kept] / ratio.sum())
+    # Our base weights are the same ratios: each row is listed once per other-class
+    # neighbour, so its share of the pool is r_i / sum(r) (rows with r_i = 0 never appear).
+    listed = torch.bincount(ours.base_rows_, minlength=len(y))[rows].numpy()
+    np.testing.assert_array_equal(listed, np.rint(ratio * 5).astype(int))
+    np.testing.assert_allclose(listed / listed.sum(), ratio / ratio.sum())
     rs = np.random.RandomState(seed)
     base_local = np.repeat(np.arange(len(rows)), g)
     cols = rs.choice(5, size=g.sum())
