@@ -4,6 +4,7 @@ import csv
 import importlib.util
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -162,6 +163,7 @@ def test_ratio_label():
         plan_arms(CONFIGS, ["smote"], ratios=[2.0])
 
 
+@pytest.mark.filterwarnings("ignore:LightningCLI's args parameter")
 def test_train_recipe_fit_then_test(tmp_path):
     args = [
         "--config", str(CONFIGS / "strategies" / "smote_focal.yaml"), "--data.rows", "20000",
@@ -175,6 +177,17 @@ def test_train_recipe_fit_then_test(tmp_path):
     assert 0.0 <= tested.model.test_results["auprc"] <= 1.0
     assert tested.model.hparams.loss == "focal"
     assert tested.datamodule.hparams.ratio == 0.5
+
+
+def test_readme_recipes_example_runs():
+    text = (REPO / "README.md").read_text(encoding="utf-8")
+    section = re.search(r"^## Compare strategies on your data.*?\n(.*?)(?=^## |<!-- losses -->)", text, re.M | re.S)
+    assert section, "README.md has no recipes section"
+    blocks = re.findall(r"```python\n(.*?)```", section.group(1), re.S)
+    assert len(blocks) == 1
+    namespace: dict = {}
+    exec(compile(blocks[0].replace("max_epochs=3", "max_epochs=1"), "README.md", "exec"), namespace)
+    assert 0.0 <= namespace["model"].test_results["auprc"] <= 1.0
 
 
 @pytest.mark.slow
