@@ -30,6 +30,7 @@ import logging
 import math
 import os
 import platform
+import shlex
 import shutil
 import sys
 import time
@@ -242,7 +243,9 @@ def main(argv: list[str] | None = None) -> int:
     summary = summarize(rows)
     table = format_table(summary)
     meta = {
-        "command": "python recipes/compare.py " + " ".join(argv if argv is not None else sys.argv[1:]),
+        "command": shlex.join(
+            ["python", "recipes/compare.py", *(argv if argv is not None else sys.argv[1:])]
+        ),
         "dataset": facts,
         "seeds": options.seeds,
         "strategies": [a.name for a in arms],
