@@ -34,7 +34,7 @@ __all__ = ["ExtraDistance", "kneighbors", "pairwise_sq_distances"]
 
 # Bytes of one distance tile: small enough to keep the index build's peak memory far below a
 # copy of the data on CPU, large enough to keep a GPU busy.
-_CPU_TILE_BYTES = 16 * 2**20
+_CPU_TILE_BYTES = 4 * 2**20
 _CUDA_TILE_BYTES = 2**30
 
 
@@ -86,6 +86,16 @@ def _row_topk(score: torch.Tensor, count: int) -> tuple[torch.Tensor, torch.Tens
     values = score.gather(1, candidates)
     best = values.topk(count, dim=1, sorted=False).indices
     return values.gather(1, best), candidates.gather(1, best)
+
+
+def _merge(
+    score_a: torch.Tensor, index_a: torch.Tensor, score_b: torch.Tensor, index_b: torch.Tensor, count: int
+) -> tuple[torch.Tensor, torch.Tensor]:
+    """The ``count`` best of two candidate lists per row."""
+    score = torch.cat([score_a, score_b], 1)
+    index = torch.cat([index_a, index_b], 1)
+    keep = score.topk(min(count, score.shape[1]), dim=1, sorted=False).indices
+    return score.gather(1, keep), index.gather(1, keep)
 
 
 def kneighbors(
@@ -169,15 +179,26 @@ def kneighbors(
             if positions is not None:
                 inside = (positions >= block_start) & (positions < block_stop)
                 score[rows[inside], positions[inside] - block_start] = float("-inf")
-            top_score, top_idx = _row_topk(score, min(candidates, block_stop - block_start))
+            take = min(candidates, block_stop - block_start)
+            if best_score is None or best_score.shape[1] < candidates:
+                top_score, top_idx = _row_topk(score, take)
+                top_idx += block_start
+                if best_score is None:
+                    best_score, best_idx = top_score, top_idx
+                else:
+                    best_score, best_idx = _merge(best_score, best_idx, top_score, top_idx, candidates)
+                continue
+            # NOTE [pruned merge]: once a query holds `candidates` rows, a block can only matter
+            # if its best score beats the worst one held. After the first blocks that is rare,
+            # so most rows skip the top-k entirely (one row-max pass instead).
+            hit = (score.amax(1) > best_score.amin(1)).nonzero().squeeze(1)
+            if len(hit) == 0:
+                continue
+            top_score, top_idx = _row_topk(score.index_select(0, hit), take)
             top_idx += block_start
-            if best_score is None:
-                best_score, best_idx = top_score, top_idx
-            else:
-                merged_score = torch.cat([best_score, top_score], 1)
-                merged_idx = torch.cat([best_idx, top_idx], 1)
-                keep = merged_score.topk(min(candidates, merged_score.shape[1]), dim=1, sorted=False).indices
-                best_score, best_idx = merged_score.gather(1, keep), merged_idx.gather(1, keep)
+            merged_score, merged_idx = _merge(best_score.index_select(0, hit), best_idx.index_select(0, hit), top_score, top_idx, candidates)
+            best_score.index_copy_(0, hit, merged_score)
+            best_idx.index_copy_(0, hit, merged_idx)
         cand, _ = best_idx.sort(dim=1)  # by index, so the stable sort below breaks ties by index
         diff = q.to(exact_dtype).unsqueeze(1) - data_c[cand].to(exact_dtype)
         exact = (diff * diff).sum(2)
