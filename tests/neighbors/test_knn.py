@@ -72,3 +72,28 @@ def test_extreme_values_do_not_overflow():
     _, idx = kneighbors(X, X, 4, query_indices=torch.arange(80))
     _, ref = _sklearn(X.double().numpy(), X.double().numpy(), 5)
     assert (idx.numpy() == ref[:, 1:]).all()
+
+
+@pytest.mark.parametrize("columns, count", [(2048, 14), (4096, 6), (1000, 5), (2050, 3)])
+def test_grouped_row_topk_is_exact(columns, count):
+    from imbalance_torch.neighbors._knn import _row_topk
+
+    g = torch.Generator().manual_seed(columns)
+    score = torch.randn(37, columns, generator=g)
+    values, index = _row_topk(score, count)
+    expected = score.topk(count, dim=1).values
+    assert torch.equal(values.sort(1, descending=True).values, expected)
+    assert torch.equal(score.gather(1, index), values)
+
+
+def test_large_data_uses_tiles_and_matches_sklearn():
+    rng = np.random.default_rng(7)
+    data = rng.normal(size=(6000, 8)).astype(np.float32)
+    X = torch.tensor(data)
+    queries = torch.arange(0, 6000, 11)
+    _, idx = kneighbors(X[queries], X, 5, query_indices=queries)
+    _, ref = _sklearn(data[queries.numpy()], data, 6)
+    assert (idx.numpy() == ref[:, 1:]).all()
+    _, idx = kneighbors(X, X, 3, query_indices=torch.arange(6000))
+    _, ref = _sklearn(data, data, 4)
+    assert (idx.numpy() == ref[:, 1:]).mean() > 0.999  # float32 ties aside
