@@ -96,6 +96,12 @@ def _numeric_dtype(dtype: Any) -> bool:
     return kind in "biuf"
 
 
+def _all_finite(tensor: torch.Tensor, rows: int = 16384) -> bool:
+    """``isfinite(tensor).all()`` in row blocks, so the check never allocates temporaries the
+    size of the data (torch's ``isfinite`` builds an ``abs`` copy and two masks)."""
+    return all(bool(torch.isfinite(block).all()) for block in tensor.split(rows))
+
+
 def as_feature_tensor(X: Any, name: str = "X") -> torch.Tensor:
     """Check a 2-D, non-empty, finite, real feature matrix and return it as a tensor.
 
@@ -117,7 +123,7 @@ def as_feature_tensor(X: Any, name: str = "X") -> torch.Tensor:
         )
     if tensor.shape[0] == 0 or tensor.shape[1] == 0:
         raise ValueError(f"{name} is empty (shape {tuple(tensor.shape)}); pass at least one row and column.")
-    if tensor.is_floating_point():
+    if tensor.is_floating_point() and not _all_finite(tensor):
         finite = torch.isfinite(tensor)
         if not bool(finite.all()):
             bad = (~finite).nonzero()

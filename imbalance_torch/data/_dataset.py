@@ -8,6 +8,7 @@ from typing import Any
 import torch
 from torch.utils.data import Dataset
 
+from imbalance_torch._search import block_of
 from imbalance_torch._validation import as_feature_tensor, as_label_tensor, check_seed, describe
 from imbalance_torch.data._encoding import ENCODED_BASE, MAX_CLASSES, decode, encode
 from imbalance_torch.oversample import SMOTE, Oversampler, SyntheticDraw
@@ -149,7 +150,7 @@ class SMOTEDataset(Dataset):
             return position, slot, int(first) if int(first) == int(last) else None
         if int(high) < ENCODED_BASE:  # plain indices: this dataset's own epoch
             offset = synthetic - self.num_real
-            position = torch.searchsorted(self._block_end, offset, right=True)
+            position = block_of(offset, self._block_end)
             return position, offset - self._block_start.index_select(0, position), self.epoch
         return self._coordinates_mixed(synthetic)
 

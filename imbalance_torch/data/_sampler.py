@@ -11,7 +11,8 @@ import torch
 import torch.distributed as dist
 from torch.utils.data import DistributedSampler
 
-from imbalance_torch._random import absorb
+from imbalance_torch._random import absorb, uniform_int, words
+from imbalance_torch._search import block_of
 from imbalance_torch._validation import as_label_tensor, check_positive_int, check_seed, describe
 from imbalance_torch.data._encoding import MAX_EPOCH, encode
 from imbalance_torch.targets import (
@@ -141,10 +142,17 @@ class BalancedSampler(DistributedSampler):
         self._keep = torch.tensor([keep[c] for c in self.class_labels])
         self._add = torch.tensor([add.get(c, 0) for c in self.class_labels])
         self._class_start = torch.cumsum(self._counts, 0) - self._counts
-        position = torch.searchsorted(torch.tensor(self.class_labels), labels)
-        self._rows_by_class = torch.argsort(position, stable=True)
-        self._position = position
+        self._add_end = torch.cumsum(self._add, 0)
+        self._add_start = self._add_end - self._add
+        self._num_kept = int(self._keep.sum())
+        self._position = torch.searchsorted(torch.tensor(self.class_labels), labels)
+        # rows grouped by class: only needed to draw duplicates (any dataset but SMOTEDataset)
+        self._rows_by_class = None if self._synthetic else torch.argsort(self._position, stable=True)
+        if self._synthetic:
+            fitted = torch.tensor(dataset.classes, dtype=torch.int64)
+            self._dataset_position = torch.searchsorted(fitted, torch.tensor(self.class_labels)).clamp_(max=max(len(fitted) - 1, 0))
         self.epoch_size = int(self._keep.sum() + self._add.sum())
+        self._index_dtype = torch.int32 if self.epoch_size < 2**31 and len(labels) < 2**31 else torch.int64
         if self.epoch_size == 0:
             raise ValueError("the sampling targets leave an empty epoch; keep or add at least one row.")
         if drop_last and self.epoch_size % self.num_replicas:
@@ -177,67 +185,115 @@ class BalancedSampler(DistributedSampler):
     def _generator(self, epoch: int) -> torch.Generator:
         return torch.Generator().manual_seed(absorb(self.seed, epoch) & (2**63 - 1))
 
-    def epoch_indices(self, epoch: int | None = None) -> torch.Tensor:
-        """The whole epoch's dataset indices (all ranks, before sharding), int64 on CPU."""
-        epoch = self.epoch if epoch is None else epoch
+    # NOTE [epoch plan]: an epoch is a virtual list E of `epoch_size` dataset indices: the kept
+    # real rows (class by class), then the added rows (class blocks of synthetic slots or
+    # duplicates). Only what cannot be computed per position is stored: the shuffle (one int32
+    # permutation) and, when under-sampling, the kept rows. Batches are computed from their
+    # positions, so an epoch never holds an int64 array of its indices (nor the encoded
+    # synthetic indices) in memory, whatever its size.
+    def _plan(self, epoch: int) -> dict[str, Any]:
+        cached = getattr(self, "_plan_cache", None)
+        if cached is not None and cached["epoch"] == epoch:
+            return cached
         g = self._generator(epoch)
-        n = len(self._labels)
+        plan: dict[str, Any] = {"epoch": epoch, "kept": None, "perm": None}
         if bool((self._keep < self._counts).any()):
+            n = len(self._labels)
             perm = torch.randperm(n, generator=g)
-            order = torch.argsort(self._position[perm], stable=True)
-            grouped = perm[order]
+            grouped = perm[torch.argsort(self._position[perm], stable=True)]
+            del perm
             grouped_position = self._position[grouped]
             rank_in_class = torch.arange(n) - self._class_start[grouped_position]
-            kept = grouped[rank_in_class < self._keep[grouped_position]]
-            kept = kept.sort().values
-        else:
-            kept = torch.arange(n)
-        kept_position = self._position[kept]
-        added_position = torch.repeat_interleave(torch.arange(len(self.class_labels)), self._add)
-        if self._synthetic:
-            slot = torch.arange(len(added_position)) - torch.repeat_interleave(torch.cumsum(self._add, 0) - self._add, self._add)
-            fitted = torch.tensor(self.dataset.classes, dtype=torch.int64)
-            dataset_position = torch.searchsorted(fitted, torch.tensor(self.class_labels)[added_position])
-            added = encode(epoch, dataset_position, slot)
-        else:
-            offset = (torch.rand(len(added_position), generator=g, dtype=torch.float64) * self._counts[added_position]).long()
-            offset = torch.minimum(offset, self._counts[added_position] - 1)
-            added = self._rows_by_class[self._class_start[added_position] + offset]
-        indices = torch.cat([kept, added])
-        positions = torch.cat([kept_position, added_position])
+            plan["kept"] = grouped[rank_in_class < self._keep[grouped_position]].to(self._index_dtype)
+        if self.shuffle and not self.stratify_batches:
+            plan["perm"] = torch.randperm(self.epoch_size, generator=g, dtype=self._index_dtype)
         if self.stratify_batches:
-            perm = torch.randperm(len(indices), generator=g)
-            indices, positions = indices[perm], positions[perm]
-            order = torch.argsort(positions, stable=True)
-            sizes = torch.bincount(positions, minlength=len(self.class_labels))
-            start = torch.cumsum(sizes, 0) - sizes
-            rank_in_class = torch.empty_like(order)
-            rank_in_class[order] = torch.arange(len(order)) - start[positions[order]]
-            phase = torch.rand(len(self.class_labels), generator=g, dtype=torch.float64)
-            key = (rank_in_class.to(torch.float64) + phase[positions]) / sizes[positions].to(torch.float64)
-            indices = indices[torch.argsort(key, stable=True)]
-        elif self.shuffle:
-            indices = indices[torch.randperm(len(indices), generator=g)]
-        return indices
+            plan["order"] = self._stratified_order(plan, g)
+        self._plan_cache = plan
+        return plan
+
+    def _elements(self, plan: dict[str, Any], positions: torch.Tensor) -> torch.Tensor:
+        """Dataset indices of the virtual list E at ``positions`` (int64 on CPU)."""
+        num_kept = self._num_kept
+        out = torch.empty_like(positions)
+        is_kept = positions < num_kept
+        kept_at = is_kept.nonzero().squeeze(1)
+        if len(kept_at):
+            where = positions.index_select(0, kept_at)
+            out.index_copy_(0, kept_at, where if plan["kept"] is None else plan["kept"].index_select(0, where).long())
+        added_at = (~is_kept).nonzero().squeeze(1)
+        if len(added_at):
+            j = positions.index_select(0, added_at) - num_kept
+            block = block_of(j, self._add_end)
+            local = j - self._add_start.index_select(0, block)
+            if self._synthetic:
+                values = encode(plan["epoch"], self._dataset_position.index_select(0, block), local)
+            else:
+                keys = self._duplicate_keys(plan["epoch"]).index_select(0, block)
+                offset = uniform_int(words(keys, local, 7), self._counts.index_select(0, block))
+                values = self._rows_by_class.index_select(0, self._class_start.index_select(0, block) + offset)
+            out.index_copy_(0, added_at, values)
+        return out
+
+    def _duplicate_keys(self, epoch: int) -> torch.Tensor:
+        keys = [absorb(self.seed, epoch, label, 1) for label in self.class_labels]
+        return torch.tensor([k - (1 << 64) if k >= 1 << 63 else k for k in keys], dtype=torch.int64)
+
+    def _stratified_order(self, plan: dict[str, Any], g: torch.Generator) -> torch.Tensor:
+        """Positions of E in an order that spreads every class evenly (random within class)."""
+        size = self.epoch_size
+        positions = torch.cat([
+            torch.repeat_interleave(torch.arange(len(self.class_labels)), self._keep),
+            torch.repeat_interleave(torch.arange(len(self.class_labels)), self._add),
+        ])
+        # classes of the kept block are class-major only with under-sampling; without it the
+        # kept rows are in index order
+        if plan["kept"] is None:
+            positions[: self._num_kept] = self._position
+        perm = torch.randperm(size, generator=g)
+        classes = positions[perm]
+        order = torch.argsort(classes, stable=True)
+        sizes = torch.bincount(classes, minlength=len(self.class_labels))
+        start = torch.cumsum(sizes, 0) - sizes
+        rank_in_class = torch.empty_like(order)
+        rank_in_class[order] = torch.arange(size) - start[classes[order]]
+        phase = torch.rand(len(self.class_labels), generator=g, dtype=torch.float64)
+        key = (rank_in_class.to(torch.float64) + phase[classes]) / sizes[classes].to(torch.float64)
+        return perm[torch.argsort(key, stable=True)].to(self._index_dtype)
+
+    def _positions_to_indices(self, plan: dict[str, Any], positions: torch.Tensor) -> torch.Tensor:
+        if "order" in plan:
+            positions = plan["order"].index_select(0, positions).long()
+        elif plan["perm"] is not None:
+            positions = plan["perm"].index_select(0, positions).long()
+        return self._elements(plan, positions)
+
+    def epoch_indices(self, epoch: int | None = None) -> torch.Tensor:
+        """The whole epoch's dataset indices (all ranks, before sharding), int64 on CPU."""
+        plan = self._plan(self.epoch if epoch is None else epoch)
+        return self._positions_to_indices(plan, torch.arange(self.epoch_size))
+
+    def _shard_positions(self, start: int, stop: int) -> torch.Tensor:
+        """Epoch positions of this rank's shard items ``start .. stop - 1`` (padding wraps)."""
+        return (torch.arange(start, stop) * self.num_replicas + self.rank) % self.epoch_size
 
     def shard(self, epoch: int | None = None) -> torch.Tensor:
         """This rank's share of the epoch (strided; padded or cut to ``num_samples``)."""
-        indices = self.epoch_indices(epoch)
-        if self.total_size > len(indices):
-            repeats = math.ceil((self.total_size - len(indices)) / len(indices))
-            indices = torch.cat([indices] + [indices] * repeats)[: self.total_size]
-        else:
-            indices = indices[: self.total_size]
-        return indices[self.rank : self.total_size : self.num_replicas]
+        plan = self._plan(self.epoch if epoch is None else epoch)
+        return self._positions_to_indices(plan, self._shard_positions(0, self.num_samples))
 
     def __iter__(self) -> Iterator[Any]:
-        shard = self.shard()
-        if self.batch_size is None:
-            return iter(shard.tolist())
-        batches = list(shard.split(self.batch_size))
-        if self.drop_last_batch and batches and len(batches[-1]) < self.batch_size:
-            batches.pop()
-        return iter(batches)
+        plan = self._plan(self.epoch)
+        step = self.batch_size or 8192
+        count = self.num_samples
+        if self.batch_size is not None and self.drop_last_batch:
+            count -= count % self.batch_size
+        for start in range(0, count, step):
+            batch = self._positions_to_indices(plan, self._shard_positions(start, min(start + step, count)))
+            if self.batch_size is None:
+                yield from batch.tolist()
+            else:
+                yield batch
 
     def __len__(self) -> int:
         if self.batch_size is None:

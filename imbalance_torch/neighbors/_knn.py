@@ -34,7 +34,7 @@ __all__ = ["ExtraDistance", "kneighbors", "pairwise_sq_distances"]
 
 # Bytes of one distance tile: small enough to keep the index build's peak memory far below a
 # copy of the data on CPU, large enough to keep a GPU busy.
-_CPU_TILE_BYTES = 4 * 2**20
+_CPU_TILE_BYTES = 2 * 2**20
 _CUDA_TILE_BYTES = 2**30
 
 
@@ -46,8 +46,10 @@ def _compute_dtype(data: torch.Tensor, queries: torch.Tensor | None = None) -> t
     if data.dtype == torch.float64:
         return torch.float64
     for tensor in (data, queries):
-        if tensor is not None and tensor.numel() and float(tensor.abs().max()) > _FLOAT32_SAFE:
-            return torch.float64
+        if tensor is not None and tensor.numel():
+            low, high = torch.aminmax(tensor)  # a reduction: no copy of the data
+            if max(-float(low), float(high)) > _FLOAT32_SAFE:
+                return torch.float64
     return torch.float32
 
 
@@ -152,12 +154,12 @@ def kneighbors(
     device = data.device
     dtype = _compute_dtype(data, queries)
     cuda = device.type == "cuda"
-    chunk_size = chunk_size or (4096 if cuda else 512)
+    chunk_size = chunk_size or (4096 if cuda else 256)
     budget = _CUDA_TILE_BYTES if cuda else _CPU_TILE_BYTES
     block_size = block_size or max(1024, budget // (4 * chunk_size) // _GROUP * _GROUP)
     candidates = min(n, k + max(k, 8) + (1 if query_indices is not None else 0))
     data_c = data if data.dtype == dtype else data.to(dtype)
-    data_sq = (data_c * data_c).sum(1)
+    data_sq = torch.cat([(block * block).sum(1) for block in data_c.split(16384)])  # bounded temporaries
     exact_dtype = dtype if cuda else torch.float64
     out_dist = torch.empty(m, k, dtype=exact_dtype, device=device)
     out_idx = torch.empty(m, k, dtype=torch.int64, device=device)

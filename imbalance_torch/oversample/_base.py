@@ -16,6 +16,7 @@ import torch
 from imbalance_torch._random import absorb, uniform_float, uniform_int, words
 from imbalance_torch._validation import check_seed
 from imbalance_torch.neighbors import data_fingerprint, read_index, write_index
+from imbalance_torch.targets import class_counts
 
 __all__ = ["ClassPool", "Oversampler", "SyntheticDraw", "interpolate"]
 
@@ -141,7 +142,7 @@ class Oversampler:
             ``self``.
         """
         self._check_params(X)
-        counts = dict(zip(*[t.tolist() for t in torch.unique(y, return_counts=True)]))
+        counts = class_counts(y)
         labels = [int(c) for c, n in sorted(target_counts.items()) if n > 0]
         for label in labels:
             self._check_class(X, y, label, counts.get(label, 0))

@@ -28,7 +28,14 @@ _UNDER_STRINGS = ("auto", "majority", "not minority", "not majority", "all")
 def class_counts(y: Any) -> dict[int, int]:
     """Rows per class, sorted by label, as plain Python ints."""
     if isinstance(y, torch.Tensor):
-        labels, counts = torch.unique(y.detach().cpu(), return_counts=True)
+        y = y.detach()
+        if y.numel() and not y.is_floating_point():
+            low, high = (int(v) for v in torch.aminmax(y))
+            if low >= 0 and high < 2**20:  # small non-negative labels: count without sorting
+                counts = torch.bincount(y, minlength=high + 1).cpu()
+                present = counts.nonzero().flatten()
+                return {int(label): int(counts[label]) for label in present.tolist()}
+        labels, counts = torch.unique(y.cpu(), return_counts=True)
         return {int(label): int(count) for label, count in zip(labels.tolist(), counts.tolist())}
     labels, counts = np.unique(np.asarray(y), return_counts=True)
     return {int(label): int(count) for label, count in zip(labels.tolist(), counts.tolist())}
