@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import torch
 
-__all__ = ["absorb", "mix64", "mix64_tensor", "permute", "uniform_float", "uniform_int", "words"]
+__all__ = ["absorb", "mix64", "mix64_tensor", "uniform_float", "uniform_int", "words"]
 
 _MASK64 = (1 << 64) - 1
 _GOLDEN = 0x9E3779B97F4A7C15
@@ -83,33 +83,3 @@ def uniform_float(word: torch.Tensor, dtype: torch.dtype) -> torch.Tensor:
         return _lsr(word, 11).to(torch.float64) * (2.0**-53)
     return _lsr(word, 40).to(torch.float32) * (2.0**-24)
 
-
-def permute(positions: torch.Tensor, size: int, key: int, rounds: int = 4) -> torch.Tensor:
-    """A pseudo-random permutation of ``[0, size)`` evaluated at ``positions`` only.
-
-    NOTE [lazy permutations]: a balanced Feistel network on ``2h`` bits (``4**h >= size``,
-    round function SplitMix64 keyed per round) is a bijection of ``[0, 4**h)``; applying it
-    again to results that fall outside ``[0, size)`` ("cycle walking") makes it a bijection of
-    ``[0, size)``. So an epoch's shuffle costs memory for one batch of positions, never an
-    array the size of the epoch, and any position can be evaluated on its own (any rank, any
-    batch, after a restart).
-    """
-    if size <= 1:
-        return torch.zeros_like(positions)
-    half = max(1, ((size - 1).bit_length() + 1) // 2)
-    mask = (1 << half) - 1
-    round_keys = [_signed(absorb(key, r)) for r in range(rounds)]
-
-    def feistel(x: torch.Tensor) -> torch.Tensor:
-        left, right = x >> half, x & mask
-        for round_key in round_keys:
-            left, right = right, left ^ (mix64_tensor(right ^ round_key) & mask)
-        return (left << half) | right
-
-    out = feistel(positions)
-    outside = (out >= size).nonzero().squeeze(1)
-    while len(outside):
-        walked = feistel(out.index_select(0, outside))
-        out.index_copy_(0, outside, walked)
-        outside = outside[walked >= size]
-    return out
