@@ -106,6 +106,47 @@ def _check_dict(
     return checked
 
 
+def _named_classes(counts: dict[int, int], name: str, kind: str) -> list[int]:
+    """The classes a string ``sampling_strategy`` names, for ``kind`` 'over' or 'under'."""
+    majority, minority = _first_max(counts), _first_min(counts)
+    if name == "auto":
+        name = "not majority" if kind == "over" else "not minority"
+    if name == ("majority" if kind == "over" else "minority"):
+        raise ValueError(
+            f"sampling_strategy={name!r} cannot be used to {kind}-sample (it would "
+            + ("add rows to the largest class only, which adds nothing); use 'auto' or 'all', or "
+               "under-sample the majority with BalancedSampler(undersampling=...)."
+               if kind == "over" else
+               "remove rows of the smallest class); use 'auto', 'majority' or a float ratio.")
+        )
+    selections = {
+        "not majority": [c for c in counts if c != majority],
+        "not minority": [c for c in counts if c != minority],
+        "minority": [minority],
+        "majority": [majority],
+        "all": list(counts),
+    }
+    if name not in selections:
+        known = _OVER_STRINGS if kind == "over" else _UNDER_STRINGS
+        raise ValueError(
+            f"sampling_strategy={name!r} is not a known string for {kind}-sampling; use one of "
+            f"{list(known)}, a float ratio or a dict."
+        )
+    return sorted(selections[name])
+
+
+def _requested(y: Any, sampling_strategy: Any, counts: dict[int, int]) -> dict[int, int]:
+    """A dict or callable ``sampling_strategy``, checked: ``{class: rows}``."""
+    if isinstance(sampling_strategy, Mapping):
+        return _check_dict(sampling_strategy, counts, "sampling_strategy")
+    if callable(sampling_strategy):
+        return _check_dict(sampling_strategy(y), counts, "the sampling_strategy callable")
+    raise TypeError(
+        f"sampling_strategy must be a float, str, dict or callable; got "
+        f"{type(sampling_strategy).__name__} {describe(sampling_strategy)}."
+    )
+
+
 def oversampling_targets(y: Any, sampling_strategy: SamplingStrategy = "auto") -> dict[int, int]:
     """Rows to add per class for an over-sampler, exactly as imbalanced-learn 0.14.
 
@@ -135,27 +176,8 @@ def oversampling_targets(y: Any, sampling_strategy: SamplingStrategy = "auto") -
     _check_common(counts, sampling_strategy, "over-sample")
     n_max = max(counts.values())
     if isinstance(sampling_strategy, str):
-        majority, minority = _first_max(counts), _first_min(counts)
-        if sampling_strategy in ("auto", "not majority"):
-            chosen = [c for c in counts if c != majority]
-        elif sampling_strategy == "minority":
-            chosen = [minority]
-        elif sampling_strategy == "not minority":
-            chosen = [c for c in counts if c != minority]
-        elif sampling_strategy == "all":
-            chosen = list(counts)
-        elif sampling_strategy == "majority":
-            raise ValueError(
-                "sampling_strategy='majority' cannot be used to over-sample (it would add "
-                "rows to the largest class only, which adds nothing); use 'auto' or 'all', or "
-                "under-sample the majority with BalancedSampler(undersampling=...)."
-            )
-        else:
-            raise ValueError(
-                f"sampling_strategy={sampling_strategy!r} is not a known string; use one of "
-                f"{list(_OVER_STRINGS)}, a float ratio or a dict."
-            )
-        return {c: n_max - counts[c] for c in sorted(chosen)}
+        chosen = _named_classes(counts, sampling_strategy, "over")
+        return {c: n_max - counts[c] for c in chosen}
     if isinstance(sampling_strategy, numbers.Real):
         value = float(sampling_strategy)
         _check_float(value, counts)
@@ -171,15 +193,7 @@ def oversampling_targets(y: Any, sampling_strategy: SamplingStrategy = "auto") -
                 f"{counts[cls] / n_max:.4g}."
             )
         return dict(sorted(targets.items()))
-    if isinstance(sampling_strategy, Mapping):
-        wanted = _check_dict(sampling_strategy, counts, "sampling_strategy")
-    elif callable(sampling_strategy):
-        wanted = _check_dict(sampling_strategy(y), counts, "the sampling_strategy callable")
-    else:
-        raise TypeError(
-            f"sampling_strategy must be a float, str, dict or callable; got "
-            f"{type(sampling_strategy).__name__} {describe(sampling_strategy)}."
-        )
+    wanted = _requested(y, sampling_strategy, counts)
     for cls, total in wanted.items():
         if total < counts[cls]:
             raise ValueError(
@@ -218,26 +232,8 @@ def undersampling_targets(y: Any, sampling_strategy: SamplingStrategy = "auto") 
     _check_common(counts, sampling_strategy, "under-sample")
     n_min = min(counts.values())
     if isinstance(sampling_strategy, str):
-        majority, minority = _first_max(counts), _first_min(counts)
-        if sampling_strategy in ("auto", "not minority"):
-            chosen = [c for c in counts if c != minority]
-        elif sampling_strategy == "majority":
-            chosen = [majority]
-        elif sampling_strategy == "not majority":
-            chosen = [c for c in counts if c != majority]
-        elif sampling_strategy == "all":
-            chosen = list(counts)
-        elif sampling_strategy == "minority":
-            raise ValueError(
-                "sampling_strategy='minority' cannot be used to under-sample (it would remove "
-                "rows of the smallest class); use 'auto', 'majority' or a float ratio."
-            )
-        else:
-            raise ValueError(
-                f"sampling_strategy={sampling_strategy!r} is not a known string for "
-                f"under-sampling; use one of {list(_UNDER_STRINGS)}, a float ratio or a dict."
-            )
-        return {c: n_min for c in sorted(chosen)}
+        chosen = _named_classes(counts, sampling_strategy, "under")
+        return {c: n_min for c in chosen}
     if isinstance(sampling_strategy, numbers.Real):
         value = float(sampling_strategy)
         _check_float(value, counts)
@@ -252,15 +248,7 @@ def undersampling_targets(y: Any, sampling_strategy: SamplingStrategy = "auto") 
                 f"{n_min / counts[cls]:.4g}, or over-sample instead."
             )
         return dict(sorted(targets.items()))
-    if isinstance(sampling_strategy, Mapping):
-        wanted = _check_dict(sampling_strategy, counts, "sampling_strategy")
-    elif callable(sampling_strategy):
-        wanted = _check_dict(sampling_strategy(y), counts, "the sampling_strategy callable")
-    else:
-        raise TypeError(
-            f"sampling_strategy must be a float, str, dict or callable; got "
-            f"{type(sampling_strategy).__name__} {describe(sampling_strategy)}."
-        )
+    wanted = _requested(y, sampling_strategy, counts)
     for cls, keep in wanted.items():
         if keep > counts[cls]:
             raise ValueError(
