@@ -13,6 +13,12 @@ import torch
 from torch import Tensor
 from torch.utils.data import DataLoader, TensorDataset
 
+from imbalance_torch.lightning.resume import (
+    ResumableLoader,
+    check_resumed_state,
+    check_same_on_every_rank,
+    training_data_state,
+)
 from imbalance_torch.lightning.samplers import (
     EvalShardSampler,
     RowsDataset,
@@ -34,6 +40,9 @@ from imbalance_torch.lightning.tables import (
 )
 
 __all__ = ["RESAMPLING", "SYNTHETIC_RESAMPLING", "ImbalanceDataModule"]
+
+_STATE_VERSION = 1
+_EPOCH_SETTINGS = ("resampling", "ratio", "k_neighbors", "m_neighbors", "frozen_synthetic", "sampler_seed")
 
 SYNTHETIC_RESAMPLING = ("adasyn", "borderline1", "borderline2", "smote", "smote_nc")
 """Resampling names that generate synthetic rows (SMOTE family)."""
@@ -85,7 +94,14 @@ class ImbalanceDataModule(pl.LightningDataModule):
     the natural class ratio, always: asking to resample them raises.
 
     Every train loader yields whole batches of index tensors (fresh synthetic rows each epoch
-    for SMOTE-family strategies), and is DDP aware: each rank gets a disjoint share.
+    for SMOTE-family strategies), and is DDP aware: each rank gets a disjoint share, and every
+    rank checks that it built the same training data, neighbour index and targets as rank 0.
+
+    Resuming: the train loader is a :class:`~imbalance_torch.lightning.ResumableLoader`, so a
+    checkpoint holds the sampler's epoch and position and ``fit(ckpt_path=...)`` continues
+    with exactly the rows of an uninterrupted run, also from a mid-epoch checkpoint. The
+    checkpoint also holds :meth:`data_state`; resuming a fit with other training data or
+    resampling settings is refused. See NOTE [exact resume].
 
     Args:
         data: a built-in dataset name (``fraud_like``), ``keel:NAME`` (needs the
@@ -166,6 +182,9 @@ class ImbalanceDataModule(pl.LightningDataModule):
         self.save_hyperparameters(logger=False)
         self._table: Table | None = None
         self._prepared = False
+        self._train_fingerprint: str | None = None
+        self._train_loader: ResumableLoader | None = None
+        self._resume_state: dict[str, Any] | None = None
 
     # ------------------------------------------------------------------ alternative inputs
     @classmethod
@@ -270,6 +289,7 @@ class ImbalanceDataModule(pl.LightningDataModule):
             val_fraction=hp.val_fraction,
             test_fraction=hp.test_fraction,
             seed=hp.split_seed,
+            class_names=table.class_names,
         )
         natural = table.class_counts(splits.train)
         min_rows = {}
@@ -283,7 +303,16 @@ class ImbalanceDataModule(pl.LightningDataModule):
         if hp.scale:
             features = Standardizer(numeric).fit(features[splits.train]).transform(features)
         self.splits = splits
-        self._features = torch.from_numpy(features.astype(np.float32))
+        single = features.astype(np.float32)
+        overflow = np.isinf(single) & ~np.isinf(features)
+        if overflow.any():
+            columns = sorted({table.feature_names[c] for c in np.flatnonzero(overflow.any(axis=0))})
+            raise ValueError(
+                f"features of {table.source} hold {int(overflow.sum())} values beyond the "
+                f"float32 range (|x| > 3.4e38) in columns {columns}; models train in float32. "
+                "Rescale those columns, or keep scale=True (--data.scale true)."
+            )
+        self._features = torch.from_numpy(single)
         self._labels = torch.from_numpy(table.labels)
         self.natural_class_counts = natural
         self.sampled_class_counts = self._sampled_counts(natural)
@@ -490,8 +519,76 @@ class ImbalanceDataModule(pl.LightningDataModule):
         trainer = self.trainer
         num_replicas = trainer.world_size if trainer is not None else 1
         rank = trainer.global_rank if trainer is not None else 0
+        if trainer is not None and num_replicas > 1:
+            check_same_on_every_rank(trainer.strategy, self.data_state(), rank)
         sampler = self.train_sampler(num_replicas=num_replicas, rank=rank)
-        return DataLoader(self.train_dataset(), sampler=sampler, batch_size=None)
+        progress = self._training_progress if trainer is not None else None
+        loader = ResumableLoader(self.train_dataset(), sampler=sampler, batch_size=None, progress=progress)
+        if self._resume_state is not None:
+            # Lightning restores loader states itself only mid-epoch, and creates the first
+            # iterator before set_epoch: NOTE [exact resume].
+            loader.load_state_dict(self._resume_state)
+            self._resume_state = None
+        self._train_loader = loader
+        return loader
+
+    def _training_progress(self) -> tuple[int, bool]:
+        """``(batches trained on in the current epoch, epoch complete)`` from the trainer."""
+        trainer = self.trainer
+        done = int(trainer.fit_loop.epoch_loop.batch_progress.current.processed)
+        return done, done >= trainer.num_training_batches
+
+    # ------------------------------------------------------------------ checkpoint state
+    def data_state(self) -> dict[str, Any]:
+        """What defines every training epoch; a resumed fit and every DDP rank must match it
+        (see :func:`~imbalance_torch.lightning.resume.training_data_state`)."""
+        self.prepare()
+        features, labels = self.split_tensors("train")
+        if self._train_fingerprint is None:
+            from imbalance_torch.neighbors import data_fingerprint
+
+            self._train_fingerprint = data_fingerprint(features, labels)
+        return training_data_state(
+            self.train_dataset(),
+            train_rows=int(labels.shape[0]),
+            train_fingerprint=self._train_fingerprint,
+            settings={name: self.hparams[name] for name in _EPOCH_SETTINGS},
+            epoch_counts=list(self.sampled_class_counts),
+        )
+
+    def state_dict(self) -> dict[str, Any]:
+        """Saved in every checkpoint: :meth:`data_state` and the train loader's epoch and
+        position (:meth:`ResumableLoader.state_dict`)."""
+        if not self._prepared:
+            return {}
+        loader = self._train_loader
+        return {
+            "version": _STATE_VERSION,
+            "data_state": self.data_state(),
+            "train_loader": loader.state_dict() if loader is not None else None,
+        }
+
+    def load_state_dict(self, state_dict: dict[str, Any]) -> None:
+        """When a fit resumes from a checkpoint, check that it trains on the same data, and
+        restore the train loader's epoch and position (applied when it is built).
+
+        Validation, test and prediction from a checkpoint may use other data, so only
+        ``fit`` is checked.
+
+        Raises:
+            ValueError: the checkpoint was made with other training data or resampling
+                settings, so its remaining epochs could not be reproduced.
+        """
+        trainer = self.trainer
+        if not state_dict or trainer is None or trainer.state.fn != "fit":
+            return
+        if state_dict.get("version") != _STATE_VERSION:
+            raise ValueError(
+                f"the checkpoint's data state has version {state_dict.get('version')!r}; this "
+                f"version of imbalance-torch reads {_STATE_VERSION}."
+            )
+        check_resumed_state(state_dict["data_state"], self.data_state())
+        self._resume_state = state_dict.get("train_loader")
 
     def val_dataloader(self) -> DataLoader:
         return self.dataloader("val")
@@ -524,3 +621,4 @@ class ImbalanceDataModule(pl.LightningDataModule):
         _, neighbors = kneighbors(rows, real_x, k)
         other = (real_y[neighbors] != labels[:, None]).float().mean(dim=1)
         return float((other > 0.5).float().mean())
+

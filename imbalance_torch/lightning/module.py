@@ -285,6 +285,13 @@ class TabularClassifier(pl.LightningModule):
         }
         self.log_dict({f"test_{k}": v for k, v in metrics.items()}, batch_size=target.numel())
 
+    def on_save_checkpoint(self, checkpoint: dict[str, Any]) -> None:
+        # The validation history is not a tensor; keep it so a resumed fit reports it whole.
+        checkpoint["val_history"] = [dict(entry) for entry in self.val_history]
+
+    def on_load_checkpoint(self, checkpoint: dict[str, Any]) -> None:
+        self.val_history = [dict(entry) for entry in checkpoint.get("val_history", [])]
+
     def configure_optimizers(self) -> torch.optim.Optimizer:
         return torch.optim.AdamW(
             self.parameters(),

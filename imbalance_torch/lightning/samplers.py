@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from typing import Any
 
 import numpy as np
 import torch
@@ -73,6 +74,26 @@ class ShuffledBatchSampler(DistributedSampler):
 
     def __len__(self) -> int:
         return -(-self.num_samples // self.batch_size)
+
+    def state_dict(self) -> dict[str, Any]:
+        """The epoch, plus the settings a restored sampler must match."""
+        return {"version": 1, "epoch": self.epoch, "seed": self.seed, "num_rows": len(self.dataset)}  # type: ignore[arg-type]
+
+    def load_state_dict(self, state: dict[str, Any]) -> None:
+        """Restore :meth:`state_dict`; the next iteration reproduces that epoch exactly.
+
+        Raises:
+            ValueError: the state comes from another seed or dataset size.
+        """
+        mine = self.state_dict()
+        for key in ("version", "seed", "num_rows"):
+            if not isinstance(state, dict) or state.get(key) != mine[key]:
+                raise ValueError(
+                    f"cannot restore a ShuffledBatchSampler state with {key}="
+                    f"{state.get(key) if isinstance(state, dict) else state!r} into one with "
+                    f"{key}={mine[key]!r}; build it with the data and seed of the saved run."
+                )
+        self.set_epoch(int(state["epoch"]))
 
 
 class EvalShardSampler(DistributedSampler):

@@ -32,7 +32,12 @@ def _check_fraction(name: str, value: float) -> None:
 
 
 def stratified_split(
-    labels: np.ndarray, *, val_fraction: float, test_fraction: float, seed: int
+    labels: np.ndarray,
+    *,
+    val_fraction: float,
+    test_fraction: float,
+    seed: int,
+    class_names: Sequence[str] | None = None,
 ) -> Splits:
     """Split rows into train/validation/test, keeping each class's share in every split.
 
@@ -44,12 +49,14 @@ def stratified_split(
         val_fraction: share of all rows for validation.
         test_fraction: share of all rows for test.
         seed: split seed.
+        class_names: names of the classes, for messages.
 
     Returns:
         The three index arrays.
 
     Raises:
-        ValueError: fractions outside (0, 1) or summing to 1 or more.
+        ValueError: fractions outside (0, 1) or summing to 1 or more; a class with fewer
+            than 3 rows; a split too small to hold a row of every class.
     """
     from sklearn.model_selection import train_test_split
 
@@ -61,15 +68,41 @@ def stratified_split(
             f"{val_fraction} + {test_fraction} = {val_fraction + test_fraction}."
         )
     rows = np.arange(labels.shape[0])
-    rest, test = train_test_split(
-        rows, test_size=test_fraction, stratify=labels, random_state=seed
-    )
-    train, val = train_test_split(
-        rest,
-        test_size=val_fraction / (1.0 - test_fraction),
-        stratify=labels[rest],
-        random_state=seed,
-    )
+    counts = np.bincount(labels)
+    present = np.flatnonzero(counts)
+    smallest = present[np.argmin(counts[present])]
+    if counts[smallest] < 3:
+        name = f"{class_names[smallest]!r} ({smallest})" if class_names is not None else str(smallest)
+        raise ValueError(
+            f"class {name} has {counts[smallest]} row(s); a stratified train/validation/test "
+            "split needs at least 3 rows of every class (one in each split). Add rows of that "
+            "class or leave it out of the data."
+        )
+    n = rows.size
+    for name, size in (("test", test_fraction * n), ("validation", val_fraction * n),
+                       ("train", (1.0 - val_fraction - test_fraction) * n)):
+        if size < present.size:
+            raise ValueError(
+                f"the {name} split would hold about {size:.0f} of {n} rows, fewer than the "
+                f"{present.size} classes, so it cannot hold a row of each class; use larger "
+                "fractions for that split or more data."
+            )
+    try:
+        rest, test = train_test_split(
+            rows, test_size=test_fraction, stratify=labels, random_state=seed
+        )
+        train, val = train_test_split(
+            rest,
+            test_size=val_fraction / (1.0 - test_fraction),
+            stratify=labels[rest],
+            random_state=seed,
+        )
+    except ValueError as error:  # scikit-learn's own checks, should the ones above miss one
+        raise ValueError(
+            f"cannot split {n} rows of {present.size} classes into stratified train/validation/"
+            f"test splits with val_fraction={val_fraction}, test_fraction={test_fraction} "
+            f"(scikit-learn: {error}). Use larger fractions or more data."
+        ) from None
     return Splits(np.sort(train), np.sort(val), np.sort(test))
 
 
@@ -130,8 +163,15 @@ class Standardizer:
 
     def fit(self, features: np.ndarray) -> Standardizer:
         values = features[:, self.columns]
-        self.mean_ = np.nanmean(values, axis=0) if values.size else np.zeros(0)
-        scale = np.nanstd(values, axis=0) if values.size else np.ones(0)
+        with np.errstate(over="ignore", invalid="ignore"):
+            self.mean_ = np.nanmean(values, axis=0) if values.size else np.zeros(0)
+            scale = np.nanstd(values, axis=0) if values.size else np.ones(0)
+        bad = [c for c, m, v in zip(self.columns, self.mean_, scale) if not (np.isfinite(m) and np.isfinite(v))]
+        if bad:
+            raise ValueError(
+                f"columns {bad} hold values too large to standardise (their mean or spread "
+                "overflows float64); rescale them (e.g. to other units or a log scale) first."
+            )
         self.scale_ = np.where(scale > 0, scale, 1.0)
         return self
 

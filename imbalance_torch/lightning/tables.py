@@ -18,7 +18,7 @@ import numpy as np
 
 from imbalance_torch.lightning.builtin import BUILTIN_DATASETS, make_builtin
 
-__all__ = ["KEEL_PREFIX", "Table", "load_table", "table_from_arrays", "table_from_frame"]
+__all__ = ["KEEL_PREFIX", "Table", "check_finite", "load_table", "table_from_arrays", "table_from_frame"]
 
 KEEL_PREFIX = "keel:"
 _TABLE_SUFFIXES = (".csv", ".parquet", ".pq")
@@ -94,6 +94,15 @@ def _encode_labels(raw: np.ndarray, positive_label: Any, source: str) -> tuple[n
     raw = np.asarray(raw)
     if raw.ndim != 1:
         raise ValueError(f"labels of {source} must be one-dimensional, got shape {raw.shape}.")
+    if raw.dtype.kind == "c":
+        raise TypeError(f"labels of {source} are complex (dtype {raw.dtype}); pass class labels.")
+    if raw.dtype == object:
+        kinds = sorted({type(v).__name__ for v in raw.tolist()})
+        if len(kinds) > 1:
+            raise TypeError(
+                f"labels of {source} mix value types ({', '.join(kinds)}); make every label the "
+                "same type (all text or all integers), and fill or drop missing labels."
+            )
     if raw.dtype.kind == "f" and np.isnan(raw).any():
         bad = np.flatnonzero(np.isnan(raw))
         raise ValueError(
@@ -129,6 +138,17 @@ def _encode_labels(raw: np.ndarray, positive_label: Any, source: str) -> tuple[n
     return labels, names
 
 
+def _tensor_to_numpy(value: Any) -> Any:
+    if not hasattr(value, "detach"):
+        return value
+    import torch
+
+    value = value.detach().cpu()
+    if value.dtype == torch.bfloat16:  # numpy has no bfloat16
+        value = value.float()
+    return value.numpy()
+
+
 def table_from_arrays(
     features: Any,
     labels: Any,
@@ -156,11 +176,14 @@ def table_from_arrays(
         ValueError: wrong shapes, fewer than two classes, or non-integer category codes.
         TypeError: non-numeric features.
     """
-    if hasattr(features, "detach"):
-        features = features.detach().cpu().numpy()
-    if hasattr(labels, "detach"):
-        labels = labels.detach().cpu().numpy()
+    features = _tensor_to_numpy(features)
+    labels = _tensor_to_numpy(labels)
     x = np.asarray(features)
+    if x.dtype.kind == "c":
+        raise TypeError(
+            f"features of {source} are complex (dtype {x.dtype}); pass real numbers, e.g. the "
+            "real and imaginary parts as two columns."
+        )
     if x.dtype.kind not in "biuf":
         raise TypeError(
             f"features of {source} must be numeric, got dtype {x.dtype}; encode text columns as "
@@ -178,6 +201,7 @@ def table_from_arrays(
     names = list(feature_names) if feature_names is not None else [f"x{i}" for i in range(x.shape[1])]
     if len(names) != x.shape[1]:
         raise ValueError(f"feature_names has {len(names)} names for {x.shape[1]} columns.")
+    check_finite(x, names, where=f"features of {source}")
     categorical = sorted(set(int(c) for c in (categorical_features or ())))
     for c in categorical:
         if not 0 <= c < x.shape[1]:
@@ -285,6 +309,7 @@ def table_from_frame(
         else numeric_values
     )
     labels, class_names = _encode_labels(frame[target].to_numpy(), positive_label, source)
+    check_finite(numeric_values, numeric, where=f"features of {source}")
     return Table(
         features=features,
         labels=labels,
@@ -323,6 +348,89 @@ def _load_keel(name: str, positive_label: Any) -> Table:
     )
 
 
+def _read_frame(path: Path, text: str) -> Any:
+    """Read a CSV or Parquet file into a DataFrame, refusing broken files with a message."""
+    import pandas as pd
+
+    if path.is_dir():
+        raise IsADirectoryError(
+            f"data={text!r} is a directory, not a file; pass the path of the .csv or .parquet "
+            "file itself."
+        )
+    if not path.is_file():
+        raise FileNotFoundError(
+            f"data={text!r}: no such file (relative paths start at {os.getcwd()}); pass the "
+            "path of an existing .csv or .parquet file."
+        )
+    if path.stat().st_size == 0:
+        raise ValueError(f"{path.name} is empty (0 bytes): no header and no rows.")
+    if path.suffix.lower() != ".csv":
+        try:
+            frame = pd.read_parquet(path)
+        except ImportError:
+            raise
+        except Exception as error:  # pyarrow raises its own types (ArrowInvalid, OSError)
+            raise ValueError(
+                f"{path.name} could not be read as a Parquet file ({type(error).__name__}: "
+                f"{error}); check that it is a complete Parquet file."
+            ) from None
+    else:
+        try:
+            frame = pd.read_csv(path)
+        except UnicodeDecodeError as error:
+            raise ValueError(
+                f"{path.name} is not a UTF-8 text CSV file ({error}); save it as UTF-8 CSV."
+            ) from None
+        except pd.errors.EmptyDataError:
+            raise ValueError(f"{path.name} holds no header and no rows.") from None
+        except pd.errors.ParserError as error:
+            raise ValueError(
+                f"{path.name} is not a well-formed CSV file: {str(error).strip()}. Every line "
+                "must have as many fields as the header."
+            ) from None
+        if frame.isna().to_numpy().any():
+            _check_short_lines(path, len(frame.columns))
+    if len(frame) == 0:
+        raise ValueError(
+            f"{path.name} has a header ({', '.join(map(str, frame.columns))}) but no data rows."
+        )
+    return frame
+
+
+def _check_short_lines(path: Path, fields: int) -> None:
+    """pandas fills the missing fields of a short line with NaN; refuse such lines instead."""
+    import csv
+
+    with open(path, newline="", encoding="utf-8") as handle:
+        for number, row in enumerate(csv.reader(handle), start=1):
+            if row and len(row) < fields:
+                raise ValueError(
+                    f"{path.name} is not a well-formed CSV file: line {number} has {len(row)} "
+                    f"fields but the header has {fields}. Every line must have as many fields "
+                    "as the header (write empty fields as ',,' to mark missing values)."
+                )
+
+
+def check_finite(features: np.ndarray, names: Sequence[str], *, where: str) -> None:
+    """Refuse infinite feature values (NaN is handled by imputation, infinity is not).
+
+    Raises:
+        ValueError: naming the columns and the first rows.
+    """
+    mask = np.isinf(features)
+    if not mask.any():
+        return
+    parts = []
+    for column in np.flatnonzero(mask.any(axis=0)):
+        bad = np.flatnonzero(mask[:, column])
+        parts.append(f"{names[column]!r} ({bad.size} rows, first at rows {bad[:5].tolist()})")
+    raise ValueError(
+        f"{where} contain {int(mask.sum())} infinite values in {len(parts)} columns: "
+        + ", ".join(parts)
+        + "; replace or drop them (impute_median only fills NaN)."
+    )
+
+
 def load_table(
     data: str | os.PathLike,
     *,
@@ -349,7 +457,10 @@ def load_table(
         The validated table.
 
     Raises:
-        ValueError: unknown name, missing file, missing target column, bad columns.
+        ValueError: unknown name, a broken file (empty, header only, ragged lines, not UTF-8
+            text, not Parquet), missing target column, bad columns.
+        FileNotFoundError: no such file.
+        IsADirectoryError: a directory was given.
     """
     text = os.fspath(data)
     if rows is not None and (isinstance(rows, bool) or not isinstance(rows, int) or rows < 1):
@@ -372,11 +483,7 @@ def load_table(
             f"data={text!r} is neither a built-in dataset ({', '.join(BUILTIN_DATASETS)}), "
             f"'{KEEL_PREFIX}NAME', nor a .csv/.parquet path."
         )
-    if not path.is_file():
-        raise ValueError(f"data={text!r}: no such file.")
-    import pandas as pd
-
-    frame = pd.read_parquet(path) if path.suffix.lower() != ".csv" else pd.read_csv(path)
+    frame = _read_frame(path, text)
     return table_from_frame(
         frame,
         target=target,  # type: ignore[arg-type]

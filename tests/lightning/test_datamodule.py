@@ -190,7 +190,7 @@ def test_too_few_rows_for_k_neighbors_names_split_and_class():
         dm.setup("fit")
     y_small = np.zeros(400, dtype=np.int64)
     y_small[:2] = 1
-    with pytest.raises(ValueError, match=r"the (val|test) split has no row of class '1'"):
+    with pytest.raises(ValueError, match=r"class '1' \(1\) has 2 row\(s\); a stratified train/validation/test split needs at least 3 rows of every class"):
         ImbalanceDataModule.from_arrays(x, y_small).setup("fit")
 
 

@@ -109,7 +109,7 @@ def test_minority_is_positive_class_and_positive_label_overrides():
 def test_unknown_data_source_lists_builtins(tmp_path):
     with pytest.raises(ValueError, match="neither a built-in dataset \\(fraud_like\\)"):
         load_table("nope")
-    with pytest.raises(ValueError, match="no such file"):
+    with pytest.raises(FileNotFoundError, match="no such file"):
         load_table(tmp_path / "missing.csv", target="Class")
     with pytest.raises(ValueError, match="rows=5 only sizes a built-in dataset"):
         load_table(tmp_path / "missing.csv", target="Class", rows=5)

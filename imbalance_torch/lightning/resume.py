@@ -1,0 +1,315 @@
+"""Resuming training exactly: a checkpointable training loader and per-batch seeding.
+
+NOTE [exact resume]: a training run that is killed and resumed from a checkpoint must serve,
+for every later batch, exactly the rows an uninterrupted run would have served. Two facts of
+Lightning 2.x make that fail by default:
+
+* On resume, Lightning creates the training iterator (and prefetches its first batch)
+  *before* it calls ``set_epoch`` on the sampler, so a freshly built sampler (epoch 0) serves
+  epoch 0's rows in the first resumed epoch; later epochs are right again.
+* A checkpoint saved mid-epoch restarts that epoch's iterator from its first batch: the
+  batches already trained on are served again and the last ones never.
+
+:class:`ResumableLoader` fixes both. Lightning stores the ``state_dict`` of every training
+loader that has one in the checkpoint and calls ``load_state_dict`` before it creates the
+iterator. The state holds the sampler's epoch and how many batches of it were trained on; on
+load the sampler is set to that epoch (or the next, if it was complete) and the first
+iteration skips the batches already trained on, in index space (nothing is fetched). Since
+every sampler here is a pure function of ``(seed, epoch)``, the remaining batches are exactly
+the uninterrupted run's.
+
+The model's own randomness (dropout) comes from torch's global generator, which Lightning
+does not checkpoint. :class:`BatchSeeder` reseeds it before every training batch from
+``(seed, rank, epoch, batch)``, so it too depends only on the position in training, and a
+resumed run reaches the same weights and metrics bit for bit on the same hardware.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import itertools
+import json
+import os
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import lightning.pytorch as pl
+import torch
+from torch.utils.data import DataLoader
+
+from imbalance_torch._random import absorb
+
+__all__ = [
+    "BatchSeeder",
+    "ResumableLoader",
+    "check_resumed_state",
+    "check_same_on_every_rank",
+    "training_data_state",
+]
+
+_STATE_VERSION = 1
+
+
+class _SkipOnce:
+    """The loader's index sampler, skipping the resumed epoch's trained batches once.
+
+    DataLoader iterators keep the index sampler they were created with (persistent workers
+    reuse it every epoch), so the skip is taken from the loader at each ``iter``, not stored.
+    """
+
+    def __init__(self, inner: Any, loader: ResumableLoader) -> None:
+        self.inner = inner
+        self.loader = loader
+
+    def __iter__(self) -> Iterator[Any]:
+        skip = self.loader._take_skip()
+        self.loader._iterated_epoch = getattr(self.loader.sampler, "epoch", None)
+        iterator = iter(self.inner)
+        return itertools.islice(iterator, skip, None) if skip else iterator
+
+    def __len__(self) -> int:
+        # The full epoch: Lightning counts the batches already trained on itself.
+        return len(self.inner)
+
+
+class ResumableLoader(DataLoader):
+    """A training ``DataLoader`` whose position travels in the Lightning checkpoint.
+
+    Use it like a ``DataLoader`` over a sampler with ``set_epoch`` (``BalancedSampler``,
+    ``ShuffledBatchSampler``). Under Lightning, ``state_dict`` records the sampler's epoch and
+    the number of its batches trained on (read from ``progress``), and ``load_state_dict``
+    restores them: the next iteration serves exactly the rest of that epoch, or the next
+    epoch when it was complete. See NOTE [exact resume].
+
+    Args:
+        *args: ``DataLoader`` arguments.
+        progress: returns ``(batches trained on in the current epoch, epoch complete)``;
+            :class:`~imbalance_torch.lightning.ImbalanceDataModule` passes the trainer's
+            counters. Without it the saved position is the start of the sampler's epoch.
+        **kwargs: ``DataLoader`` keyword arguments.
+    """
+
+    def __init__(
+        self, *args: Any, progress: Callable[[], tuple[int, bool]] | None = None, **kwargs: Any
+    ) -> None:
+        super().__init__(*args, **kwargs)
+        self.progress = progress
+        self._pending: tuple[int, int] | None = None
+        # The epoch of the iterator being consumed: Lightning moves the sampler to the next
+        # epoch (set_epoch) before that epoch's iterator exists, and may save in between.
+        self._iterated_epoch: int | None = None
+
+    @property
+    def _index_sampler(self) -> Any:  # type: ignore[override]
+        return _SkipOnce(super()._index_sampler, self)
+
+    def _take_skip(self) -> int:
+        pending, self._pending = self._pending, None
+        if pending is None:
+            return 0
+        epoch, skip = pending
+        current = getattr(self.sampler, "epoch", None)
+        if current != epoch:
+            raise RuntimeError(
+                f"the checkpoint resumes epoch {epoch} after {skip} batches, but the sampler "
+                f"was moved to epoch {current} before the first batch; the loop and the loader "
+                f"disagree about the epoch. Resume from an end-of-epoch checkpoint."
+            )
+        return skip
+
+    def _settings(self) -> dict[str, Any]:
+        sampler = self.sampler
+        return {
+            "batches_per_epoch": len(self),
+            "num_replicas": int(getattr(sampler, "num_replicas", 1)),
+            "batch_size": getattr(sampler, "batch_size", None) or self.batch_size,
+        }
+
+    def state_dict(self) -> dict[str, Any]:
+        """The sampler's epoch and position, and the settings a mid-epoch resume needs."""
+        sampler = self.sampler
+        done, complete = self.progress() if self.progress is not None else (0, False)
+        epoch = self._iterated_epoch if self._iterated_epoch is not None else getattr(sampler, "epoch", 0)
+        state: dict[str, Any] = {
+            "version": _STATE_VERSION,
+            "epoch": int(epoch),
+            "batches_done": int(done),
+            "epoch_complete": bool(complete),
+            **self._settings(),
+        }
+        if hasattr(sampler, "state_dict"):
+            state["sampler"] = sampler.state_dict()
+        return state
+
+    def load_state_dict(self, state: dict[str, Any]) -> None:
+        """Restore :meth:`state_dict`: the next iteration continues where the saved run was.
+
+        Raises:
+            ValueError: a state of another version, a sampler with other settings (seed,
+                class mix), or a mid-epoch position with another world size or batch size.
+        """
+        if not isinstance(state, dict) or state.get("version") != _STATE_VERSION:
+            raise ValueError(
+                f"the checkpoint's training-loader state is not a ResumableLoader state of "
+                f"version {_STATE_VERSION}; resume with the imbalance-torch version that wrote it."
+            )
+        sampler = self.sampler
+        if "sampler" in state and hasattr(sampler, "load_state_dict"):
+            sampler.load_state_dict(state["sampler"])
+        epoch, done = int(state["epoch"]), int(state["batches_done"])
+        if state["epoch_complete"]:
+            sampler.set_epoch(epoch + 1)
+            self._pending = None
+            return
+        if done:
+            saved = {k: state.get(k) for k in ("batches_per_epoch", "num_replicas", "batch_size")}
+            mine = self._settings()
+            if saved != mine:
+                differ = ", ".join(f"{k}={saved[k]} (now {mine[k]})" for k in saved if saved[k] != mine[k])
+                raise ValueError(
+                    f"this checkpoint was saved after {done} batches of epoch {epoch} with "
+                    f"{differ}; resuming in the middle of an epoch needs the same world size "
+                    f"and batch size. Restore them, or resume from an end-of-epoch checkpoint."
+                )
+        sampler.set_epoch(epoch)
+        self._pending = (epoch, done) if done else None
+
+
+def _default_seed() -> int:
+    return int(os.environ.get("PL_GLOBAL_SEED", "0"))
+
+
+class BatchSeeder(pl.Callback):
+    """Reseed torch's global generator before every training batch from
+    ``(seed, rank, epoch, batch index)``.
+
+    Random operations inside ``training_step`` (dropout, noise) then depend only on the
+    position in training, never on what ran before, so a run resumed from a checkpoint
+    (which does not hold generator states) trains exactly like an uninterrupted one. See
+    NOTE [exact resume]. Validation and test are not touched.
+
+    Args:
+        seed: base seed; ``None`` uses the seed given to ``seed_everything`` (the
+            ``PL_GLOBAL_SEED`` environment variable), else 0.
+    """
+
+    def __init__(self, seed: int | None = None) -> None:
+        if seed is not None and (isinstance(seed, bool) or not isinstance(seed, int) or seed < 0):
+            raise ValueError(f"seed must be a non-negative int or None, got {seed!r}.")
+        self.seed = seed
+
+    def on_train_batch_start(self, trainer: pl.Trainer, pl_module: pl.LightningModule, batch: Any, batch_idx: int) -> None:
+        seed = self.seed if self.seed is not None else _default_seed()
+        key = absorb(seed, trainer.global_rank, trainer.current_epoch, batch_idx)
+        torch.manual_seed(key & (2**63 - 1))
+
+
+# --------------------------------------------------------------------------- data identity
+def training_data_state(
+    dataset: Any,
+    *,
+    train_rows: int,
+    train_fingerprint: str,
+    settings: dict[str, Any],
+    epoch_counts: list[int],
+) -> dict[str, Any]:
+    """What defines every training epoch, as plain JSON values.
+
+    Args:
+        dataset: the training dataset (a ``SMOTEDataset`` or any other).
+        train_rows: rows of the train split.
+        train_fingerprint: SHA-256 of the preprocessed train split's features and labels
+            (data source, split and preprocessing).
+        settings: the resampling settings that shape the epochs.
+        epoch_counts: rows per class in every epoch.
+
+    Returns:
+        The arguments plus ``target_counts`` (synthetic rows per class) and
+        ``neighbor_index`` (SHA-256 of the fitted oversampler's arrays; ``None`` without one).
+    """
+    oversampler = getattr(dataset, "oversampler", None)
+    index_digest = None
+    if oversampler is not None:
+        digest = hashlib.sha256()
+        for name, tensor in sorted(oversampler._state_arrays().items()):
+            array = tensor.detach().cpu().contiguous().numpy()
+            digest.update(f"{name}|{array.dtype.str}|{array.shape}|".encode())
+            digest.update(array.tobytes())
+        index_digest = digest.hexdigest()
+    return json.loads(json.dumps({
+        "train_rows": int(train_rows),
+        "train_fingerprint": train_fingerprint,
+        "settings": dict(settings),
+        "epoch_counts": [int(c) for c in epoch_counts],
+        "target_counts": {str(k): int(v) for k, v in getattr(dataset, "target_counts", {}).items()},
+        "neighbor_index": index_digest,
+    }))
+
+
+def _short(value: Any) -> str:
+    text = repr(value)
+    return text if len(text) <= 24 else text[:21] + "..."
+
+
+def _differences(saved: dict[str, Any], mine: dict[str, Any]) -> list[str]:
+    details = []
+    for key in mine:
+        if saved.get(key) == mine[key]:
+            continue
+        if isinstance(mine[key], dict) and isinstance(saved.get(key), dict) and key == "settings":
+            details += [
+                f"{name}={saved[key].get(name)!r} (now {value!r})"
+                for name, value in mine[key].items()
+                if saved[key].get(name) != value
+            ]
+        else:
+            details.append(f"{key}={_short(saved.get(key))} (now {_short(mine[key])})")
+    return details
+
+
+def check_resumed_state(saved: dict[str, Any], mine: dict[str, Any]) -> None:
+    """Refuse to resume a fit whose checkpoint was trained on other data or settings.
+
+    Raises:
+        ValueError: naming every field that differs, with both values.
+    """
+    details = _differences(saved, mine)
+    if details:
+        raise ValueError(
+            "cannot resume this fit: the checkpoint was trained with " + "; ".join(details)
+            + ". The remaining epochs would not match the interrupted run. Resume with the "
+            "data file, split and resampling settings of the run that saved it, or start a new "
+            "fit without ckpt_path."
+        )
+
+
+def check_same_on_every_rank(strategy: Any, state: dict[str, Any], rank: int) -> None:
+    """Under DDP, check that this rank built the same training data as rank 0.
+
+    Every rank fits its own neighbour index; they must agree or the shards would be cut
+    from different epochs. All ranks take the same decision, so they fail together.
+
+    Args:
+        strategy: the Lightning strategy (``broadcast`` and ``reduce_boolean_decision``).
+        state: this rank's :func:`training_data_state`.
+        rank: this rank's global rank, for the message.
+
+    Raises:
+        RuntimeError: some rank differs from rank 0.
+    """
+    mine = json.dumps(state, sort_keys=True)
+    reference = strategy.broadcast(mine, src=0)
+    if strategy.reduce_boolean_decision(mine == reference, all=True):
+        return
+    if mine == reference:
+        raise RuntimeError(
+            f"rank {rank}: another DDP rank built other training data, neighbour index or "
+            "targets than rank 0 (see that rank's error); every rank must load the same data."
+        )
+    details = _differences(json.loads(reference), state)
+    raise RuntimeError(
+        f"DDP rank {rank} built other training data than rank 0: "
+        + "; ".join(d.replace("(now", f"(rank {rank}:") for d in details)
+        + ". Every rank must load the same data file and settings (and fit the same "
+        "neighbour index); otherwise the ranks' shards come from different epochs."
+    )
