@@ -16,7 +16,7 @@ from imbalance_torch.lightning.metrics import (
     max_f1_threshold,
 )
 from imbalance_torch.lightning.module import LOSSES, TabularClassifier
-from imbalance_torch.lightning.resume import BatchSeeder, ResumableLoader
+from imbalance_torch.lightning.resume import AtomicCheckpointIO, BatchSeeder, ResumableLoader
 from imbalance_torch.lightning.samplers import RowsDataset, ShuffledBatchSampler
 from imbalance_torch.lightning.tables import (
     Table,
@@ -31,6 +31,7 @@ __all__ = [
     "METRIC_NAMES",
     "RESAMPLING",
     "SYNTHETIC_RESAMPLING",
+    "AtomicCheckpointIO",
     "BatchSeeder",
     "ImbalanceDataModule",
     "ResumableLoader",

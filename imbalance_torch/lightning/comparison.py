@@ -76,13 +76,20 @@ def load_strategy_config(path: str | Path) -> dict[str, Any]:
     """Read a strategy YAML with ``yaml.safe_load`` and check every key before any work.
 
     Raises:
-        ValueError: not a mapping, or an unknown key (the message lists the known ones).
+        ValueError: not valid YAML (Python tags included), not a mapping, or an unknown key
+            (the message lists the known ones).
     """
     import yaml
     from lightning.pytorch import Trainer
 
     with open(path, encoding="utf-8") as handle:
-        config = yaml.safe_load(handle) or {}
+        try:
+            config = yaml.safe_load(handle) or {}
+        except yaml.YAMLError as error:
+            raise ValueError(
+                f"{path}: not a valid YAML config ({' '.join(str(error).split())}). Configs are "
+                "read with safe YAML loading, which refuses Python tags such as !!python/object."
+            ) from None
     if not isinstance(config, dict):
         raise ValueError(f"{path}: a strategy config must be a mapping, got {type(config).__name__}.")
     unknown = sorted(set(config) - set(_TOP_LEVEL_KEYS))

@@ -1,7 +1,7 @@
 """Comparison reports: summary statistics, terminal/Markdown tables, JSON, CSV and plots.
 
-Every file is written atomically (a temporary file in the same folder, then ``os.replace``),
-so an interrupted run never leaves a half-written report.
+Every file is written atomically (a temporary file in the same folder, flushed to disk,
+then ``os.replace``), so an interrupted run never leaves a half-written report.
 """
 
 from __future__ import annotations
@@ -10,14 +10,13 @@ import csv
 import io
 import json
 import math
-import os
-import tempfile
 from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
+from imbalance_torch.lightning._files import atomic_write
 from imbalance_torch.lightning.metrics import LOWER_IS_BETTER, METRIC_NAMES
 
 __all__ = [
@@ -47,31 +46,13 @@ COLUMN_TITLES = {
 
 
 def atomic_write_text(path: str | Path, text: str) -> None:
-    """Write ``text`` to ``path`` through a temporary file and ``os.replace``."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(handle, "w", encoding="utf-8", newline="") as out:
-            out.write(text)
-        os.replace(temporary, path)
-    except BaseException:
-        if os.path.exists(temporary):
-            os.unlink(temporary)
-        raise
+    """Write ``text`` to ``path`` through a temporary file in the same folder, flushed to
+    disk and renamed over ``path``: a crash leaves the old file or the new one."""
+    atomic_write(path, lambda out: out.write(text), binary=False)
 
 
 def _atomic_savefig(figure: Any, path: Path) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".png")
-    os.close(handle)
-    try:
-        figure.savefig(temporary, dpi=120, bbox_inches="tight", format="png")
-        os.replace(temporary, path)
-    except BaseException:
-        if os.path.exists(temporary):
-            os.unlink(temporary)
-        raise
+    atomic_write(path, lambda out: figure.savefig(out, dpi=120, bbox_inches="tight", format="png"))
 
 
 def write_csv(path: str | Path, rows: Sequence[Mapping[str, Any]]) -> None:

@@ -35,11 +35,14 @@ from typing import Any
 
 import lightning.pytorch as pl
 import torch
+from lightning.pytorch.plugins.io import TorchCheckpointIO
 from torch.utils.data import DataLoader
 
 from imbalance_torch._random import absorb
+from imbalance_torch.lightning._files import atomic_write
 
 __all__ = [
+    "AtomicCheckpointIO",
     "BatchSeeder",
     "ResumableLoader",
     "check_resumed_state",
@@ -202,6 +205,24 @@ class BatchSeeder(pl.Callback):
         seed = self.seed if self.seed is not None else _default_seed()
         key = absorb(seed, trainer.global_rank, trainer.current_epoch, batch_idx)
         torch.manual_seed(key & (2**63 - 1))
+
+
+class AtomicCheckpointIO(TorchCheckpointIO):
+    """Lightning checkpoints written atomically: a temporary file in the checkpoint's own
+    folder, flushed to disk, then renamed over the target.
+
+    A crash (SIGKILL, power loss) while saving leaves the previous checkpoint intact, never a
+    truncated one that the resume would fail to read. Lightning's default writes through a
+    temporary file in the system temp folder and moves it, which is a copy, not a rename,
+    when that folder is on another file system. Remote URLs (``s3://``...) use Lightning's
+    default. Use ``Trainer(plugins=[AtomicCheckpointIO()])``; ``configs/trainer.yaml`` does.
+    """
+
+    def save_checkpoint(self, checkpoint: dict[str, Any], path: Any, storage_options: Any | None = None) -> None:
+        if storage_options is not None or "://" in str(path):
+            super().save_checkpoint(checkpoint, path, storage_options)
+            return
+        atomic_write(path, lambda out: torch.save(checkpoint, out))
 
 
 # --------------------------------------------------------------------------- data identity
