@@ -197,21 +197,27 @@ def main(argv: list[str] | None = None) -> int:
     from imbalance_torch.lightning.cli import ImbalanceCLI, default_config_files
 
     _quiet()  # after importing lightning, which sets its own log level
-    probe = ImbalanceCLI(
-        args=["--trainer.default_root_dir", str(out / "checkpoints" / "_probe"), *extra],
-        run=False,
-        parser_kwargs={"default_config_files": default_config_files(config_dir)},
-        save_config_callback=None,
-    )
-    probe.datamodule.prepare()
-    facts = _dataset_facts(probe.datamodule)
-    min_precision = probe.model.hparams.min_precision
-    arms, skipped = plan_arms(
-        config_dir,
-        options.strategies,
-        ratios=options.ratios,
-        has_categorical=bool(facts["categorical"]),
-    )
+    try:
+        probe = ImbalanceCLI(
+            args=["--trainer.default_root_dir", str(out / "checkpoints" / "_probe"), *extra],
+            run=False,
+            parser_kwargs={"default_config_files": default_config_files(config_dir)},
+            save_config_callback=None,
+        )
+        probe.datamodule.prepare()
+        facts = _dataset_facts(probe.datamodule)
+        min_precision = probe.model.hparams.min_precision
+        arms, skipped = plan_arms(
+            config_dir,
+            options.strategies,
+            ratios=options.ratios,
+            has_categorical=bool(facts["categorical"]),
+        )
+    except (ValueError, TypeError, OSError) as error:
+        # Bad input found before any run: one line for the command line, the exception in Python.
+        if argv is not None:
+            raise
+        sys.exit(f"error: {error}")
     rank_zero = _is_rank_zero()
     distributed = int(os.environ.get("WORLD_SIZE", "1")) > 1 or any(
         "ddp" in a for a in passthrough

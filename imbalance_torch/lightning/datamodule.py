@@ -303,7 +303,8 @@ class ImbalanceDataModule(pl.LightningDataModule):
         if hp.scale:
             features = Standardizer(numeric).fit(features[splits.train]).transform(features)
         self.splits = splits
-        single = features.astype(np.float32)
+        with np.errstate(over="ignore"):
+            single = features.astype(np.float32)
         overflow = np.isinf(single) & ~np.isinf(features)
         if overflow.any():
             columns = sorted({table.feature_names[c] for c in np.flatnonzero(overflow.any(axis=0))})

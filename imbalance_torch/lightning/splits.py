@@ -169,7 +169,7 @@ class Standardizer:
         bad = [c for c, m, v in zip(self.columns, self.mean_, scale) if not (np.isfinite(m) and np.isfinite(v))]
         if bad:
             raise ValueError(
-                f"columns {bad} hold values too large to standardise (their mean or spread "
+                f"feature columns at positions {bad} hold values too large to standardise (their mean or spread "
                 "overflows float64); rescale them (e.g. to other units or a log scale) first."
             )
         self.scale_ = np.where(scale > 0, scale, 1.0)

@@ -9,6 +9,7 @@ unless imputation is asked for, at least two classes) run here, once, before any
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -192,6 +193,8 @@ def table_from_arrays(
     x = x.astype(np.float64)
     if x.ndim != 2:
         raise ValueError(f"features of {source} must be 2-D (rows, columns), got shape {x.shape}.")
+    if x.shape[0] == 0 or x.shape[1] == 0:
+        raise ValueError(f"features of {source} are empty (shape {x.shape}); pass at least one row and column.")
     y = np.asarray(labels)
     if y.shape[0] != x.shape[0]:
         raise ValueError(
@@ -384,9 +387,15 @@ def _read_frame(path: Path, text: str) -> Any:
         except pd.errors.EmptyDataError:
             raise ValueError(f"{path.name} holds no header and no rows.") from None
         except pd.errors.ParserError as error:
+            found = re.search(r"Expected (\d+) fields in line (\d+), saw (\d+)", str(error))
+            detail = (
+                f"line {found.group(2)} has {found.group(3)} fields but the header has {found.group(1)}"
+                if found
+                else f"pandas could not parse it ({' '.join(str(error).split())})"
+            )
             raise ValueError(
-                f"{path.name} is not a well-formed CSV file: {str(error).strip()}. Every line "
-                "must have as many fields as the header."
+                f"{path.name} is not a well-formed CSV file: {detail}. Every line must have as "
+                "many fields as the header."
             ) from None
         if frame.isna().to_numpy().any():
             _check_short_lines(path, len(frame.columns))
