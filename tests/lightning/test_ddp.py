@@ -4,7 +4,8 @@ Checked from logged provenance (``logged_fit.py``): in every epoch the ranks' ro
 are the rows of the single-process run with the same seed, no row is served twice, every
 row's provenance (base row, neighbour, gap, label) is the single-process one, and every rank
 built the same training data, neighbour index and targets. Once with Lightning's default
-``use_distributed_sampler=True`` and once with it off.
+``use_distributed_sampler=True`` and once with it off; then a 2-rank run resumed from an
+end-of-epoch checkpoint continues exactly like the uninterrupted one.
 """
 
 from __future__ import annotations
@@ -62,6 +63,19 @@ def test_ddp_union_of_ranks_is_the_single_process_epoch(tmp_path):
             synthetic = [row for row in union if row[5]]
             assert synthetic and all(row[0] >= 2**62 for row in synthetic)  # epoch-carrying indices
         assert rows_of_epoch(ranks[0], 0) != rows_of_epoch(ranks[0], 1)
+
+    # Resuming under DDP: both ranks continue with exactly the rows and weights of the
+    # uninterrupted 2-rank run (from its end-of-epoch-0 checkpoint).
+    reference = tmp_path / "ddp_default"
+    out = tmp_path / "ddp_resumed"
+    run(out, tmp_path / "ckpt_resumed", "--epochs", str(EPOCHS), "--devices", "2",
+        "--ckpt", str(tmp_path / "ckpt_default" / "epoch" / "epoch=0.ckpt"), timeout=300)
+    for rank in (0, 1):
+        resumed, full = read_batches(out, rank), read_batches(reference, rank)
+        assert sorted(resumed) == sorted(k for k in full if k[0] >= 1)
+        assert all(resumed[k] == full[k] for k in resumed), f"rank {rank}"
+    final = [json.loads((d / "final.json").read_text()) for d in (reference, out)]
+    assert final[0]["weights"] == final[1]["weights"] and final[0]["test"] == final[1]["test"]
 
 
 class _Strategy:

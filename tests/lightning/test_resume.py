@@ -192,6 +192,16 @@ def test_loader_state_skips_the_trained_batches_once():
     assert len(restored) == len(whole)
 
 
+def test_loader_skip_with_persistent_workers():
+    dataset = torch.utils.data.TensorDataset(torch.arange(20).float()[:, None], torch.zeros(20))
+    sampler = ShuffledBatchSampler(dataset, batch_size=4, seed=0)
+    loader = ResumableLoader(dataset, sampler=sampler, batch_size=None, num_workers=1, persistent_workers=True)
+    whole = [b[0].flatten().tolist() for b in loader]
+    loader.load_state_dict({**loader.state_dict(), "batches_done": 3})
+    assert [b[0].flatten().tolist() for b in loader] == whole[3:]
+    assert [b[0].flatten().tolist() for b in loader] == whole  # the reused iterator skips no more
+
+
 def test_loader_state_after_a_complete_epoch_moves_to_the_next():
     loader = _loader()
     loader.sampler.set_epoch(3)
