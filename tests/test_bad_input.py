@@ -109,7 +109,8 @@ def check_within_minority_box(dataset, features):
 
 def huge_values():
     features = X.clone()
-    features[50:] *= 1e38 / 3  # |x| up to ~1e38
+    features[50:] *= 1e38 / 3
+    features[50, 0], features[51, 0] = 1e38, -1e38
     return SMOTEDataset(features, y), features
 
 
