@@ -69,6 +69,11 @@ def _to_tensor(data: Any, name: str) -> torch.Tensor:
         return torch.from_numpy(np.array(array, order="C", copy=not array.flags.writeable))
     if hasattr(data, "to_numpy"):  # pandas Series
         data = data.to_numpy()
+    if isinstance(data, (list, tuple)):
+        try:
+            data = np.asarray(data)
+        except ValueError as error:  # ragged nested lists
+            raise TypeError(f"{name} could not be read as a rectangular numeric array: {error}") from None
     if isinstance(data, np.ndarray):
         if data.dtype == object or data.dtype.kind in "USV":
             raise TypeError(
@@ -80,11 +85,6 @@ def _to_tensor(data: Any, name: str) -> torch.Tensor:
         if not data.flags.writeable:
             data = data.copy()
         return torch.from_numpy(np.ascontiguousarray(data))
-    if isinstance(data, (list, tuple)):
-        try:
-            return torch.as_tensor(np.asarray(data))
-        except (TypeError, ValueError) as error:
-            raise TypeError(f"{name} could not be read as a numeric array: {error}") from None
     raise TypeError(
         f"{name} must be a torch.Tensor, numpy array or pandas DataFrame; got "
         f"{type(data).__name__}."
@@ -142,6 +142,8 @@ def as_label_tensor(y: Any, num_rows: int, device: torch.device, name: str = "y"
     Accepts integer labels, or floats that are whole numbers (e.g. 0.0/1.0). Float labels with
     a fractional part, bools, strings and 2-D labels are refused with a message.
     """
+    if isinstance(y, (list, tuple)):
+        y = np.asarray(y)
     if isinstance(y, np.ndarray) and (y.dtype == object or y.dtype.kind in "USV"):
         raise TypeError(
             f"{name} holds strings (dtype {y.dtype}); map them to integer class codes first, "

@@ -354,12 +354,7 @@ CASES = [
 ]
 
 # Inputs the core does not handle yet (reported with a repro); strict, so a fix shows up.
-CORE_XFAIL = {
-    "string labels as a list": "core: a list of strings reaches torch.as_tensor (torch's own 'can't convert np.ndarray of type numpy.str_' message)",
-    "text features as a list": "core: a list of strings reaches torch.as_tensor (torch's own message)",
-    "empty labels for the sampler": "core: BalancedSampler on 0 labels fails in np.repeat with numpy's own cast error",
-    "values near float32 max (+-3e38)": "core: x_base + gap * (x_neighbor - x_base) overflows float32 to inf",
-}
+CORE_XFAIL: dict[str, str] = {}
 
 
 def _param(case: Case) -> Any:

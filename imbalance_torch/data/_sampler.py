@@ -120,6 +120,8 @@ class BalancedSampler(DistributedSampler):
         num_rows = dataset.num_real if self._synthetic else len(dataset)
         device = labels.device if isinstance(labels, torch.Tensor) else torch.device("cpu")
         labels = as_label_tensor(labels, num_rows, device, "labels").cpu()
+        if len(labels) == 0:
+            raise ValueError("the dataset is empty (0 labels); a sampler needs at least one row of two classes.")
         self._labels = labels
         counts = class_counts(labels)
         keep = dict(counts)

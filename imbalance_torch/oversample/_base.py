@@ -77,20 +77,33 @@ def compute_dtype(dtype: torch.dtype) -> torch.dtype:
     return torch.float32
 
 
+def working_dtype(X: torch.Tensor) -> torch.dtype:
+    """:func:`compute_dtype`, raised to float64 for float32 data so large that the difference
+    of two rows could overflow (beyond half of float32's maximum, 1.7e38)."""
+    work = compute_dtype(X.dtype)
+    if work == torch.float32 and X.numel():
+        low, high = torch.aminmax(X)
+        if max(-float(low), float(high)) > 1.7e38:
+            return torch.float64
+    return work
+
+
 def interpolate(
     X: torch.Tensor,
     base: torch.Tensor,
     neighbor: torch.Tensor,
     gap: torch.Tensor,
     out: torch.Tensor | None = None,
+    work: torch.dtype | None = None,
 ) -> torch.Tensor:
     """``X[base] + gap * (X[neighbor] - X[base])`` for a whole batch, in X's dtype.
 
     The arithmetic order is imbalanced-learn's, so the same draws give bit-identical rows in
     float64. Integer features are computed in float64 and truncated toward zero. With ``out``
-    (a ``(b, d)`` tensor of X's dtype) the rows are written there.
+    (a ``(b, d)`` tensor of X's dtype) the rows are written there; ``work`` overrides the
+    dtype the arithmetic is done in (see :func:`working_dtype`).
     """
-    work = compute_dtype(X.dtype)
+    work = compute_dtype(X.dtype) if work is None else work
     start = X.index_select(0, base).to(work)
     if work == X.dtype and out is not None:
         step = torch.index_select(X, 0, neighbor, out=out)
@@ -154,6 +167,7 @@ class Oversampler:
         device = X.device
         self.X_ = X
         self.y_ = y
+        self.work_dtype_ = working_dtype(X)
         self.classes_ = torch.tensor(labels, dtype=torch.int64, device=device)
         sizes = torch.tensor([len(p.base_rows) for p in pools], dtype=torch.int64, device=device)
         self.pool_count_ = sizes
@@ -229,7 +243,7 @@ class Oversampler:
     def rows(self, draw: SyntheticDraw, out: torch.Tensor | None = None) -> torch.Tensor:
         """The synthetic feature rows for ``draw``, in the training features' dtype and device
         (written into ``out`` when given)."""
-        return interpolate(self.X_, draw.base, draw.neighbor, draw.gap, out=out)
+        return interpolate(self.X_, draw.base, draw.neighbor, draw.gap, out=out, work=self.work_dtype_)
 
     def rows_at(
         self, positions: torch.Tensor, slots: torch.Tensor, table: torch.Tensor, out: torch.Tensor | None = None

@@ -197,6 +197,6 @@ class SMOTENC(Oversampler):
         return codes
 
     def rows(self, draw: SyntheticDraw, out: torch.Tensor | None = None) -> torch.Tensor:
-        out = interpolate(self.X_, draw.base, draw.neighbor, draw.gap, out=out)
+        out = interpolate(self.X_, draw.base, draw.neighbor, draw.gap, out=out, work=self.work_dtype_)
         out.index_copy_(1, self.categorical_, self.categorical_vote(draw).to(out.dtype))
         return out
