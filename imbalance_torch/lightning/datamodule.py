@@ -345,6 +345,9 @@ class ImbalanceDataModule(pl.LightningDataModule):
         return counts
 
     def setup(self, stage: str | None = None) -> None:
+        # Lightning calls setup before it restores a checkpoint (load_state_dict): a position
+        # left from an earlier fit must not leak into this one.
+        self._resume_state = None
         self.prepare()
 
     # ----------------------------------------------------------------- linked properties
