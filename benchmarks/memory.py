@@ -54,10 +54,13 @@ def _warm_up_ours(method: str, shape, X, y, device: str) -> None:
     import torch
     from torch.utils.data import DataLoader
 
-    from imbalance_torch import BalancedSampler, SMOTEDataset
+    from imbalance_torch import SMOTE, BalancedSampler, SMOTEDataset
 
-    Xw, yw = _tiny(X, y)
-    ds = SMOTEDataset(torch.from_numpy(Xw).to(device), torch.from_numpy(yw).to(device), oversampler=C.ours(method, shape), seed=0)
+    Xw, yw = (torch.from_numpy(a).to(device) for a in _tiny(X, y))
+    try:
+        ds = SMOTEDataset(Xw, yw, oversampler=C.ours(method, shape), seed=0)
+    except ValueError:  # e.g. no danger rows in the small sample: the runtimes warm up the same
+        ds = SMOTEDataset(Xw, yw, oversampler=SMOTE(), seed=0)
     for _batch in DataLoader(ds, sampler=BalancedSampler(ds, batch_size=64, seed=0), batch_size=None):
         pass
     ds.fetch(torch.arange(ds.num_real, len(ds)))
