@@ -161,3 +161,19 @@ def test_smotenc_penalty_counts_in_the_distance():
     nc = SMOTENC(categorical_features=[1], k_neighbors=1).fit(X, y, {1: 2})
     assert nc.median_std_[1] > 0
     assert nc.neighbors_[0, 0].item() == 1
+
+
+def test_smotenc_ties_are_broken_uniformly():
+    # Every minority row's 4 neighbours carry codes 0, 0, 1, 1 in column 2: a tie each time.
+    X = torch.zeros(25, 3)
+    X[:5, 0] = torch.arange(5).float()
+    X[:5, 2] = torch.tensor([0.0, 0, 1, 1, 2])
+    X[5:, 0] = 100 + torch.arange(20).float()
+    y = torch.tensor([1] * 5 + [0] * 20)
+    nc = SMOTENC(categorical_features=[2], k_neighbors=4).fit(X, y, {1: 15})
+    draw = nc.draw(torch.ones(40000, dtype=torch.long), torch.arange(40000), 0, 0)
+    codes = nc.categorical_vote(draw)[:, 0]
+    base4 = draw.base == 4  # neighbours of row 4: rows 0-3, codes 0, 0, 1, 1
+    share = (codes[base4] == 0).float().mean()
+    assert abs(float(share) - 0.5) < 0.02
+    assert set(codes[base4].tolist()) == {0.0, 1.0} or set(codes[base4].tolist()) == {0, 1}
