@@ -119,7 +119,13 @@ def run_dataset(dataset: str, options: argparse.Namespace) -> None:
             else:
                 row = {k: (None if isinstance(v, float) and v != v else v)
                        for k, v in result.row.items()}
-            with open(cache, "a", encoding="utf-8") as handle:
+            with open(cache, "a+", encoding="utf-8") as handle:
+                # a crash can leave a cut last line: start on a fresh line so this run is kept
+                handle.seek(0, os.SEEK_END)
+                if handle.tell() > 0:
+                    handle.seek(handle.tell() - 1)
+                    if handle.read(1) != "\n":
+                        handle.write("\n")
                 handle.write(json.dumps(row) + "\n")
                 handle.flush()
                 os.fsync(handle.fileno())
