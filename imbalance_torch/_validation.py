@@ -65,8 +65,8 @@ def _to_tensor(data: Any, name: str) -> torch.Tensor:
                 f"(e.g. df[col].astype('category').cat.codes) and, for SMOTE-NC, list them "
                 f"in categorical_features."
             )
-        array = data.to_numpy(dtype=np.float64 if len(dtypes) > 1 else None)
-        return torch.from_numpy(np.array(array, order="C", copy=not array.flags.writeable))
+        array = np.ascontiguousarray(data.to_numpy(dtype=np.float64 if len(dtypes) > 1 else None))
+        return torch.from_numpy(array if array.flags.writeable else array.copy())
     if hasattr(data, "to_numpy"):  # pandas Series
         data = data.to_numpy()
     if isinstance(data, (list, tuple)):
@@ -106,7 +106,7 @@ def as_feature_tensor(X: Any, name: str = "X") -> torch.Tensor:
     """Check a 2-D, non-empty, finite, real feature matrix and return it as a tensor.
 
     The dtype and device are kept (integer features stay integer: their synthetic rows are
-    then computed in float32 and rounded toward zero, as imbalanced-learn does).
+    then computed in float64 and rounded toward zero, as imbalanced-learn does).
     """
     tensor = _to_tensor(X, name)
     if tensor.dtype == torch.bool:

@@ -83,6 +83,8 @@ class SMOTEDataset(Dataset):
                 f"oversampler must be an imbalance_torch oversampler such as SMOTE(); got "
                 f"{describe(oversampler)} of type {type(oversampler).__name__}."
             )
+        # fit a fresh copy: one oversampler object passed to two datasets must not tie them
+        oversampler = type(oversampler)(**oversampler.get_params())
         targets = oversampling_targets(labels, sampling_strategy)
         active = {c: n for c, n in targets.items() if n > 0}
         if len(active) > MAX_CLASSES:
@@ -133,10 +135,9 @@ class SMOTEDataset(Dataset):
         return tensor.to(torch.int64).flatten()
 
     def _check_range(self, index: torch.Tensor) -> None:
-        low, high = torch.aminmax(index) if len(index) else (torch.tensor(0), torch.tensor(0))
-        if int(low) < 0 or (len(self) <= int(high) < ENCODED_BASE):
-            bad = index[(index < 0) | ((index >= len(self)) & (index < ENCODED_BASE))]
-            raise IndexError(f"index {int(bad[0])} is out of range for a SMOTEDataset of length {len(self)}.")
+        bad = (index < 0) | ((index >= len(self)) & (index < ENCODED_BASE))
+        if bool(bad.any()):
+            raise IndexError(f"index {int(index[bad][0])} is out of range for a SMOTEDataset of length {len(self)}.")
 
     def _coordinates(self, synthetic: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor, int | None]:
         """``(class position, slot, epoch)`` of synthetic indices; ``epoch`` is ``None`` when
@@ -238,6 +239,8 @@ class SMOTEDataset(Dataset):
         return out, out_labels
 
     def __getitem__(self, index: Any) -> tuple[torch.Tensor, torch.Tensor]:
+        if isinstance(index, bool):
+            raise TypeError(f"index must be an int, a tensor, a list or a slice; got the bool {index}.")
         if isinstance(index, (int, torch.SymInt)) or (isinstance(index, torch.Tensor) and index.dim() == 0):
             features, labels = self.fetch([int(index)])
             return features[0], labels[0]

@@ -98,6 +98,11 @@ class BalancedSampler(DistributedSampler):
             if not isinstance(flag, bool):
                 raise TypeError(f"{name} must be a bool; got {describe(flag)}.")
         self.batch_size = None if batch_size is None else check_positive_int(batch_size, "batch_size")
+        if drop_last_batch and batch_size is None:
+            raise ValueError(
+                "drop_last_batch=True needs batch_size: without it the sampler yields single "
+                "indices (use DataLoader(drop_last=True) with the DataLoader's batch_size instead)."
+            )
         self.num_replicas, self.rank = _world(num_replicas, rank)
         self.dataset = dataset
         self.shuffle = shuffle
@@ -199,6 +204,8 @@ class BalancedSampler(DistributedSampler):
             return cached
         g = self._generator(epoch)
         plan: dict[str, Any] = {"epoch": epoch, "kept": None, "perm": None}
+        if not self._synthetic:
+            plan["duplicate_keys"] = self._duplicate_keys(epoch)
         if bool((self._keep < self._counts).any()):
             n = len(self._labels)
             perm = torch.randperm(n, generator=g)
@@ -231,7 +238,7 @@ class BalancedSampler(DistributedSampler):
             if self._synthetic:
                 values = encode(plan["epoch"], self._dataset_position.index_select(0, block), local)
             else:
-                keys = self._duplicate_keys(plan["epoch"]).index_select(0, block)
+                keys = plan["duplicate_keys"].index_select(0, block)
                 offset = uniform_int(words(keys, local, 7), self._counts.index_select(0, block))
                 values = self._rows_by_class.index_select(0, self._class_start.index_select(0, block) + offset)
             out.index_copy_(0, added_at, values)
@@ -313,6 +320,9 @@ class BalancedSampler(DistributedSampler):
             "seed": self.seed,
             "epoch_size": self.epoch_size,
             "epoch_counts": {str(k): v for k, v in self.epoch_counts().items()},
+            "shuffle": self.shuffle,
+            "stratify_batches": self.stratify_batches,
+            "synthetic": self._synthetic,
         }
 
     def load_state_dict(self, state: dict[str, Any]) -> None:
@@ -324,7 +334,7 @@ class BalancedSampler(DistributedSampler):
         if not isinstance(state, dict) or state.get("version") != _STATE_VERSION:
             raise ValueError(f"state is not a BalancedSampler state of version {_STATE_VERSION}: {describe(state)}.")
         mine = self.state_dict()
-        for key in ("seed", "epoch_size", "epoch_counts"):
+        for key in ("seed", "epoch_size", "epoch_counts", "shuffle", "stratify_batches", "synthetic"):
             if state.get(key) != mine[key]:
                 raise ValueError(
                     f"cannot restore a BalancedSampler state with {key}={describe(state.get(key))} "

@@ -7,7 +7,7 @@ from imbalance_torch.neighbors._index_file import (
     read_index,
     write_index,
 )
-from imbalance_torch.neighbors._knn import ExtraDistance, kneighbors, pairwise_sq_distances
+from imbalance_torch.neighbors._knn import ExtraDistance, kneighbors
 
 __all__ = [
     "FORMAT_VERSION",
@@ -15,7 +15,6 @@ __all__ = [
     "IndexFileError",
     "data_fingerprint",
     "kneighbors",
-    "pairwise_sq_distances",
     "read_index",
     "write_index",
 ]

@@ -36,8 +36,10 @@ def data_fingerprint(X: torch.Tensor, y: torch.Tensor) -> str:
     digest = hashlib.sha256()
     digest.update(f"{tuple(X.shape)}|{X.dtype}|{tuple(y.shape)}".encode())
     for tensor in (X, y):
-        array = tensor.detach().contiguous().cpu().numpy()
-        digest.update(memoryview(array).cast("B"))
+        raw = tensor.detach().contiguous().cpu()
+        if raw.element_size() == 2:  # bfloat16/float16: hash the bits (numpy has no bfloat16)
+            raw = raw.view(torch.int16)
+        digest.update(memoryview(raw.numpy()).cast("B"))
     return digest.hexdigest()
 
 
@@ -108,7 +110,7 @@ def read_index(
         )
     digests = meta.get("arrays", {})
     if set(digests) != set(arrays):
-        raise IndexFileError(f"{str(path)!r} is missing arrays {sorted(set(digests) ^ set(arrays))}; it is corrupted. Refit.")
+        raise IndexFileError(f"{str(path)!r} has missing or unexpected arrays {sorted(set(digests) ^ set(arrays))}; it is corrupted. Refit.")
     for name, array in arrays.items():
         if _array_digest(array) != digests[name]:
             raise IndexFileError(

@@ -4,7 +4,7 @@ NOTE [exact chunked k-NN]: distances are computed for a chunk of queries at a ti
 ``|q|^2 - 2 q.d + |d|^2`` (one matmul), so memory is bounded by ``chunk x n_data`` floats and
 no ``n x n`` matrix is ever built. That expansion loses precision when rows are far from the
 origin, so each chunk keeps ``k + margin`` candidates and re-ranks them with distances
-recomputed directly as ``sum((q - d)^2)`` in float64; ties are broken by the smaller index.
+recomputed directly as ``sum((q - d)^2)`` in float64 (among them, ties go to the smaller index).
 The result is the same neighbour set as scikit-learn's exact ``NearestNeighbors`` (ties
 aside). Excluding a row from its own neighbours is done by index, not by dropping the first
 column (imbalanced-learn's way, which keeps the row itself when it has an exact duplicate).
@@ -30,7 +30,7 @@ class ExtraDistance(Protocol):
         """``(c, m)`` term for each query and its ``m`` candidate rows."""
         ...
 
-__all__ = ["ExtraDistance", "kneighbors", "pairwise_sq_distances"]
+__all__ = ["ExtraDistance", "kneighbors"]
 
 # Bytes of one distance tile: small enough to keep the index build's peak memory far below a
 # copy of the data on CPU, large enough to keep a GPU busy.
@@ -51,20 +51,6 @@ def _compute_dtype(data: torch.Tensor, queries: torch.Tensor | None = None) -> t
             if max(-float(low), float(high)) > _FLOAT32_SAFE:
                 return torch.float64
     return torch.float32
-
-
-def pairwise_sq_distances(
-    queries: torch.Tensor, data: torch.Tensor, data_sq_norms: torch.Tensor | None = None
-) -> torch.Tensor:
-    """Squared Euclidean distances ``(n_queries, n_data)`` by the matmul expansion."""
-    dtype = _compute_dtype(data)
-    q = queries.to(dtype)
-    d = data.to(dtype)
-    if data_sq_norms is None:
-        data_sq_norms = (d * d).sum(1)
-    dist = torch.addmm(data_sq_norms.unsqueeze(0), q, d.T, beta=1.0, alpha=-2.0)
-    dist.add_((q * q).sum(1, keepdim=True))
-    return dist.clamp_(min=0)
 
 
 _GROUP = 16
@@ -127,12 +113,14 @@ def kneighbors(
             row is then excluded from its neighbours.
         extra_distance: an optional :class:`ExtraDistance`, a squared-distance term added to
             the Euclidean one (SMOTE-NC's categorical penalty).
-        chunk_size: queries per tile (default 1,024 on CPU, 4,096 on CUDA).
-        block_size: data rows per tile (default: a tile of 32 MiB on CPU, 1 GiB on CUDA).
+        chunk_size: queries per tile (default 256 on CPU, 4,096 on CUDA).
+        block_size: data rows per tile (default: a tile of 2 MiB on CPU, 1 GiB on CUDA).
 
     Returns:
-        ``(distances, indices)``, both ``(m, k)``, sorted by increasing distance (ties by
-        smaller index); distances are Euclidean (not squared), float64 on CPU.
+        ``(distances, indices)``, both ``(m, k)``, sorted by increasing distance; among the
+        candidates kept, equal distances are ordered by index, but which of many rows at
+        exactly the same distance are kept is not specified (it can differ between CPU and
+        CUDA). Distances are Euclidean (not squared), float64 on CPU.
 
     Raises:
         ValueError: if ``k`` exceeds the rows available or shapes disagree.
@@ -159,7 +147,11 @@ def kneighbors(
     block_size = block_size or max(1024, budget // (4 * chunk_size) // _GROUP * _GROUP)
     candidates = min(n, k + max(k, 8) + (1 if query_indices is not None else 0))
     data_c = data if data.dtype == dtype else data.to(dtype)
-    data_sq = torch.cat([(block * block).sum(1) for block in data_c.split(16384)])  # bounded temporaries
+    # NOTE [centred scores]: the GEMM works on rows shifted by the data's column means, so
+    # columns with a large offset (timestamps, years) keep their small differences in float32.
+    shift = torch.cat([block.to(torch.float64).sum(0, keepdim=True) for block in data_c.split(16384)]).sum(0)
+    shift = (shift / max(n, 1)).to(dtype)
+    data_sq = torch.cat([((block - shift) ** 2).sum(1) for block in data_c.split(16384)])  # bounded temporaries
     exact_dtype = dtype if cuda else torch.float64
     out_dist = torch.empty(m, k, dtype=exact_dtype, device=device)
     out_idx = torch.empty(m, k, dtype=torch.int64, device=device)
@@ -169,7 +161,7 @@ def kneighbors(
         # NOTE [GEMM scores]: s = q.d - |d|^2 / 2 = (|q|^2 - |q - d|^2) / 2 ranks one query's
         # rows exactly like the distance (largest s = nearest). Appending a 1 to q and
         # -|d|^2 / 2 to d makes s one plain GEMM, with no bias copy and no extra pass.
-        q_aug = torch.cat([q, torch.ones(len(q), 1, dtype=dtype, device=device)], 1)
+        q_aug = torch.cat([q - shift, torch.ones(len(q), 1, dtype=dtype, device=device)], 1)
         rows = torch.arange(stop - start, device=device)
         query_positions = torch.arange(start, stop, device=device)
         positions = None if query_indices is None else query_indices[start:stop]
@@ -177,7 +169,7 @@ def kneighbors(
         for block_start in range(0, n, block_size):
             block_stop = min(block_start + block_size, n)
             block = data_c[block_start:block_stop]
-            block_aug = torch.cat([block, data_sq[block_start:block_stop, None] * -0.5], 1)
+            block_aug = torch.cat([block - shift, data_sq[block_start:block_stop, None] * -0.5], 1)
             score = q_aug @ block_aug.T
             if extra_distance is not None:
                 score.sub_(extra_distance.block(query_positions, block_start, block_stop).to(score.dtype) * 0.5)

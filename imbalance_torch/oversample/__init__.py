@@ -1,4 +1,4 @@
-"""Over-sampling strategies, fitted once and then drawn from per ``(seed, epoch, slot)``."""
+"""Over-sampling strategies, fitted once and then drawn from per ``(seed, epoch, class, slot)``."""
 
 from imbalance_torch.oversample._adasyn import ADASYN
 from imbalance_torch.oversample._base import ClassPool, Oversampler, SyntheticDraw, interpolate

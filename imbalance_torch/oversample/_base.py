@@ -15,7 +15,7 @@ import torch
 
 from imbalance_torch._random import absorb, uniform_float, uniform_int, words
 from imbalance_torch._validation import check_seed
-from imbalance_torch.neighbors import data_fingerprint, read_index, write_index
+from imbalance_torch.neighbors import IndexFileError, data_fingerprint, read_index, write_index
 from imbalance_torch.targets import class_counts
 
 __all__ = ["ClassPool", "Oversampler", "SyntheticDraw", "interpolate"]
@@ -158,6 +158,11 @@ class Oversampler:
         counts = class_counts(y)
         labels = [int(c) for c, n in sorted(target_counts.items()) if n > 0]
         for label in labels:
+            if counts.get(label, 0) == 0:
+                raise ValueError(
+                    f"target_counts asks for rows of class {label}, which has no rows in y "
+                    f"(classes present: {sorted(counts)[:20]}); over-sample existing classes only."
+                )
             self._check_class(X, y, label, counts.get(label, 0))
         pools = [self._fit_class(X, y, label) for label in labels]
         self._set_pools(X, y, labels, pools)
@@ -295,8 +300,6 @@ class Oversampler:
         tensors = {name: torch.from_numpy(np.array(a)).to(X.device) for name, a in arrays.items()}
         labels = [int(c) for c, n in sorted(target_counts.items()) if n > 0]
         if tensors["classes"].tolist() != labels:
-            from imbalance_torch.neighbors import IndexFileError
-
             raise IndexFileError(
                 f"index file {str(path)!r} was fitted for classes {tensors['classes'].tolist()} "
                 f"but the sampling strategy over-samples {labels}; refit."

@@ -97,6 +97,6 @@ class RandomOverSampler(Oversampler):
         u1 = uniform_float(draw.words(3, per_row=d), torch.float64)
         u2 = uniform_float(draw.words(4, per_row=d), torch.float64)
         normal = torch.sqrt(-2.0 * torch.log1p(-u1)) * torch.cos(2 * math.pi * u2)
-        positions = self.class_positions(draw.label)
+        positions = torch.searchsorted(self.classes_, draw.label)  # labels of a draw are fitted ones
         rows = (X[draw.base].to(torch.float64) + normal * self.noise_scale_[positions]).to(X.dtype)
         return rows if out is None else out.copy_(rows)

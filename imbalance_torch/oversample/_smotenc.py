@@ -161,7 +161,12 @@ class SMOTENC(Oversampler):
     def _fit_votes(self) -> None:
         """Precompute, per pool entry and categorical column, the distinct codes that win the
         neighbours' vote (one, or several on a tie), so that a synthetic row only picks one of
-        them uniformly: O(columns) work per row, and nothing of size (rows x k x categories)."""
+        them uniformly: O(columns) work per row. Codes are compared as integers (a (pool, k, k,
+        columns) mask), never one-hot encoded."""
+        if self.neighbors_ is None:  # no class to over-sample
+            self.vote_count_ = torch.zeros(0, len(self.categorical_), dtype=torch.int64, device=self.X_.device)
+            self.vote_codes_ = torch.zeros(0, dtype=torch.int64, device=self.X_.device)
+            return
         pool, k = self.neighbors_.shape
         flat = self.neighbors_.reshape(-1)
         codes = self.X_.index_select(0, flat)[:, self.categorical_].to(torch.int64).view(pool, k, -1)

@@ -133,3 +133,47 @@ def test_default_loader_path_works_without_a_sampler():
     loader = DataLoader(ds, batch_size=32, shuffle=True)
     labels = torch.cat([yb for _, yb in loader])
     assert torch.bincount(labels).tolist() == [180, 180]
+
+
+def test_one_oversampler_object_does_not_tie_two_datasets():
+    X, y = _data()
+    shared = SMOTE(k_neighbors=3)
+    first = SMOTEDataset(X, y, oversampler=shared)
+    before = first[torch.arange(200, 210)][0].clone()
+    SMOTEDataset(X * 100, y, oversampler=shared)
+    assert torch.equal(first[torch.arange(200, 210)][0], before)
+
+
+def test_nothing_to_add_gives_no_synthetic_rows():
+    X, y = _data()
+    X[:, 3] = (X[:, 3] > 0).float()
+    ds = SMOTEDataset(X, y, oversampler=SMOTENC(categorical_features=[3]), sampling_strategy={1: 20})
+    assert ds.num_synthetic == 0 and len(ds) == 200
+
+
+def test_mixed_dtype_frame_and_bfloat16_index(tmp_path):
+    X, y = _data()
+    frame = pd.DataFrame({"a": X[:, 0].double().numpy(), "b": X[:, 1].numpy(), "c": X[:, 2].numpy()})
+    ds = SMOTEDataset(frame, y)
+    assert ds.features.dtype == torch.float64
+    half = SMOTEDataset(X.to(torch.bfloat16), y, oversampler=SMOTE(k_neighbors=3))
+    half.save_index(tmp_path / "i.npz")
+    again = SMOTEDataset(X.to(torch.bfloat16), y, oversampler=SMOTE(k_neighbors=3), index_path=tmp_path / "i.npz")
+    idx = torch.arange(200, len(half))
+    assert torch.equal(half[idx][0], again[idx][0])
+
+
+def test_out_of_range_next_to_an_encoded_index():
+    X, y = _data()
+    ds = SMOTEDataset(X, y)
+    encoded = ds.synthetic_indices(1, 1, epoch=0)
+    with pytest.raises(IndexError, match="out of range"):
+        ds[torch.cat([torch.tensor([len(ds) + 5]), encoded])]
+    with pytest.raises(TypeError, match="got the bool True"):
+        ds[True]
+
+
+def test_fit_refuses_a_class_without_rows():
+    X, y = _data()
+    with pytest.raises(ValueError, match="class 5, which has no rows"):
+        RandomOverSampler().fit(X, y, {5: 3})

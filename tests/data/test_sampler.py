@@ -165,3 +165,13 @@ def test_counts_match_the_targets_for_any_strategy(counts, over, under, world, b
     assert torch.bincount(y[s.epoch_indices()], minlength=len(counts)).tolist() == expected
     union = torch.cat(seen)
     assert len(union) == sum(expected) - sum(expected) % world
+
+
+def test_state_from_another_configuration_is_refused():
+    y = _labels([100, 10])
+    a = BalancedSampler(TensorDataset(y), labels=y, seed=4)
+    b = BalancedSampler(TensorDataset(y), labels=y, seed=4, shuffle=False)
+    with pytest.raises(ValueError, match="shuffle=True"):
+        b.load_state_dict(a.state_dict())
+    with pytest.raises(ValueError, match="drop_last_batch=True needs batch_size"):
+        BalancedSampler(TensorDataset(y), labels=y, drop_last_batch=True)

@@ -97,3 +97,12 @@ def test_large_data_uses_tiles_and_matches_sklearn():
     _, idx = kneighbors(X, X, 3, query_indices=torch.arange(6000))
     _, ref = _sklearn(data, data, 4)
     assert (idx.numpy() == ref[:, 1:]).mean() > 0.999  # float32 ties aside
+
+
+@pytest.mark.parametrize("offset, spread", [(100.0, 0.01), (1e4, 1.0), (1.7e9, 1e6)])
+def test_columns_with_a_large_offset(offset, spread):
+    rng = np.random.default_rng(11)
+    data = (offset + rng.normal(size=(3000, 4)) * spread).astype(np.float32)
+    _, idx = kneighbors(torch.tensor(data), torch.tensor(data), 5, query_indices=torch.arange(3000))
+    _, ref = _sklearn(data.astype(np.float64), data.astype(np.float64), 6)
+    assert (np.sort(idx.numpy(), 1) == np.sort(ref[:, 1:], 1)).all()
