@@ -149,12 +149,13 @@ def kneighbors(
     data_c = data if data.dtype == dtype else data.to(dtype)
     # NOTE [centred scores]: the GEMM works on rows shifted by the data's column means, so
     # columns with a large offset (timestamps, years) keep their small differences in float32.
-    shift = torch.cat([block.to(torch.float64).sum(0, keepdim=True) for block in data_c.split(16384)]).sum(0)
+    shift = torch.stack([block.sum(0, dtype=torch.float64) for block in data_c.split(16384)]).sum(0)
     shift = (shift / max(n, 1)).to(dtype)
     data_sq = torch.cat([((block - shift) ** 2).sum(1) for block in data_c.split(16384)])  # bounded temporaries
     exact_dtype = dtype if cuda else torch.float64
     out_dist = torch.empty(m, k, dtype=exact_dtype, device=device)
     out_idx = torch.empty(m, k, dtype=torch.int64, device=device)
+    score_buffer = torch.empty(min(chunk_size, m) * min(block_size, n), dtype=dtype, device=device)
     for start in range(0, m, chunk_size):
         stop = min(start + chunk_size, m)
         q = queries[start:stop].to(dtype)
@@ -170,7 +171,8 @@ def kneighbors(
             block_stop = min(block_start + block_size, n)
             block = data_c[block_start:block_stop]
             block_aug = torch.cat([block - shift, data_sq[block_start:block_stop, None] * -0.5], 1)
-            score = q_aug @ block_aug.T
+            score = score_buffer[: len(q) * len(block)].view(len(q), len(block))
+            torch.mm(q_aug, block_aug.T, out=score)  # one reused tile: no allocator churn
             if extra_distance is not None:
                 score.sub_(extra_distance.block(query_positions, block_start, block_stop).to(score.dtype) * 0.5)
             if positions is not None:
