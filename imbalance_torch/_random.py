@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import torch
 
-__all__ = ["absorb", "mix64", "mix64_tensor", "uniform_float", "uniform_int", "words"]
+__all__ = ["absorb", "key_table", "mix64", "mix64_tensor", "uniform_float", "uniform_int", "words"]
 
 _MASK64 = (1 << 64) - 1
 _GOLDEN = 0x9E3779B97F4A7C15
@@ -53,6 +53,13 @@ def mix64_tensor(z: torch.Tensor) -> torch.Tensor:
     return z ^ _lsr(z, 31)
 
 
+def key_table(
+    labels: list[int], prefix: tuple[int, ...], suffix: tuple[int, ...] = (), device: torch.device | str = "cpu"
+) -> torch.Tensor:
+    """One int64 key per label: ``absorb(*prefix, label, *suffix)``, e.g. ``(seed, epoch)``."""
+    return torch.tensor([_signed(absorb(*prefix, label, *suffix)) for label in labels], dtype=torch.int64, device=device)
+
+
 def words(keys: torch.Tensor, counters: torch.Tensor, stream: int) -> torch.Tensor:
     """One 64-bit random word per element: ``mix64(key_stream + counter * golden)``.
 
@@ -62,9 +69,7 @@ def words(keys: torch.Tensor, counters: torch.Tensor, stream: int) -> torch.Tens
         stream: which independent stream (0, 1, 2, ...).
     """
     stream_key = _signed(mix64(_GOLDEN * (stream + 1)))
-    return mix64_tensor(keys ^ stream_key) if counters is None else mix64_tensor(
-        (keys ^ stream_key) + counters * _signed(_GOLDEN)
-    )
+    return mix64_tensor((keys ^ stream_key) + counters * _signed(_GOLDEN))
 
 
 def uniform_int(word: torch.Tensor, high: torch.Tensor | int, *, low_half: bool = False) -> torch.Tensor:

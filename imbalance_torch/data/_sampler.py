@@ -11,7 +11,7 @@ import torch
 import torch.distributed as dist
 from torch.utils.data import DistributedSampler
 
-from imbalance_torch._random import absorb, uniform_int, words
+from imbalance_torch._random import absorb, key_table, uniform_int, words
 from imbalance_torch._search import block_of
 from imbalance_torch._validation import as_label_tensor, check_positive_int, check_seed, describe
 from imbalance_torch.data._encoding import MAX_EPOCH, encode
@@ -245,8 +245,7 @@ class BalancedSampler(DistributedSampler):
         return out
 
     def _duplicate_keys(self, epoch: int) -> torch.Tensor:
-        keys = [absorb(self.seed, epoch, label, 1) for label in self.class_labels]
-        return torch.tensor([k - (1 << 64) if k >= 1 << 63 else k for k in keys], dtype=torch.int64)
+        return key_table(self.class_labels, (self.seed, epoch), (1,))
 
     def _stratified_order(self, plan: dict[str, Any], g: torch.Generator) -> torch.Tensor:
         """Positions of E in an order that spreads every class evenly (random within class)."""

@@ -13,7 +13,7 @@ from typing import Any, ClassVar
 import numpy as np
 import torch
 
-from imbalance_torch._random import absorb, uniform_float, uniform_int, words
+from imbalance_torch._random import key_table, uniform_float, uniform_int, words
 from imbalance_torch._validation import check_seed
 from imbalance_torch.neighbors import IndexFileError, data_fingerprint, read_index, write_index
 from imbalance_torch.targets import class_counts
@@ -192,9 +192,7 @@ class Oversampler:
         cache = getattr(self, "_keys_cache", None)
         if cache is not None and cache[0] == (seed, epoch):
             return cache[1]
-        keys = [absorb(seed, epoch, label) for label in self.classes_.tolist()]
-        signed = [k - (1 << 64) if k >= 1 << 63 else k for k in keys]
-        table = torch.tensor(signed, dtype=torch.int64, device=self.classes_.device)
+        table = key_table(self.classes_.tolist(), (seed, epoch), device=self.classes_.device)
         self._keys_cache = ((seed, epoch), table)
         return table
 
