@@ -1,0 +1,424 @@
+"""Statistics for strategy comparisons: paired tests over seeds, ranks over datasets.
+
+Two views, each with the test suited to it:
+
+* **One dataset, a handful of seeds.** Runs are paired by seed index (same split, same
+  initial weights), so each arm is compared with a reference arm through its per-seed
+  differences ``d_s = arm_s - reference_s``. See ``NOTE [paired test over seeds]``.
+* **Many datasets.** Strategies are ranked on each dataset and the mean ranks compared with
+  the Friedman test and the Nemenyi critical difference (Demšar, 2006).
+
+The tests themselves are scipy's (``scipy.stats``); this module only chooses them, pairs
+the numbers and words the outcome.
+
+NOTE [paired test over seeds]
+    The decision uses the two-sided paired t-test (``scipy.stats.ttest_rel``) with the
+    matching t interval for the mean difference: with ``n`` pairs the interval is
+    ``mean(d) ± t_{(1+c)/2, n-1} · sd(d)/sqrt(n)``, and it excludes 0 exactly when
+    ``p < 1 - c``, so the interval and the reading never disagree. The Wilcoxon
+    signed-rank test (``scipy.stats.wilcoxon``) is reported beside it as a check that needs
+    no normality, but it cannot decide with few seeds: its smallest two-sided exact p-value
+    is ``2 / 2**n`` (0.25 at 3 seeds, 0.0625 at 5), so below 6 pairs it can never reach
+    0.05. With one pair there is no spread and no test at all; the reading says so. When
+    every difference is exactly 0 the t statistic is 0/0: the reading says "same on every
+    seed" instead of reporting scipy's NaN. P-values are per comparison, not adjusted for
+    the number of arms compared.
+
+References:
+    Student (1908), "The probable error of a mean", Biometrika 6(1).
+    Wilcoxon, F. (1945), "Individual comparisons by ranking methods", Biometrics Bulletin 1(6).
+    Demšar, J. (2006), "Statistical comparisons of classifiers over multiple data sets",
+    JMLR 7:1-30 (Friedman test, Iman-Davenport correction, Nemenyi test, CD diagrams).
+"""
+
+from __future__ import annotations
+
+import math
+import warnings
+from collections.abc import Hashable, Mapping, Sequence
+from dataclasses import asdict, dataclass
+from typing import Any
+
+import numpy as np
+from scipy import stats
+
+__all__ = [
+    "FriedmanResult",
+    "PairedComparison",
+    "format_p",
+    "friedman_test",
+    "mean_ranks",
+    "nemenyi_cliques",
+    "nemenyi_critical_difference",
+    "paired_by_seed",
+    "paired_comparison",
+]
+
+PAIRED_TEST = "two-sided paired t-test (scipy.stats.ttest_rel), t interval; Wilcoxon signed-rank"
+
+
+def format_p(p_value: float) -> str:
+    """``p=0.41``, ``p=0.012``, ``p<0.001`` (two significant digits); ``p=n/a`` for NaN."""
+    if not math.isfinite(p_value):
+        return "p=n/a"
+    if p_value < 0.001:
+        return "p<0.001"
+    return f"p={p_value:.2g}"
+
+
+def _check_confidence(confidence: float) -> None:
+    if isinstance(confidence, bool) or not isinstance(confidence, (int, float)):
+        raise TypeError(f"confidence must be a float in (0, 1), got {type(confidence).__name__}.")
+    if not 0.0 < confidence < 1.0:
+        raise ValueError(
+            f"confidence={confidence} must lie strictly between 0 and 1; use 0.95 for a 95 % "
+            "interval and a test at the 5 % level."
+        )
+
+
+@dataclass(frozen=True)
+class PairedComparison:
+    """One arm against a reference arm, paired by seed (or by dataset).
+
+    Attributes:
+        arm: the arm compared.
+        reference: the arm it is compared with.
+        unit: what pairs the runs ("seed" or "dataset"), used in the reading.
+        pairs: the pairing keys present for both arms, sorted.
+        differences: ``arm - reference`` per pair, in the order of ``pairs``.
+        mean: mean difference (NaN without pairs).
+        ci_low, ci_high: the t interval for the mean difference at ``confidence``
+            (NaN with fewer than 2 pairs).
+        t_statistic, p_value: paired t-test, two-sided (NaN with fewer than 2 pairs or when
+            every difference is 0).
+        wilcoxon_p_value: Wilcoxon signed-rank test, two-sided, zero differences dropped
+            (NaN with fewer than 2 pairs or no non-zero difference).
+        confidence: level of the interval; the test is at ``1 - confidence``.
+        higher_is_better: whether a positive difference favours ``arm``.
+    """
+
+    arm: str
+    reference: str
+    unit: str
+    pairs: tuple[Hashable, ...]
+    differences: tuple[float, ...]
+    mean: float
+    ci_low: float
+    ci_high: float
+    t_statistic: float
+    p_value: float
+    wilcoxon_p_value: float
+    confidence: float = 0.95
+    higher_is_better: bool = True
+
+    @property
+    def n(self) -> int:
+        """Number of pairs."""
+        return len(self.differences)
+
+    @property
+    def verdict(self) -> str:
+        """``better``, ``worse``, ``within noise``, ``same`` or ``untested``."""
+        if self.n < 2:
+            return "untested"
+        if all(d == 0.0 for d in self.differences):
+            return "same"
+        if not (math.isfinite(self.p_value) and self.p_value < 1.0 - self.confidence):
+            return "within noise"
+        return "better" if (self.mean > 0) == self.higher_is_better else "worse"
+
+    @property
+    def reading(self) -> str:
+        """The verdict in words, e.g. ``better than none (p=0.012)``."""
+        verdict = self.verdict
+        if self.n == 0:
+            return f"no {self.unit} in common with {self.reference}"
+        if verdict == "untested":
+            return f"one {self.unit} only: no test possible"
+        if verdict == "same":
+            return f"same as {self.reference} on all {self.n} {self.unit}s"
+        if verdict == "within noise":
+            return f"within noise of {self.reference} ({format_p(self.p_value)})"
+        return f"{verdict} than {self.reference} ({format_p(self.p_value)})"
+
+    def as_dict(self) -> dict[str, Any]:
+        """Plain data for JSON: the fields plus ``n``, ``verdict``, ``reading`` and ``test``."""
+        data = asdict(self)
+        data["pairs"] = list(self.pairs)
+        data["differences"] = list(self.differences)
+        data.update(n=self.n, verdict=self.verdict, reading=self.reading, test=PAIRED_TEST)
+        return data
+
+
+def paired_comparison(
+    values: Mapping[Hashable, float],
+    reference_values: Mapping[Hashable, float],
+    *,
+    arm: str,
+    reference: str,
+    unit: str = "seed",
+    confidence: float = 0.95,
+    higher_is_better: bool = True,
+) -> PairedComparison:
+    """Compare ``values`` with ``reference_values`` over the keys both hold.
+
+    See ``NOTE [paired test over seeds]`` for the choice of test. Non-finite values drop
+    their pair.
+
+    Args:
+        values: the arm's score per pairing key (seed index, dataset name).
+        reference_values: the reference arm's score per key.
+        arm: the arm's name.
+        reference: the reference arm's name.
+        unit: what a key is, for the reading ("seed", "dataset").
+        confidence: interval level; the test is at level ``1 - confidence``.
+        higher_is_better: ``False`` for losses (Brier, ECE): a negative difference wins.
+
+    Returns:
+        The :class:`PairedComparison`.
+
+    Raises:
+        ValueError: ``confidence`` outside ``(0, 1)``.
+        TypeError: ``confidence`` not a number.
+
+    Example:
+        >>> result = paired_comparison({0: 0.6, 1: 0.7, 2: 0.75}, {0: 0.5, 1: 0.6, 2: 0.7},
+        ...                            arm="smote", reference="none")
+        >>> round(result.mean, 4), result.reading
+        (0.0833, 'better than none (p=0.038)')
+    """
+    _check_confidence(confidence)
+
+    def usable(value: Any) -> bool:
+        return value is not None and math.isfinite(float(value))
+
+    pairs = tuple(sorted(
+        (k for k in values if k in reference_values
+         and usable(values[k]) and usable(reference_values[k])),
+        key=lambda key: (str(type(key)), key),
+    ))
+    arm_scores = np.array([float(values[k]) for k in pairs])
+    reference_scores = np.array([float(reference_values[k]) for k in pairs])
+    differences = arm_scores - reference_scores
+    n = differences.size
+    mean = float(differences.mean()) if n else math.nan
+    ci_low = ci_high = t_statistic = p_value = wilcoxon_p = math.nan
+    if n >= 2:
+        standard_error = float(differences.std(ddof=1)) / math.sqrt(n)
+        half_width = float(stats.t.ppf(0.5 + confidence / 2.0, n - 1)) * standard_error
+        ci_low, ci_high = mean - half_width, mean + half_width
+        with warnings.catch_warnings():  # scipy warns on (near-)constant differences
+            warnings.simplefilter("ignore", RuntimeWarning)
+            if np.any(differences != 0.0):
+                test = stats.ttest_rel(arm_scores, reference_scores)
+                t_statistic, p_value = float(test.statistic), float(test.pvalue)
+                wilcoxon_p = float(stats.wilcoxon(arm_scores, reference_scores).pvalue)
+    return PairedComparison(
+        arm=arm,
+        reference=reference,
+        unit=unit,
+        pairs=pairs,
+        differences=tuple(float(d) for d in differences),
+        mean=mean,
+        ci_low=ci_low,
+        ci_high=ci_high,
+        t_statistic=t_statistic,
+        p_value=p_value,
+        wilcoxon_p_value=wilcoxon_p,
+        confidence=float(confidence),
+        higher_is_better=higher_is_better,
+    )
+
+
+def paired_by_seed(
+    rows: Sequence[Mapping[str, Any]],
+    arm: str,
+    reference: str,
+    *,
+    metric: str = "test_auprc",
+    confidence: float = 0.95,
+    higher_is_better: bool = True,
+) -> PairedComparison:
+    """:func:`paired_comparison` of two arms' ``metric`` over result rows, paired by ``seed``.
+
+    Args:
+        rows: result rows with ``arm``, ``seed`` and ``metric`` keys (one per run).
+        arm: the arm compared.
+        reference: the reference arm.
+        metric: the row key compared (default ``test_auprc``).
+        confidence: interval level.
+        higher_is_better: direction of ``metric``.
+
+    Raises:
+        ValueError: two rows for the same arm and seed (the pairing would be ambiguous).
+    """
+
+    def per_seed(name: str) -> dict[int, float]:
+        found: dict[int, float] = {}
+        for row in rows:
+            if row["arm"] != name:
+                continue
+            seed = int(row["seed"])
+            if seed in found:
+                raise ValueError(
+                    f"arm {name!r} has two result rows for seed {seed}; each (arm, seed) run "
+                    "must appear once for seeds to pair. Drop the repeated run from the rows."
+                )
+            value = row.get(metric)
+            found[seed] = math.nan if value is None else float(value)
+        return found
+
+    return paired_comparison(
+        per_seed(arm),
+        per_seed(reference),
+        arm=arm,
+        reference=reference,
+        unit="seed",
+        confidence=confidence,
+        higher_is_better=higher_is_better,
+    )
+
+
+def mean_ranks(scores: np.ndarray, *, higher_is_better: bool = True) -> np.ndarray:
+    """Each column's mean rank over the rows (1 = best; ties get the average rank).
+
+    Args:
+        scores: ``(datasets, arms)`` score of each arm on each dataset, no NaN.
+        higher_is_better: ``False`` when the lowest score is best.
+
+    Shape:
+        ``scores``: ``(N, k)``; returns ``(k,)``.
+
+    Example:
+        >>> mean_ranks(np.array([[0.9, 0.8, 0.8], [0.7, 0.9, 0.6]])).tolist()
+        [1.5, 1.75, 2.75]
+    """
+    array = np.asarray(scores, dtype=float)
+    if array.ndim != 2 or array.size == 0:
+        raise ValueError(
+            f"scores must be a non-empty (datasets, arms) matrix, got shape {array.shape}."
+        )
+    if not np.all(np.isfinite(array)):
+        raise ValueError("scores holds NaN or inf; keep only datasets where every arm ran.")
+    ranks = stats.rankdata(-array if higher_is_better else array, axis=1)
+    return ranks.mean(axis=0)
+
+
+@dataclass(frozen=True)
+class FriedmanResult:
+    """Friedman test over ``n_datasets`` datasets and ``n_arms`` arms.
+
+    Attributes:
+        statistic, p_value: Friedman chi-square (``scipy.stats.friedmanchisquare``).
+        iman_davenport, iman_davenport_p_value: the F form Demšar (2006) recommends, less
+            conservative than the chi-square: ``F = (N-1) chi2 / (N (k-1) - chi2)`` with
+            ``(k-1, (k-1)(N-1))`` degrees of freedom (NaN when the ranks are identical on
+            every dataset).
+        n_datasets, n_arms: ``N`` and ``k``.
+    """
+
+    statistic: float
+    p_value: float
+    iman_davenport: float
+    iman_davenport_p_value: float
+    n_datasets: int
+    n_arms: int
+
+
+def friedman_test(scores: np.ndarray) -> FriedmanResult:
+    """Friedman test that all arms rank alike over the datasets.
+
+    Args:
+        scores: ``(datasets, arms)`` matrix, at least 2 datasets and 3 arms.
+
+    Raises:
+        ValueError: fewer than 3 arms or 2 datasets (the test is undefined there).
+
+    References:
+        Friedman, M. (1937), JASA 32(200); Iman, R. L. and Davenport, J. M. (1980),
+        Communications in Statistics 9(6); Demšar (2006), section 3.2.2.
+    """
+    array = np.asarray(scores, dtype=float)
+    if array.ndim != 2 or array.shape[0] < 2 or array.shape[1] < 3:
+        raise ValueError(
+            f"the Friedman test needs at least 2 datasets and 3 arms, got a "
+            f"{'x'.join(map(str, array.shape))} (datasets x arms) matrix; with 2 arms use "
+            "paired_comparison over datasets instead."
+        )
+    n, k = array.shape
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        result = stats.friedmanchisquare(*array.T)
+    chi2 = float(result.statistic)
+    denominator = n * (k - 1) - chi2
+    if denominator > 0 and math.isfinite(chi2):
+        f_value = (n - 1) * chi2 / denominator
+        f_p = float(stats.f.sf(f_value, k - 1, (k - 1) * (n - 1)))
+    else:
+        f_value = f_p = math.nan
+    return FriedmanResult(chi2, float(result.pvalue), f_value, f_p, n, k)
+
+
+def nemenyi_critical_difference(
+    n_arms: int, n_datasets: int, *, alpha: float = 0.05
+) -> tuple[float, float]:
+    """Nemenyi critical difference of mean ranks: ``(q_alpha, CD)``.
+
+    .. math:: CD = q_\\alpha \\sqrt{k (k+1) / (6 N)}, \\quad
+              q_\\alpha = q_{1-\\alpha}(k, \\infty) / \\sqrt{2}
+
+    with ``q`` the studentized range quantile (``scipy.stats.studentized_range``). Two arms
+    differ significantly when their mean ranks differ by at least ``CD``.
+
+    Args:
+        n_arms: ``k``, at least 2.
+        n_datasets: ``N``, at least 1.
+        alpha: significance level.
+
+    Example:
+        >>> [round(v, 3) for v in nemenyi_critical_difference(4, 10)]  # Demšar, table 5(a)
+        [2.569, 1.483]
+
+    References:
+        Nemenyi, P. (1963), PhD thesis, Princeton; Demšar (2006), section 3.2.2, table 5.
+    """
+    for name, value, least in (("n_arms", n_arms, 2), ("n_datasets", n_datasets, 1)):
+        if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
+            raise TypeError(f"{name} must be an int, got {type(value).__name__}.")
+        if value < least:
+            raise ValueError(f"{name}={value} is too small; the Nemenyi test needs >= {least}.")
+    if isinstance(alpha, bool) or not isinstance(alpha, (int, float)) or not 0.0 < alpha < 1.0:
+        raise ValueError(f"alpha={alpha!r} must be a number strictly between 0 and 1, e.g. 0.05.")
+    q_alpha = float(stats.studentized_range.ppf(1.0 - alpha, n_arms, np.inf)) / math.sqrt(2.0)
+    return q_alpha, q_alpha * math.sqrt(n_arms * (n_arms + 1) / (6.0 * n_datasets))
+
+
+def nemenyi_cliques(ranks: Mapping[str, float], critical_difference: float) -> list[list[str]]:
+    """Maximal groups of arms whose mean ranks all lie within less than ``critical_difference``.
+
+    These are the bars of a critical-difference diagram: arms joined by a bar are not
+    significantly different. Groups of one arm are left out.
+
+    Args:
+        ranks: mean rank per arm.
+        critical_difference: the Nemenyi CD.
+
+    Returns:
+        Groups, each sorted by rank (best first), ordered by their best member.
+
+    Example:
+        >>> nemenyi_cliques({"a": 1.2, "b": 2.0, "c": 3.5}, 1.0)
+        [['a', 'b']]
+    """
+    order = sorted(ranks, key=lambda arm: ranks[arm])
+    groups: list[list[str]] = []
+    for start in range(len(order)):
+        end = start
+        while end + 1 < len(order) and (
+            ranks[order[end + 1]] - ranks[order[start]] < critical_difference
+        ):
+            end += 1
+        group = order[start : end + 1]
+        if len(group) > 1 and not (groups and set(group) <= set(groups[-1])):
+            groups.append(group)
+    return groups
