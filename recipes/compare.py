@@ -7,8 +7,11 @@ validation (early stopping, checkpointing and the decision threshold) and test k
 natural class ratio. Writes to ``--out`` (default ``compare_out/``):
 
 * ``results.csv``: one row per run (updated after every run);
-* ``summary.md`` / ``summary.json``: mean ± std per metric and strategy, best marked;
-* ``pr_curves.png``: test precision-recall curves; ``auprc_bars.png``: AUPRC with spread.
+* ``summary.md`` / ``summary.json``: mean ± std per metric and strategy, best marked, and
+  each strategy's paired test-AUPRC differences against ``none`` and against the best
+  strategy (per seed, mean, 95 % interval, paired t-test; the console prints the readings);
+* ``pr_curves.png``: test precision-recall curves of every seed; ``auprc_bars.png``: AUPRC
+  per strategy and seed, beside the paired differences against ``none``.
 
 Examples::
 
@@ -129,7 +132,7 @@ def _dataset_facts(data: Any) -> dict[str, Any]:
     return facts
 
 
-def _markdown(meta: dict[str, Any], table: str, skipped: list[str]) -> str:
+def _markdown(meta: dict[str, Any], table: str, skipped: list[str], paired: str) -> str:
     facts = meta["dataset"]
     counts = ", ".join(
         f"{split} {facts[f'{split}_class_counts']}" for split in ("train", "val", "test")
@@ -158,6 +161,10 @@ def _markdown(meta: dict[str, Any], table: str, skipped: list[str]) -> str:
         "",
         table,
         "",
+        "## Paired differences",
+        "",
+        paired,
+        "",
         "![precision-recall curves](pr_curves.png)",
         "",
         "![AUPRC per strategy](auprc_bars.png)",
@@ -177,8 +184,10 @@ def main(argv: list[str] | None = None) -> int:
 
     from imbalance_torch.lightning.comparison import plan_arms, run_arm
     from imbalance_torch.lightning.report import (
+        format_paired,
         format_table,
         markdown_table,
+        paired_markdown,
         plot_auprc_bars,
         plot_pr_curves,
         summarize,
@@ -223,7 +232,7 @@ def main(argv: list[str] | None = None) -> int:
         "ddp" in a for a in passthrough
     )
     rows: list[dict[str, Any]] = []
-    curves: dict[str, tuple[Any, Any]] = {}
+    curves: dict[str, dict[int, tuple[Any, Any]]] = {}  # arm -> seed -> (scores, target)
     start = time.perf_counter()
     jobs = [(arm, seed) for arm in arms for seed in range(options.seeds)]
     progress = tqdm(jobs, desc="runs", unit="run", disable=not rank_zero, dynamic_ncols=True)
@@ -238,8 +247,8 @@ def main(argv: list[str] | None = None) -> int:
         )
         rank_zero = rank_zero and result.is_global_zero
         rows.append(result.row)
-        if result.scores is not None and arm.name not in curves:
-            curves[arm.name] = (result.scores, result.target)
+        if result.scores is not None:
+            curves.setdefault(arm.name, {})[seed] = (result.scores, result.target)
         if rank_zero:
             write_csv(out / "results.csv", rows)
     progress.close()
@@ -265,7 +274,10 @@ def main(argv: list[str] | None = None) -> int:
     write_json(out / "summary.json", {"meta": meta, "summary": summary, "runs": rows})
     from imbalance_torch.lightning.report import atomic_write_text
 
-    atomic_write_text(out / "summary.md", _markdown(meta, markdown_table(summary), skipped))
+    atomic_write_text(
+        out / "summary.md",
+        _markdown(meta, markdown_table(summary), skipped, paired_markdown(summary)),
+    )
     if curves:
         plot_pr_curves(out / "pr_curves.png", curves, summary, title=title)
     plot_auprc_bars(out / "auprc_bars.png", summary, rows, title=title)
@@ -273,6 +285,9 @@ def main(argv: list[str] | None = None) -> int:
         shutil.rmtree(out / "checkpoints", ignore_errors=True)
     print(f"\n{title}; mean ± std over seeds, * = best per column")
     print(table)
+    paired = format_paired(summary)
+    if paired:
+        print(f"\n{paired}")
     if skipped:
         print("skipped: " + ", ".join(skipped))
     print(f"\n{len(rows)} runs in {wall:.0f} s; wrote {out}/results.csv, summary.md, "

@@ -1,4 +1,4 @@
-"""Comparison reports: summary statistics, terminal/Markdown tables, JSON, CSV and plots.
+"""Comparison reports: summary statistics, paired readings, tables, JSON, CSV and plots.
 
 Every file is written atomically (a temporary file in the same folder, flushed to disk,
 then ``os.replace``), so an interrupted run never leaves a half-written report.
@@ -18,14 +18,25 @@ import numpy as np
 
 from imbalance_torch.lightning._files import atomic_write
 from imbalance_torch.lightning.metrics import LOWER_IS_BETTER, METRIC_NAMES
+from imbalance_torch.lightning.statistics import format_p, paired_by_seed
+
+REFERENCE_ARM = "none"
+"""The arm every other arm is paired with in reports (the untreated baseline)."""
 
 __all__ = [
     "COLUMN_TITLES",
     "atomic_write_text",
+    "REFERENCE_ARM",
+    "arm_styles",
+    "auprc_figure",
+    "format_paired",
     "format_table",
     "markdown_table",
+    "paired_markdown",
     "plot_auprc_bars",
+    "plot_critical_difference",
     "plot_pr_curves",
+    "pr_curves_figure",
     "summarize",
     "write_csv",
     "write_json",
@@ -91,10 +102,16 @@ def _stats(values: Iterable[float]) -> tuple[float, float]:
     return float(array.mean()), float(array.std(ddof=1)) if array.size > 1 else math.nan
 
 
-def summarize(rows: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:
-    """Per arm (in first-seen order): runs, mean and std of each test metric, wall time.
+def summarize(
+    rows: Sequence[Mapping[str, Any]], *, reference: str = REFERENCE_ARM
+) -> list[dict[str, Any]]:
+    """Per arm (in first-seen order): runs, mean and std of each test metric, wall time, and
+    the paired comparison of its test AUPRC with ``reference`` and with the best arm.
 
-    ``std`` is the sample standard deviation over seeds (NaN with one seed).
+    ``std`` is the sample standard deviation over seeds (NaN with one seed). ``vs_reference``
+    and ``vs_best`` hold :meth:`PairedComparison.as_dict` (paired by seed index; see
+    ``NOTE [paired test over seeds]`` in ``lightning/statistics.py``), or ``None`` for the
+    reference arm itself, the best arm itself, or when no ``reference`` arm ran.
     """
     arms: dict[str, list[Mapping[str, Any]]] = {}
     for row in rows:
@@ -110,7 +127,25 @@ def summarize(rows: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:
         entry["epochs"] = _stats(float(r.get("epochs", math.nan)) for r in runs)[0]
         entry["wall_s"] = float(sum(float(r.get("wall_s", 0.0)) for r in runs))
         summary.append(entry)
+    best = _best_arm(summary)
+    for entry in summary:
+        arm = entry["arm"]
+        entry["vs_reference"] = (
+            paired_by_seed(rows, arm, reference).as_dict()
+            if reference in arms and arm != reference else None
+        )
+        entry["vs_best"] = (
+            paired_by_seed(rows, arm, best).as_dict() if best is not None and arm != best else None
+        )
     return summary
+
+
+def _best_arm(summary: Sequence[Mapping[str, Any]], metric: str = "auprc") -> str | None:
+    """The arm with the highest mean test ``metric`` (first in order on a tie)."""
+    finite = [e for e in summary if math.isfinite(e[metric]["mean"])]
+    if not finite:
+        return None
+    return max(finite, key=lambda e: e[metric]["mean"])["arm"]
 
 
 def _best(summary: Sequence[Mapping[str, Any]], metric: str) -> float:
@@ -171,6 +206,98 @@ def markdown_table(
     return "\n".join(lines)
 
 
+def _signed(value: float | None, digits: int = 3) -> str:
+    return "n/a" if value is None or not math.isfinite(value) else f"{value:+.{digits}f}"
+
+
+def _interval(comparison: Mapping[str, Any]) -> str:
+    low, high = comparison["ci_low"], comparison["ci_high"]
+    if low is None or not (math.isfinite(low) and math.isfinite(high)):
+        return "n/a"
+    return f"[{_signed(low)}, {_signed(high)}]"
+
+
+def _p_cell(value: float | None) -> str:
+    return "n/a" if value is None else format_p(value).removeprefix("p").removeprefix("=")
+
+
+_PAIRED_METHOD = (
+    "Runs are paired by seed index (for seed s every strategy gets the same split and the same "
+    "initial weights), so each strategy is judged by its per-seed differences in test AUPRC. "
+    "The reading comes from a two-sided paired t-test at the 5 % level and the matching 95 % "
+    "t interval of the mean difference (they agree by construction). The Wilcoxon "
+    "signed-rank p-value is a check that assumes no normality, but with fewer than 6 seeds it "
+    "cannot fall below 0.05 (its smallest value is 2/2^n), so it does not decide. P-values "
+    "are per comparison, not adjusted for the number of strategies compared."
+)
+
+
+def paired_markdown(summary: Sequence[Mapping[str, Any]]) -> str:
+    """Markdown tables of each arm's paired test-AUPRC differences against the reference arm
+    and against the best arm (from :func:`summarize`), with the method in words."""
+    comparisons = [e[k] for k in ("vs_reference", "vs_best") for e in summary if e.get(k)]
+    if not comparisons:
+        return "No paired comparison: only one strategy ran."
+    if all(c["n"] < 2 for c in comparisons):
+        return (
+            "One seed per strategy: no paired test is possible, so no difference here can be "
+            "told from noise. Rerun with `--seeds 3` or more (5 or more for useful power)."
+        )
+    sections = [_PAIRED_METHOD]
+    for key, heading in (("vs_reference", "against {}"), ("vs_best", "against the best arm, {}")):
+        rows = [e[key] for e in summary if e.get(key)]
+        if not rows:
+            continue
+        reference = rows[0]["reference"]
+        lines = [
+            f"Test AUPRC {heading.format(reference)}: strategy minus {reference}, per seed.",
+            "",
+            "| strategy | seeds | difference per seed | mean | 95 % CI | t-test p | Wilcoxon p "
+            "| reading |",
+            "|---|---|---|---|---|---|---|---|",
+        ]
+        for row in rows:
+            per_seed = ", ".join(_signed(d) for d in row["differences"]) or "-"
+            lines.append(
+                f"| {row['arm']} | {row['n']} | {per_seed} | {_signed(row['mean'])} | "
+                f"{_interval(row)} | {_p_cell(row['p_value'])} | "
+                f"{_p_cell(row['wilcoxon_p_value'])} | {row['reading']} |"
+            )
+        sections.append("\n".join(lines))
+    return "\n\n".join(sections)
+
+
+def format_paired(summary: Sequence[Mapping[str, Any]], *, width: int = 100) -> str:
+    """Console lines: each arm's paired test-AUPRC difference to the reference (mean, 95 %
+    interval, reading), then the best arm and the arms within noise of it."""
+    against = [e["vs_reference"] for e in summary if e.get("vs_reference")]
+    against_best = [e["vs_best"] for e in summary if e.get("vs_best")]
+    if not against and not against_best:
+        return ""
+    if all(c["n"] < 2 for c in [*against, *against_best]):
+        return ("One seed per strategy: no paired test is possible, so these differences "
+                "cannot be told from noise (use --seeds 3 or more).")
+    lines = []
+    if against:
+        reference = against[0]["reference"]
+        name_width = min(24, max(len(c["arm"]) for c in against))
+        lines.append(f"Test AUPRC minus {reference}, paired by seed "
+                     "(mean, 95 % t interval, paired t-test):")
+        for c in against:
+            line = (f"  {c['arm']:<{name_width}}  {_signed(c['mean'])}  "
+                    f"{_interval(c):<16}  {c['reading']}")
+            lines.append(line[:width])
+    if against_best:
+        best = against_best[0]["reference"]
+        close = [c for c in against_best if c["verdict"] in ("within noise", "same", "untested")]
+        text = f"Best mean test AUPRC: {best}; "
+        text += ("within noise of it: " + ", ".join(
+            f"{c['arm']} ({format_p(c['p_value'])})" for c in close) if close
+            else "every other strategy is worse (paired t-test, 5 % level)")
+        lines.append(text + ".")
+    return "\n".join(lines)
+
+
 def _pyplot() -> Any:
     import matplotlib
 
@@ -180,34 +307,158 @@ def _pyplot() -> Any:
     return plt
 
 
-def plot_pr_curves(
-    path: str | Path,
-    curves: Mapping[str, tuple[np.ndarray, np.ndarray]],
+_LINESTYLES = ("-", "--", "-.", ":")
+_MARKERS = ("o", "s", "^", "D", "v", "P", "X")  # 7 is coprime to 4: 28 unique pairs
+_HATCHES = ("", "//", "..", "xx")
+
+
+def arm_styles(arms: Sequence[str], *, reference: str = REFERENCE_ARM) -> dict[str, dict[str, str]]:
+    """One print-safe style per arm: a colour of its own hue, a line style, a marker, a hatch.
+
+    The reference arm is black; the others get evenly spaced hues (no two arms share a hue,
+    unlike tab20's light/dark pairs), and the (line style, marker) pair differs between any
+    two of the first 28 arms, so curves stay apart in greyscale print too.
+    """
+    from colorsys import hls_to_rgb
+
+    from matplotlib.colors import to_hex
+
+    others = [a for a in arms if a != reference]
+    styles = {}
+    for index, arm in enumerate(arms):
+        if arm == reference:
+            color = "#000000"
+        else:
+            hue = (0.6 + others.index(arm) / len(others)) % 1.0  # start at blue
+            color = to_hex(hls_to_rgb(hue, 0.42, 0.85))
+        styles[arm] = {
+            "color": color,
+            "linestyle": _LINESTYLES[index % len(_LINESTYLES)],
+            "marker": _MARKERS[index % len(_MARKERS)],
+            "hatch": _HATCHES[index % len(_HATCHES)],
+        }
+    return styles
+
+
+def pr_curves_figure(
+    curves: Mapping[str, Mapping[int, tuple[np.ndarray, np.ndarray]]],
     summary: Sequence[Mapping[str, Any]],
     *,
     title: str,
-) -> None:
-    """Test precision-recall curve of each arm (its first seed), AUPRC mean ± std in the legend."""
+) -> Any:
+    """Test precision-recall curves of every seed of every arm (one thin line per run).
+
+    Args:
+        curves: arm -> seed index -> ``(positive-class scores, 0/1 target)`` of the test set.
+        summary: :func:`summarize` output (legend: AUPRC mean ± std over seeds).
+        title: first title line; the second says that every seed is drawn.
+
+    Returns:
+        The matplotlib Figure; each curve's ``gid`` is ``"ARM|seed S"``.
+    """
     from sklearn.metrics import precision_recall_curve
 
     plt = _pyplot()
     stats = {e["arm"]: e["auprc"] for e in summary}
+    styles = arm_styles(list(curves))
     figure, axis = plt.subplots(figsize=(8, 6))
-    colors = plt.get_cmap("tab20")
     prevalence = None
-    for i, (arm, (scores, target)) in enumerate(curves.items()):
-        precision, recall, _ = precision_recall_curve(target, scores)
+    for arm, per_seed in curves.items():
+        style = styles[arm]
         mean, std = stats[arm]["mean"], stats[arm]["std"]
-        label = f"{arm} ({mean:.3f}" + (f" ± {std:.3f})" if math.isfinite(std) else ")")
-        axis.step(recall, precision, where="post", color=colors(i % 20), label=label, lw=1.4)
-        prevalence = float(np.mean(target))
+        label = (f"{arm}: {mean:.3f}" + (f" ± {std:.3f}" if math.isfinite(std) else "")
+                 + f" ({len(per_seed)} seed{'s' if len(per_seed) != 1 else ''})")
+        for position, (seed, (scores, target)) in enumerate(sorted(per_seed.items())):
+            precision, recall, _ = precision_recall_curve(target, scores)
+            (line,) = axis.step(
+                recall, precision, where="post", color=style["color"],
+                linestyle=style["linestyle"], marker=style["marker"], markevery=0.12,
+                markersize=4, lw=1.1, alpha=0.85, label=label if position == 0 else "_nolegend_",
+            )
+            line.set_gid(f"{arm}|seed {seed}")
+            prevalence = float(np.mean(target))
     if prevalence is not None:
         axis.axhline(prevalence, color="grey", ls=":", lw=1, label=f"prevalence {prevalence:.4f}")
-    axis.set(xlabel="recall", ylabel="precision", xlim=(0, 1), ylim=(0, 1.02), title=title)
-    axis.legend(fontsize=8, loc="upper right", title="test AUPRC (mean ± std)")
+    axis.set(xlabel="recall", ylabel="precision", xlim=(0, 1), ylim=(0, 1.02),
+             title=f"{title}\nevery seed drawn: one line per (strategy, seed)")
+    axis.legend(fontsize=8, loc="lower left", title="test AUPRC, mean ± std over seeds")
     axis.grid(alpha=0.3)
+    return figure
+
+
+def plot_pr_curves(
+    path: str | Path,
+    curves: Mapping[str, Mapping[int, tuple[np.ndarray, np.ndarray]]],
+    summary: Sequence[Mapping[str, Any]],
+    *,
+    title: str,
+) -> None:
+    """Write :func:`pr_curves_figure` as a PNG."""
+    figure = pr_curves_figure(curves, summary, title=title)
     _atomic_savefig(figure, Path(path))
-    plt.close(figure)
+    _pyplot().close(figure)
+
+
+def auprc_figure(
+    summary: Sequence[Mapping[str, Any]],
+    rows: Sequence[Mapping[str, Any]],
+    *,
+    title: str,
+) -> Any:
+    """Mean test AUPRC per arm (bar = mean, whisker = std, dots = seeds) and, beside it, each
+    arm's paired differences to the reference arm: one dot per seed, the mean difference and
+    its 95 % t interval (from ``vs_reference`` in :func:`summarize`).
+
+    The second panel is left out when no reference arm ran or it is the only arm.
+    """
+    plt = _pyplot()
+    names = [e["arm"] for e in summary]
+    styles = arm_styles(names)
+    paired = [e.get("vs_reference") for e in summary]
+    two_panels = any(paired)
+    figure, axes = plt.subplots(
+        1, 2 if two_panels else 1, sharey=True, squeeze=False,
+        figsize=(11 if two_panels else 6.5, 0.45 * len(names) + 1.8),
+    )
+    axis = axes[0, 0]
+    positions = np.arange(len(names))[::-1]  # first arm on top
+    for position, entry in zip(positions, summary):
+        style = styles[entry["arm"]]
+        mean, std = entry["auprc"]["mean"], entry["auprc"]["std"]
+        axis.barh(position, mean, xerr=std if math.isfinite(std) else None, capsize=3,
+                  color=style["color"], alpha=0.35, hatch=style["hatch"], edgecolor=style["color"])
+        values = [float(r["test_auprc"]) for r in rows if r["arm"] == entry["arm"]]
+        axis.scatter(values, np.full(len(values), position), color=style["color"],
+                     marker=style["marker"], edgecolor="black", linewidth=0.5, s=22, zorder=3)
+    axis.set_yticks(positions, names)
+    axis.set(xlabel="test AUPRC (bar: mean, whisker: std, dots: seeds)", title=title)
+    axis.grid(axis="x", alpha=0.3)
+    if two_panels:
+        differences = axes[0, 1]
+        reference = next(p["reference"] for p in paired if p)
+        differences.axvline(0.0, color="black", lw=1)
+        for position, entry, comparison in zip(positions, summary, paired):
+            if not comparison:
+                continue
+            style = styles[entry["arm"]]
+            spread = np.linspace(-0.15, 0.15, comparison["n"]) if comparison["n"] > 1 else [0.0]
+            differences.scatter(comparison["differences"], position + np.asarray(spread),
+                                color=style["color"], marker=style["marker"], s=18, alpha=0.8)
+            low, high, mean = comparison["ci_low"], comparison["ci_high"], comparison["mean"]
+            if low is not None and math.isfinite(low):
+                differences.errorbar(mean, position, xerr=[[mean - low], [high - mean]],
+                                     fmt="|", color="black", markersize=12, capsize=4, lw=1.5)
+            elif mean is not None and math.isfinite(mean):
+                differences.plot(mean, position, "|", color="black", markersize=12)
+        one_seed = all(p["n"] < 2 for p in paired if p)
+        differences.set(
+            xlabel=f"test AUPRC minus {reference}, paired by seed",
+            title=("one seed: no interval, no test" if one_seed
+                   else "dots: seeds; bar: mean and 95 % t interval"),
+        )
+        differences.grid(axis="x", alpha=0.3)
+    figure.tight_layout()
+    return figure
 
 
 def plot_auprc_bars(
@@ -217,23 +468,58 @@ def plot_auprc_bars(
     *,
     title: str,
 ) -> None:
-    """Bar chart of mean test AUPRC per arm, error bars = std over seeds, dots = seeds."""
+    """Write :func:`auprc_figure` as a PNG."""
+    figure = auprc_figure(summary, rows, title=title)
+    _atomic_savefig(figure, Path(path))
+    _pyplot().close(figure)
+
+
+def plot_critical_difference(
+    path: str | Path,
+    ranks: Mapping[str, float],
+    critical_difference: float,
+    cliques: Sequence[Sequence[str]],
+    *,
+    title: str,
+) -> None:
+    """Critical-difference diagram (Demšar, 2006, figure 1): mean ranks on an axis (1 = best),
+    the CD as a scale bar, and a thick bar under each group of arms whose ranks differ by less
+    than the CD (not significantly different by the Nemenyi test).
+
+    Args:
+        path: PNG to write.
+        ranks: mean rank per arm.
+        critical_difference: Nemenyi CD (:func:`statistics.nemenyi_critical_difference`).
+        cliques: groups from :func:`statistics.nemenyi_cliques`.
+        title: figure title (say N datasets and alpha).
+    """
     plt = _pyplot()
-    figure, axis = plt.subplots(figsize=(max(6, 0.7 * len(summary) + 2), 4.5))
-    names = [e["arm"] for e in summary]
-    means = np.array([e["auprc"]["mean"] for e in summary])
-    stds = np.nan_to_num(np.array([e["auprc"]["std"] for e in summary]))
-    positions = np.arange(len(names))
-    axis.bar(positions, means, yerr=stds, capsize=4, color="#4c72b0", alpha=0.8)
-    for i, name in enumerate(names):
-        values = [float(r["test_auprc"]) for r in rows if r["arm"] == name]
-        axis.scatter(np.full(len(values), i), values, color="black", s=10, zorder=3)
-    baseline = next((e["auprc"]["mean"] for e in summary if e["arm"] == "none"), None)
-    if baseline is not None and math.isfinite(baseline):
-        axis.axhline(baseline, color="firebrick", ls="--", lw=1, label="none (mean)")
-        axis.legend(fontsize=8)
-    axis.set_xticks(positions, names, rotation=40, ha="right")
-    axis.set(ylabel="test AUPRC", title=title)
-    axis.grid(axis="y", alpha=0.3)
+    order = sorted(ranks, key=lambda arm: ranks[arm])
+    k = len(order)
+    left = order[: (k + 1) // 2]
+    right = order[(k + 1) // 2 :]
+    step = 0.35
+    low = -step * (max(len(left), len(right)) + 1) - step * len(cliques)
+    figure, axis = plt.subplots(figsize=(8, 1.6 + 0.3 * k))
+    axis.plot([1, k], [0, 0], color="black", lw=1.2)
+    for tick in range(1, k + 1):
+        axis.plot([tick, tick], [0, 0.08], color="black", lw=1)
+        axis.text(tick, 0.12, str(tick), ha="center", va="bottom", fontsize=9)
+    axis.plot([1, 1 + critical_difference], [0.55, 0.55], color="black", lw=2)
+    axis.text(1 + critical_difference / 2, 0.62, f"CD = {critical_difference:.3f}",
+              ha="center", va="bottom", fontsize=9)
+    clique_top = -0.12
+    for index, group in enumerate(cliques):
+        y = clique_top - 0.12 * index
+        axis.plot([ranks[group[0]] - 0.03, ranks[group[-1]] + 0.03], [y, y], color="black", lw=3.5)
+    start = clique_top - 0.12 * len(cliques) - step
+    for side, arms, edge, align in ((0, left, 0.7, "right"), (1, right, k + 0.3, "left")):
+        for index, arm in enumerate(arms if side == 0 else arms[::-1]):
+            y = start - step * index
+            axis.plot([ranks[arm], ranks[arm], edge], [0, y, y], color="black", lw=0.8)
+            axis.text(edge + (-0.05 if side == 0 else 0.05), y, f"{arm} ({ranks[arm]:.2f})",
+                      ha=align, va="center", fontsize=9)
+    axis.set(xlim=(-1.2, k + 2.2), ylim=(min(low, start - step * len(left)), 1.0), title=title)
+    axis.axis("off")
     _atomic_savefig(figure, Path(path))
     plt.close(figure)
