@@ -2,6 +2,7 @@
 
 from imbalance_torch.neighbors._index_file import (
     FORMAT_VERSION,
+    ArraySpec,
     IndexFileError,
     data_fingerprint,
     read_index,
@@ -11,6 +12,7 @@ from imbalance_torch.neighbors._knn import ExtraDistance, kneighbors
 
 __all__ = [
     "FORMAT_VERSION",
+    "ArraySpec",
     "ExtraDistance",
     "IndexFileError",
     "data_fingerprint",

@@ -10,12 +10,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, ClassVar
 
-import numpy as np
 import torch
 
 from imbalance_torch._random import key_table, uniform_float, uniform_int, words
 from imbalance_torch._validation import check_seed
-from imbalance_torch.neighbors import IndexFileError, data_fingerprint, read_index, write_index
+from imbalance_torch.neighbors import data_fingerprint, read_index, write_index
+from imbalance_torch.oversample._index_checks import check_index_arrays, index_layout, index_rules
 from imbalance_torch.targets import class_counts
 
 __all__ = ["ClassPool", "Oversampler", "SyntheticDraw", "interpolate"]
@@ -279,29 +279,38 @@ class Oversampler:
             "fingerprint": data_fingerprint(X, y),
         }
 
-    def save(self, path: str | os.PathLike[str]) -> Path:
-        """Save the fitted index (pools and neighbours) to ``path`` without pickle."""
+    def save(self, path: str | os.PathLike[str], *, key: bytes | None = None) -> Path:
+        """Save the fitted index (pools and neighbours) to ``path`` without pickle; with
+        ``key`` (a secret kept outside the file) it is signed with HMAC-SHA256."""
         self._fitted()
         arrays = {name: t.detach().cpu().numpy() for name, t in self._state_arrays().items()}
-        return write_index(path, self._meta(self.X_, self.y_), arrays)
+        return write_index(path, self._meta(self.X_, self.y_), arrays, key=key)
 
-    def load(self, path: str | os.PathLike[str], X: torch.Tensor, y: torch.Tensor, target_counts: Mapping[int, int]) -> Oversampler:
+    def load(
+        self,
+        path: str | os.PathLike[str],
+        X: torch.Tensor,
+        y: torch.Tensor,
+        target_counts: Mapping[int, int],
+        *,
+        key: bytes | None = None,
+    ) -> Oversampler:
         """Restore a fitted index saved by :meth:`save` for the same ``X``, ``y`` and settings.
 
+        The file is read bounded by what this data and oversampler imply, then its arrays are
+        checked by content (NOTE [index content checks]); with ``key`` its signature must match.
+
         Raises:
-            IndexFileError: the file is truncated, corrupted, of another format version, or
-                was built on other data, another oversampler or other classes.
+            IndexFileError: the file is not a regular file, truncated, corrupted, of another
+                format version, built on other data, another oversampler or other classes,
+                holds arrays no fit could have written, or (with ``key``) is not signed by it.
         """
         self._check_params(X)
-        expected = self._meta(X, y)
-        _, arrays = read_index(path, expected=expected)
-        tensors = {name: torch.from_numpy(np.array(a)).to(X.device) for name, a in arrays.items()}
         labels = [int(c) for c, n in sorted(target_counts.items()) if n > 0]
-        if tensors["classes"].tolist() != labels:
-            raise IndexFileError(
-                f"index file {str(path)!r} was fitted for classes {tensors['classes'].tolist()} "
-                f"but the sampling strategy over-samples {labels}; refit."
-            )
+        rules = index_rules(self)
+        layout = index_layout(rules, int(X.shape[0]))
+        _, arrays = read_index(path, expected=self._meta(X, y), layout=layout, key=key)
+        tensors = {name: t.to(X.device) for name, t in check_index_arrays(path, rules, arrays, y, labels).items()}
         counts = tensors["pool_count"].tolist()
         splits = torch.split(tensors["base_rows"], counts)
         neighbor_splits = torch.split(tensors["neighbors"], counts) if "neighbors" in tensors else [None] * len(counts)

@@ -1,0 +1,207 @@
+"""What a saved neighbour index must hold, checked by content after its checksums.
+
+NOTE [index content checks]: the checksums of an index file (NOTE [index file format]) catch
+accidents; someone who rewrites the file can recompute them. So after reading, the arrays are
+checked against the data they are used with and the method that built them, and a file that
+no fit of this oversampler on this data could have written is refused: int64 arrays of the
+right shapes (``k`` columns of neighbours, the oversampler's own ``k``), pool counts that are
+positive and add up to the pool, every row index in ``[0, rows)``, base rows of the pool's
+class (all of its rows for SMOTE, SMOTE-NC and random over-sampling; distinct ones for
+Borderline-SMOTE; for ADASYN each row at most ``n_neighbors`` times, its difficulty weight),
+and neighbours of the same class that are not the base row itself (Borderline-SMOTE's
+``borderline-2`` may step toward any class). A table of plausible but wrong neighbours of the
+right class is not detected (that would mean refitting); a keyed signature (``key=``) is what
+shows a file is the one its key holder saved.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Literal
+
+import numpy as np
+import torch
+
+from imbalance_torch.neighbors import ArraySpec, IndexFileError
+
+if TYPE_CHECKING:
+    from imbalance_torch.oversample._base import Oversampler
+
+__all__ = ["IndexRules", "check_index_arrays", "index_layout", "index_rules"]
+
+PoolKind = Literal["all", "subset", "weighted"]
+
+#: How each library oversampler builds its pools (see its ``_fit_class``): every row of the
+#: class once ("all"), some rows once each ("subset"), or rows repeated by weight ("weighted").
+#: Looked up along the class's MRO, so a subclass inherits its parent's rules.
+_POOL_KIND: dict[str, PoolKind] = {
+    "SMOTE": "all",
+    "SMOTENC": "all",
+    "RandomOverSampler": "all",
+    "BorderlineSMOTE": "subset",
+    "ADASYN": "weighted",
+}
+_REFIT = "Delete it and refit (fit again, then save_index)."
+
+
+@dataclass(frozen=True)
+class IndexRules:
+    """What an oversampler's fitted pools look like.
+
+    Attributes:
+        k: neighbours per pool entry, or ``None`` when the method keeps no neighbour table.
+        pool: ``"all"``, ``"subset"`` or ``"weighted"`` (see ``_POOL_KIND``).
+        same_class_neighbors: whether every neighbour is of the base row's class.
+    """
+
+    k: int | None
+    pool: PoolKind
+    same_class_neighbors: bool
+
+
+def index_rules(oversampler: Oversampler) -> IndexRules:
+    """The rules for ``oversampler`` (its parameters already checked by ``_check_params``).
+
+    ``k`` is the ``k_neighbors`` (else ``n_neighbors``) parameter. An oversampler the library
+    does not know gets the loosest rules: weighted pools, neighbours of any class."""
+    params = oversampler.get_params()
+    k = params.get("k_neighbors", params.get("n_neighbors"))
+    known = [cls.__name__ for cls in type(oversampler).__mro__ if cls.__module__.startswith("imbalance_torch.oversample")]
+    pool = next((_POOL_KIND[name] for name in known if name in _POOL_KIND), None)
+    if pool is None:
+        return IndexRules(k=None if k is None else int(k), pool="weighted", same_class_neighbors=False)
+    borderline_2 = "BorderlineSMOTE" in known and params.get("kind") == "borderline-2"
+    return IndexRules(k=None if k is None else int(k), pool=pool, same_class_neighbors=not borderline_2)
+
+
+def index_layout(rules: IndexRules, n_rows: int) -> dict[str, ArraySpec]:
+    """The arrays an index of ``n_rows`` training rows holds, bounded before they are read."""
+    int64 = np.dtype(np.int64)
+    pool_bound = n_rows * (rules.k or 1) if rules.pool == "weighted" else n_rows
+    layout = {
+        "classes": ArraySpec(int64, (None,), n_rows),
+        "pool_count": ArraySpec(int64, (None,), n_rows),
+        "base_rows": ArraySpec(int64, (None,), pool_bound),
+    }
+    if rules.k is not None:
+        layout["neighbors"] = ArraySpec(int64, (None, rules.k), pool_bound)
+    return layout
+
+
+def check_index_arrays(
+    path: str | os.PathLike[str], rules: IndexRules, arrays: dict[str, np.ndarray], y: torch.Tensor, labels: list[int]
+) -> dict[str, torch.Tensor]:
+    """Check the arrays of an index file (already read against :func:`index_layout`) for the
+    labels ``y`` and the classes to over-sample; returns them as CPU tensors.
+
+    Raises:
+        IndexFileError: the first thing found wrong, with the value seen.
+    """
+    name = repr(str(path))
+    tensors = {key: torch.from_numpy(value) for key, value in arrays.items()}
+    classes, counts, base = tensors["classes"], tensors["pool_count"], tensors["base_rows"]
+    neighbors = tensors.get("neighbors")
+    if classes.tolist() != labels:
+        raise IndexFileError(
+            f"index file {name} was fitted for classes {classes.tolist()[:20]} but the sampling strategy "
+            f"over-samples {labels}; refit."
+        )
+    _check_counts(name, classes, counts, base, neighbors)
+    y = y.detach().cpu()
+    n_rows = len(y)
+    for array_name, rows in (("base_rows", base), ("neighbors", neighbors)):
+        if rows is not None and len(rows):
+            _check_range(name, array_name, rows, n_rows)
+    pool_class = classes.repeat_interleave(counts)
+    wrong = (y[base] != pool_class).nonzero().flatten()
+    if len(wrong):
+        at = int(wrong[0])
+        raise IndexFileError(
+            f"index file {name}: base row {int(base[at])} in the pool of class {int(pool_class[at])} is "
+            f"of class {int(y[base[at]])}; base rows must be rows of their pool's class. It was edited. {_REFIT}"
+        )
+    _check_pool_kind(name, rules, y, classes, counts, base)
+    if neighbors is not None:
+        _check_neighbors(name, rules, y, pool_class, base, neighbors)
+    return tensors
+
+
+def _check_counts(name: str, classes: torch.Tensor, counts: torch.Tensor, base: torch.Tensor, neighbors: torch.Tensor | None) -> None:
+    if len(counts) != len(classes):
+        raise IndexFileError(f"index file {name} has {len(counts)} pool counts for {len(classes)} classes; it was edited. {_REFIT}")
+    empty = (counts <= 0).nonzero().flatten()
+    if len(empty):
+        at = int(empty[0])
+        raise IndexFileError(
+            f"index file {name}: the pool of class {int(classes[at])} has count {int(counts[at])}; every "
+            f"fitted class has at least one base row. It was edited. {_REFIT}"
+        )
+    if int(counts.sum()) != len(base):
+        raise IndexFileError(
+            f"index file {name}: the pool counts add up to {int(counts.sum())} but base_rows has "
+            f"{len(base)} rows; it was edited. {_REFIT}"
+        )
+    if neighbors is not None and len(neighbors) != len(base):
+        raise IndexFileError(
+            f"index file {name}: neighbors has {len(neighbors)} rows but base_rows has {len(base)}; "
+            f"each base row has one row of neighbours. It was edited. {_REFIT}"
+        )
+
+
+def _check_range(name: str, array_name: str, rows: torch.Tensor, n_rows: int) -> None:
+    low, high = int(rows.min()), int(rows.max())
+    if low < 0 or high >= n_rows:
+        seen = low if low < 0 else high
+        raise IndexFileError(
+            f"index file {name}: {array_name} holds row {seen}, outside [0, {n_rows}) for this data's "
+            f"{n_rows} rows; it was edited. {_REFIT}"
+        )
+
+
+def _check_pool_kind(name: str, rules: IndexRules, y: torch.Tensor, classes: torch.Tensor, counts: torch.Tensor, base: torch.Tensor) -> None:
+    if rules.pool == "all":
+        expected = torch.cat([(y == label).nonzero().flatten() for label in classes.tolist()] or [base[:0]])
+        if not torch.equal(base, expected):
+            raise IndexFileError(
+                f"index file {name}: the pools must list each row of their class once, in order "
+                f"(this method draws base rows uniformly from the class); they do not. It was edited. {_REFIT}"
+            )
+        return
+    pool_id = torch.arange(len(counts)).repeat_interleave(counts)
+    inside = pool_id[1:] == pool_id[:-1]
+    step = base[1:] - base[:-1]
+    if rules.pool == "subset" and bool(((step <= 0) & inside).any()):
+        raise IndexFileError(
+            f"index file {name}: a pool lists a base row twice or out of order; this method lists each "
+            f"of its base rows once, ascending. It was edited. {_REFIT}"
+        )
+    if rules.pool == "weighted":
+        if bool(((step < 0) & inside).any()):
+            raise IndexFileError(f"index file {name}: a pool lists its base rows out of order; it was edited. {_REFIT}")
+        _, repeats = torch.unique_consecutive(base, return_counts=True)
+        limit = rules.k if rules.k is not None else len(base)
+        if len(repeats) and int(repeats.max()) > limit:
+            raise IndexFileError(
+                f"index file {name}: a base row is listed {int(repeats.max())} times; its weight is at most "
+                f"k={limit} (its neighbours of other classes). It was edited. {_REFIT}"
+            )
+
+
+def _check_neighbors(name: str, rules: IndexRules, y: torch.Tensor, pool_class: torch.Tensor, base: torch.Tensor, neighbors: torch.Tensor) -> None:
+    own = (neighbors == base.unsqueeze(1)).nonzero()
+    if len(own):
+        raise IndexFileError(
+            f"index file {name}: row {int(base[own[0, 0]])} is listed as its own neighbour; a row is never "
+            f"its own neighbour. It was edited. {_REFIT}"
+        )
+    if not rules.same_class_neighbors:
+        return
+    other = (y[neighbors] != pool_class.unsqueeze(1)).nonzero()
+    if len(other):
+        entry, column = int(other[0, 0]), int(other[0, 1])
+        row = int(neighbors[entry, column])
+        raise IndexFileError(
+            f"index file {name}: neighbours of class {int(pool_class[entry])} include row {row} of class "
+            f"{int(y[row])}; this method interpolates toward rows of the same class only. It was edited. {_REFIT}"
+        )
