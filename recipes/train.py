@@ -27,28 +27,31 @@ from imbalance_torch.lightning.cli import ImbalanceCLI, default_config_files  # 
 
 
 def check_config_files(args: list[str]) -> None:
-    """Check every ``--config FILE`` for unknown keys, listing the known ones.
+    """Check every config before LightningCLI reads it: bounds first, then unknown keys.
 
-    LightningCLI would reject an unknown key too, but without saying which keys exist.
+    The defaults and every ``--config`` (a file, or an inline YAML string of any length) are
+    scanned within the bounds of :mod:`imbalance_torch.lightning.config_guard`, so an alias
+    bomb is refused in milliseconds. LightningCLI would reject an unknown key too, but without
+    saying which keys exist.
 
     Raises:
-        ValueError: an unknown key, naming the file and the known keys.
+        ValueError: a config over a bound, or an unknown key, naming the file and the bound or
+            the known keys.
+        OSError: a config file that exists but cannot be read.
     """
     from imbalance_torch.lightning.comparison import load_strategy_config
+    from imbalance_torch.lightning.config_guard import check_recipe_configs, config_file_arguments
 
-    for i, arg in enumerate(args):
-        path = args[i + 1] if arg == "--config" and i + 1 < len(args) else None
-        if arg.startswith("--config="):
-            path = arg.split("=", 1)[1]
-        if path and Path(path).is_file():
-            load_strategy_config(path)
+    check_recipe_configs(args, default_config_files(REPO / "configs"))
+    for path in config_file_arguments(args):
+        load_strategy_config(path)
 
 
 def main(args: list[str] | None = None) -> ImbalanceCLI:
     """Run LightningCLI (``fit``, ``validate``, ``test``, ``predict``) with the repo defaults."""
     try:
         check_config_files(list(sys.argv[1:] if args is None else args))
-    except ValueError as error:
+    except (ValueError, OSError) as error:
         if args is not None:
             raise
         sys.exit(f"error: {error}")

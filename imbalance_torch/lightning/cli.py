@@ -6,6 +6,7 @@ from pathlib import Path
 
 from lightning.pytorch.cli import LightningCLI
 
+from imbalance_torch.lightning.config_guard import install_yaml_guard
 from imbalance_torch.lightning.datamodule import ImbalanceDataModule
 from imbalance_torch.lightning.module import TabularClassifier
 
@@ -32,9 +33,14 @@ class ImbalanceCLI(LightningCLI):
     The model's input size, categorical cardinalities and class counts are linked from the
     data module after it is instantiated, so configs never repeat facts about the data.
     ``model.num_classes`` stays a setting: a mismatch with the data is reported as an error.
+
+    Every YAML text it parses is first scanned within the bounds of
+    :mod:`~imbalance_torch.lightning.config_guard` (see NOTE [Configs are code] there):
+    configs are code and must be trusted like scripts, but a small file cannot exhaust memory.
     """
 
     def __init__(self, *args, **kwargs) -> None:
+        install_yaml_guard()
         kwargs.setdefault("model_class", TabularClassifier)
         kwargs.setdefault("datamodule_class", ImbalanceDataModule)
         super().__init__(*args, **kwargs)
