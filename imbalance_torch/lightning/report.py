@@ -405,7 +405,8 @@ def auprc_figure(
     arm's paired differences to the reference arm: one dot per seed, the mean difference and
     its 95 % t interval (from ``vs_reference`` in :func:`summarize`).
 
-    The second panel is left out when no reference arm ran or it is the only arm.
+    The second panel is left out when no reference arm ran or it is the only arm. The dots'
+    collections have ``gid`` ``"ARM|seeds"`` (left) and ``"ARM|differences"`` (right).
     """
     plt = _pyplot()
     names = [e["arm"] for e in summary]
@@ -425,7 +426,8 @@ def auprc_figure(
                   color=style["color"], alpha=0.35, hatch=style["hatch"], edgecolor=style["color"])
         values = [float(r["test_auprc"]) for r in rows if r["arm"] == entry["arm"]]
         axis.scatter(values, np.full(len(values), position), color=style["color"],
-                     marker=style["marker"], edgecolor="black", linewidth=0.5, s=22, zorder=3)
+                     marker=style["marker"], edgecolor="black", linewidth=0.5, s=22, zorder=3,
+                     gid=f"{entry['arm']}|seeds")
     axis.set_yticks(positions, names)
     axis.set(xlabel="test AUPRC (bar: mean, whisker: std, dots: seeds)", title=title)
     axis.grid(axis="x", alpha=0.3)
@@ -439,7 +441,8 @@ def auprc_figure(
             style = styles[entry["arm"]]
             spread = np.linspace(-0.15, 0.15, comparison["n"]) if comparison["n"] > 1 else [0.0]
             differences.scatter(comparison["differences"], position + np.asarray(spread),
-                                color=style["color"], marker=style["marker"], s=18, alpha=0.8)
+                                color=style["color"], marker=style["marker"], s=18, alpha=0.8,
+                                gid=f"{entry['arm']}|differences")
             low, high, mean = comparison["ci_low"], comparison["ci_high"], comparison["mean"]
             if low is not None and math.isfinite(low):
                 differences.errorbar(mean, position, xerr=[[mean - low], [high - mean]],
