@@ -23,6 +23,10 @@ Examples::
     python recipes/compare.py --trainer.strategy ddp --trainer.devices 2 --trainer.accelerator cpu
 
 Any ``--trainer.*``, ``--model.*`` or ``--data.*`` flag is passed to every run's LightningCLI.
+
+Before anything runs, every config is checked within the bounds of
+:mod:`imbalance_torch.lightning.config_guard`, and a plan of more than ``MAX_RUNS`` (1000)
+runs (strategy arms x seeds) is refused unless ``--max-runs`` is raised to confirm it.
 """
 
 from __future__ import annotations
@@ -47,6 +51,9 @@ if str(REPO) not in sys.path:  # run from a checkout without installing
 
 DEFAULT_QUICK = {"strategies": ["none", "smote"], "seeds": 1, "max_epochs": 2, "rows": 20_000}
 _PASS_THROUGH = ("--trainer.", "--model.", "--data.", "--seed_everything")
+MAX_RUNS = 1000
+"""Most runs (strategy arms x seeds) started without ``--max-runs``: a typo such as
+``--seeds 1000000`` is refused with the count instead of starting a million runs."""
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -61,6 +68,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--categorical", nargs="+", default=None, help="categorical columns of a file (enables smote_nc)")
     parser.add_argument("--strategies", nargs="+", default=None, help="strategy configs to run (default: all that apply)")
     parser.add_argument("--seeds", type=int, default=None, help="paired seeds per strategy (default: 3)")
+    parser.add_argument("--max-runs", type=int, default=MAX_RUNS, help=f"refuse a plan of more runs (arms x seeds) than this (default {MAX_RUNS}); raise it to confirm a larger one")
     parser.add_argument("--ratios", type=float, nargs="+", default=None, help="sweep resampling strategies over minority/majority ratios, e.g. 1.0 0.5 0.33")
     parser.add_argument("--max-epochs", type=int, default=None, help="epochs per run (default: configs/trainer.yaml)")
     parser.add_argument("--rows", type=int, default=None, help="rows of the built-in dataset (default: its own size)")
@@ -88,7 +96,26 @@ def parse(argv: list[str] | None) -> tuple[argparse.Namespace, list[str]]:
     options.seeds = 3 if options.seeds is None else options.seeds
     if options.seeds < 1:
         parser.error(f"--seeds must be >= 1, got {options.seeds}.")
+    if options.max_runs < 1:
+        parser.error(f"--max-runs must be >= 1, got {options.max_runs}.")
+    if options.seeds > options.max_runs:
+        parser.error(
+            f"--seeds {options.seeds:,} means at least {options.seeds:,} runs, more than "
+            f"--max-runs {options.max_runs:,}; lower --seeds, or pass --max-runs "
+            f"{options.seeds} (or more) to confirm."
+        )
     return options, rest
+
+
+def _check_run_count(num_arms: int, options: argparse.Namespace) -> None:
+    """Refuse a plan of more than ``--max-runs`` runs before the first one starts."""
+    runs = num_arms * options.seeds
+    if runs > options.max_runs:
+        raise ValueError(
+            f"{num_arms} strategy arm(s) x {options.seeds:,} seed(s) = {runs:,} runs, more "
+            f"than --max-runs {options.max_runs:,}; lower --seeds, --strategies or --ratios, "
+            f"or pass --max-runs {runs} to confirm."
+        )
 
 
 def _quiet() -> None:
@@ -204,9 +231,12 @@ def main(argv: list[str] | None = None) -> int:
 
     # Check the data (target, columns, NaN, split sizes) before any run starts.
     from imbalance_torch.lightning.cli import ImbalanceCLI, default_config_files
+    from imbalance_torch.lightning.config_guard import check_recipe_configs
 
     _quiet()  # after importing lightning, which sets its own log level
     try:
+        configs = sorted((config_dir / "strategies").glob("*.yaml"))
+        check_recipe_configs(extra, [*default_config_files(config_dir), *configs])
         probe = ImbalanceCLI(
             args=["--trainer.default_root_dir", str(out / "checkpoints" / "_probe"), *extra],
             run=False,
@@ -222,6 +252,7 @@ def main(argv: list[str] | None = None) -> int:
             ratios=options.ratios,
             has_categorical=bool(facts["categorical"]),
         )
+        _check_run_count(len(arms), options)
     except (ValueError, TypeError, OSError) as error:
         # Bad input found before any run: one line for the command line, the exception in Python.
         if argv is not None:

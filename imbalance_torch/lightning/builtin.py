@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from imbalance_torch._memory import check_fits_in_memory
+
 __all__ = ["BUILTIN_DATASETS", "FRAUD_LIKE_COLUMNS", "make_builtin", "make_fraud_like"]
 
 FRAUD_LIKE_COLUMNS = ("Time", *[f"V{i}" for i in range(1, 29)], "Amount")
@@ -15,6 +17,11 @@ BUILTIN_DATASETS = {"fraud_like": 200_000}
 # A fixed tag mixed into the seed so this generator's stream differs from any other use of
 # the same integer seed (see style.md: mix, never add).
 _STREAM_TAG = 0x5EED_F4A0D
+
+_COMPONENTS = 28
+_PEAK_BYTES_PER_ROW = 8 * (2 * _COMPONENTS + len(FRAUD_LIKE_COLUMNS) + 3)
+"""float64 bytes alive at once per row: the components and their scaled copy, the output
+features, and time, amount and labels. The data module needs more on top (float32 copies)."""
 
 
 def make_fraud_like(
@@ -43,7 +50,8 @@ def make_fraud_like(
         ``(features, labels, column_names)``: float64 ``(rows, 30)``, int64 ``(rows,)``, names.
 
     Raises:
-        ValueError: ``rows`` too small to hold a positive, or a bad ``positive_fraction``.
+        ValueError: ``rows`` too small to hold a positive, more rows than memory could hold
+            (checked before anything is allocated), or a bad ``positive_fraction``.
 
     Example:
         >>> x, y, names = make_fraud_like(10_000, seed=1)
@@ -54,11 +62,15 @@ def make_fraud_like(
         raise ValueError(f"rows must be an int >= 2, got {rows!r}.")
     if not 0.0 < positive_fraction < 0.5:
         raise ValueError(f"positive_fraction must be in (0, 0.5), got {positive_fraction!r}.")
+    check_fits_in_memory(
+        rows * _PEAK_BYTES_PER_ROW,
+        what=f"rows={rows:,} of the fraud-like generator ({_PEAK_BYTES_PER_ROW} bytes per row)",
+        fix=f"lower rows (the default is {BUILTIN_DATASETS['fraud_like']:,})",
+    )
     num_positive = max(1, round(rows * positive_fraction))
     rng = np.random.default_rng(np.random.SeedSequence([_STREAM_TAG, seed]))
-    components = 28
-    spread = 2.0 * 0.93 ** np.arange(components)
-    v = rng.standard_normal((rows, components)) * spread
+    spread = 2.0 * 0.93 ** np.arange(_COMPONENTS)
+    v = rng.standard_normal((rows, _COMPONENTS)) * spread
     time = np.sort(rng.uniform(0.0, 172_800.0, rows))
     amount = np.round(rng.lognormal(mean=3.0, sigma=1.4, size=rows), 2)
     labels = np.zeros(rows, dtype=np.int64)
