@@ -3,8 +3,15 @@
 from imbalance_torch.targets._strategy import (
     SamplingStrategy,
     class_counts,
+    exact_ratio,
     oversampling_targets,
     undersampling_targets,
 )
 
-__all__ = ["SamplingStrategy", "class_counts", "oversampling_targets", "undersampling_targets"]
+__all__ = [
+    "SamplingStrategy",
+    "class_counts",
+    "exact_ratio",
+    "oversampling_targets",
+    "undersampling_targets",
+]

@@ -8,8 +8,10 @@ smallest label, as in imbalanced-learn.
 
 from __future__ import annotations
 
+import math
 import numbers
 from collections.abc import Callable, Mapping
+from fractions import Fraction
 from typing import Any
 
 import numpy as np
@@ -17,7 +19,7 @@ import torch
 
 from imbalance_torch._validation import describe
 
-__all__ = ["class_counts", "oversampling_targets", "undersampling_targets"]
+__all__ = ["class_counts", "exact_ratio", "oversampling_targets", "undersampling_targets"]
 
 SamplingStrategy = float | str | Mapping[int, int] | Callable[..., Mapping[int, int]]
 
@@ -39,6 +41,37 @@ def class_counts(y: Any) -> dict[int, int]:
         return {int(label): int(count) for label, count in zip(labels.tolist(), counts.tolist())}
     labels, counts = np.unique(np.asarray(y), return_counts=True)
     return {int(label): int(count) for label, count in zip(labels.tolist(), counts.tolist())}
+
+
+# NOTE [exact ratios]: a float ratio is read as the decimal the user wrote (the shortest
+# decimal that round-trips, Fraction(repr(value))), and every count derived from it is exact
+# integer arithmetic on that fraction. imbalanced-learn computes int(0.29 * 100) in binary
+# floating point, which gives 28 (0.29 is stored as 0.28999...); here 0.29 of 100 is 29. The
+# ratio 1/3 typed as 0.3333333333333333 is that decimal, so 1/3 of 300 is 99 rows, as it is
+# in imbalanced-learn. Every place a ratio becomes a count calls exact_ratio.
+def exact_ratio(value: float) -> Fraction:
+    """The float ``value`` as the decimal it was written as (see NOTE [exact ratios]).
+
+    Example:
+        >>> exact_ratio(0.29), 100 * exact_ratio(0.29) == 29
+        (Fraction(29, 100), True)
+    """
+    if isinstance(value, Fraction):
+        return value
+    if isinstance(value, numbers.Integral):
+        return Fraction(int(value))
+    return Fraction(repr(float(value)))
+
+
+def ratio_at_least(bound: Fraction, works: Callable[[float], bool]) -> float:
+    """The shortest decimal ``r >= bound`` (at most 1) for which ``works(r)`` holds: a ratio
+    an error message can suggest and that really works when typed back."""
+    for digits in range(1, 18):
+        scale = 10**digits
+        candidate = min(Fraction(math.ceil(bound * scale), scale), Fraction(1))
+        if works(float(candidate)):
+            return float(candidate)
+    return 1.0
 
 
 def _first_max(counts: dict[int, int]) -> int:
@@ -135,6 +168,16 @@ def _named_classes(counts: dict[int, int], name: str, kind: str) -> list[int]:
     return sorted(selections[name])
 
 
+def _over_count(ratio: float, n_max: int) -> int:
+    """Rows of a minority class after over-sampling to ``ratio``: floor(ratio x n_max), exact."""
+    return math.floor(exact_ratio(ratio) * n_max)
+
+
+def _under_count(ratio: float, n_min: int) -> int:
+    """Rows a majority class keeps after under-sampling to ``ratio``: floor(n_min / ratio)."""
+    return math.floor(n_min / exact_ratio(ratio))
+
+
 def _requested(y: Any, sampling_strategy: Any, counts: dict[int, int]) -> dict[int, int]:
     """A dict or callable ``sampling_strategy``, checked: ``{class: rows}``."""
     if isinstance(sampling_strategy, Mapping):
@@ -153,7 +196,9 @@ def oversampling_targets(y: Any, sampling_strategy: SamplingStrategy = "auto") -
     Args:
         y: 1-D class labels (tensor, array or list).
         sampling_strategy: ``float`` in (0, 1] (binary only: N_min / N_maj after
-            over-sampling; the count is truncated toward zero, so 0.29 x 100 - 0 gives 28),
+            over-sampling; the target ``floor(ratio x N_maj)`` is computed exactly on the
+            decimal written, so 0.29 of 100 majority rows is 29: see NOTE [exact ratios];
+            imbalanced-learn computes it in binary floating point and gets 28),
             ``'auto'`` (= ``'not majority'``), ``'minority'``, ``'not minority'``,
             ``'not majority'``, ``'all'``, a dict ``{class: desired total rows}``, or a
             callable ``f(y) -> dict``.
@@ -170,7 +215,7 @@ def oversampling_targets(y: Any, sampling_strategy: SamplingStrategy = "auto") -
 
     Example:
         >>> oversampling_targets([0] * 100 + [1] * 10, 0.29)
-        {1: 18}
+        {1: 19}
     """
     counts = class_counts(y)
     _check_common(counts, sampling_strategy, "over-sample")
@@ -182,15 +227,17 @@ def oversampling_targets(y: Any, sampling_strategy: SamplingStrategy = "auto") -
         value = float(sampling_strategy)
         _check_float(value, counts)
         majority = _first_max(counts)
-        targets = {c: int(n_max * value - n) for c, n in counts.items() if c != majority}
+        targets = {c: _over_count(value, n_max) - n for c, n in counts.items() if c != majority}
         short = {c: v for c, v in targets.items() if v <= 0}
         if short:
             (cls,) = short
+            n = counts[cls]
+            works = ratio_at_least(Fraction(n + 1, n_max), lambda r: _over_count(r, n_max) > n)
             raise ValueError(
-                f"sampling_strategy={value} would add no rows (or remove rows) from class "
-                f"{cls}: it has {counts[cls]} rows and {value} x {n_max} majority rows = "
-                f"{n_max * value:g}. Over-sampling only adds rows; increase the ratio above "
-                f"{counts[cls] / n_max:.4g}."
+                f"sampling_strategy={value} would add no rows to class {cls}: it has {n} rows "
+                f"and {value} x {n_max} majority rows gives a target of "
+                f"{_over_count(value, n_max)} rows. Over-sampling only adds rows; use a ratio "
+                f"of at least {works:g} ({_over_count(works, n_max)} rows)."
             )
         return dict(sorted(targets.items()))
     wanted = _requested(y, sampling_strategy, counts)
@@ -211,7 +258,8 @@ def undersampling_targets(y: Any, sampling_strategy: SamplingStrategy = "auto") 
     Args:
         y: 1-D class labels.
         sampling_strategy: ``float`` in (0, 1] (binary only: N_min / N_maj after
-            under-sampling, so the majority keeps ``int(N_min / ratio)`` rows),
+            under-sampling, so the majority keeps ``floor(N_min / ratio)`` rows, exactly:
+            NOTE [exact ratios]),
             ``'auto'`` (= ``'not minority'``), ``'majority'``, ``'not minority'``,
             ``'not majority'``, ``'all'`` (the named classes keep N_min rows), a dict
             ``{class: rows to keep}`` or a callable returning one.
@@ -238,14 +286,17 @@ def undersampling_targets(y: Any, sampling_strategy: SamplingStrategy = "auto") 
         value = float(sampling_strategy)
         _check_float(value, counts)
         minority = _first_min(counts)
-        targets = {c: int(n_min / value) for c in counts if c != minority}
+        targets = {c: _under_count(value, n_min) for c in counts if c != minority}
         over = {c: v for c, v in targets.items() if v > counts[c]}
         if over:
             (cls,) = over
+            n = counts[cls]
+            works = ratio_at_least(Fraction(n_min, n), lambda r: _under_count(r, n_min) <= n)
             raise ValueError(
-                f"sampling_strategy={value} would need {over[cls]} rows of class {cls}, which "
-                f"has {counts[cls]}; under-sampling cannot add rows. Use a ratio of at least "
-                f"{n_min / counts[cls]:.4g}, or over-sample instead."
+                f"sampling_strategy={value} would keep {over[cls]} rows of class {cls} "
+                f"({n_min} minority rows / {value}), which has {n}; under-sampling cannot add "
+                f"rows. Use a ratio of at least {works:g} (keeps {_under_count(works, n_min)} "
+                f"rows), or over-sample instead."
             )
         return dict(sorted(targets.items()))
     wanted = _requested(y, sampling_strategy, counts)

@@ -1,5 +1,8 @@
 """sampling_strategy -> counts, against imbalanced-learn's check_sampling_strategy."""
 
+import math
+from fractions import Fraction
+
 import numpy as np
 import pytest
 from imblearn.utils import check_sampling_strategy
@@ -54,7 +57,22 @@ def _ours(function, y, strategy):
         return None, error
 
 
+def _float_differs(strategy, y, kind):
+    """Whether imbalanced-learn's binary floating-point ratio arithmetic gives another count
+    than the exact decimal one (its issue 1215; ours is exact: NOTE [exact ratios])."""
+    if not isinstance(strategy, float):
+        return False
+    _, counts = np.unique(y, return_counts=True)
+    exact = Fraction(repr(strategy))
+    if kind == "over-sampling":
+        theirs = [max(int(counts.max() * strategy - n), 0) for n in counts]
+        return theirs != [max(math.floor(exact * counts.max()) - n, 0) for n in counts]
+    return int(counts.min() / strategy) != math.floor(counts.min() / exact)
+
+
 def _compare(function, y, strategy, kind):
+    if _float_differs(strategy, y, kind):
+        pytest.skip("imbalanced-learn's float truncation differs here; see test_exact_ratio_*")
     expected, expected_error = _oracle(strategy, y, kind)
     got, error = _ours(function, y, strategy)
     if expected_error is not None:
@@ -91,8 +109,9 @@ def test_dict_and_callable_match_imblearn(index):
 
 def test_float_truncation():
     y = np.array([0] * 100 + [1] * 0 + [1] * 1)
-    # 0.29 * 100 is 28.999999999999996 in floating point: 28 rows in all, 27 to add.
-    assert oversampling_targets(y, 0.29) == {1: 27}
+    # 0.29 * 100 is 28.999999999999996 in floating point; the decimal 0.29 of 100 is 29 rows
+    # in all, 28 to add (imbalanced-learn truncates to 28 rows: NOTE [exact ratios]).
+    assert oversampling_targets(y, 0.29) == {1: 28}
     y = np.array([0] * 100 + [1] * 25)
     assert oversampling_targets(y, 0.26) == {1: 1}
     assert oversampling_targets(y, 0.5) == {1: 25}
@@ -141,3 +160,66 @@ def test_undersampling_errors(y, strategy, match):
 def test_type_errors(strategy):
     with pytest.raises(TypeError, match="sampling_strategy|class keys|row counts"):
         oversampling_targets([0] * 10 + [1] * 5, strategy)
+
+
+# -- exact ratio arithmetic (issue 9 d; imbalanced-learn issue 1215) -------------------------
+
+
+def test_exact_ratio_over_028_case_is_accepted():
+    """0.29 x 100 majority rows is 29 rows, not 28.999... truncated to 28."""
+    y = [0] * 100 + [1] * 28
+    assert oversampling_targets(y, 0.29) == {1: 1}
+    # imbalanced-learn refuses this one: it computes int(0.29 * 100 - 28) = 0
+    with pytest.raises(ValueError):
+        check_sampling_strategy(0.29, np.array(y), "over-sampling")
+
+
+def test_exact_ratio_over_adds_19_not_18():
+    assert oversampling_targets([0] * 100 + [1] * 10, 0.29) == {1: 19}
+
+
+@pytest.mark.parametrize("n_majority", [100, 1000, 12345, 10**9 + 7])
+@pytest.mark.parametrize("ratio", [0.07, 0.1, 0.29, 0.57, 1 / 3, 0.58, 0.9, 1.0])
+def test_exact_ratio_over_is_floor_of_decimal(n_majority, ratio):
+    from imbalance_torch.targets import exact_ratio
+
+    y = np.repeat([0, 1], [n_majority, 1])
+    got = oversampling_targets(y, ratio)[1]
+    assert got + 1 == math.floor(Fraction(repr(ratio)) * n_majority)
+    assert exact_ratio(ratio) == Fraction(repr(ratio))
+
+
+@pytest.mark.parametrize("n_minority", [7, 29, 57, 10**6 + 3])
+@pytest.mark.parametrize("ratio", [0.07, 0.1, 0.29, 0.57, 1 / 3, 0.9])
+def test_exact_ratio_under_is_floor_of_decimal(n_minority, ratio):
+    y = np.repeat([0, 1], [10**8, n_minority])
+    assert undersampling_targets(y, ratio)[0] == math.floor(n_minority / Fraction(repr(ratio)))
+
+
+def test_exact_ratio_under_029():
+    # 29 / 0.29 is 100 exactly
+    assert undersampling_targets([0] * 500 + [1] * 29, 0.29) == {0: 100}
+
+
+def test_exact_ratio_message_gives_computed_count_and_a_ratio_that_works():
+    y = [0] * 100 + [1] * 29
+    with pytest.raises(ValueError, match=r"target of 29 rows.*at least 0\.3 \(30 rows\)") as info:
+        oversampling_targets(y, 0.29)
+    suggested = float(str(info.value).split("at least ")[1].split(" ")[0])
+    assert oversampling_targets(y, suggested)[1] > 0
+    y = [0] * 10 + [1] * 5
+    with pytest.raises(ValueError, match=r"keep 12 rows of class 0.*at least 0\.5 \(keeps 10 rows\)") as info:
+        undersampling_targets(y, 0.4)
+    suggested = float(str(info.value).split("at least ")[1].split(" ")[0])
+    assert undersampling_targets(y, suggested)[0] <= 10
+
+
+@pytest.mark.parametrize("n_majority,n_minority", [(100, 28), (997, 331), (3, 1), (10**6, 33333)])
+def test_exact_ratio_suggestion_always_works(n_majority, n_minority):
+    y = np.repeat([0, 1], [n_majority, n_minority])
+    ratio = float(Fraction(n_minority, n_majority))
+    try:
+        oversampling_targets(y, ratio)
+    except ValueError as error:
+        suggested = float(str(error).split("at least ")[1].split(" ")[0])
+        assert oversampling_targets(y, suggested)[1] >= 1
