@@ -43,7 +43,9 @@ class SMOTEDataset(Dataset):
             (see :func:`~imbalance_torch.targets.oversampling_targets`).
         seed: non-negative int; with the epoch it determines every synthetic row.
         index_path: optional path of an index saved by :meth:`save_index`; loaded (and
-            checked against this data) instead of fitting.
+            checked against this data, see NOTE [index content checks]) instead of fitting.
+        index_key: the ``bytes`` key the index was saved with (``save_index(path, key=...)``);
+            a file not signed with it is refused. ``None`` checks no signature.
         compile: generate synthetic rows through ``torch.compile`` (one fused kernel; worth
             it on GPU-resident data and very large batches; the first batch pays the compile).
 
@@ -67,6 +69,7 @@ class SMOTEDataset(Dataset):
         seed: int = 0,
         *,
         index_path: str | os.PathLike[str] | None = None,
+        index_key: bytes | None = None,
         compile: bool = False,
     ) -> None:
         features = as_feature_tensor(X, "X")
@@ -90,9 +93,11 @@ class SMOTEDataset(Dataset):
         if len(active) > MAX_CLASSES:
             raise ValueError(f"{len(active)} classes to over-sample; at most {MAX_CLASSES} are supported.")
         if index_path is None:
+            if index_key is not None:
+                raise ValueError("index_key is given but index_path is None; the key checks a saved index. Pass index_path=... or drop index_key.")
             oversampler.fit(features, labels, targets)
         else:
-            oversampler.load(index_path, features, labels, targets)
+            oversampler.load(index_path, features, labels, targets, key=index_key)
         self.features = features
         self.labels = labels
         self.oversampler = oversampler
@@ -292,9 +297,16 @@ class SMOTEDataset(Dataset):
         return result
 
     # -- index files -----------------------------------------------------------------------
-    def save_index(self, path: str | os.PathLike[str]) -> None:
-        """Save the fitted neighbour index (safe ``.npz``, see NOTE [index file format])."""
-        self.oversampler.save(path)
+    def save_index(self, path: str | os.PathLike[str], *, key: bytes | None = None) -> None:
+        """Save the fitted neighbour index (safe ``.npz``, see NOTE [index file format]).
+
+        Args:
+            path: the file to write (atomically).
+            key: optional secret ``bytes`` kept outside the file (e.g. ``os.urandom(32)``);
+                the file is signed with HMAC-SHA256 and loads only with
+                ``SMOTEDataset(..., index_path=path, index_key=key)``.
+        """
+        self.oversampler.save(path, key=key)
 
     def __repr__(self) -> str:
         return (

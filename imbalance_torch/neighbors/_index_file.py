@@ -138,7 +138,7 @@ def _check_key(key: Any) -> bytes | None:
             f"got {describe(key)} of type {type(key).__name__}. Encode a passphrase with .encode()."
         )
     if not key:
-        raise ValueError("key is empty (b''); pass a secret of at least 16 bytes, e.g. os.urandom(32).")
+        raise ValueError("key is empty (b''); pass a secret such as os.urandom(32), kept outside the file.")
     return key
 
 

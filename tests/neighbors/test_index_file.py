@@ -1,5 +1,6 @@
 """The neighbour index file: versioned, pickle-free, self-checking."""
 
+import hashlib
 import json
 import zipfile
 
@@ -116,3 +117,76 @@ def test_write_is_atomic(tmp_path, monkeypatch):
         ds.save_index(path)
     assert path.read_bytes() == before
     assert [p.name for p in tmp_path.iterdir()] == ["index.npz"]
+
+
+# -- keyed signature (HMAC-SHA256 with a key the user keeps) ----------------------------------
+KEY = b"0123456789abcdef0123456789abcdef"
+
+
+def _signed(tmp_path):
+    X, y = _data()
+    ds = SMOTEDataset(X, y, seed=0)
+    path = tmp_path / "signed.npz"
+    ds.save_index(path, key=KEY)
+    return X, y, ds, path
+
+
+def _plausible_rewrite(path, keep_signature=True):
+    """Someone without the key replaces the neighbour table by rows of the right class (so the
+    content checks pass) and recomputes every checksum, as the writer does."""
+    with np.load(path) as archive:
+        arrays = {name: archive[name] for name in archive.files}
+    meta = json.loads(arrays.pop("__meta__").tobytes())
+    signature = arrays.pop("__signature__")
+    base = arrays["base_rows"]
+    arrays["neighbors"] = base[(np.arange(len(base))[:, None] + np.arange(1, 6)) % len(base)]
+    meta["arrays"] = {
+        name: hashlib.sha256(f"{a.dtype.str}|{a.shape}".encode() + a.tobytes()).hexdigest() for name, a in arrays.items()
+    }
+    arrays["__meta__"] = np.frombuffer(json.dumps(meta, sort_keys=True).encode(), dtype=np.uint8)
+    if keep_signature:
+        arrays["__signature__"] = signature
+    np.savez(path, **arrays)
+
+
+def test_signed_round_trip(tmp_path):
+    X, y, ds, path = _signed(tmp_path)
+    loaded = SMOTEDataset(X, y, seed=0, index_path=path, index_key=KEY)
+    rows = torch.arange(ds.num_real, len(ds))
+    assert torch.equal(loaded[rows][0], ds[rows][0])
+
+
+def test_file_edited_without_the_key_is_refused(tmp_path):
+    X, y, _, path = _signed(tmp_path)
+    _plausible_rewrite(path)
+    SMOTEDataset(X, y, index_path=path)  # without a key the edit passes every check
+    with pytest.raises(IndexFileError, match="the signature does not match the key: the file was changed by someone without the key"):
+        SMOTEDataset(X, y, index_path=path, index_key=KEY)
+
+
+def test_removed_signature_and_unsigned_file_are_refused_with_a_key(tmp_path):
+    X, y, _, path = _signed(tmp_path)
+    _plausible_rewrite(path, keep_signature=False)
+    with pytest.raises(IndexFileError, match="is not signed but a key was given: it was saved without key= or its signature was removed"):
+        SMOTEDataset(X, y, index_path=path, index_key=KEY)
+    X, y, unsigned = _saved(tmp_path)
+    with pytest.raises(IndexFileError, match="is not signed but a key was given"):
+        SMOTEDataset(X, y, index_path=unsigned, index_key=KEY)
+
+
+def test_other_key_is_refused(tmp_path):
+    X, y, _, path = _signed(tmp_path)
+    with pytest.raises(IndexFileError, match="the signature does not match the key"):
+        SMOTEDataset(X, y, index_path=path, index_key=b"another key of the same length!!")
+
+
+def test_key_must_be_bytes(tmp_path):
+    X, y, ds, path = _signed(tmp_path)
+    with pytest.raises(TypeError, match=r"key must be bytes .*; got 'secret' of type str. Encode a passphrase with .encode\(\)"):
+        ds.save_index(path, key="secret")
+    with pytest.raises(TypeError, match="key must be bytes"):
+        SMOTEDataset(X, y, index_path=path, index_key="secret")
+    with pytest.raises(ValueError, match=r"key is empty \(b''\); pass a secret such as os.urandom\(32\)"):
+        ds.save_index(path, key=b"")
+    with pytest.raises(ValueError, match="index_key is given but index_path is None; the key checks a saved index"):
+        SMOTEDataset(X, y, index_key=KEY)
