@@ -14,11 +14,17 @@ import numpy as np
 import torch
 
 __all__ = [
+    "BOOL_FEATURES_RULE",
     "as_feature_tensor",
     "as_label_tensor",
     "check_positive_int",
+    "bool_features_error",
     "check_seed",
+    "column_as_numpy",
+    "column_kind",
     "describe",
+    "is_frame",
+    "is_series",
 ]
 
 
@@ -53,21 +59,138 @@ def check_seed(seed: Any, name: str = "seed") -> int:
     return int(seed)
 
 
+# NOTE [one rule per container]: a tensor, a numpy array, a pandas DataFrame and (in the
+# Lightning layer) a CSV or Parquet file with the same content get the same result or the same
+# message. pandas columns are reduced to numpy first, one column at a time (``column_kind``,
+# ``column_as_numpy``), so single-dtype and mixed frames follow one path:
+#   * numbers (numpy or nullable Int8..Int64, UInt8..UInt64, Float32/Float64): their numpy
+#     dtype, or float64 with NaN where a value is missing (the NaN checks then name row and
+#     column);
+#   * bool (numpy bool, nullable ``boolean``, an object column of True/False): refused
+#     everywhere with ``bool_features_error`` - interpolating a flag makes fractions such as
+#     0.94 that are neither True nor False; the fix is to declare it categorical, or to cast it
+#     to float on purpose;
+#   * text (object, ``str``, ``string``): refused in the core; a declared categorical in the
+#     Lightning tables;
+#   * ``category``: refused in the core with the fix (codes + categorical_features); the
+#     Lightning tables treat it as declared categorical.
+
+BOOL_FEATURES_RULE = (
+    "bool values{where}; over-sampling interpolates between rows, so a bool feature would "
+    "become fractions such as 0.94, which are neither True nor False. {fix}"
+)
+
+
+def bool_features_error(subject: str, columns: list[Any], fix: str) -> TypeError:
+    """The one message for bool features, whatever the container (tensor, array, frame, file)."""
+    shown = ", ".join(repr(c) for c in columns[:5]) + (", ..." if len(columns) > 5 else "")
+    where = f" in column(s) [{shown}]" if columns else ""
+    return TypeError(f"{subject} " + BOOL_FEATURES_RULE.format(where=where, fix=fix))
+
+
+def _core_bool_fix(name: str) -> str:
+    return (
+        f"Declare those columns categorical (integer codes, e.g. {name}.long(), listed in "
+        f"SMOTENC(categorical_features=[...])) so synthetic rows copy a neighbour's value, or "
+        f"convert them to float on purpose ({name}.float() or .astype(float)) to interpolate them."
+    )
+
+
+def is_frame(data: Any) -> bool:
+    """True for a pandas DataFrame (checked without importing pandas)."""
+    return hasattr(data, "to_numpy") and hasattr(data, "columns") and hasattr(data, "iloc")
+
+
+def is_series(data: Any) -> bool:
+    """True for a pandas Series (checked without importing pandas)."""
+    return hasattr(data, "to_numpy") and hasattr(data, "dtype") and hasattr(data, "iloc") and not hasattr(data, "columns")
+
+
+def column_kind(column: Any) -> str:
+    """What a pandas column holds: "number", "bool", "complex", "text", "category" or "other"."""
+    import pandas as pd
+
+    dtype = column.dtype
+    if isinstance(dtype, pd.CategoricalDtype):
+        return "category"
+    if pd.api.types.is_bool_dtype(dtype):
+        return "bool"
+    if pd.api.types.is_complex_dtype(dtype):
+        return "complex"
+    if pd.api.types.is_numeric_dtype(dtype):
+        return "number"
+    if pd.api.types.is_object_dtype(dtype) or pd.api.types.is_string_dtype(dtype):
+        inferred = pd.api.types.infer_dtype(column, skipna=True)
+        if inferred == "boolean":
+            return "bool"
+        if inferred in ("string", "empty"):
+            return "text"
+    return "other"
+
+
+def column_as_numpy(column: Any) -> np.ndarray:
+    """A number/bool/complex pandas column as numpy: its own dtype, or float64 with NaN where
+    a value is missing (nullable dtypes hold ``pd.NA``, which numpy cannot)."""
+    if bool(column.isna().any()):
+        if column_kind(column) == "complex":
+            return column.to_numpy(dtype=np.complex128, na_value=np.nan)
+        return column.to_numpy(dtype=np.float64, na_value=np.nan)
+    numpy_dtype = getattr(column.dtype, "numpy_dtype", None)  # nullable and Arrow dtypes
+    if column.dtype == object:  # True/False held as Python objects
+        return column.to_numpy(dtype=np.bool_)
+    return column.to_numpy(dtype=numpy_dtype) if numpy_dtype is not None else column.to_numpy()
+
+
+def _frame_to_array(frame: Any, name: str) -> np.ndarray:
+    """A DataFrame as one numpy array, column by column (see NOTE [one rule per container])."""
+    columns = [frame.iloc[:, i] for i in range(frame.shape[1])]
+    kinds = [column_kind(c) for c in columns]
+    names = [str(c) for c in frame.columns]
+    text = [f"{n} ({c.dtype})" for n, c, k in zip(names, columns, kinds) if k in ("text", "other")]
+    if text:
+        raise TypeError(
+            f"{name} holds non-numeric values in columns {text[:5]}; expected numbers. Encode "
+            f"text as integer codes (e.g. codes, values = pd.factorize(column)) and, for "
+            f"SMOTE-NC, list those columns in categorical_features."
+        )
+    categories = [n for n, k in zip(names, kinds) if k == "category"]
+    if categories:
+        raise TypeError(
+            f"{name} has category columns {categories[:5]}; the core takes numbers. Pass their "
+            f"codes ({name}[col].cat.codes) and list those columns in "
+            f"SMOTENC(categorical_features=[...]), or use ImbalanceDataModule.from_frame, which "
+            f"treats category columns as categorical."
+        )
+    flags = [n for n, k in zip(names, kinds) if k == "bool"]
+    if flags:
+        raise bool_features_error(f"{name} holds", flags, _core_bool_fix(name))
+    arrays = [column_as_numpy(c) for c in columns]
+    dtypes = {a.dtype for a in arrays}
+    dtype = arrays[0].dtype if len(dtypes) == 1 else np.result_type(np.float64, *dtypes)
+    array = np.empty((frame.shape[0], len(arrays)), dtype=dtype)
+    for i, values in enumerate(arrays):
+        array[:, i] = values
+    return array
+
+
+def _series_to_array(series: Any) -> np.ndarray:
+    """A pandas Series as numpy by the same column rules (category: its values)."""
+    kind = column_kind(series)
+    if kind in ("number", "bool", "complex"):
+        return column_as_numpy(series)
+    if kind == "category" and bool(series.isna().any()):
+        return series.to_numpy(dtype=object, na_value=np.nan)
+    return series.to_numpy()
+
+
 def _to_tensor(data: Any, name: str) -> torch.Tensor:
     if isinstance(data, torch.Tensor):
         return data
-    if hasattr(data, "to_numpy") and hasattr(data, "columns"):  # pandas DataFrame
-        dtypes = set(data.dtypes.astype(str))
-        bad = [str(c) for c, t in zip(data.columns, data.dtypes) if not _numeric_dtype(t)]
-        if bad:
-            raise TypeError(
-                f"{name} has non-numeric columns {bad[:5]}; encode them as integer codes "
-                f"(e.g. df[col].astype('category').cat.codes) and, for SMOTE-NC, list them "
-                f"in categorical_features."
-            )
-        array = np.ascontiguousarray(data.to_numpy(dtype=np.float64 if len(dtypes) > 1 else None))
-        return torch.from_numpy(array if array.flags.writeable else array.copy())
-    if hasattr(data, "to_numpy"):  # pandas Series
+    if is_frame(data):
+        return torch.from_numpy(_frame_to_array(data, name))
+    if is_series(data):
+        data = _series_to_array(data)
+    elif hasattr(data, "to_numpy") and not isinstance(data, np.ndarray):  # pandas Index, ...
         data = data.to_numpy()
     if isinstance(data, (list, tuple)):
         try:
@@ -77,8 +200,9 @@ def _to_tensor(data: Any, name: str) -> torch.Tensor:
     if isinstance(data, np.ndarray):
         if data.dtype == object or data.dtype.kind in "USV":
             raise TypeError(
-                f"{name} has dtype {data.dtype}; expected numbers. Convert it with "
-                f"np.asarray({name}, dtype=np.float32) or encode strings as integer codes."
+                f"{name} holds non-numeric values (dtype {data.dtype}); expected numbers. Encode "
+                f"text as integer codes (e.g. codes, values = pd.factorize(column)) and, for "
+                f"SMOTE-NC, list those columns in categorical_features."
             )
         if data.dtype.kind == "c":
             raise TypeError(f"{name} has complex dtype {data.dtype}; expected real numbers.")
@@ -102,20 +226,39 @@ def _all_finite(tensor: torch.Tensor, rows: int = 16384) -> bool:
     return all(bool(torch.isfinite(block).all()) for block in tensor.split(rows))
 
 
+# torch stores uint16/uint32/uint64 but computes little on them (no min/max, no sort on CPU).
+_WIDE_UNSIGNED = tuple(getattr(torch, n) for n in ("uint16", "uint32", "uint64") if hasattr(torch, n))
+
+
+def _unsigned_as_int64(tensor: torch.Tensor, name: str) -> torch.Tensor:
+    """Wide unsigned integers as int64 (same values; uint8 is kept, torch computes on it)."""
+    wide = tensor.to(torch.int64)
+    if tensor.dtype == torch.uint64 and bool((wide < 0).any()):  # values >= 2**63 wrap around
+        row, col = (int(v) for v in (wide < 0).nonzero()[0])
+        raise ValueError(
+            f"{name} holds uint64 values of 2**63 or more (first at row {row}, column {col}), "
+            f"beyond the int64 range the oversamplers compute in; rescale them or pass "
+            f"{name}.astype(float)."
+        )
+    return wide
+
+
 def as_feature_tensor(X: Any, name: str = "X") -> torch.Tensor:
     """Check a 2-D, non-empty, finite, real feature matrix and return it as a tensor.
 
     The dtype and device are kept (integer features stay integer: their synthetic rows are
-    then computed in float64 and rounded toward zero, as imbalanced-learn does).
+    then computed in float64 and rounded toward zero, as imbalanced-learn does; uint16, uint32
+    and uint64, which torch computes little on, become int64). pandas columns follow
+    NOTE [one rule per container]; bool features are refused with ``bool_features_error``.
     """
     tensor = _to_tensor(X, name)
     if tensor.dtype == torch.bool:
-        raise TypeError(
-            f"{name} has dtype torch.bool; convert it to a numeric dtype first "
-            f"({name}.float()) so interpolation between rows is meaningful."
-        )
+        columns = list(range(tensor.shape[1])) if tensor.dim() == 2 else []
+        raise bool_features_error(f"{name} holds", columns, _core_bool_fix(name))
     if tensor.is_complex():
         raise TypeError(f"{name} has complex dtype {tensor.dtype}; expected real numbers.")
+    if tensor.dtype in _WIDE_UNSIGNED:
+        tensor = _unsigned_as_int64(tensor, name)
     if tensor.dim() != 2:
         raise ValueError(
             f"{name} must be 2-D (rows, features); got shape {tuple(tensor.shape)}. "
@@ -144,6 +287,8 @@ def as_label_tensor(y: Any, num_rows: int, device: torch.device, name: str = "y"
     """
     if isinstance(y, (list, tuple)):
         y = np.asarray(y)
+    if is_series(y):
+        y = _series_to_array(y)
     if isinstance(y, np.ndarray) and (y.dtype == object or y.dtype.kind in "USV"):
         raise TypeError(
             f"{name} holds strings (dtype {y.dtype}); map them to integer class codes first, "

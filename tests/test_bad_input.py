@@ -16,10 +16,12 @@ import signal
 import subprocess
 import sys
 from collections.abc import Callable
+from functools import partial
 from pathlib import Path
 from typing import Any, NamedTuple
 
 import numpy as np
+import pandas as pd
 import pytest
 import torch
 
@@ -56,6 +58,12 @@ g = torch.Generator().manual_seed(0)
 X = torch.randn(60, 3, generator=g)
 y = torch.tensor([0] * 50 + [1] * 10)
 x_np, y_np = X.numpy().astype(np.float64), y.numpy()
+
+
+BOOL_RULE = (
+    r"over-sampling interpolates between rows, so a bool feature would become fractions such "
+    r"as 0\.94, which are neither True nor False"
+)
 
 
 def _with(value, row=0, column=0):
@@ -166,14 +174,8 @@ def check_one_row_minority_duplicates(sampler):
 # ---------------------------------------------------------------- data module inputs
 def data(features, labels, **kwargs):
     module = ImbalanceDataModule.from_arrays(features, labels, **kwargs)
-    module.prepare()
+    module.setup("fit")
     return module
-
-
-def check_bool_features(module):
-    table = module.table
-    assert table.features.dtype == np.float64 and set(np.unique(table.features)) == {0.0, 1.0}
-    np.testing.assert_array_equal(table.features, (x_np > 0).astype(np.float64))
 
 
 def check_string_labels(module):
@@ -231,6 +233,151 @@ def fails_with_one_line(fragment):
     return check
 
 
+
+# ------------------------------------------------------------ containers (issue 9, item 6)
+# NOTE [one rule per container] (imbalance_torch/_validation.py): the same content gets the same
+# result or the same message in every container. A concept is a feature frame (columns x0..x2)
+# plus labels; each container feeds it to the entry point that takes that container. The core
+# (SMOTEDataset, BalancedSampler) takes tensors, arrays and DataFrames; the tables
+# (ImbalanceDataModule.from_arrays / from_frame, load_table) also take CSV and Parquet files.
+# "DataFrame (nullable)" is the same content in pandas' nullable dtypes (Int64, Float64,
+# boolean, string), whose missing values are pd.NA.
+CORE_CONTAINERS = ("tensor", "ndarray", "DataFrame", "DataFrame (nullable)")
+TABLE_CONTAINERS = ("tensor", "ndarray", "DataFrame", "DataFrame (nullable)", "CSV", "Parquet")
+NULLABLE = {"b": "boolean", "i": "Int64", "u": "UInt64", "f": "Float64", "O": "string"}
+
+
+def concept_frame(concept: str) -> pd.DataFrame:
+    values = {
+        "bool features": x_np > 0,
+        "integer features": np.round(x_np * 10).astype(np.int64),
+        "strings": np.where(x_np > 0, "up", "down").astype(object),
+        "NaN": np.where((np.arange(60)[:, None] == 4) & (np.arange(3) == 1), np.nan, x_np),
+        "infinity": np.where((np.arange(60)[:, None] == 7) & (np.arange(3) == 2), np.inf, x_np),
+        "float16": (x_np * 1000).astype(np.float16),
+        "empty": np.zeros((0, 3)),
+    }[concept]
+    return pd.DataFrame(values, columns=["x0", "x1", "x2"])
+
+
+def as_container(frame: pd.DataFrame, container: str) -> Any:
+    if container == "ndarray":
+        return frame.to_numpy()
+    if container == "tensor":
+        return torch.tensor(frame.to_numpy())
+    if container == "DataFrame (nullable)":
+        return frame.astype({c: NULLABLE.get(frame[c].dtype.kind, frame[c].dtype) for c in frame})
+    return frame
+
+
+def core_input(concept: str, container: str) -> SMOTEDataset:
+    frame = concept_frame(concept)
+    return SMOTEDataset(as_container(frame, container), y[: len(frame)], seed=0)
+
+
+def table_input(concept: str, container: str, tmp_path: Path) -> Any:
+    frame = concept_frame(concept)
+    labels = y_np[: len(frame)]
+    if container in ("tensor", "ndarray"):
+        module = ImbalanceDataModule.from_arrays(as_container(frame, container), labels)
+    elif container.startswith("DataFrame"):
+        module = ImbalanceDataModule.from_frame(as_container(frame, container).assign(t=labels), target="t")
+    else:
+        path = tmp_path / ("data.csv" if container == "CSV" else "data.parquet")
+        framed = frame.assign(t=labels)
+        framed.to_csv(path, index=False) if container == "CSV" else framed.to_parquet(path)
+        module = ImbalanceDataModule.from_table(load_table(path, target="t"))
+    module.setup("fit")
+    return module
+
+
+def reference_dataset(concept: str) -> SMOTEDataset:
+    return SMOTEDataset(torch.from_numpy(concept_frame(concept).to_numpy()), y, seed=0)
+
+
+def check_same_dataset(concept: str, dtype: torch.dtype) -> Callable[[SMOTEDataset], None]:
+    def check(dataset: SMOTEDataset) -> None:
+        reference = reference_dataset(concept)
+        assert dataset.features.dtype == dtype and torch.equal(dataset.features, reference.features)
+        assert torch.equal(synthetic_rows(dataset)[0], synthetic_rows(reference)[0])
+    return check
+
+
+def check_same_table(concept: str, container: str) -> Callable[[Any], None]:
+    def check(module: Any) -> None:
+        expected = concept_frame(concept).to_numpy().astype(np.float64)
+        # A CSV holds float16 values as their shortest text, which reads back as float64.
+        tolerance = 1e-3 if container == "CSV" and concept == "float16" else 0
+        np.testing.assert_allclose(module.table.features, expected, rtol=tolerance, atol=0)
+        np.testing.assert_array_equal(module.table.labels, y_np)
+    return check
+
+
+STRINGS_CORE = r"X holds non-numeric values (\(dtype object\)|in columns \['x0 \((object|str|string)\)')"
+STRINGS_TABLE = r"features of \S+ are not numeric(: columns x0 \((object|str|string)\)| \(dtype object\))"
+CORE_RULES: dict[str, tuple[type[BaseException] | None, Any]] = {
+    "bool features": (TypeError, r"X holds bool values in column\(s\) \[('x0'|0), ('x1'|1), ('x2'|2)\]; " + BOOL_RULE),
+    "integer features": (None, check_same_dataset("integer features", torch.int64)),
+    "strings": (TypeError, STRINGS_CORE),
+    "NaN": (ValueError, r"X has 1 NaN or infinite value\(s\), first at row 4, column 1"),
+    "infinity": (ValueError, r"X has 1 NaN or infinite value\(s\), first at row 7, column 2 \(value inf\)"),
+    "float16": (None, check_same_dataset("float16", torch.float16)),
+    "empty": (ValueError, r"X is empty \(shape \(0, 3\)\); pass at least one row and column"),
+}
+TABLE_RULES: dict[str, tuple[type[BaseException] | None, Any]] = {
+    "bool features": (TypeError, r"features of \S+ hold bool values in column\(s\) \[('x0'|0), ('x1'|1), ('x2'|2)\]; " + BOOL_RULE),
+    "integer features": (None, "same table"),
+    "strings": (TypeError, STRINGS_TABLE),
+    "NaN": (ValueError, r"features of \S+ contain 1 NaN values in 1 columns: 'x1' \(1 rows, first at rows \[4\]\)"),
+    "infinity": (ValueError, r"features of \S+ contain 1 infinite values in 1 columns: 'x2' \(1 rows, first at rows \[7\]\)"),
+    "float16": (None, "same table"),
+    "empty": (ValueError, r"features of \S+ are empty \(shape \(0, 3\)\)"),
+}
+# A tensor cannot hold text; there is no nullable float16 (the pandas container is the numpy one).
+NO_SUCH_INPUT = {("strings", "tensor"), ("float16", "DataFrame (nullable)")}
+
+
+def container_cases() -> list[Case]:
+    cases = []
+    for concept, (error, check) in CORE_RULES.items():
+        for container in CORE_CONTAINERS:
+            if (concept, container) not in NO_SUCH_INPUT:
+                build = partial(core_input, concept, container)
+                cases.append(core(f"container {container}, core: {concept}", build, error, check))
+    for concept, (error, check) in TABLE_RULES.items():
+        for container in TABLE_CONTAINERS:
+            if (concept, container) not in NO_SUCH_INPUT:
+                build = partial(table_input, concept, container)
+                rule = check_same_table(concept, container) if check == "same table" else check
+                cases.append(Case(f"container {container}, tables: {concept}", build, error, rule))
+    return cases
+
+
+def label_cases() -> list[Case]:
+    """BalancedSampler(labels=...) and SMOTEDataset(y=...) over tensor, ndarray and Series."""
+    rules = {
+        "bool labels": (y_np > 0, TypeError, r"labels has dtype torch.bool; pass integer class labels"),
+        "NaN label": (np.r_[y_np[:-1], np.nan], ValueError, "labels has NaN or infinite labels"),
+        "string labels": (np.where(y_np > 0, "b", "a").astype(object), TypeError, "labels holds strings"),
+    }
+    cases = []
+    for concept, (values, error, message) in rules.items():
+        for container in ("tensor", "ndarray", "Series", "Series (nullable)"):
+            if concept == "string labels" and container == "tensor":
+                continue
+            if container == "tensor":
+                labels = torch.from_numpy(values)
+            elif container == "Series":
+                labels = pd.Series(values)
+            elif container == "Series (nullable)":
+                labels = pd.Series(values).astype(NULLABLE.get(values.dtype.kind, "Int64") if concept != "NaN label" else "Int64")
+            else:
+                labels = values
+            build = partial(BalancedSampler, list(range(60)), labels=labels)
+            cases.append(core(f"container {container}, sampler labels: {concept}", build, error, message))
+    return cases
+
+
 EVIL_YAML = "trainer:\n  max_epochs: !!python/object/apply:os.system ['touch {marker}']\n"
 
 
@@ -277,9 +424,9 @@ CASES = [
     core("shrinkage negative", lambda: SMOTEDataset(X, y, oversampler=RandomOverSampler(shrinkage=-1.0)), ValueError, "shrinkage must be >= 0"),
     core("shrinkage dict missing class", lambda: SMOTEDataset(X, y, oversampler=RandomOverSampler(shrinkage={0: 1.0})), ValueError, "without class 1"),
     core("oversampler type", lambda: SMOTEDataset(X, y, oversampler="smote"), TypeError, "oversampler must be an imbalance_torch oversampler"),
-    core("bool features", lambda: SMOTEDataset(X > 0, y), TypeError, "X has dtype torch.bool"),
+    core("bool features", lambda: SMOTEDataset(X > 0, y), TypeError, BOOL_RULE),
     core("complex features", lambda: SMOTEDataset(X.to(torch.complex64), y), TypeError, "complex dtype"),
-    core("object features", lambda: SMOTEDataset(np.array([["a", 1]] * 60, dtype=object), y), TypeError, "X has dtype object"),
+    core("object features", lambda: SMOTEDataset(np.array([["a", 1]] * 60, dtype=object), y), TypeError, r"X holds non-numeric values \(dtype object\)"),
     core("sampler without labels", lambda: BalancedSampler(list(range(60))), TypeError, "labels is required for a list"),
     core("sampler batch size", lambda: BalancedSampler(list(range(60)), labels=y, batch_size=0), ValueError, "batch_size must be an int >= 1"),
     core("sampler rank", lambda: BalancedSampler(list(range(60)), labels=y, num_replicas=2, rank=2), ValueError, "rank=2 must be below num_replicas=2"),
@@ -291,7 +438,7 @@ CASES = [
     core("NaN label", lambda: SMOTEDataset(X, torch.tensor([0.0] * 50 + [1.0] * 9 + [float("nan")])), ValueError, "y has NaN or infinite labels"),
     core("one-hot labels", lambda: SMOTEDataset(X, torch.zeros(60, 2)), ValueError, r"y must be 1-D class labels; got shape \(60, 2\). For one-hot labels pass y.argmax\(1\)"),
     core("string labels as a list", lambda: SMOTEDataset(X, ["a"] * 50 + ["b"] * 10), TypeError, r"y holds strings"),
-    core("text features as a list", lambda: SMOTEDataset([[1, "a", 2]] * 60, y), TypeError, r"X has dtype <U"),
+    core("text features as a list", lambda: SMOTEDataset([[1, "a", 2]] * 60, y), TypeError, r"X holds non-numeric values \(dtype <U"),
     core("empty labels for the sampler", lambda: BalancedSampler([], labels=torch.tensor([], dtype=torch.long)), ValueError, "empty"),
     core("index file missing", lambda: SMOTEDataset(X, y, index_path="/nonexistent/index.npz"), FileNotFoundError, "does not exist; fit and save it first"),
     Case("index file is a directory", lambda tmp: SMOTEDataset(X, y, index_path=tmp), IsADirectoryError, "is a directory; pass the file's path"),
@@ -306,9 +453,9 @@ CASES = [
     core("10,000 classes, BalancedSampler", ten_thousand_classes_sampler, None, check_ten_thousand_classes_sampler),
     core("10,000 classes, SMOTEDataset", ten_thousand_classes_dataset, None, check_ten_thousand_classes_dataset),
     # -- data module (arrays)
-    core("data: object features", lambda: data(np.array([[1, "a"]] * 60, dtype=object), y_np), TypeError, "features of arrays must be numeric, got dtype object"),
+    core("data: object features", lambda: data(np.array([[1, "a"]] * 60, dtype=object), y_np), TypeError, r"features of arrays are not numeric \(dtype object\)"),
     core("data: complex features", lambda: data(x_np.astype(complex), y_np), TypeError, r"features of arrays are complex \(dtype complex128\)"),
-    core("data: bool features (read as 0/1)", lambda: data(x_np > 0, y_np), None, check_bool_features),
+    core("data: bool features (refused, as in the core)", lambda: data(x_np > 0, y_np), TypeError, r"features of arrays hold bool values in column\(s\) \[0, 1, 2\]; " + BOOL_RULE),
     core("data: string labels (mapped)", lambda: data(x_np, np.array(["no"] * 50 + ["yes"] * 10)), None, check_string_labels),
     core("data: mixed label types", lambda: data(x_np, np.array([0] * 50 + ["yes"] * 10, dtype=object)), TypeError, r"labels of arrays mix value types \(int, str\)"),
     core("data: complex labels", lambda: data(x_np, y_np.astype(complex)), TypeError, "labels of arrays are complex"),
@@ -330,7 +477,7 @@ CASES = [
     # -- CSV / Parquet loading
     Case("csv: ragged row (extra field)", lambda tmp: csv(tmp, "a,b,t\n1,2,0\n3,4,1,9\n5,6,0\n"), ValueError, "data.csv is not a well-formed CSV file: line 3 has 4 fields but the header has 3"),
     Case("csv: short row (missing field)", lambda tmp: csv(tmp, "a,b,t\n1,2\n3,4,1\n5,6,0\n"), ValueError, "line 2 has 2 fields but the header has 3"),
-    Case("csv: header only", lambda tmp: csv(tmp, "a,b,t\n"), ValueError, r"data.csv has a header \(a, b, t\) but no data rows"),
+    Case("csv: header only", lambda tmp: csv(tmp, "a,b,t\n"), ValueError, r"features of data.csv are empty \(shape \(0, 2\)\); its columns are a, b, t"),
     Case("csv: empty file", lambda tmp: csv(tmp, ""), ValueError, r"data.csv is empty \(0 bytes\)"),
     Case("csv: blank lines only", lambda tmp: csv(tmp, "\n\n\n"), ValueError, "holds no header and no rows"),
     Case("csv: missing file", lambda tmp: load_table(tmp / "missing.csv", target="t"), FileNotFoundError, "missing.csv': no such file"),
@@ -338,12 +485,12 @@ CASES = [
     Case("csv: not UTF-8 text", lambda tmp: csv(tmp, b"a,b,t\n\xff\xfe,1,0\n"), ValueError, "is not a UTF-8 text CSV file"),
     Case("csv: string labels (mapped)", lambda tmp: csv(tmp, GOOD_CSV), None, check_csv_string_labels),
     Case("csv: missing target column", lambda tmp: csv(tmp, GOOD_CSV, target="Class"), ValueError, "target='Class' is not a column of data.csv; its columns are: a, b, t"),
-    Case("csv: text column not declared categorical", lambda tmp: csv(tmp, "a,b,t\nx,1,0\ny,2,1\nz,3,0\n"), ValueError, r"columns a \((object|str)\) of data.csv are not numeric; declare them categorical"),
+    Case("csv: text column not declared categorical", lambda tmp: csv(tmp, "a,b,t\nx,1,0\ny,2,1\nz,3,0\n"), TypeError, r"features of data.csv are not numeric: columns a \((object|str)\); declare them categorical"),
     Case("csv: empty target cell", lambda tmp: csv(tmp, "a,b,t\n1,2,0\n3,4,\n5,6,1\n"), ValueError, r"the target of data.csv has 1 NaN values \(first at rows \[1\]\)"),
     Case("csv: inf in a feature", lambda tmp: csv(tmp, "a,b,t\n1,inf,0\n3,4,1\n5,6,0\n"), ValueError, r"features of data.csv contain 1 infinite values in 1 columns: 'b'"),
     Case("csv: unknown suffix", lambda tmp: load_table(write(tmp, "data.txt", GOOD_CSV), target="t"), ValueError, r"neither a built-in dataset \(fraud_like\), 'keel:NAME', nor a .csv/.parquet path"),
     Case("parquet: not a Parquet file", lambda tmp: load_table(write(tmp, "data.parquet", GOOD_CSV), target="t"), ValueError, "data.parquet could not be read as a Parquet file"),
-    Case("data module: ragged CSV path", lambda tmp: ImbalanceDataModule(data=str(write(tmp, "r.csv", "a,t\n1,0\n2,1,3\n")), target="t").prepare(), ValueError, "r.csv is not a well-formed CSV file: line 3 has 3 fields but the header has 2"),
+    Case("data module: ragged CSV path", lambda tmp: ImbalanceDataModule(data=str(write(tmp, "r.csv", "a,t\n1,0\n2,1,3\n")), target="t").setup("fit"), ValueError, "r.csv is not a well-formed CSV file: line 3 has 3 fields but the header has 2"),
     # -- recipes
     Case("compare.py: missing data file", lambda tmp: recipe("compare").main(["--data", str(tmp / "nope.csv"), "--target", "t", "--out", str(tmp / "o")]), FileNotFoundError, "nope.csv': no such file"),
     Case("compare.py: unknown strategy", lambda tmp: recipe("compare").main(["--strategies", "smot", "--rows", "2000", "--out", str(tmp / "o")]), ValueError, "unknown strategy 'smot'; known"),
@@ -352,6 +499,8 @@ CASES = [
     Case("train.py: unknown config key", lambda tmp: recipe("train").main(["fit", "--config", str(write(tmp, "c.yaml", "data:\n  resampler: smote\n"))]), ValueError, r"c.yaml: unknown key\(s\) data.resampler; known data keys"),
     Case("compare.py command line: ragged CSV", lambda tmp: run_recipe(tmp, "recipes/compare.py", "--data", str(write(tmp, "r.csv", "a,t\n1,0\n2,1,3\n")), "--target", "t", "--out", str(tmp / "o")), None, fails_with_one_line("error: r.csv is not a well-formed CSV file: line 3 has 3 fields")),
 ]
+
+CASES += container_cases() + label_cases()
 
 # Inputs the core does not handle yet (reported with a repro); strict, so a fix shows up.
 CORE_XFAIL: dict[str, str] = {}

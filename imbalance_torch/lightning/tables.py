@@ -4,12 +4,29 @@ Every source the recipes accept ends here: a built-in generator name, ``keel:NAM
 Parquet path plus a target column, a pandas DataFrame, or feature and label arrays/tensors.
 Checks that need no split (target present, columns numeric or declared categorical, no NaN
 unless imputation is asked for, at least two classes) run here, once, before any work.
+
+Every table input passes ``table_from_frame`` or ``table_from_arrays``, and files pass
+``_read_frame`` first, so these hold for CSV, Parquet, DataFrames and arrays alike:
+
+* column names are unique (never renamed: pandas would turn a second ``Class`` into a
+  ``Class.1`` feature, a copy of the label);
+* the target holds scalar class labels (not structs or lists);
+* a CSV line, the header included, holds at most ``MAX_LINE_BYTES`` bytes, checked by reading
+  the file in chunks before pandas parses it, so a huge line is refused after reading about
+  the bound, never pulled into memory;
+* pandas extension dtypes follow the core's column rules (NOTE [one rule per container] in
+  ``imbalance_torch/_validation.py``): nullable numbers become float64 with NaN for missing
+  values, bool features are refused unless declared categorical, ``string`` columns are text
+  and ``category`` columns are categorical.
 """
 
 from __future__ import annotations
 
+import csv
+import numbers
 import os
 import re
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -17,12 +34,40 @@ from typing import Any
 
 import numpy as np
 
+from imbalance_torch._validation import (
+    bool_features_error,
+    column_as_numpy,
+    column_kind,
+    describe,
+    is_frame,
+    is_series,
+)
 from imbalance_torch.lightning.builtin import BUILTIN_DATASETS, make_builtin
 
-__all__ = ["KEEL_PREFIX", "Table", "check_finite", "load_table", "table_from_arrays", "table_from_frame"]
+__all__ = [
+    "KEEL_PREFIX",
+    "MAX_LINE_BYTES",
+    "Table",
+    "check_finite",
+    "load_table",
+    "table_from_arrays",
+    "table_from_frame",
+]
 
 KEEL_PREFIX = "keel:"
 _TABLE_SUFFIXES = (".csv", ".parquet", ".pq")
+
+#: The longest CSV line (header included) that :func:`load_table` reads, in bytes (16 MiB).
+#: Checked in 1 MiB chunks before pandas parses the file; ``load_table(max_line_bytes=...)``
+#: sets another bound for one call.
+MAX_LINE_BYTES = 16 * 2**20
+_CHUNK_BYTES = 2**20
+
+_TABLE_BOOL_FIX = (
+    "Declare those columns categorical (categorical=[...], --data.categorical; "
+    "categorical_features=[...] for arrays) so synthetic rows copy a neighbour's value, or "
+    "convert them to float on purpose (astype(float)) to interpolate them."
+)
 
 
 @dataclass(frozen=True, eq=False)
@@ -91,6 +136,37 @@ def describe_nan(
     )
 
 
+def _refuse_duplicate_columns(names: Sequence[str], source: str) -> None:
+    """Column names must be unique; a copy is never renamed (``Class.1`` would be a feature)."""
+    counts = Counter(name for name in names if name != "")
+    repeated = [f"{name!r} ({count} times)" for name, count in counts.items() if count > 1]
+    if repeated:
+        raise ValueError(
+            f"{source} has duplicate column names: {', '.join(repeated[:10])}. Columns are never "
+            "renamed (pandas would read a second 'Class' as a feature 'Class.1', a copy of the "
+            "label); rename or remove the copies."
+        )
+
+
+def _missing_labels(count: int, rows: np.ndarray, source: str) -> ValueError:
+    return ValueError(
+        f"the target of {source} has {count} NaN values (first at rows {rows[:5].tolist()});"
+        " drop those rows or fill their label before training."
+    )
+
+
+def _label_array(labels: Any, source: str) -> np.ndarray:
+    """Labels as numpy by the core's column rules; missing values refused by row."""
+    if is_series(labels):
+        missing = labels.isna().to_numpy()
+        if missing.any():
+            raise _missing_labels(int(missing.sum()), np.flatnonzero(missing), source)
+        if column_kind(labels) in ("number", "bool", "complex"):
+            return column_as_numpy(labels)
+        return labels.to_numpy()
+    return np.asarray(labels)
+
+
 def _encode_labels(raw: np.ndarray, positive_label: Any, source: str) -> tuple[np.ndarray, tuple]:
     raw = np.asarray(raw)
     if raw.ndim != 1:
@@ -98,6 +174,13 @@ def _encode_labels(raw: np.ndarray, positive_label: Any, source: str) -> tuple[n
     if raw.dtype.kind == "c":
         raise TypeError(f"labels of {source} are complex (dtype {raw.dtype}); pass class labels.")
     if raw.dtype == object:
+        for row, value in enumerate(raw.tolist()):
+            if value is not None and not isinstance(value, (str, bytes, numbers.Number, np.generic)):
+                raise TypeError(
+                    f"the target of {source} holds {type(value).__name__} values "
+                    f"({describe(value)} at row {row}), not class labels; choose a column of "
+                    "scalar labels (text or integers), or flatten this one into such a column."
+                )
         kinds = sorted({type(v).__name__ for v in raw.tolist()})
         if len(kinds) > 1:
             raise TypeError(
@@ -106,10 +189,7 @@ def _encode_labels(raw: np.ndarray, positive_label: Any, source: str) -> tuple[n
             )
     if raw.dtype.kind == "f" and np.isnan(raw).any():
         bad = np.flatnonzero(np.isnan(raw))
-        raise ValueError(
-            f"the target of {source} has {bad.size} NaN values (first at rows {bad[:5].tolist()});"
-            " drop those rows or fill their label before training."
-        )
+        raise _missing_labels(bad.size, bad, source)
     if raw.dtype.kind == "f" and np.all(raw == np.round(raw)):
         raw = raw.astype(np.int64)
     values, codes, counts = np.unique(raw, return_inverse=True, return_counts=True)
@@ -150,6 +230,27 @@ def _tensor_to_numpy(value: Any) -> Any:
     return value.numpy()
 
 
+def _frame_features(frame: Any, source: str, declared: set[int]) -> np.ndarray:
+    """A DataFrame given to ``table_from_arrays`` as float64: numbers (nullable ones too, NaN
+    where missing), bool columns only where declared categorical (as 0/1 codes)."""
+    names = [str(c) for c in frame.columns]
+    kinds = [column_kind(frame.iloc[:, i]) for i in range(frame.shape[1])]
+    other = [f"{n} ({frame.iloc[:, i].dtype})" for i, (n, k) in enumerate(zip(names, kinds)) if k not in ("number", "bool")]
+    if other:
+        raise TypeError(
+            f"features of {source} are not numeric: columns {', '.join(other[:5])}; pass the "
+            "frame to ImbalanceDataModule.from_frame (it encodes text and category columns), "
+            "or leave those columns out."
+        )
+    flags = [n for i, (n, k) in enumerate(zip(names, kinds)) if k == "bool" and i not in declared]
+    if flags:
+        raise bool_features_error(f"features of {source} hold", flags, _TABLE_BOOL_FIX)
+    array = np.empty(frame.shape, dtype=np.float64)
+    for i in range(frame.shape[1]):
+        array[:, i] = column_as_numpy(frame.iloc[:, i])
+    return array
+
+
 def table_from_arrays(
     features: Any,
     labels: Any,
@@ -175,27 +276,40 @@ def table_from_arrays(
 
     Raises:
         ValueError: wrong shapes, fewer than two classes, or non-integer category codes.
-        TypeError: non-numeric features.
+        TypeError: non-numeric or complex features, bool features not declared categorical
+            (NOTE [one rule per container] in ``imbalance_torch/_validation.py``).
     """
     features = _tensor_to_numpy(features)
     labels = _tensor_to_numpy(labels)
-    x = np.asarray(features)
+    declared = {int(c) for c in (categorical_features or ())}
+    if is_frame(features):
+        columns = [str(c) for c in features.columns]
+        _refuse_duplicate_columns(columns, f"features of {source}")
+        feature_names = columns if feature_names is None else feature_names
+        x = _frame_features(features, source, declared)
+    else:
+        x = np.asarray(features)
     if x.dtype.kind == "c":
         raise TypeError(
             f"features of {source} are complex (dtype {x.dtype}); pass real numbers, e.g. the "
             "real and imaginary parts as two columns."
         )
+    if x.dtype.kind == "b":
+        flags = [c for c in range(x.shape[1] if x.ndim == 2 else 0) if c not in declared]
+        if flags or x.ndim != 2:
+            raise bool_features_error(f"features of {source} hold", flags, _TABLE_BOOL_FIX)
     if x.dtype.kind not in "biuf":
         raise TypeError(
-            f"features of {source} must be numeric, got dtype {x.dtype}; encode text columns as "
-            "integer codes and list them in categorical_features, or pass a DataFrame."
+            f"features of {source} are not numeric (dtype {x.dtype}); encode text columns as "
+            "integer codes and list them in categorical_features, or pass a DataFrame to "
+            "from_frame and declare them categorical."
         )
     x = x.astype(np.float64)
     if x.ndim != 2:
         raise ValueError(f"features of {source} must be 2-D (rows, columns), got shape {x.shape}.")
     if x.shape[0] == 0 or x.shape[1] == 0:
         raise ValueError(f"features of {source} are empty (shape {x.shape}); pass at least one row and column.")
-    y = np.asarray(labels)
+    y = _label_array(labels, source)
     if y.shape[0] != x.shape[0]:
         raise ValueError(
             f"features of {source} have {x.shape[0]} rows but labels have {y.shape[0]}; "
@@ -205,7 +319,7 @@ def table_from_arrays(
     if len(names) != x.shape[1]:
         raise ValueError(f"feature_names has {len(names)} names for {x.shape[1]} columns.")
     check_finite(x, names, where=f"features of {source}")
-    categorical = sorted(set(int(c) for c in (categorical_features or ())))
+    categorical = sorted(declared)
     for c in categorical:
         if not 0 <= c < x.shape[1]:
             raise ValueError(
@@ -252,7 +366,9 @@ def table_from_frame(
         frame: the DataFrame.
         target: name of the label column.
         categorical: names of the columns to treat as categorical (for SMOTE-NC and one-hot
-            input to the model). Every other column must be numeric.
+            input to the model); ``category``-dtype columns are categorical without being
+            listed. Every other column must hold numbers (numpy or nullable pandas dtypes;
+            missing values become NaN). Bool columns must be listed here or cast to float.
         drop_columns: columns to leave out (identifiers, timestamps as text, ...).
         positive_label: for binary targets, the positive class value (default: the minority).
         source: how messages name this data.
@@ -261,13 +377,17 @@ def table_from_frame(
         The validated table.
 
     Raises:
-        ValueError: missing target or columns, non-numeric columns not declared categorical.
+        ValueError: duplicate column names, missing target or columns, no rows, missing or
+            fewer than two labels.
+        TypeError: text, complex or bool columns not declared categorical; a target that does
+            not hold scalar labels (structs, lists).
     """
     import pandas as pd
 
     if not isinstance(frame, pd.DataFrame):
         raise TypeError(f"expected a pandas DataFrame, got {type(frame).__name__}.")
     columns = [str(c) for c in frame.columns]
+    _refuse_duplicate_columns(columns, source)
     frame = frame.set_axis(columns, axis=1)
     if target is None:
         raise ValueError(
@@ -289,29 +409,32 @@ def table_from_frame(
                 f"{', '.join(columns)}."
             )
     feature_columns = [c for c in columns if c != target and c not in drop_columns]
-    numeric = [c for c in feature_columns if c not in categorical]
-    not_numeric = [
-        f"{c} ({frame[c].dtype})" for c in numeric if not pd.api.types.is_numeric_dtype(frame[c])
-    ]
-    if not_numeric:
+    if len(frame) == 0 or not feature_columns:
         raise ValueError(
-            f"columns {', '.join(not_numeric)} of {source} are not numeric; declare them "
-            "categorical (categorical=[...], --data.categorical) or leave them out "
-            "(drop_columns=[...], --data.drop_columns)."
+            f"features of {source} are empty (shape ({len(frame)}, {len(feature_columns)})); "
+            f"its columns are {', '.join(columns)}. Pass at least one row and one feature column."
         )
-    numeric_values = frame[numeric].to_numpy(dtype=np.float64, na_value=np.nan)
+    kinds = {c: column_kind(frame[c]) for c in feature_columns}
+    # A category dtype is a declaration: such columns are categorical without being listed.
+    categorical += [c for c in feature_columns if kinds[c] == "category" and c not in categorical]
+    numeric = [c for c in feature_columns if c not in categorical]
+    _check_feature_kinds(frame, numeric, kinds, source)
+    numeric_values = np.empty((len(frame), len(numeric)), dtype=np.float64)
+    for i, c in enumerate(numeric):
+        numeric_values[:, i] = column_as_numpy(frame[c])
     cat_values = []
     categories = []
     for c in [c for c in feature_columns if c in categorical]:
         codes, values = pd.factorize(frame[c], sort=True, use_na_sentinel=False)
         cat_values.append(codes.astype(np.float64))
-        categories.append(tuple(str(v) for v in values))
+        # A missing value is one category, named alike whatever the dtype (NaN, None, pd.NA).
+        categories.append(tuple("nan" if pd.isna(v) else str(v) for v in values))
     features = (
         np.concatenate([numeric_values] + [v[:, None] for v in cat_values], axis=1)
         if cat_values
         else numeric_values
     )
-    labels, class_names = _encode_labels(frame[target].to_numpy(), positive_label, source)
+    labels, class_names = _encode_labels(_label_array(frame[target], source), positive_label, source)
     check_finite(numeric_values, numeric, where=f"features of {source}")
     return Table(
         features=features,
@@ -323,6 +446,26 @@ def table_from_frame(
         source=source,
         row_ids=np.arange(len(frame)),
     )
+
+
+def _check_feature_kinds(frame: Any, numeric: list[str], kinds: dict[str, str], source: str) -> None:
+    """Columns not declared categorical must hold real numbers (NOTE [one rule per container])."""
+    text = [f"{c} ({frame[c].dtype})" for c in numeric if kinds[c] in ("text", "other")]
+    if text:
+        raise TypeError(
+            f"features of {source} are not numeric: columns {', '.join(text)}; declare them "
+            "categorical (categorical=[...], --data.categorical) or leave them out "
+            "(drop_columns=[...], --data.drop_columns)."
+        )
+    complex_columns = [f"{c} ({frame[c].dtype})" for c in numeric if kinds[c] == "complex"]
+    if complex_columns:
+        raise TypeError(
+            f"features of {source} are complex: columns {', '.join(complex_columns)}; pass real "
+            "numbers, e.g. the real and imaginary parts as two columns."
+        )
+    flags = [c for c in numeric if kinds[c] == "bool"]
+    if flags:
+        raise bool_features_error(f"features of {source} hold", flags, _TABLE_BOOL_FIX)
 
 
 def _load_keel(name: str, positive_label: Any) -> Table:
@@ -351,8 +494,13 @@ def _load_keel(name: str, positive_label: Any) -> Table:
     )
 
 
-def _read_frame(path: Path, text: str) -> Any:
-    """Read a CSV or Parquet file into a DataFrame, refusing broken files with a message."""
+def _read_frame(path: Path, text: str, max_line_bytes: int) -> Any:
+    """Read a CSV or Parquet file into a DataFrame, refusing broken files with a message.
+
+    Before pandas sees a file: a CSV's line lengths are checked against ``max_line_bytes`` and
+    its header is read with the csv module; a Parquet file's schema is read with pyarrow; in
+    both, repeated column names are refused (pandas would rename or fail on them).
+    """
     import pandas as pd
 
     if path.is_dir():
@@ -369,6 +517,18 @@ def _read_frame(path: Path, text: str) -> Any:
         raise ValueError(f"{path.name} is empty (0 bytes): no header and no rows.")
     if path.suffix.lower() != ".csv":
         try:
+            import pyarrow.parquet as pq
+
+            names = pq.read_schema(path).names
+        except ImportError:
+            raise
+        except Exception as error:  # pyarrow raises its own types (ArrowInvalid, OSError)
+            raise ValueError(
+                f"{path.name} could not be read as a Parquet file ({type(error).__name__}: "
+                f"{error}); check that it is a complete Parquet file."
+            ) from None
+        _refuse_duplicate_columns(names, path.name)
+        try:
             frame = pd.read_parquet(path)
         except ImportError:
             raise
@@ -378,12 +538,12 @@ def _read_frame(path: Path, text: str) -> Any:
                 f"{error}); check that it is a complete Parquet file."
             ) from None
     else:
+        _check_line_lengths(path, max_line_bytes)
+        _refuse_duplicate_columns(_csv_header(path), path.name)
         try:
             frame = pd.read_csv(path)
         except UnicodeDecodeError as error:
-            raise ValueError(
-                f"{path.name} is not a UTF-8 text CSV file ({error}); save it as UTF-8 CSV."
-            ) from None
+            raise _not_utf8(path, error) from None
         except pd.errors.EmptyDataError:
             raise ValueError(f"{path.name} holds no header and no rows.") from None
         except pd.errors.ParserError as error:
@@ -399,25 +559,65 @@ def _read_frame(path: Path, text: str) -> Any:
             ) from None
         if frame.isna().to_numpy().any():
             _check_short_lines(path, len(frame.columns))
-    if len(frame) == 0:
-        raise ValueError(
-            f"{path.name} has a header ({', '.join(map(str, frame.columns))}) but no data rows."
-        )
     return frame
+
+
+def _not_utf8(path: Path, error: UnicodeDecodeError) -> ValueError:
+    return ValueError(f"{path.name} is not a UTF-8 text CSV file ({error}); save it as UTF-8 CSV.")
+
+
+def _check_line_lengths(path: Path, bound: int) -> None:
+    """Refuse a CSV line longer than ``bound`` bytes after reading at most about the bound.
+
+    The file is read in chunks no longer than the bound, so a line inside one chunk is within
+    the bound; only the run of bytes since the last newline is carried from chunk to chunk.
+    """
+    chunk_size = max(1, min(bound, _CHUNK_BYTES))
+    line, run = 1, 0
+    with open(path, "rb") as handle:
+        while chunk := handle.read(chunk_size):
+            first = chunk.find(b"\n")
+            run += len(chunk) if first < 0 else first
+            if run > bound:
+                raise ValueError(
+                    f"line {line} of {path.name} is longer than the bound of {bound} bytes on a "
+                    f"CSV line (header included): {run} bytes were read without reaching its "
+                    "end. Check that the file is a CSV with one row per line, or raise the "
+                    "bound (load_table(..., max_line_bytes=...); default MAX_LINE_BYTES = "
+                    f"{MAX_LINE_BYTES})."
+                )
+            if first >= 0:
+                line += chunk.count(b"\n")
+                run = len(chunk) - chunk.rfind(b"\n") - 1
+
+
+def _csv_header(path: Path) -> list[str]:
+    """The header's column names as written (pandas would rename repeated ones)."""
+    with open(path, newline="", encoding="utf-8-sig") as handle:
+        try:
+            return next((row for row in csv.reader(handle) if row), [])
+        except UnicodeDecodeError as error:
+            raise _not_utf8(path, error) from None
+        except csv.Error as error:
+            raise ValueError(
+                f"{path.name} is not a well-formed CSV file: its header could not be read "
+                f"({error})."
+            ) from None
 
 
 def _check_short_lines(path: Path, fields: int) -> None:
     """pandas fills the missing fields of a short line with NaN; refuse such lines instead."""
-    import csv
-
     with open(path, newline="", encoding="utf-8") as handle:
-        for number, row in enumerate(csv.reader(handle), start=1):
-            if row and len(row) < fields:
-                raise ValueError(
-                    f"{path.name} is not a well-formed CSV file: line {number} has {len(row)} "
-                    f"fields but the header has {fields}. Every line must have as many fields "
-                    "as the header (write empty fields as ',,' to mark missing values)."
-                )
+        try:
+            for number, row in enumerate(csv.reader(handle), start=1):
+                if row and len(row) < fields:
+                    raise ValueError(
+                        f"{path.name} is not a well-formed CSV file: line {number} has {len(row)} "
+                        f"fields but the header has {fields}. Every line must have as many fields "
+                        "as the header (write empty fields as ',,' to mark missing values)."
+                    )
+        except csv.Error:  # a field beyond the csv module's limit: pandas read it, keep that
+            return
 
 
 def check_finite(features: np.ndarray, names: Sequence[str], *, where: str) -> None:
@@ -449,6 +649,7 @@ def load_table(
     positive_label: Any = None,
     rows: int | None = None,
     seed: int = 0,
+    max_line_bytes: int | None = None,
 ) -> Table:
     """Load a dataset by name or path.
 
@@ -461,13 +662,19 @@ def load_table(
         positive_label: positive class value for binary targets (default: the minority).
         rows: number of rows of a built-in dataset (its default size when None).
         seed: seed of a built-in generator.
+        max_line_bytes: the longest CSV line (the header included) read, in bytes;
+            :data:`MAX_LINE_BYTES` (16 MiB) when None. A longer line is refused after reading
+            about this many bytes of it, before pandas parses the file.
 
     Returns:
         The validated table.
 
     Raises:
         ValueError: unknown name, a broken file (empty, header only, ragged lines, not UTF-8
-            text, not Parquet), missing target column, bad columns.
+            text, not Parquet), a CSV line longer than ``max_line_bytes``, duplicate column
+            names, missing target column, bad columns.
+        TypeError: feature columns that are not numbers (text, bool, complex) and not declared
+            categorical; a target column that does not hold scalar labels.
         FileNotFoundError: no such file.
         IsADirectoryError: a directory was given.
     """
@@ -492,7 +699,11 @@ def load_table(
             f"data={text!r} is neither a built-in dataset ({', '.join(BUILTIN_DATASETS)}), "
             f"'{KEEL_PREFIX}NAME', nor a .csv/.parquet path."
         )
-    frame = _read_frame(path, text)
+    if max_line_bytes is None:
+        max_line_bytes = MAX_LINE_BYTES
+    if isinstance(max_line_bytes, bool) or not isinstance(max_line_bytes, int) or max_line_bytes < 1:
+        raise ValueError(f"max_line_bytes must be a positive int or None, got {max_line_bytes!r}.")
+    frame = _read_frame(path, text, max_line_bytes)
     return table_from_frame(
         frame,
         target=target,  # type: ignore[arg-type]
