@@ -243,7 +243,7 @@ def main(argv: list[str] | None = None) -> int:
             parser_kwargs={"default_config_files": default_config_files(config_dir)},
             save_config_callback=None,
         )
-        probe.datamodule.prepare()
+        probe.datamodule.split_and_preprocess()
         facts = _dataset_facts(probe.datamodule)
         min_precision = probe.model.hparams.min_precision
         arms, skipped = plan_arms(

@@ -4,20 +4,17 @@ Needs the ``recipes`` extra for reports and plots (pandas, matplotlib).
 """
 
 from imbalance_torch.lightning.builtin import BUILTIN_DATASETS, make_fraud_like
-from imbalance_torch.lightning.datamodule import (
-    RESAMPLING,
-    SYNTHETIC_RESAMPLING,
-    ImbalanceDataModule,
-)
+from imbalance_torch.lightning.datamodule import ImbalanceDataModule
 from imbalance_torch.lightning.metrics import (
     METRIC_NAMES,
     classification_metrics,
     effective_prior,
     max_f1_threshold,
 )
-from imbalance_torch.lightning.module import LOSSES, TabularClassifier
+from imbalance_torch.lightning.module import TabularClassifier
 from imbalance_torch.lightning.resume import AtomicCheckpointIO, BatchSeeder, ResumableLoader
 from imbalance_torch.lightning.samplers import RowsDataset, ShuffledBatchSampler
+from imbalance_torch.lightning.strategies import LOSSES, RESAMPLERS, Loss, Resampler
 from imbalance_torch.lightning.tables import (
     Table,
     load_table,
@@ -29,11 +26,12 @@ __all__ = [
     "BUILTIN_DATASETS",
     "LOSSES",
     "METRIC_NAMES",
-    "RESAMPLING",
-    "SYNTHETIC_RESAMPLING",
+    "RESAMPLERS",
     "AtomicCheckpointIO",
     "BatchSeeder",
     "ImbalanceDataModule",
+    "Loss",
+    "Resampler",
     "ResumableLoader",
     "RowsDataset",
     "ShuffledBatchSampler",

@@ -25,9 +25,14 @@ from imbalance_torch.lightning.cli import LINKED_MODEL_ARGUMENTS, ImbalanceCLI, 
 from imbalance_torch.lightning.datamodule import ImbalanceDataModule
 from imbalance_torch.lightning.metrics import METRIC_NAMES
 from imbalance_torch.lightning.module import TabularClassifier
+from imbalance_torch.lightning.strategies import (
+    RESAMPLERS,
+    check_loss,
+    check_resampling,
+    strategy_sort_key,
+)
 
 __all__ = [
-    "STRATEGY_ORDER",
     "Arm",
     "RunResult",
     "list_strategies",
@@ -35,24 +40,8 @@ __all__ = [
     "plan_arms",
     "ratio_label",
     "run_arm",
+    "strategy_parts",
 ]
-
-STRATEGY_ORDER = (
-    "none",
-    "class_weighted",
-    "focal",
-    "logit_adjusted",
-    "random_over",
-    "random_under",
-    "smote",
-    "smote_frozen",
-    "borderline1",
-    "borderline2",
-    "adasyn",
-    "smote_focal",
-    "smote_nc",
-)
-"""Display order of the shipped strategies; other configs follow alphabetically."""
 
 _TOP_LEVEL_KEYS = (
     "ckpt_path", "data", "lr_scheduler", "model", "optimizer", "seed_everything", "trainer",
@@ -65,19 +54,38 @@ def _parameters(cls: type, exclude: Sequence[str] = ()) -> list[str]:
     return sorted(n for n in names if n not in exclude)
 
 
+def strategy_parts(config: dict[str, Any], defaults: dict[str, Any] | None = None) -> tuple[str, str, bool]:
+    """``(resampling, loss, frozen_synthetic)`` of a strategy config over ``defaults``."""
+    defaults = defaults or {}
+    data = {**(defaults.get("data") or {}), **(config.get("data") or {})}
+    model = {**(defaults.get("model") or {}), **(config.get("model") or {})}
+    return (
+        data.get("resampling", "none"),
+        model.get("loss", "cross_entropy"),
+        bool(data.get("frozen_synthetic", False)),
+    )
+
+
 def list_strategies(config_dir: str | Path) -> dict[str, Path]:
-    """Strategy name -> YAML path of every ``strategies/*.yaml`` under ``config_dir``."""
+    """Strategy name -> YAML path of every ``strategies/*.yaml`` under ``config_dir``, in
+    display order (:func:`~imbalance_torch.lightning.strategies.strategy_sort_key` of the
+    parts each file combines).
+
+    Raises:
+        ValueError: a config that is not valid (see :func:`load_strategy_config`).
+    """
     paths = {p.stem: p for p in sorted((Path(config_dir) / "strategies").glob("*.yaml"))}
-    rank = {name: i for i, name in enumerate(STRATEGY_ORDER)}
-    return dict(sorted(paths.items(), key=lambda kv: (rank.get(kv[0], len(rank)), kv[0])))
+    keys = {name: strategy_sort_key(*strategy_parts(load_strategy_config(path)), name) for name, path in paths.items()}
+    return dict(sorted(paths.items(), key=lambda kv: keys[kv[0]]))
 
 
 def load_strategy_config(path: str | Path) -> dict[str, Any]:
     """Read a strategy YAML with ``yaml.safe_load`` and check every key before any work.
 
     Raises:
-        ValueError: not valid YAML (Python tags included), not a mapping, or an unknown key
-            (the message lists the known ones).
+        ValueError: not valid YAML (Python tags included), not a mapping, an unknown key, or
+            an unknown ``data.resampling`` or ``model.loss`` (the messages list the known
+            ones, from the strategy table).
     """
     import yaml
     from lightning.pytorch import Trainer
@@ -112,6 +120,12 @@ def load_strategy_config(path: str | Path) -> dict[str, Any]:
                 f"{path}: unknown key(s) {', '.join(f'{section}.{b}' for b in bad)}; known "
                 f"{section} keys: {', '.join(names)}."
             )
+    for section, key, check in (("data", "resampling", check_resampling), ("model", "loss", check_loss)):
+        if key in (config.get(section) or {}):
+            try:
+                check(config[section][key], argument=f"{section}.{key}")
+            except (TypeError, ValueError) as error:
+                raise type(error)(f"{path}: {error}") from None
     return config
 
 
@@ -152,7 +166,8 @@ def plan_arms(
         config_dir: folder with ``strategies/*.yaml``.
         strategies: names to run (all when None).
         ratios: sweep every resampling strategy over these minority/majority ratios.
-        has_categorical: whether the data declares categorical columns (``smote_nc``).
+        has_categorical: whether the data declares categorical columns (strategies whose
+            resampler needs them are skipped without).
 
     Raises:
         ValueError: an unknown strategy name, a bad ratio, or a bad key in a config.
@@ -180,20 +195,19 @@ def plan_arms(
     skipped: list[str] = []
     for name in names:
         config = load_strategy_config(available[name])
-        data = {**defaults.get("data", {}), **(config.get("data") or {})}
-        model = {**defaults.get("model", {}), **(config.get("model") or {})}
-        resampling = data.get("resampling", "none")
-        if resampling == "smote_nc" and not has_categorical:
+        resampling, loss, frozen = strategy_parts(config, defaults)
+        resampler = check_resampling(resampling, argument="data.resampling")
+        if resampler.needs_categorical and not has_categorical:
             skipped.append(f"{name} (no categorical columns declared)")
             continue
         common = {
             "strategy": name,
             "config_path": available[name],
             "resampling": resampling,
-            "loss": model.get("loss", "cross_entropy"),
-            "frozen": bool(data.get("frozen_synthetic", False)),
+            "loss": loss,
+            "frozen": frozen,
         }
-        if ratios and resampling != "none":
+        if ratios and resampler.resamples:
             for r in ratios:
                 arms.append(Arm(name=f"{name}@{ratio_label(r)}", ratio=float(r), **common))
         else:
@@ -265,7 +279,7 @@ def run_arm(
         "strategy": arm.strategy,
         "resampling": arm.resampling,
         "loss": arm.loss,
-        "ratio": data.hparams.ratio if arm.resampling != "none" else math.nan,
+        "ratio": data.hparams.ratio if RESAMPLERS[arm.resampling].resamples else math.nan,
         "frozen_synthetic": arm.frozen,
         "seed": seed,
         "epochs": trainer.current_epoch,

@@ -1,80 +1,46 @@
-"""`ImbalanceDataModule`: split first, fit preprocessing on train, resample train only."""
+"""`ImbalanceDataModule`: split first, fit preprocessing on train, resample train only.
+
+The data module wires Lightning's hooks to one helper per job: reading the table
+(:mod:`~imbalance_torch.lightning.sources`), splitting and preprocessing it
+(:func:`~imbalance_torch.lightning.splits.split_and_preprocess`), serving the train split per
+epoch (:class:`~imbalance_torch.lightning.training_data.TrainingData`, built from the
+strategy table in :mod:`~imbalance_torch.lightning.strategies`) and the checkpointed resume
+state (:mod:`~imbalance_torch.lightning.resume`).
+"""
 
 from __future__ import annotations
 
-import os
 from collections.abc import Sequence
-from functools import lru_cache
-from typing import Any, Literal
+from typing import Any
 
 import lightning.pytorch as pl
 import numpy as np
 import torch
 from torch import Tensor
-from torch.utils.data import DataLoader, TensorDataset
+from torch.utils.data import DataLoader
 
 from imbalance_torch.lightning.resume import (
     ResumableLoader,
-    check_resumed_state,
     check_same_on_every_rank,
+    data_module_state,
+    resumed_loader_state,
     training_data_state,
 )
-from imbalance_torch.lightning.samplers import (
-    EvalShardSampler,
-    RowsDataset,
-    ShuffledBatchSampler,
-    identity_collate,
+from imbalance_torch.lightning.samplers import eval_loader
+from imbalance_torch.lightning.sources import cached_table
+from imbalance_torch.lightning.splits import PreparedSplits, Splits, split_and_preprocess
+from imbalance_torch.lightning.strategies import (
+    RESAMPLERS,
+    Resampler,
+    ResamplingName,
+    check_resampling,
 )
-from imbalance_torch.lightning.splits import (
-    Standardizer,
-    check_split_counts,
-    median_impute,
-    stratified_split,
-)
-from imbalance_torch.lightning.tables import (
-    Table,
-    describe_nan,
-    load_table,
-    table_from_arrays,
-    table_from_frame,
-)
+from imbalance_torch.lightning.tables import Table, table_from_arrays, table_from_frame
+from imbalance_torch.lightning.training_data import TrainingData
 
-__all__ = ["RESAMPLING", "SYNTHETIC_RESAMPLING", "ImbalanceDataModule"]
+__all__ = ["ImbalanceDataModule"]
 
-_STATE_VERSION = 1
-_EPOCH_SETTINGS = ("resampling", "ratio", "k_neighbors", "m_neighbors", "frozen_synthetic", "sampler_seed")
-
-SYNTHETIC_RESAMPLING = ("adasyn", "borderline1", "borderline2", "smote", "smote_nc")
-"""Resampling names that generate synthetic rows (SMOTE family)."""
-
-RESAMPLING = ("none", "random_over", "random_under", *SYNTHETIC_RESAMPLING)
-"""Every name accepted by ``ImbalanceDataModule(resampling=...)``."""
-
-ResamplingName = Literal[
-    "none", "random_over", "random_under", "smote", "borderline1", "borderline2", "adasyn",
-    "smote_nc",
-]
-
-
-@lru_cache(maxsize=2)
-def _cached_table(
-    data: str,
-    mtime: float,
-    target: str | None,
-    categorical: tuple[str, ...],
-    drop_columns: tuple[str, ...],
-    positive_label: str | None,
-    rows: int | None,
-) -> Table:
-    # mtime is part of the key so an edited file is read again.
-    return load_table(
-        data,
-        target=target,
-        categorical=categorical,
-        drop_columns=drop_columns,
-        positive_label=positive_label,
-        rows=rows,
-    )
+_COMMON_EPOCH_SETTINGS = ("resampling", "frozen_synthetic", "sampler_seed")
 
 
 def _check_int(name: str, value: Any, minimum: int) -> None:
@@ -108,11 +74,13 @@ class ImbalanceDataModule(pl.LightningDataModule):
             ``benchmarks`` extra), or a ``.csv`` / ``.parquet`` path. In Python, see also
             :meth:`from_arrays`, :meth:`from_frame` and :meth:`from_table`.
         target: label column of a file.
-        categorical: categorical column names of a file (needed for ``smote_nc``).
+        categorical: categorical column names of a file (needed for ``smote_nc``; every
+            SMOTE-family strategy keeps their values valid category codes).
         drop_columns: columns of a file to leave out.
         positive_label: positive class of binary data (default: the minority class).
         rows: rows of a built-in dataset (its default size when null).
-        resampling: ``none``, ``random_over``, ``random_under``, ``smote``, ``borderline1``,
+        resampling: a name of :data:`~imbalance_torch.lightning.strategies.RESAMPLERS`:
+            ``none``, ``random_over``, ``random_under``, ``smote``, ``borderline1``,
             ``borderline2``, ``adasyn`` or ``smote_nc`` (train split only).
         ratio: minority/majority row ratio the resampling aims at per epoch (1.0 is 1:1,
             0.5 is 1:2; imbalanced-learn's float ``sampling_strategy``). Binary data only,
@@ -155,20 +123,17 @@ class ImbalanceDataModule(pl.LightningDataModule):
         impute_median: bool = False,
     ) -> None:
         super().__init__()
-        if resampling not in RESAMPLING:
-            raise ValueError(
-                f"resampling={resampling!r} is not a known strategy; known: "
-                f"{', '.join(RESAMPLING)}."
-            )
+        resampler = check_resampling(resampling)
         if isinstance(ratio, bool) or not isinstance(ratio, (int, float)) or not 0 < ratio <= 1:
             raise ValueError(
                 f"ratio must be a float in (0, 1] (minority/majority rows, 1.0 = 1:1), got "
                 f"{ratio!r}."
             )
-        if frozen_synthetic and resampling not in SYNTHETIC_RESAMPLING:
+        if frozen_synthetic and not resampler.synthetic:
+            synthetic = ", ".join(name for name, r in RESAMPLERS.items() if r.synthetic)
             raise ValueError(
-                f"frozen_synthetic=True only applies to synthetic resampling "
-                f"({', '.join(SYNTHETIC_RESAMPLING)}), got resampling={resampling!r}."
+                f"frozen_synthetic=True only applies to synthetic resampling ({synthetic}), got "
+                f"resampling={resampling!r}."
             )
         for name, value, minimum in (
             ("k_neighbors", k_neighbors, 1),
@@ -180,8 +145,10 @@ class ImbalanceDataModule(pl.LightningDataModule):
         ):
             _check_int(name, value, minimum)
         self.save_hyperparameters(logger=False)
+        self.resampler: Resampler = resampler
         self._table: Table | None = None
-        self._prepared = False
+        self._prepared: PreparedSplits | None = None
+        self._training_data: TrainingData | None = None
         self._train_fingerprint: str | None = None
         self._train_loader: ResumableLoader | None = None
         self._resume_state: dict[str, Any] | None = None
@@ -234,35 +201,28 @@ class ImbalanceDataModule(pl.LightningDataModule):
         )
         return cls.from_table(table, target=target, **kwargs)
 
-    # ------------------------------------------------------------------------ preparation
+    # ----------------------------------------------------------------- table and splits
     @property
     def table(self) -> Table:
         """The loaded, validated table (loaded on first use)."""
         if self._table is None:
             hp = self.hparams
-            data = os.fspath(hp.data)
-            mtime = os.path.getmtime(data) if os.path.isfile(data) else 0.0
-            self._table = _cached_table(
-                data,
-                mtime,
-                hp.target,
-                tuple(hp.categorical or ()),
-                tuple(hp.drop_columns or ()),
-                hp.positive_label,
-                hp.rows,
+            self._table = cached_table(
+                hp.data,
+                target=hp.target,
+                categorical=hp.categorical,
+                drop_columns=hp.drop_columns,
+                positive_label=hp.positive_label,
+                rows=hp.rows,
             )
         return self._table
 
-    def _oversampled_classes(self, counts: list[int]) -> list[int]:
-        majority = int(np.argmax(counts))
-        return [c for c in range(len(counts)) if c != majority]
-
-    def _check_strategy(self, table: Table) -> None:
+    def _check_strategy_fits(self, table: Table) -> None:
         hp = self.hparams
-        if hp.resampling == "smote_nc" and not table.categories:
+        if self.resampler.needs_categorical and not table.categories:
             raise ValueError(
-                f"resampling='smote_nc' needs categorical columns, but {table.source} has none "
-                "declared; list them in categorical (--data.categorical) or use 'smote'."
+                f"resampling={hp.resampling!r} needs categorical columns, but {table.source} has "
+                "none declared; list them in categorical (--data.categorical) or use 'smote'."
             )
         if hp.ratio != 1.0 and table.num_classes != 2:
             raise ValueError(
@@ -270,85 +230,70 @@ class ImbalanceDataModule(pl.LightningDataModule):
                 f"{table.source} has {table.num_classes} classes; use ratio: 1.0 (balance all)."
             )
 
-    def prepare(self) -> None:
-        """Load, check, split and preprocess (idempotent; ``setup`` calls it)."""
-        if self._prepared:
+    def _check_ratio_does_something(self, natural: list[int]) -> None:
+        hp = self.hparams
+        if not self.resampler.resamples or len(natural) != 2:
             return
-        hp = self.hparams
-        table = self.table
-        self._check_strategy(table)
-        if not hp.impute_median:
-            message = describe_nan(table.features, table.feature_names, where=f"features of {table.source}")
-            if message:
-                raise ValueError(
-                    message + ". Clean them, or pass impute_median=True (--data.impute_median "
-                    "true) to fill each column with its train-split median."
-                )
-        splits = stratified_split(
-            table.labels,
-            val_fraction=hp.val_fraction,
-            test_fraction=hp.test_fraction,
-            seed=hp.split_seed,
-            class_names=table.class_names,
-        )
-        natural = table.class_counts(splits.train)
-        min_rows = {}
-        if hp.resampling in SYNTHETIC_RESAMPLING:
-            min_rows = {c: hp.k_neighbors + 1 for c in self._oversampled_classes(natural)}
-        check_split_counts(table.labels, splits, table.class_names, min_train_rows=min_rows)
-        features = table.features
-        numeric = list(range(table.num_numeric))
-        if hp.impute_median:
-            features = median_impute(features, splits.train, numeric)
-        if hp.scale:
-            features = Standardizer(numeric).fit(features[splits.train]).transform(features)
-        self.splits = splits
-        with np.errstate(over="ignore"):
-            single = features.astype(np.float32)
-        overflow = np.isinf(single) & ~np.isinf(features)
-        if overflow.any():
-            columns = sorted({table.feature_names[c] for c in np.flatnonzero(overflow.any(axis=0))})
-            raise ValueError(
-                f"features of {table.source} hold {int(overflow.sum())} values beyond the "
-                f"float32 range (|x| > 3.4e38) in columns {columns}; models train in float32. "
-                "Rescale those columns, or keep scale=True (--data.scale true)."
-            )
-        self._features = torch.from_numpy(single)
-        self._labels = torch.from_numpy(table.labels)
-        self.natural_class_counts = natural
-        self.sampled_class_counts = self._sampled_counts(natural)
-        self._prepared = True
-
-    def _sampled_counts(self, natural: list[int]) -> list[int]:
-        """Rows per class in one resampled training epoch (imbalanced-learn's arithmetic)."""
-        hp = self.hparams
-        counts = list(natural)
-        if hp.resampling == "none":
-            return counts
-        majority = int(np.argmax(counts))
-        if len(counts) > 2:  # ratio is 1.0 here: balance every class
-            if hp.resampling == "random_under":
-                return [min(counts)] * len(counts)
-            return [counts[majority]] * len(counts)
-        minority = 1 - majority
-        current = counts[minority] / counts[majority]
+        majority = int(np.argmax(natural))
+        minority, largest = natural[1 - majority], natural[majority]
+        current = minority / largest
         if hp.ratio <= current:
             raise ValueError(
                 f"ratio={hp.ratio} is not above the train split's own minority/majority ratio "
-                f"{current:.4g} ({counts[minority]}/{counts[majority]}), so resampling="
-                f"{hp.resampling!r} has nothing to do; choose a ratio above {current:.4g}."
+                f"{current:.4g} ({minority}/{largest}), so resampling={hp.resampling!r} has "
+                f"nothing to do; choose a ratio above {current:.4g}."
             )
-        if hp.resampling == "random_under":
-            counts[majority] = int(counts[minority] / hp.ratio)
-        else:
-            counts[minority] = int(counts[majority] * hp.ratio)
-        return counts
+
+    def _min_train_rows(self, natural: list[int]) -> dict[int, int]:
+        """Rows each over-sampled class needs for the neighbour search of a SMOTE variant."""
+        if not self.resampler.synthetic:
+            return {}
+        majority = int(np.argmax(natural))
+        return {c: self.hparams.k_neighbors + 1 for c in range(len(natural)) if c != majority}
+
+    def split_and_preprocess(self) -> PreparedSplits:
+        """Load and check the table, split it, and impute/scale with train statistics.
+
+        Idempotent (the result is kept); :meth:`setup` calls it. Lightning's
+        ``prepare_data`` hook (downloads, once per node) is not used.
+        """
+        if self._prepared is None:
+            hp = self.hparams
+            table = self.table
+            self._check_strategy_fits(table)
+            prepared = split_and_preprocess(
+                table,
+                val_fraction=hp.val_fraction,
+                test_fraction=hp.test_fraction,
+                split_seed=hp.split_seed,
+                impute_median=hp.impute_median,
+                scale=hp.scale,
+                min_train_rows=self._min_train_rows,
+            )
+            self._check_ratio_does_something(prepared.natural_class_counts)
+            self._prepared = prepared
+        return self._prepared
 
     def setup(self, stage: str | None = None) -> None:
         # Lightning calls setup before it restores a checkpoint (load_state_dict): a position
         # left from an earlier fit must not leak into this one.
         self._resume_state = None
-        self.prepare()
+        self.split_and_preprocess()
+
+    @property
+    def splits(self) -> Splits:
+        """Row numbers of the train, validation and test splits."""
+        return self.split_and_preprocess().splits
+
+    def split_tensors(self, split: str) -> tuple[Tensor, Tensor]:
+        """Preprocessed ``(features, labels)`` of ``split`` at its natural ratio."""
+        prepared = self.split_and_preprocess()
+        rows = torch.from_numpy(prepared.splits[split])
+        return prepared.features[rows], prepared.labels[rows]
+
+    def split_rows(self, split: str) -> np.ndarray:
+        """Row numbers (of the loaded table) that form ``split``."""
+        return self.splits[split]
 
     # ----------------------------------------------------------------- linked properties
     @property
@@ -369,14 +314,23 @@ class ImbalanceDataModule(pl.LightningDataModule):
         return self.table.categorical_cardinalities
 
     @property
+    def natural_class_counts(self) -> list[int]:
+        """Rows per class of the train split."""
+        return list(self.split_and_preprocess().natural_class_counts)
+
+    @property
+    def sampled_class_counts(self) -> list[int]:
+        """Rows per class of every training epoch: the train sampler's ``epoch_counts``
+        (builds the training data, fitting a SMOTE variant's neighbour index)."""
+        return self.training_data.epoch_counts(self.num_classes)
+
+    @property
     def model_natural_class_counts(self) -> list[int]:
-        self.prepare()
-        return list(self.natural_class_counts)
+        return self.natural_class_counts
 
     @property
     def model_sampled_class_counts(self) -> list[int]:
-        self.prepare()
-        return list(self.sampled_class_counts)
+        return self.sampled_class_counts
 
     def model_arguments(self) -> dict[str, Any]:
         """Keyword arguments that tie a :class:`TabularClassifier` to this data."""
@@ -388,90 +342,34 @@ class ImbalanceDataModule(pl.LightningDataModule):
             "sampled_class_counts": self.model_sampled_class_counts,
         }
 
-    # --------------------------------------------------------------------------- tensors
-    def split_tensors(self, split: str) -> tuple[Tensor, Tensor]:
-        """Preprocessed ``(features, labels)`` of ``split`` at its natural ratio."""
-        self.prepare()
-        rows = torch.from_numpy(self.splits[split])
-        return self._features[rows], self._labels[rows]
-
-    def split_rows(self, split: str) -> np.ndarray:
-        """Row numbers (of the loaded table) that form ``split``."""
-        self.prepare()
-        return self.splits[split]
-
-    # ----------------------------------------------------------------------- resampling
-    def _oversampler(self) -> Any:
-        from imbalance_torch import ADASYN, SMOTE, SMOTENC, BorderlineSMOTE
-
-        hp = self.hparams
-        if hp.resampling == "smote":
-            return SMOTE(k_neighbors=hp.k_neighbors)
-        if hp.resampling in ("borderline1", "borderline2"):
-            return BorderlineSMOTE(
-                kind=f"borderline-{hp.resampling[-1]}",
-                k_neighbors=hp.k_neighbors,
-                m_neighbors=hp.m_neighbors,
+    # --------------------------------------------------------------------- train split
+    @property
+    def training_data(self) -> TrainingData:
+        """The train split as served per epoch (built on first use)."""
+        if self._training_data is None:
+            features, labels = self.split_tensors("train")
+            self._training_data = TrainingData(
+                features,
+                labels,
+                resampler=self.resampler,
+                settings=self.hparams,
+                categorical_features=self.table.categorical_columns,
             )
-        if hp.resampling == "adasyn":
-            return ADASYN(n_neighbors=hp.k_neighbors)
-        return SMOTENC(categorical_features=self.table.categorical_columns, k_neighbors=hp.k_neighbors)
-
-    def _sampling_strategy(self) -> float | str:
-        return "auto" if self.hparams.ratio == 1.0 else float(self.hparams.ratio)
+        return self._training_data
 
     def train_dataset(self) -> Any:
         """The training dataset: a ``SMOTEDataset`` for synthetic strategies, else rows."""
-        self.prepare()
-        if getattr(self, "_train_dataset", None) is not None:
-            return self._train_dataset
-        features, labels = self.split_tensors("train")
-        if self.hparams.resampling in SYNTHETIC_RESAMPLING:
-            from imbalance_torch import SMOTEDataset
-
-            dataset: Any = SMOTEDataset(
-                features,
-                labels,
-                oversampler=self._oversampler(),
-                sampling_strategy=self._sampling_strategy(),
-                seed=self.hparams.sampler_seed,
-            )
-        else:
-            dataset = TensorDataset(features, labels)
-        self._train_dataset = dataset
-        return dataset
+        return self.training_data.dataset
 
     def train_sampler(self, *, num_replicas: int = 1, rank: int = 0) -> Any:
         """The training sampler (yields index tensors of ``batch_size``) for one DDP rank."""
-        hp = self.hparams
-        dataset = self.train_dataset()
-        common = {"num_replicas": num_replicas, "rank": rank}
-        if hp.resampling == "none" or hp.frozen_synthetic:
-            return ShuffledBatchSampler(
-                dataset, batch_size=hp.batch_size, seed=hp.sampler_seed, **common
-            )
-        from imbalance_torch import BalancedSampler
+        return self.training_data.sampler(num_replicas=num_replicas, rank=rank)
 
-        ratio = self._sampling_strategy()
-        labels = dataset.tensors[1] if isinstance(dataset, TensorDataset) else None
-        if hp.resampling == "random_under":
-            return BalancedSampler(
-                dataset,
-                labels=labels,
-                oversampling=None,
-                undersampling=ratio if ratio != "auto" else 1.0,
-                seed=hp.sampler_seed,
-                batch_size=hp.batch_size,
-                **common,
-            )
-        return BalancedSampler(
-            dataset,
-            labels=labels,
-            oversampling=ratio,
-            seed=hp.sampler_seed,
-            batch_size=hp.batch_size,
-            **common,
-        )
+    def synthetic_crossing_share(self, *, k: int = 5, max_rows: int = 5000) -> float | None:
+        """See :meth:`TrainingData.crossing_share` (None without synthetic rows)."""
+        if not self.resampler.synthetic:
+            return None
+        return self.training_data.crossing_share(k=k, max_rows=max_rows)
 
     # ------------------------------------------------------------------------ loaders
     def dataloader(self, split: str, *, resampling: str | None = None) -> DataLoader:
@@ -503,20 +401,12 @@ class ImbalanceDataModule(pl.LightningDataModule):
                     f"resampling={self.hparams.resampling!r}; build a data module with it."
                 )
             return self.train_dataloader()
-        features, labels = self.split_tensors(split)
-        rows = RowsDataset(features, labels)
         trainer = self.trainer
-        sampler = None
-        if trainer is not None and trainer.world_size > 1:
-            sampler = EvalShardSampler(
-                rows, num_replicas=trainer.world_size, rank=trainer.global_rank
-            )
-        return DataLoader(
-            rows,
+        return eval_loader(
+            *self.split_tensors(split),
             batch_size=self.hparams.eval_batch_size,
-            sampler=sampler,
-            shuffle=False,
-            collate_fn=identity_collate,
+            num_replicas=trainer.world_size if trainer is not None else 1,
+            rank=trainer.global_rank if trainer is not None else 0,
         )
 
     def train_dataloader(self) -> DataLoader:
@@ -536,6 +426,12 @@ class ImbalanceDataModule(pl.LightningDataModule):
         self._train_loader = loader
         return loader
 
+    def val_dataloader(self) -> DataLoader:
+        return self.dataloader("val")
+
+    def test_dataloader(self) -> DataLoader:
+        return self.dataloader("test")
+
     def _training_progress(self) -> tuple[int, bool]:
         """``(batches trained on in the current epoch, epoch complete)`` from the trainer."""
         trainer = self.trainer
@@ -543,10 +439,15 @@ class ImbalanceDataModule(pl.LightningDataModule):
         return done, done >= trainer.num_training_batches
 
     # ------------------------------------------------------------------ checkpoint state
+    def epoch_settings(self) -> dict[str, Any]:
+        """The settings that shape every training epoch (the strategy table's
+        :attr:`Resampler.settings` plus the resampling name, frozen flag and seed)."""
+        names = (*_COMMON_EPOCH_SETTINGS, *self.resampler.settings)
+        return {name: self.hparams[name] for name in names}
+
     def data_state(self) -> dict[str, Any]:
         """What defines every training epoch; a resumed fit and every DDP rank must match it
         (see :func:`~imbalance_torch.lightning.resume.training_data_state`)."""
-        self.prepare()
         features, labels = self.split_tensors("train")
         if self._train_fingerprint is None:
             from imbalance_torch.neighbors import data_fingerprint
@@ -556,21 +457,16 @@ class ImbalanceDataModule(pl.LightningDataModule):
             self.train_dataset(),
             train_rows=int(labels.shape[0]),
             train_fingerprint=self._train_fingerprint,
-            settings={name: self.hparams[name] for name in _EPOCH_SETTINGS},
-            epoch_counts=list(self.sampled_class_counts),
+            settings=self.epoch_settings(),
+            epoch_counts=self.sampled_class_counts,
         )
 
     def state_dict(self) -> dict[str, Any]:
         """Saved in every checkpoint: :meth:`data_state` and the train loader's epoch and
         position (:meth:`ResumableLoader.state_dict`)."""
-        if not self._prepared:
+        if self._prepared is None:
             return {}
-        loader = self._train_loader
-        return {
-            "version": _STATE_VERSION,
-            "data_state": self.data_state(),
-            "train_loader": loader.state_dict() if loader is not None else None,
-        }
+        return data_module_state(self.data_state(), self._train_loader)
 
     def load_state_dict(self, state_dict: dict[str, Any]) -> None:
         """When a fit resumes from a checkpoint, check that it trains on the same data, and
@@ -580,49 +476,11 @@ class ImbalanceDataModule(pl.LightningDataModule):
         ``fit`` is checked.
 
         Raises:
-            ValueError: the checkpoint was made with other training data or resampling
-                settings, so its remaining epochs could not be reproduced.
+            ValueError: the checkpoint was made by another version of this state, or with
+                other training data or resampling settings, so its remaining epochs could not
+                be reproduced.
         """
         trainer = self.trainer
         if not state_dict or trainer is None or trainer.state.fn != "fit":
             return
-        if state_dict.get("version") != _STATE_VERSION:
-            raise ValueError(
-                f"the checkpoint's data state has version {state_dict.get('version')!r}; this "
-                f"version of imbalance-torch reads {_STATE_VERSION}."
-            )
-        check_resumed_state(state_dict["data_state"], self.data_state())
-        self._resume_state = state_dict.get("train_loader")
-
-    def val_dataloader(self) -> DataLoader:
-        return self.dataloader("val")
-
-    def test_dataloader(self) -> DataLoader:
-        return self.dataloader("test")
-
-    # --------------------------------------------------------------------------- report
-    def synthetic_crossing_share(self, *, k: int = 5, max_rows: int = 5000) -> float | None:
-        """Share of synthetic rows whose ``k`` nearest real train rows are mostly of another
-        class (interpolation that crossed into another class's region).
-
-        Uses epoch 0's synthetic rows (at most ``max_rows`` of them, evenly spaced). Returns
-        None for strategies that make no synthetic rows.
-        """
-        if self.hparams.resampling not in SYNTHETIC_RESAMPLING:
-            return None
-        from imbalance_torch.neighbors import kneighbors
-
-        dataset = self.train_dataset()
-        if dataset.num_synthetic == 0:
-            return None
-        step = max(1, dataset.num_synthetic // max_rows)
-        index = torch.arange(dataset.num_real, len(dataset), step)[:max_rows]
-        previous = dataset.epoch
-        dataset.set_epoch(0)
-        rows, labels = dataset[index]
-        dataset.set_epoch(previous)
-        real_x, real_y = dataset.features, dataset.labels
-        _, neighbors = kneighbors(rows, real_x, k)
-        other = (real_y[neighbors] != labels[:, None]).float().mean(dim=1)
-        return float((other > 0.5).float().mean())
-
+        self._resume_state = resumed_loader_state(state_dict, self.data_state())

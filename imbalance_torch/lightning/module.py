@@ -2,25 +2,17 @@
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Any
 
 import lightning.pytorch as pl
 import torch
 from torch import Tensor, nn
 from torchmetrics import CatMetric
 
-from imbalance_torch.lightning.metrics import (
-    classification_metrics,
-    effective_prior,
-    max_f1_threshold,
-)
+from imbalance_torch.lightning.metrics import classification_metrics, max_f1_threshold
+from imbalance_torch.lightning.strategies import LOSSES, LossName, check_loss
 
-__all__ = ["LOSSES", "TabularClassifier"]
-
-LOSSES = ("class_weighted", "cross_entropy", "focal", "logit_adjusted")
-"""Names accepted by ``TabularClassifier(loss=...)``."""
-
-LossName = Literal["cross_entropy", "class_weighted", "focal", "logit_adjusted"]
+__all__ = ["TabularClassifier"]
 
 
 def _check_positive_int(name: str, value: Any, minimum: int = 1) -> None:
@@ -49,7 +41,8 @@ class TabularClassifier(pl.LightningModule):
         hidden_width: units per hidden layer.
         depth: number of hidden layers (0 gives a linear model).
         dropout: dropout probability after each hidden layer.
-        loss: ``cross_entropy``; ``class_weighted`` (cross-entropy with
+        loss: a name of :data:`~imbalance_torch.lightning.strategies.LOSSES`:
+            ``cross_entropy``; ``class_weighted`` (cross-entropy with
             ``class_weight_scheme`` weights); ``focal`` (``focal_gamma``, ``focal_alpha``);
             ``logit_adjusted`` (Menon et al., ``logit_adjust_tau``).
         class_weight_scheme: weights of ``class_weighted``: ``balanced``, ``inverse``,
@@ -100,8 +93,7 @@ class TabularClassifier(pl.LightningModule):
         _check_positive_int("depth", depth, 0)
         if not 0.0 <= dropout < 1.0:
             raise ValueError(f"dropout must be in [0, 1), got {dropout!r}.")
-        if loss not in LOSSES:
-            raise ValueError(f"loss={loss!r} is not a known loss; known: {', '.join(LOSSES)}.")
+        loss_entry = check_loss(loss)
         if focal_alpha is not None and not 0.0 < focal_alpha < 1.0:
             raise ValueError(f"focal_alpha must be in (0, 1) or None, got {focal_alpha!r}.")
         if loss == "focal" and focal_alpha is not None and num_classes != 2:
@@ -125,7 +117,7 @@ class TabularClassifier(pl.LightningModule):
                 )
             if counts is not None and min(counts) <= 0:
                 raise ValueError(f"{name}={counts} must hold positive counts.")
-        if loss in ("class_weighted", "logit_adjusted") and natural_class_counts is None:
+        if loss_entry.needs_class_counts and natural_class_counts is None:
             raise ValueError(
                 f"loss={loss!r} needs the training class counts: pass natural_class_counts "
                 "(the CLI links them from the data module; in Python use "
@@ -149,13 +141,10 @@ class TabularClassifier(pl.LightningModule):
             if sampled_class_counts is not None
             else natural
         )
-        self.criterion, class_weight = self._build_loss(sampled)
-        prior = effective_prior(
-            sampled,
-            class_weight=class_weight,
-            logit_adjust_tau=logit_adjust_tau if loss == "logit_adjusted" else None,
-        )
-        self.register_buffer("train_prior", prior)
+        # The strategy table builds the loss and says which class prior it trains the raw
+        # outputs to; the prior-shift correction maps that prior back to the natural one.
+        self.criterion = loss_entry.build(self.hparams, sampled)
+        self.register_buffer("train_prior", loss_entry.prior(self.hparams, sampled))
         self.register_buffer("natural_prior", (natural / natural.sum()).float())
         self.register_buffer("decision_threshold", torch.tensor(0.5))
         self._stage_outputs = nn.ModuleDict(
@@ -169,22 +158,6 @@ class TabularClassifier(pl.LightningModule):
         self.test_results: dict[str, float] = {}
         self.test_predictions: dict[str, Tensor] = {}
         self.val_history: list[dict[str, float]] = []
-
-    def _build_loss(self, sampled: Tensor) -> tuple[nn.Module, Tensor | None]:
-        from imbalance_torch.losses import FocalLoss, LogitAdjustedLoss, class_weights
-
-        hp = self.hparams
-        if hp.loss == "cross_entropy":
-            return nn.CrossEntropyLoss(), None
-        if hp.loss == "class_weighted":
-            weight = class_weights(counts=sampled.long(), scheme=hp.class_weight_scheme)
-            return nn.CrossEntropyLoss(weight=weight.float()), weight
-        if hp.loss == "focal":
-            alpha = None
-            if hp.focal_alpha is not None:
-                alpha = torch.tensor([1.0 - hp.focal_alpha, hp.focal_alpha])
-            return FocalLoss(gamma=hp.focal_gamma, alpha=alpha, task="multiclass"), None
-        return LogitAdjustedLoss(prior=sampled / sampled.sum(), tau=hp.logit_adjust_tau), None
 
     def forward(self, x: Tensor) -> Tensor:
         """Return ``(batch, num_classes)`` logits for ``(batch, num_features)`` inputs."""
@@ -290,6 +263,28 @@ class TabularClassifier(pl.LightningModule):
         checkpoint["val_history"] = [dict(entry) for entry in self.val_history]
 
     def on_load_checkpoint(self, checkpoint: dict[str, Any]) -> None:
+        """Restore the validation history; a resumed fit must keep the loss and the settings
+        the strategy table lists for it (:attr:`~imbalance_torch.lightning.strategies.Loss.settings`).
+
+        Raises:
+            ValueError: a fit resumed with another loss or loss setting.
+        """
+        trainer = self._trainer
+        if trainer is not None and trainer.state.fn == "fit":
+            saved = checkpoint.get("hyper_parameters", {})
+            names = ("loss", *LOSSES[self.hparams.loss].settings)
+            differ = [
+                f"{name}={saved.get(name)!r} (now {self.hparams[name]!r})"
+                for name in names
+                if name in saved and saved[name] != self.hparams[name]
+            ]
+            if differ:
+                raise ValueError(
+                    "cannot resume this fit: the checkpoint was trained with "
+                    + "; ".join(differ)
+                    + ". Resume with the loss settings of the run that saved it, or start a "
+                    "new fit without ckpt_path."
+                )
         self.val_history = [dict(entry) for entry in checkpoint.get("val_history", [])]
 
     def configure_optimizers(self) -> torch.optim.Optimizer:

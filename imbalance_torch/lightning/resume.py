@@ -42,11 +42,14 @@ from imbalance_torch._random import absorb
 from imbalance_torch.lightning._files import atomic_write
 
 __all__ = [
+    "DATA_MODULE_STATE_VERSION",
     "AtomicCheckpointIO",
     "BatchSeeder",
     "ResumableLoader",
     "check_resumed_state",
     "check_same_on_every_rank",
+    "data_module_state",
+    "resumed_loader_state",
     "training_data_state",
 ]
 
@@ -334,3 +337,39 @@ def check_same_on_every_rank(strategy: Any, state: dict[str, Any], rank: int) ->
         + ". Every rank must load the same data file and settings (and fit the same "
         "neighbour index); otherwise the ranks' shards come from different epochs."
     )
+
+
+DATA_MODULE_STATE_VERSION = 2
+"""Version of the data module's checkpoint state. 2: the settings that must match come from
+the strategy table (version 1 listed a fixed set)."""
+
+
+def data_module_state(data_state: dict[str, Any], loader: ResumableLoader | None) -> dict[str, Any]:
+    """What a data module saves in every checkpoint: its :func:`training_data_state` and the
+    train loader's epoch and position (:meth:`ResumableLoader.state_dict`)."""
+    return {
+        "version": DATA_MODULE_STATE_VERSION,
+        "data_state": data_state,
+        "train_loader": loader.state_dict() if loader is not None else None,
+    }
+
+
+def resumed_loader_state(saved: dict[str, Any], data_state: dict[str, Any]) -> dict[str, Any] | None:
+    """Check a checkpoint's :func:`data_module_state` against this fit's training data and
+    return the train loader state to restore.
+
+    Raises:
+        ValueError: a state of another version, or other training data or settings (see
+            :func:`check_resumed_state`).
+    """
+    version = saved.get("version")
+    if version != DATA_MODULE_STATE_VERSION:
+        raise ValueError(
+            f"cannot resume this fit: the checkpoint's data state has version {version!r}, "
+            f"written by an earlier imbalance-torch; this version resumes version "
+            f"{DATA_MODULE_STATE_VERSION} only. Start a new fit without ckpt_path (the "
+            "checkpoint can still be tested and used for predictions), or resume with the "
+            "version that wrote it."
+        )
+    check_resumed_state(saved["data_state"], data_state)
+    return saved.get("train_loader")

@@ -8,9 +8,9 @@ from typing import Any
 import numpy as np
 import torch
 from torch import Tensor
-from torch.utils.data import Dataset, DistributedSampler
+from torch.utils.data import DataLoader, Dataset, DistributedSampler
 
-__all__ = ["EvalShardSampler", "RowsDataset", "ShuffledBatchSampler", "identity_collate"]
+__all__ = ["EvalShardSampler", "RowsDataset", "ShuffledBatchSampler", "eval_loader", "identity_collate"]
 
 # NOTE [plain batches]: the natural-ratio arm ("none") and the frozen-SMOTE arm need a plain
 # shuffle of every index of their dataset, nothing resampled. This sampler yields that shuffle
@@ -34,6 +34,8 @@ class ShuffledBatchSampler(DistributedSampler):
         rank: this process's rank.
         drop_last: drop the tail so every rank gets the same number of rows (otherwise the
             epoch is padded by repeating its first indices, like ``DistributedSampler``).
+        labels: the class of every index of ``dataset`` (``(len(dataset),)``), for
+            :meth:`epoch_counts`; optional.
     """
 
     def __init__(
@@ -45,9 +47,16 @@ class ShuffledBatchSampler(DistributedSampler):
         num_replicas: int = 1,
         rank: int = 0,
         drop_last: bool = False,
+        labels: Tensor | None = None,
     ) -> None:
         if isinstance(batch_size, bool) or not isinstance(batch_size, int) or batch_size < 1:
             raise ValueError(f"batch_size must be a positive int, got {batch_size!r}.")
+        if labels is not None and (not isinstance(labels, Tensor) or labels.shape != (len(dataset),)):  # type: ignore[arg-type]
+            raise ValueError(
+                f"labels must be a tensor of one class per index of the dataset "
+                f"({len(dataset)},), got {getattr(labels, 'shape', type(labels).__name__)}."  # type: ignore[arg-type]
+            )
+        self.labels = labels
         super().__init__(
             dataset,  # type: ignore[arg-type]
             num_replicas=num_replicas,
@@ -57,6 +66,21 @@ class ShuffledBatchSampler(DistributedSampler):
             drop_last=drop_last,
         )
         self.batch_size = batch_size
+
+    def epoch_counts(self) -> dict[int, int]:
+        """Rows of each class in every epoch (every index once), before sharding; like
+        ``BalancedSampler.epoch_counts``.
+
+        Raises:
+            ValueError: the sampler was built without ``labels``.
+        """
+        if self.labels is None:
+            raise ValueError(
+                "epoch_counts needs the class of every index: build the sampler with "
+                "ShuffledBatchSampler(dataset, labels=..., batch_size=...)."
+            )
+        classes, counts = torch.unique(self.labels, return_counts=True)
+        return {int(c): int(n) for c, n in zip(classes, counts)}
 
     def _rank_indices(self) -> Tensor:
         mixed = np.random.SeedSequence([self.seed, self.epoch]).generate_state(1, np.uint64)[0]
@@ -140,3 +164,13 @@ class RowsDataset(Dataset):
 def identity_collate(batch: tuple[Tensor, Tensor]) -> tuple[Tensor, Tensor]:
     """Collate for datasets whose ``__getitems__`` already returns a whole batch."""
     return batch
+
+
+def eval_loader(
+    features: Tensor, labels: Tensor, *, batch_size: int, num_replicas: int = 1, rank: int = 0
+) -> DataLoader:
+    """A validation/test loader: every row once at its natural ratio, in order, in batches
+    of ``batch_size``; under DDP each rank gets its :class:`EvalShardSampler` share."""
+    rows = RowsDataset(features, labels)
+    sampler = EvalShardSampler(rows, num_replicas=num_replicas, rank=rank) if num_replicas > 1 else None
+    return DataLoader(rows, batch_size=batch_size, sampler=sampler, shuffle=False, collate_fn=identity_collate)

@@ -2,12 +2,25 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
+import torch
 
-__all__ = ["SPLIT_NAMES", "Splits", "Standardizer", "check_split_counts", "stratified_split"]
+if TYPE_CHECKING:
+    from imbalance_torch.lightning.tables import Table
+
+__all__ = [
+    "SPLIT_NAMES",
+    "PreparedSplits",
+    "Splits",
+    "Standardizer",
+    "check_split_counts",
+    "split_and_preprocess",
+    "stratified_split",
+]
 
 SPLIT_NAMES = ("train", "val", "test")
 
@@ -192,3 +205,96 @@ def median_impute(features: np.ndarray, train_rows: np.ndarray, columns: Sequenc
             ).all() else 0.0
             out[mask, column] = median
     return out
+
+
+@dataclass(frozen=True)
+class PreparedSplits:
+    """A table split into train/validation/test rows and preprocessed for training.
+
+    Attributes:
+        splits: row numbers of each split.
+        features: ``(n, d)`` float32 features of every row, imputed and scaled with
+            statistics of the train split only.
+        labels: ``(n,)`` int64 class codes.
+        natural_class_counts: rows per class in the train split.
+    """
+
+    splits: Splits
+    features: torch.Tensor
+    labels: torch.Tensor
+    natural_class_counts: list[int]
+
+
+def _as_float32(features: np.ndarray, table: Table) -> torch.Tensor:
+    with np.errstate(over="ignore"):
+        single = features.astype(np.float32)
+    overflow = np.isinf(single) & ~np.isinf(features)
+    if overflow.any():
+        columns = sorted({table.feature_names[c] for c in np.flatnonzero(overflow.any(axis=0))})
+        raise ValueError(
+            f"features of {table.source} hold {int(overflow.sum())} values beyond the "
+            f"float32 range (|x| > 3.4e38) in columns {columns}; models train in float32. "
+            "Rescale those columns, or keep scale=True (--data.scale true)."
+        )
+    return torch.from_numpy(single)
+
+
+def split_and_preprocess(
+    table: Table,
+    *,
+    val_fraction: float,
+    test_fraction: float,
+    split_seed: int,
+    impute_median: bool,
+    scale: bool,
+    min_train_rows: Callable[[list[int]], Mapping[int, int]] | None = None,
+) -> PreparedSplits:
+    """Split ``table`` (stratified, by ``split_seed`` alone), check every split, then impute
+    and standardise the numeric columns with statistics of the train split only.
+
+    Args:
+        table: the loaded table.
+        val_fraction: share of all rows in the validation split.
+        test_fraction: share of all rows in the test split.
+        split_seed: seed of the split.
+        impute_median: fill NaN cells with the train split's column median; otherwise NaN
+            raises an error that says where they are.
+        scale: standardise numeric columns.
+        min_train_rows: ``train class counts -> {class: rows the train split needs}`` (the
+            neighbour search of a synthetic strategy).
+
+    Raises:
+        ValueError: NaN without ``impute_median``, a split without a class, too few train
+            rows for the neighbour search, or values beyond float32 after preprocessing.
+    """
+    from imbalance_torch.lightning.tables import describe_nan
+
+    if not impute_median:
+        message = describe_nan(table.features, table.feature_names, where=f"features of {table.source}")
+        if message:
+            raise ValueError(
+                message + ". Clean them, or pass impute_median=True (--data.impute_median "
+                "true) to fill each column with its train-split median."
+            )
+    splits = stratified_split(
+        table.labels,
+        val_fraction=val_fraction,
+        test_fraction=test_fraction,
+        seed=split_seed,
+        class_names=table.class_names,
+    )
+    natural = table.class_counts(splits.train)
+    needed = dict(min_train_rows(natural)) if min_train_rows is not None else {}
+    check_split_counts(table.labels, splits, table.class_names, min_train_rows=needed)
+    features = table.features
+    numeric = list(range(table.num_numeric))
+    if impute_median:
+        features = median_impute(features, splits.train, numeric)
+    if scale:
+        features = Standardizer(numeric).fit(features[splits.train]).transform(features)
+    return PreparedSplits(
+        splits=splits,
+        features=_as_float32(features, table),
+        labels=torch.from_numpy(table.labels),
+        natural_class_counts=natural,
+    )

@@ -165,7 +165,7 @@ def test_shuffled_batch_sampler_is_a_function_of_seed_and_epoch():
 
 
 def test_unknown_strategy_lists_the_known_ones():
-    with pytest.raises(ValueError, match=r"resampling='smoth' is not a known strategy; known: none, random_over, random_under, adasyn"):
+    with pytest.raises(ValueError, match=r"resampling='smoth' is not a known strategy; known: none, random_over, random_under, smote, borderline1"):
         ImbalanceDataModule(resampling="smoth")
 
 

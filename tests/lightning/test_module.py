@@ -96,7 +96,7 @@ def test_multiclass_data_trains():
 
 
 def test_bad_model_arguments():
-    with pytest.raises(ValueError, match="loss='dice' is not a known loss; known: class_weighted, cross_entropy, focal, logit_adjusted"):
+    with pytest.raises(ValueError, match="loss='dice' is not a known loss; known: cross_entropy, class_weighted, focal, logit_adjusted"):
         TabularClassifier(num_features=3, loss="dice")
     with pytest.raises(ValueError, match="loss='class_weighted' needs the training class counts"):
         TabularClassifier(num_features=3, loss="class_weighted")

@@ -124,13 +124,13 @@ def blobs(rows, seed=0):
     return (rng.standard_normal((rows, 4)) + 1.5 * y[:, None]).astype(np.float32), y
 
 
-def _fit_in_process(tmp_path, epochs, ckpt_path=None, **data_kwargs):
+def _fit_in_process(tmp_path, epochs, ckpt_path=None, model_kwargs=None, **data_kwargs):
     import lightning.pytorch as pl
 
     x, y = blobs(400)
     pl.seed_everything(0, verbose=False)
     data = ImbalanceDataModule.from_arrays(x, y, batch_size=64, **data_kwargs)
-    model = TabularClassifier(**data.model_arguments())
+    model = TabularClassifier(**data.model_arguments(), **(model_kwargs or {}))
     trainer = pl.Trainer(
         max_epochs=epochs, accelerator="cpu", logger=False, enable_progress_bar=False,
         enable_model_summary=False, num_sanity_val_steps=0, default_root_dir=tmp_path,
@@ -162,6 +162,27 @@ def test_resume_with_other_data_settings_is_refused(tmp_path):
         _fit_in_process(tmp_path / "other", 2, ckpt_path=tmp_path / "full" / "epoch=0.ckpt", resampling="smote", k_neighbors=3)
     with pytest.raises(ValueError, match=r"train_fingerprint=.*Resume with the data file, split"):
         _fit_in_process(tmp_path / "other", 2, ckpt_path=tmp_path / "full" / "epoch=0.ckpt", resampling="smote", split_seed=3)
+
+
+@pytest.mark.filterwarnings("ignore:The dirpath has changed")
+def test_resume_with_other_loss_settings_is_refused(tmp_path):
+    focal = {"loss": "focal", "focal_gamma": 2.0}
+    _fit_in_process(tmp_path / "full", 1, model_kwargs=focal)
+    checkpoint = tmp_path / "full" / "epoch=0.ckpt"
+    with pytest.raises(ValueError, match=r"cannot resume this fit: the checkpoint was trained with focal_gamma=2.0 \(now 1.0\)"):
+        _fit_in_process(tmp_path / "other", 2, ckpt_path=checkpoint, model_kwargs={**focal, "focal_gamma": 1.0})
+    with pytest.raises(ValueError, match=r"loss='focal' \(now 'cross_entropy'\)"):
+        _fit_in_process(tmp_path / "other", 2, ckpt_path=checkpoint)
+
+
+@pytest.mark.filterwarnings("ignore:The dirpath has changed")
+def test_resume_from_an_old_format_checkpoint_is_refused(tmp_path):
+    _fit_in_process(tmp_path / "full", 1, resampling="smote")
+    checkpoint = torch.load(tmp_path / "full" / "epoch=0.ckpt", weights_only=False)
+    checkpoint["ImbalanceDataModule"]["version"] = 1
+    torch.save(checkpoint, tmp_path / "old.ckpt")
+    with pytest.raises(ValueError, match=r"cannot resume this fit: the checkpoint's data state has version 1, written by an earlier imbalance-torch; this version resumes version 2 only"):
+        _fit_in_process(tmp_path / "other", 2, ckpt_path=tmp_path / "old.ckpt", resampling="smote")
 
 
 @pytest.mark.filterwarnings("ignore:The dirpath has changed")

@@ -1,0 +1,53 @@
+"""Reading a data module's table from its ``data`` setting, cached across data modules."""
+
+from __future__ import annotations
+
+import os
+from functools import lru_cache
+from typing import Any
+
+from imbalance_torch.lightning.tables import Table, load_table
+
+__all__ = ["cached_table"]
+
+
+@lru_cache(maxsize=2)
+def _load(
+    data: str,
+    mtime: float,
+    target: str | None,
+    categorical: tuple[str, ...],
+    drop_columns: tuple[str, ...],
+    positive_label: str | None,
+    rows: int | None,
+) -> Table:
+    # mtime is part of the key so an edited file is read again.
+    return load_table(
+        data,
+        target=target,
+        categorical=categorical,
+        drop_columns=drop_columns,
+        positive_label=positive_label,
+        rows=rows,
+    )
+
+
+def cached_table(
+    data: Any,
+    *,
+    target: str | None,
+    categorical: list[str] | None,
+    drop_columns: list[str] | None,
+    positive_label: str | None,
+    rows: int | None,
+) -> Table:
+    """The loaded, checked table of ``data`` (a built-in name, ``keel:NAME`` or a file path).
+
+    The last two tables stay cached, keyed on the arguments and the file's modification time,
+    so a comparison that builds one data module per run reads its file once.
+    """
+    path = os.fspath(data)
+    mtime = os.path.getmtime(path) if os.path.isfile(path) else 0.0
+    return _load(
+        path, mtime, target, tuple(categorical or ()), tuple(drop_columns or ()), positive_label, rows
+    )

@@ -1,0 +1,129 @@
+"""The train split as served per epoch: the training dataset and its samplers.
+
+Built from one :class:`~imbalance_torch.lightning.strategies.Resampler` entry: a
+``SMOTEDataset`` (with the oversampler the entry builds) for synthetic strategies, plain rows
+otherwise; a ``BalancedSampler`` with the entry's sampler arguments, or a plain shuffle
+(:class:`~imbalance_torch.lightning.samplers.ShuffledBatchSampler`) for the natural and the
+frozen-synthetic epochs. The rows per class of an epoch are always the sampler's answer
+(``epoch_counts``), never recomputed here.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import torch
+from torch import Tensor
+from torch.utils.data import TensorDataset
+
+from imbalance_torch.lightning.samplers import ShuffledBatchSampler
+from imbalance_torch.lightning.strategies import Resampler, sampling_strategy
+
+__all__ = ["TrainingData"]
+
+
+class TrainingData:
+    """The training dataset of one resampling strategy and its per-rank samplers.
+
+    Args:
+        features: ``(n, d)`` preprocessed train features.
+        labels: ``(n,)`` train class codes.
+        resampler: the strategy's table entry.
+        settings: the data module's settings (``ratio``, ``k_neighbors``, ``m_neighbors``,
+            ``frozen_synthetic``, ``sampler_seed``, ``batch_size``).
+        categorical_features: indices of the categorical columns (every SMOTE variant gets
+            them).
+    """
+
+    def __init__(
+        self,
+        features: Tensor,
+        labels: Tensor,
+        *,
+        resampler: Resampler,
+        settings: Mapping[str, Any],
+        categorical_features: Sequence[int] = (),
+    ) -> None:
+        self.resampler = resampler
+        self.settings = dict(settings)
+        self.features, self.labels = features, labels
+        if resampler.synthetic:
+            from imbalance_torch import SMOTEDataset
+
+            self.dataset: Any = SMOTEDataset(
+                features,
+                labels,
+                oversampler=resampler.build_oversampler(settings, categorical_features),
+                sampling_strategy=sampling_strategy(settings["ratio"]),
+                seed=settings["sampler_seed"],
+            )
+        else:
+            self.dataset = TensorDataset(features, labels)
+        self._index_labels: Tensor | None = None
+        self._epoch_counts: dict[int, int] | None = None
+
+    @property
+    def plain_shuffle(self) -> bool:
+        """Whether every epoch is every index of the dataset once (natural or frozen)."""
+        return self.resampler.sampler_arguments(self.settings["ratio"]) is None or bool(
+            self.settings["frozen_synthetic"]
+        )
+
+    def _labels_of_every_index(self) -> Tensor:
+        # NOTE [plain batches]: a plain shuffle serves every index once, so its class counts
+        # are the labels of every index, synthetic ones (of the frozen epoch 0) included.
+        if self._index_labels is None:
+            if self.resampler.synthetic:
+                index = torch.arange(len(self.dataset))
+                self._index_labels = self.dataset.provenance(index)["label"].cpu()
+            else:
+                self._index_labels = self.labels
+        return self._index_labels
+
+    def sampler(self, *, num_replicas: int = 1, rank: int = 0) -> Any:
+        """The training sampler (yields index tensors of ``batch_size``) of one DDP rank."""
+        common = {
+            "batch_size": self.settings["batch_size"],
+            "seed": self.settings["sampler_seed"],
+            "num_replicas": num_replicas,
+            "rank": rank,
+        }
+        if self.plain_shuffle:
+            return ShuffledBatchSampler(self.dataset, labels=self._labels_of_every_index(), **common)
+        from imbalance_torch import BalancedSampler
+
+        arguments = self.resampler.sampler_arguments(self.settings["ratio"]) or {}
+        if self.resampler.synthetic:  # transitional: the dataset's own strategy, until the
+            # sampler serves a SMOTEDataset's targets by default
+            arguments.setdefault("oversampling", self.dataset.sampling_strategy)
+        labels = None if self.resampler.synthetic else self.labels
+        return BalancedSampler(self.dataset, labels=labels, **arguments, **common)
+
+    def epoch_counts(self, num_classes: int) -> list[int]:
+        """Rows of each class in every training epoch, as the sampler serves them."""
+        if self._epoch_counts is None:
+            self._epoch_counts = self.sampler().epoch_counts()
+        return [int(self._epoch_counts.get(c, 0)) for c in range(num_classes)]
+
+    def crossing_share(self, *, k: int = 5, max_rows: int = 5000) -> float | None:
+        """Share of synthetic rows whose ``k`` nearest real train rows are mostly of another
+        class (interpolation that crossed into another class's region).
+
+        Uses epoch 0's synthetic rows (at most ``max_rows`` of them, evenly spaced). Returns
+        None for strategies that make no synthetic rows.
+        """
+        dataset = self.dataset
+        if not self.resampler.synthetic or dataset.num_synthetic == 0:
+            return None
+        from imbalance_torch.neighbors import kneighbors
+
+        step = max(1, dataset.num_synthetic // max_rows)
+        index = torch.arange(dataset.num_real, len(dataset), step)[:max_rows]
+        previous = dataset.epoch
+        dataset.set_epoch(0)
+        rows, labels = dataset[index]
+        dataset.set_epoch(previous)
+        _, neighbors = kneighbors(rows, dataset.features, k)
+        other = (dataset.labels[neighbors] != labels[:, None]).float().mean(dim=1)
+        return float((other > 0.5).float().mean())

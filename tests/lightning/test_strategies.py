@@ -1,0 +1,147 @@
+"""The strategy table: names, CLI choices, builders, resume settings, priors and order derive
+from RESAMPLERS and LOSSES."""
+
+from __future__ import annotations
+
+import typing
+from pathlib import Path
+
+import numpy as np
+import pytest
+import torch
+from torch import nn
+
+from imbalance_torch.lightning import (
+    LOSSES,
+    RESAMPLERS,
+    ImbalanceDataModule,
+    Loss,
+    Resampler,
+    TabularClassifier,
+    effective_prior,
+)
+from imbalance_torch.lightning.comparison import list_strategies, load_strategy_config, plan_arms
+
+CONFIGS = Path(__file__).resolve().parents[2] / "configs"
+
+
+def hint(cls, name):
+    return typing.get_type_hints(cls.__init__)[name]
+
+
+def test_cli_choices_are_the_table():
+    assert typing.get_args(hint(ImbalanceDataModule, "resampling")) == tuple(RESAMPLERS)
+    assert typing.get_args(hint(TabularClassifier, "loss")) == tuple(LOSSES)
+
+
+def test_every_shipped_strategy_combines_table_parts():
+    for path in (CONFIGS / "strategies").glob("*.yaml"):
+        config = load_strategy_config(path)
+        assert config["data"]["resampling"] in RESAMPLERS, path
+        assert config["model"]["loss"] in LOSSES, path
+
+
+def test_unknown_part_in_a_strategy_file_is_refused_with_the_table(tmp_path):
+    (tmp_path / "strategies").mkdir()
+    bad = tmp_path / "strategies" / "bad.yaml"
+    bad.write_text("data:\n  resampling: kmeans_smote\nmodel:\n  loss: cross_entropy\n")
+    with pytest.raises(ValueError, match=r"bad.yaml: data.resampling='kmeans_smote' is not a known strategy; known: none, random_over, random_under, smote"):
+        load_strategy_config(bad)
+    bad.write_text("data:\n  resampling: none\nmodel:\n  loss: dice\n")
+    with pytest.raises(ValueError, match=r"bad.yaml: model.loss='dice' is not a known loss; known: cross_entropy, class_weighted, focal, logit_adjusted"):
+        load_strategy_config(bad)
+    bad.write_text("data:\n  resampling: 3\n")
+    with pytest.raises(TypeError, match=r"data.resampling must be a string naming a strategy, got 3 of type int"):
+        load_strategy_config(bad)
+
+
+def test_display_order_derives_from_the_table():
+    order = list(list_strategies(CONFIGS))
+    assert order[:4] == ["none", "class_weighted", "focal", "logit_adjusted"]
+    assert order.index("random_over") < order.index("smote") < order.index("smote_frozen") < order.index("borderline1")
+    assert order.index("adasyn") < order.index("smote_nc") < order.index("smote_focal") == len(order) - 1
+
+
+def test_a_new_strategy_is_one_yaml_file(tmp_path):
+    (tmp_path / "strategies").mkdir()
+    for name in ("none", "smote"):
+        (tmp_path / "strategies" / f"{name}.yaml").write_text((CONFIGS / "strategies" / f"{name}.yaml").read_text())
+    (tmp_path / "strategies" / "under_weighted.yaml").write_text(
+        "data:\n  resampling: random_under\n  ratio: 0.5\nmodel:\n  loss: class_weighted\n"
+    )
+    arms, _ = plan_arms(tmp_path, None)
+    assert [(a.name, a.resampling, a.loss) for a in arms] == [
+        ("none", "none", "cross_entropy"), ("smote", "smote", "cross_entropy"),
+        ("under_weighted", "random_under", "class_weighted"),
+    ]
+
+
+@pytest.fixture
+def small():
+    rng = np.random.default_rng(0)
+    y = (rng.random(500) < 0.15).astype(np.int64)
+    return rng.standard_normal((500, 3)) + y[:, None], y
+
+
+def test_a_new_oversampler_is_one_entry(monkeypatch, small):
+    from imbalance_torch import SMOTE
+
+    built = []
+
+    def build(settings, categorical):
+        built.append(settings["k_neighbors"])
+        return SMOTE(k_neighbors=settings["k_neighbors"])
+
+    monkeypatch.setitem(RESAMPLERS, "smote_wide", Resampler("smote_wide", "oversample", build, ("ratio", "k_neighbors")))
+    dm = ImbalanceDataModule.from_arrays(*small, resampling="smote_wide", ratio=0.5, k_neighbors=3, batch_size=64)
+    dm.setup("fit")
+    sampler = dm.train_sampler()
+    assert built == [3]
+    assert dm.sampled_class_counts == [sampler.epoch_counts()[c] for c in (0, 1)]
+    natural = dm.natural_class_counts
+    assert dm.sampled_class_counts == [natural[0], int(natural[0] * 0.5)]
+    assert dm.epoch_settings() == {"resampling": "smote_wide", "frozen_synthetic": False, "sampler_seed": 0, "ratio": 0.5, "k_neighbors": 3}
+
+
+def test_a_new_loss_is_one_entry_and_the_correction_follows_it(monkeypatch, small):
+    def prior(hp, sampled):
+        return torch.tensor([0.25, 0.75])
+
+    monkeypatch.setitem(LOSSES, "toy", Loss("toy", lambda hp, sampled: nn.CrossEntropyLoss(), prior))
+    dm = ImbalanceDataModule.from_arrays(*small)
+    model = TabularClassifier(**dm.model_arguments(), loss="toy")
+    torch.testing.assert_close(model.train_prior, torch.tensor([0.25, 0.75]))
+
+
+@pytest.mark.parametrize("loss", list(LOSSES))
+def test_each_loss_sets_the_prior_of_its_table_entry(loss, small):
+    dm = ImbalanceDataModule.from_arrays(*small, resampling="random_over", ratio=0.5)
+    model = TabularClassifier(**dm.model_arguments(), loss=loss, logit_adjust_tau=0.5)
+    sampled = torch.tensor(dm.sampled_class_counts, dtype=torch.float64)
+    torch.testing.assert_close(model.train_prior, LOSSES[loss].prior(model.hparams, sampled))
+    if loss == "logit_adjusted":
+        share = sampled / sampled.sum()
+        expected = share**0.5 / (share**0.5).sum()
+        torch.testing.assert_close(model.train_prior, expected.float())
+    elif loss != "class_weighted":
+        torch.testing.assert_close(model.train_prior, effective_prior(sampled))
+
+
+@pytest.mark.parametrize("resampling", list(RESAMPLERS))
+def test_sampled_counts_are_the_samplers_answer(resampling, small):
+    x, y = small
+    x = np.column_stack([x, np.random.default_rng(1).integers(0, 3, len(y))])
+    frozen = resampling == "smote"
+    dm = ImbalanceDataModule.from_arrays(x, y, categorical_features=[3], resampling=resampling, ratio=0.5, frozen_synthetic=frozen, batch_size=64)
+    if RESAMPLERS[resampling].synthetic and resampling != "smote_nc":
+        pytest.importorskip("inspect")
+        import inspect
+
+        oversampler = RESAMPLERS[resampling].build_oversampler({"k_neighbors": 5, "m_neighbors": 10}, [])
+        if "categorical_features" not in inspect.signature(type(oversampler).__init__).parameters:
+            pytest.skip("categorical_features not yet on this oversampler")
+    dm.setup("fit")
+    counts = dm.train_sampler().epoch_counts()
+    assert dm.sampled_class_counts == [counts[0], counts[1]]
+    seen = torch.cat([b[1] for b in dm.train_dataloader()])
+    assert torch.bincount(seen, minlength=2).tolist() == dm.sampled_class_counts
