@@ -230,3 +230,37 @@ def test_eval_shards_cover_every_row_once_without_padding():
     shards = [list(EvalShardSampler(rows, num_replicas=2, rank=r)) for r in range(2)]
     assert sorted(shards[0] + shards[1]) == list(range(11))
     assert [len(EvalShardSampler(rows, num_replicas=2, rank=r)) for r in range(2)] == [6, 5]
+
+
+def _takes_categorical_features(resampling):
+    import inspect
+
+    from imbalance_torch.lightning import RESAMPLERS
+
+    oversampler = RESAMPLERS[resampling].build_oversampler({"k_neighbors": 5, "m_neighbors": 10}, [])
+    return "categorical_features" in inspect.signature(type(oversampler).__init__).parameters
+
+
+@pytest.mark.parametrize("resampling", ["smote", "borderline1", "borderline2", "adasyn", "random_over"])
+def test_declared_categorical_columns_reach_every_smote_variant(resampling):
+    if resampling != "random_over" and not _takes_categorical_features(resampling):
+        pytest.skip(f"{resampling}'s oversampler has no categorical_features argument yet")
+    rng = np.random.default_rng(0)
+    y = (rng.random(800) < 0.2).astype(np.int64)
+    # 8 and 20 categories, codes that depend on the class, so neighbours disagree.
+    few = rng.integers(0, 8, 800)
+    many = np.where(y == 1, rng.integers(0, 10, 800) * 2, rng.integers(0, 20, 800))
+    x = np.column_stack([rng.standard_normal((800, 2)) + y[:, None], few, many])
+    dm = ImbalanceDataModule.from_arrays(x, y, categorical_features=[2, 3], resampling=resampling, ratio=1.0, batch_size=128)
+    dm.setup("fit")
+    train_x, _ = dm.split_tensors("train")
+    dataset = dm.train_dataset()
+    index = torch.cat(list(dm.train_sampler()))
+    features, _ = dataset[index]
+    if resampling != "random_over":
+        features = features[dataset.provenance(index)["is_synthetic"]]
+    assert features.shape[0] > 100
+    for column in (2, 3):
+        codes = features[:, column]
+        assert torch.equal(codes, codes.round()), f"{resampling}: non-integer codes in column {column}"
+        assert set(codes.long().tolist()) <= set(train_x[:, column].long().tolist())
