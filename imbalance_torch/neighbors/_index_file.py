@@ -90,7 +90,10 @@ class ArraySpec:
     max_length: int = 0
 
     def max_bytes(self) -> int:
-        return math.prod(self.max_length if n is None else n for n in self.shape) * np.dtype(self.dtype).itemsize
+        return (
+            math.prod(self.max_length if n is None else n for n in self.shape)
+            * np.dtype(self.dtype).itemsize
+        )
 
     def describe(self) -> str:
         dims = [f"<={self.max_length}" if n is None else str(n) for n in self.shape]
@@ -98,9 +101,21 @@ class ArraySpec:
 
     def accepts(self, dtype: np.dtype, shape: tuple[int, ...]) -> bool:
         want = np.dtype(self.dtype)
-        same_dtype = dtype.kind == want.kind and dtype.itemsize == want.itemsize and dtype.fields is None and dtype.subdtype is None
+        same_dtype = (
+            dtype.kind == want.kind
+            and dtype.itemsize == want.itemsize
+            and dtype.fields is None
+            and dtype.subdtype is None
+        )
         same_rank = len(shape) == len(self.shape)
-        return same_dtype and same_rank and all(0 <= n <= self.max_length if s is None else n == s for n, s in zip(shape, self.shape))
+        return (
+            same_dtype
+            and same_rank
+            and all(
+                0 <= n <= self.max_length if s is None else n == s
+                for n, s in zip(shape, self.shape)
+            )
+        )
 
 
 _META_SPEC = ArraySpec(np.dtype(np.uint8), (None,), MAX_META_BYTES)
@@ -138,7 +153,9 @@ def _check_key(key: Any) -> bytes | None:
             f"got {describe(key)} of type {type(key).__name__}. Encode a passphrase with .encode()."
         )
     if not key:
-        raise ValueError("key is empty (b''); pass a secret such as os.urandom(32), kept outside the file.")
+        raise ValueError(
+            "key is empty (b''); pass a secret such as os.urandom(32), kept outside the file."
+        )
     return key
 
 
@@ -147,7 +164,11 @@ def _signature(key: bytes, meta_bytes: bytes) -> bytes:
 
 
 def write_index(
-    path: str | os.PathLike[str], meta: dict[str, Any], arrays: dict[str, np.ndarray], *, key: bytes | None = None
+    path: str | os.PathLike[str],
+    meta: dict[str, Any],
+    arrays: dict[str, np.ndarray],
+    *,
+    key: bytes | None = None,
 ) -> Path:
     """Write ``arrays`` and ``meta`` atomically (temp file + rename) to ``path``.
 
@@ -208,14 +229,27 @@ def read_index(
     """
     path = Path(path)
     key = _check_key(key)
-    limit = MAX_META_BYTES + sum(spec.max_bytes() + _MEMBER_OVERHEAD for spec in layout.values()) + 3 * _MEMBER_OVERHEAD
+    limit = (
+        MAX_META_BYTES
+        + sum(spec.max_bytes() + _MEMBER_OVERHEAD for spec in layout.values())
+        + 3 * _MEMBER_OVERHEAD
+    )
     with _open_regular_file(path, limit) as handle:
         try:
             with zipfile.ZipFile(handle) as archive:
                 return _read_archive(path, archive, expected, layout, key)
         except IndexFileError:
             raise
-        except (OSError, EOFError, ValueError, KeyError, RuntimeError, MemoryError, OverflowError, zipfile.BadZipFile) as error:
+        except (
+            OSError,
+            EOFError,
+            ValueError,
+            KeyError,
+            RuntimeError,
+            MemoryError,
+            OverflowError,
+            zipfile.BadZipFile,
+        ) as error:
             # RuntimeError covers an encrypted member and JSON nested past the recursion limit.
             raise IndexFileError(
                 f"{str(path)!r} could not be read as an index file ({type(error).__name__}: "
@@ -229,15 +263,23 @@ def _open_regular_file(path: Path, limit: int) -> Iterator[IO[bytes]]:
     try:
         fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0))
     except FileNotFoundError:
-        raise FileNotFoundError(f"index file {str(path)!r} does not exist; fit and save it first.") from None
+        raise FileNotFoundError(
+            f"index file {str(path)!r} does not exist; fit and save it first."
+        ) from None
     except IsADirectoryError:
-        raise IsADirectoryError(f"index file {str(path)!r} is a directory; pass the file's path.") from None
+        raise IsADirectoryError(
+            f"index file {str(path)!r} is a directory; pass the file's path."
+        ) from None
     except OSError as error:
-        raise IndexFileError(f"index file {str(path)!r} cannot be opened ({type(error).__name__}: {error.strerror}).") from None
+        raise IndexFileError(
+            f"index file {str(path)!r} cannot be opened ({type(error).__name__}: {error.strerror})."
+        ) from None
     try:
         mode = os.fstat(fd)
         if stat.S_ISDIR(mode.st_mode):
-            raise IsADirectoryError(f"index file {str(path)!r} is a directory; pass the file's path.")
+            raise IsADirectoryError(
+                f"index file {str(path)!r} is a directory; pass the file's path."
+            )
         if not stat.S_ISREG(mode.st_mode):
             raise IndexFileError(
                 f"index file {str(path)!r} is a {_file_kind(mode.st_mode)}, not a regular file; pass "
@@ -256,18 +298,29 @@ def _open_regular_file(path: Path, limit: int) -> Iterator[IO[bytes]]:
 
 
 def _file_kind(mode: int) -> str:
-    for test, name in ((stat.S_ISFIFO, "FIFO (named pipe)"), (stat.S_ISCHR, "character device"), (stat.S_ISBLK, "block device"), (stat.S_ISSOCK, "socket")):
+    for test, name in (
+        (stat.S_ISFIFO, "FIFO (named pipe)"),
+        (stat.S_ISCHR, "character device"),
+        (stat.S_ISBLK, "block device"),
+        (stat.S_ISSOCK, "socket"),
+    ):
         if test(mode):
             return name
     return "special file"
 
 
 def _read_archive(
-    path: Path, archive: zipfile.ZipFile, expected: Mapping[str, Any], layout: Mapping[str, ArraySpec], key: bytes | None
+    path: Path,
+    archive: zipfile.ZipFile,
+    expected: Mapping[str, Any],
+    layout: Mapping[str, ArraySpec],
+    key: bytes | None,
 ) -> tuple[dict[str, Any], dict[str, np.ndarray]]:
     members = _list_members(path, archive)
     if META not in members:
-        raise IndexFileError(f"{str(path)!r} is not an imbalance-torch index file (no metadata); {_REFIT}")
+        raise IndexFileError(
+            f"{str(path)!r} is not an imbalance-torch index file (no metadata); {_REFIT}"
+        )
     meta_bytes = _read_member(path, archive, members[META], META, _META_SPEC).tobytes()
     if key is not None:
         _check_signature(path, archive, members, meta_bytes, key)
@@ -282,15 +335,23 @@ def _read_archive(
 
 def _list_members(path: Path, archive: zipfile.ZipFile) -> dict[str, zipfile.ZipInfo]:
     infos = archive.infolist()
-    repeated = sorted(name for name, count in Counter(info.filename for info in infos).items() if count > 1)
+    repeated = sorted(
+        name for name, count in Counter(info.filename for info in infos).items() if count > 1
+    )
     if repeated:
-        raise IndexFileError(f"{str(path)!r} holds members {describe(repeated, 200)} more than once; it was edited. {_REFIT}")
+        raise IndexFileError(
+            f"{str(path)!r} holds members {describe(repeated, 200)} more than once; it was edited. {_REFIT}"
+        )
     members = {}
     for info in infos:
         if not info.filename.endswith(".npy"):
-            raise IndexFileError(f"{str(path)!r} holds {describe(info.filename)}, which is not an array (.npy) member; it was edited. {_REFIT}")
+            raise IndexFileError(
+                f"{str(path)!r} holds {describe(info.filename)}, which is not an array (.npy) member; it was edited. {_REFIT}"
+            )
         if info.flag_bits & 0x1:
-            raise IndexFileError(f"{str(path)!r}: member {describe(info.filename)} is encrypted; index files never are. {_REFIT}")
+            raise IndexFileError(
+                f"{str(path)!r}: member {describe(info.filename)} is encrypted; index files never are. {_REFIT}"
+            )
         if info.compress_type not in (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED):
             raise IndexFileError(
                 f"{str(path)!r}: member {describe(info.filename)} uses zip compression method "
@@ -300,13 +361,21 @@ def _list_members(path: Path, archive: zipfile.ZipFile) -> dict[str, zipfile.Zip
     return members
 
 
-def _check_signature(path: Path, archive: zipfile.ZipFile, members: dict[str, zipfile.ZipInfo], meta_bytes: bytes, key: bytes) -> None:
+def _check_signature(
+    path: Path,
+    archive: zipfile.ZipFile,
+    members: dict[str, zipfile.ZipInfo],
+    meta_bytes: bytes,
+    key: bytes,
+) -> None:
     if SIGNATURE not in members:
         raise IndexFileError(
             f"{str(path)!r} is not signed but a key was given: it was saved without key= or its "
             f"signature was removed. Do not use it; refit and save_index(path, key=...)."
         )
-    signature = _read_member(path, archive, members[SIGNATURE], SIGNATURE, _SIGNATURE_SPEC).tobytes()
+    signature = _read_member(
+        path, archive, members[SIGNATURE], SIGNATURE, _SIGNATURE_SPEC
+    ).tobytes()
     if not hmac.compare_digest(signature, _signature(key, meta_bytes)):
         raise IndexFileError(
             f"{str(path)!r}: the signature does not match the key: the file was changed by someone "
@@ -323,7 +392,9 @@ def _parse_meta(path: Path, meta_bytes: bytes) -> dict[str, Any]:
             f"object; it is not an imbalance-torch index file. {_REFIT}"
         )
     if meta.get("format") != FORMAT_NAME:
-        raise IndexFileError(f"{str(path)!r} is not an imbalance-torch index file (format {describe(meta.get('format'))}); {_REFIT}")
+        raise IndexFileError(
+            f"{str(path)!r} is not an imbalance-torch index file (format {describe(meta.get('format'))}); {_REFIT}"
+        )
     if meta.get("version") != FORMAT_VERSION:
         raise IndexFileError(
             f"{str(path)!r} has index format version {describe(meta.get('version'))}; this version of "
@@ -343,31 +414,51 @@ def _compare_meta(path: Path, meta: dict[str, Any], expected: Mapping[str, Any])
 
 
 def _check_array_names(
-    path: Path, meta: dict[str, Any], members: dict[str, zipfile.ZipInfo], layout: Mapping[str, ArraySpec]
+    path: Path,
+    meta: dict[str, Any],
+    members: dict[str, zipfile.ZipInfo],
+    layout: Mapping[str, ArraySpec],
 ) -> dict[str, str]:
     digests = meta.get("arrays")
     if not isinstance(digests, dict) or not all(isinstance(d, str) for d in digests.values()):
-        raise IndexFileError(f"{str(path)!r}: metadata field 'arrays' is {describe(digests)}, not a table of checksums; it was edited. {_REFIT}")
+        raise IndexFileError(
+            f"{str(path)!r}: metadata field 'arrays' is {describe(digests)}, not a table of checksums; it was edited. {_REFIT}"
+        )
     stored = set(members) - {META, SIGNATURE}
     for names in (set(digests), stored):
         missing, extra = sorted(set(layout) - names), sorted(names - set(layout))
         if missing:
-            raise IndexFileError(f"{str(path)!r} lacks array(s) {missing} that this oversampler's index holds; it is incomplete or was edited. {_REFIT}")
+            raise IndexFileError(
+                f"{str(path)!r} lacks array(s) {missing} that this oversampler's index holds; it is incomplete or was edited. {_REFIT}"
+            )
         if extra:
-            raise IndexFileError(f"{str(path)!r} holds unexpected array(s) {describe(extra, 200)} that this oversampler's index never has; it was edited. {_REFIT}")
+            raise IndexFileError(
+                f"{str(path)!r} holds unexpected array(s) {describe(extra, 200)} that this oversampler's index never has; it was edited. {_REFIT}"
+            )
     return digests
 
 
 def _read_member(
-    path: Path, archive: zipfile.ZipFile, info: zipfile.ZipInfo, name: str, spec: ArraySpec, digest: str | None = None
+    path: Path,
+    archive: zipfile.ZipFile,
+    info: zipfile.ZipInfo,
+    name: str,
+    spec: ArraySpec,
+    digest: str | None = None,
 ) -> np.ndarray:
     """One ``.npy`` member, checked against ``spec`` and the zip directory before its data is
     read, then read (and hashed) in chunks into one preallocated array."""
     with archive.open(info) as stream:
         version = npy_format.read_magic(stream)
         if version not in ((1, 0), (2, 0)):
-            raise IndexFileError(f"{str(path)!r}: array {name!r} is in .npy format version {version}; index files use 1.0 or 2.0. {_REFIT}")
-        read_header = npy_format.read_array_header_1_0 if version == (1, 0) else npy_format.read_array_header_2_0
+            raise IndexFileError(
+                f"{str(path)!r}: array {name!r} is in .npy format version {version}; index files use 1.0 or 2.0. {_REFIT}"
+            )
+        read_header = (
+            npy_format.read_array_header_1_0
+            if version == (1, 0)
+            else npy_format.read_array_header_2_0
+        )
         shape, fortran_order, dtype = read_header(stream)
         if not spec.accepts(dtype, shape) or fortran_order:
             order = ", Fortran order" if fortran_order else ""
@@ -388,9 +479,13 @@ def _read_member(
         while done < data_bytes:
             got = stream.readinto(buffer[done : done + _CHUNK_BYTES])
             if not got:
-                raise IndexFileError(f"{str(path)!r}: array {name!r} ends after {done} of {data_bytes} bytes; it is truncated. {_REFIT}")
+                raise IndexFileError(
+                    f"{str(path)!r}: array {name!r} ends after {done} of {data_bytes} bytes; it is truncated. {_REFIT}"
+                )
             running.update(buffer[done : done + got])
             done += got
     if digest is not None and not hmac.compare_digest(running.hexdigest(), digest):
-        raise IndexFileError(f"{str(path)!r}: array {name!r} does not match its checksum; the file is corrupted. {_REFIT}")
+        raise IndexFileError(
+            f"{str(path)!r}: array {name!r} does not match its checksum; the file is corrupted. {_REFIT}"
+        )
     return array if dtype.isnative else array.byteswap().view(dtype.newbyteorder("="))

@@ -308,7 +308,7 @@ class Oversampler:
         self._check_params(X)
         labels = [int(c) for c, n in sorted(target_counts.items()) if n > 0]
         rules = index_rules(self)
-        layout = index_layout(rules, int(X.shape[0]))
+        layout = index_layout(rules, int(X.shape[0]), len(labels))
         _, arrays = read_index(path, expected=self._meta(X, y), layout=layout, key=key)
         tensors = {name: t.to(X.device) for name, t in check_index_arrays(path, rules, arrays, y, labels).items()}
         counts = tensors["pool_count"].tolist()

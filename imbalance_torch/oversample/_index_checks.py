@@ -67,16 +67,25 @@ def index_rules(oversampler: Oversampler) -> IndexRules:
     does not know gets the loosest rules: weighted pools, neighbours of any class."""
     params = oversampler.get_params()
     k = params.get("k_neighbors", params.get("n_neighbors"))
-    known = [cls.__name__ for cls in type(oversampler).__mro__ if cls.__module__.startswith("imbalance_torch.oversample")]
+    known = [
+        cls.__name__
+        for cls in type(oversampler).__mro__
+        if cls.__module__.startswith("imbalance_torch.oversample")
+    ]
     pool = next((_POOL_KIND[name] for name in known if name in _POOL_KIND), None)
     if pool is None:
-        return IndexRules(k=None if k is None else int(k), pool="weighted", same_class_neighbors=False)
+        return IndexRules(
+            k=None if k is None else int(k), pool="weighted", same_class_neighbors=False
+        )
     borderline_2 = "BorderlineSMOTE" in known and params.get("kind") == "borderline-2"
-    return IndexRules(k=None if k is None else int(k), pool=pool, same_class_neighbors=not borderline_2)
+    return IndexRules(
+        k=None if k is None else int(k), pool=pool, same_class_neighbors=not borderline_2
+    )
 
 
-def index_layout(rules: IndexRules, n_rows: int) -> dict[str, ArraySpec]:
-    """The arrays an index of ``n_rows`` training rows holds, bounded before they are read."""
+def index_layout(rules: IndexRules, n_rows: int, n_classes: int) -> dict[str, ArraySpec]:
+    """The arrays an index of ``n_rows`` training rows and ``n_classes`` over-sampled classes
+    holds, bounded before they are read (with no class there is no neighbour table)."""
     int64 = np.dtype(np.int64)
     pool_bound = n_rows * (rules.k or 1) if rules.pool == "weighted" else n_rows
     layout = {
@@ -84,13 +93,17 @@ def index_layout(rules: IndexRules, n_rows: int) -> dict[str, ArraySpec]:
         "pool_count": ArraySpec(int64, (None,), n_rows),
         "base_rows": ArraySpec(int64, (None,), pool_bound),
     }
-    if rules.k is not None:
+    if rules.k is not None and n_classes > 0:
         layout["neighbors"] = ArraySpec(int64, (None, rules.k), pool_bound)
     return layout
 
 
 def check_index_arrays(
-    path: str | os.PathLike[str], rules: IndexRules, arrays: dict[str, np.ndarray], y: torch.Tensor, labels: list[int]
+    path: str | os.PathLike[str],
+    rules: IndexRules,
+    arrays: dict[str, np.ndarray],
+    y: torch.Tensor,
+    labels: list[int],
 ) -> dict[str, torch.Tensor]:
     """Check the arrays of an index file (already read against :func:`index_layout`) for the
     labels ``y`` and the classes to over-sample; returns them as CPU tensors.
@@ -127,9 +140,17 @@ def check_index_arrays(
     return tensors
 
 
-def _check_counts(name: str, classes: torch.Tensor, counts: torch.Tensor, base: torch.Tensor, neighbors: torch.Tensor | None) -> None:
+def _check_counts(
+    name: str,
+    classes: torch.Tensor,
+    counts: torch.Tensor,
+    base: torch.Tensor,
+    neighbors: torch.Tensor | None,
+) -> None:
     if len(counts) != len(classes):
-        raise IndexFileError(f"index file {name} has {len(counts)} pool counts for {len(classes)} classes; it was edited. {_REFIT}")
+        raise IndexFileError(
+            f"index file {name} has {len(counts)} pool counts for {len(classes)} classes; it was edited. {_REFIT}"
+        )
     empty = (counts <= 0).nonzero().flatten()
     if len(empty):
         at = int(empty[0])
@@ -159,9 +180,18 @@ def _check_range(name: str, array_name: str, rows: torch.Tensor, n_rows: int) ->
         )
 
 
-def _check_pool_kind(name: str, rules: IndexRules, y: torch.Tensor, classes: torch.Tensor, counts: torch.Tensor, base: torch.Tensor) -> None:
+def _check_pool_kind(
+    name: str,
+    rules: IndexRules,
+    y: torch.Tensor,
+    classes: torch.Tensor,
+    counts: torch.Tensor,
+    base: torch.Tensor,
+) -> None:
     if rules.pool == "all":
-        expected = torch.cat([(y == label).nonzero().flatten() for label in classes.tolist()] or [base[:0]])
+        expected = torch.cat(
+            [(y == label).nonzero().flatten() for label in classes.tolist()] or [base[:0]]
+        )
         if not torch.equal(base, expected):
             raise IndexFileError(
                 f"index file {name}: the pools must list each row of their class once, in order "
@@ -178,7 +208,9 @@ def _check_pool_kind(name: str, rules: IndexRules, y: torch.Tensor, classes: tor
         )
     if rules.pool == "weighted":
         if bool(((step < 0) & inside).any()):
-            raise IndexFileError(f"index file {name}: a pool lists its base rows out of order; it was edited. {_REFIT}")
+            raise IndexFileError(
+                f"index file {name}: a pool lists its base rows out of order; it was edited. {_REFIT}"
+            )
         _, repeats = torch.unique_consecutive(base, return_counts=True)
         limit = rules.k if rules.k is not None else len(base)
         if len(repeats) and int(repeats.max()) > limit:
@@ -188,7 +220,14 @@ def _check_pool_kind(name: str, rules: IndexRules, y: torch.Tensor, classes: tor
             )
 
 
-def _check_neighbors(name: str, rules: IndexRules, y: torch.Tensor, pool_class: torch.Tensor, base: torch.Tensor, neighbors: torch.Tensor) -> None:
+def _check_neighbors(
+    name: str,
+    rules: IndexRules,
+    y: torch.Tensor,
+    pool_class: torch.Tensor,
+    base: torch.Tensor,
+    neighbors: torch.Tensor,
+) -> None:
     own = (neighbors == base.unsqueeze(1)).nonzero()
     if len(own):
         raise IndexFileError(

@@ -190,3 +190,11 @@ def test_key_must_be_bytes(tmp_path):
         ds.save_index(path, key=b"")
     with pytest.raises(ValueError, match="index_key is given but index_path is None; the key checks a saved index"):
         SMOTEDataset(X, y, index_key=KEY)
+
+
+@pytest.mark.parametrize("make", [SMOTE, ADASYN, lambda: SMOTENC(categorical_features=[4]), RandomOverSampler])
+def test_index_with_no_class_to_over_sample_round_trips(tmp_path, make):
+    X, y = _data()
+    y = torch.arange(len(y)) % 2  # balanced: nothing to add
+    SMOTEDataset(X, y, oversampler=make()).save_index(tmp_path / "empty.npz")
+    assert SMOTEDataset(X, y, oversampler=make(), index_path=tmp_path / "empty.npz").num_synthetic == 0

@@ -55,13 +55,17 @@ def _npy(array):
 
 def _npy_header(descr, shape, fortran_order=False):
     buffer = io.BytesIO()
-    np.lib.format.write_array_header_1_0(buffer, {"descr": descr, "fortran_order": fortran_order, "shape": shape})
+    np.lib.format.write_array_header_1_0(
+        buffer, {"descr": descr, "fortran_order": fortran_order, "shape": shape}
+    )
     return buffer.getvalue()
 
 
 def _digest(array):
     """The writer's checksum: SHA-256 of dtype, shape and bytes."""
-    return hashlib.sha256(f"{array.dtype.str}|{array.shape}".encode() + np.ascontiguousarray(array).tobytes()).hexdigest()
+    return hashlib.sha256(
+        f"{array.dtype.str}|{array.shape}".encode() + np.ascontiguousarray(array).tobytes()
+    ).hexdigest()
 
 
 def _forge(path, meta, arrays, raw=None):
@@ -85,8 +89,14 @@ def _edit(path, change):
 
 def _zip_member(name, stored, *, method=zipfile.ZIP_STORED, file_size=None, crc=None, flags=0):
     """A zip member whose directory entry declares whatever it is given."""
-    return {"name": name.encode(), "stored": stored, "method": method, "file_size": len(stored) if file_size is None else file_size,
-            "crc": zlib.crc32(stored) if crc is None else crc, "flags": flags}
+    return {
+        "name": name.encode(),
+        "stored": stored,
+        "method": method,
+        "file_size": len(stored) if file_size is None else file_size,
+        "crc": zlib.crc32(stored) if crc is None else crc,
+        "flags": flags,
+    }
 
 
 def _write_zip(path, members):
@@ -94,10 +104,25 @@ def _write_zip(path, members):
     out, directory = bytearray(), bytearray()
     for m in members:
         offset = len(out)
-        fields = (20, m["flags"], m["method"], 0, 0, m["crc"], len(m["stored"]), m["file_size"], len(m["name"]), 0)
+        fields = (
+            20,
+            m["flags"],
+            m["method"],
+            0,
+            0,
+            m["crc"],
+            len(m["stored"]),
+            m["file_size"],
+            len(m["name"]),
+            0,
+        )
         out += struct.pack("<4s5H3L2H", b"PK\x03\x04", *fields) + m["name"] + m["stored"]
-        directory += struct.pack("<4s6H3L5H2L", b"PK\x01\x02", 20, *fields, 0, 0, 0, 0, offset) + m["name"]
-    end = struct.pack("<4s4H2LH", b"PK\x05\x06", 0, 0, len(members), len(members), len(directory), len(out), 0)
+        directory += (
+            struct.pack("<4s6H3L5H2L", b"PK\x01\x02", 20, *fields, 0, 0, 0, 0, offset) + m["name"]
+        )
+    end = struct.pack(
+        "<4s4H2LH", b"PK\x05\x06", 0, 0, len(members), len(members), len(directory), len(out), 0
+    )
     path.write_bytes(bytes(out + directory + end))
 
 
@@ -114,14 +139,19 @@ def test_neighbours_pointing_at_majority_rows_are_refused(tmp_path):
         arrays["neighbors"][:] = majority
 
     _edit(path, toward_majority)
-    with pytest.raises(IndexFileError, match=r"neighbours of class 1 include row 1 of class 0; this method interpolates toward rows of the same class only"):
+    with pytest.raises(
+        IndexFileError,
+        match=r"neighbours of class 1 include row 1 of class 0; this method interpolates toward rows of the same class only",
+    ):
         _load(X, y, path)
 
 
 def test_borderline_2_may_point_at_any_class(tmp_path):
     X, y, path = _saved(tmp_path, BorderlineSMOTE(kind="borderline-2"))
     _, arrays = _contents(path)
-    assert (y[torch.from_numpy(arrays["neighbors"])] == 0).any()  # the fit itself uses other-class rows
+    assert (
+        y[torch.from_numpy(arrays["neighbors"])] == 0
+    ).any()  # the fit itself uses other-class rows
     _load(X, y, path, BorderlineSMOTE(kind="borderline-2"))
     # the same table relabelled borderline-1 (which interpolates within the class) is refused
     _edit(path, lambda meta, arrays: meta["params"].update(kind="borderline-1"))
@@ -131,7 +161,10 @@ def test_borderline_2_may_point_at_any_class(tmp_path):
 
 @pytest.mark.parametrize(
     ("value", "message"),
-    [(300, r"neighbors holds row 300, outside \[0, 300\) for this data's 300 rows"), (-1, r"neighbors holds row -1, outside \[0, 300\)")],
+    [
+        (300, r"neighbors holds row 300, outside \[0, 300\) for this data's 300 rows"),
+        (-1, r"neighbors holds row -1, outside \[0, 300\)"),
+    ],
 )
 def test_out_of_range_and_negative_neighbours_are_refused(tmp_path, value, message):
     X, y, path = _saved(tmp_path)
@@ -151,7 +184,10 @@ def test_out_of_range_base_row_is_refused(tmp_path):
         _load(X, y, path)
 
 
-@pytest.mark.parametrize(("dtype", "seen"), [(np.float64, "'<f8'"), (np.int8, "'|i1'"), (np.int32, "'<i4'"), (np.uint64, "'<u8'")])
+@pytest.mark.parametrize(
+    ("dtype", "seen"),
+    [(np.float64, "'<f8'"), (np.int8, "'|i1'"), (np.int32, "'<i4'"), (np.uint64, "'<u8'")],
+)
 def test_indices_of_another_dtype_are_refused(tmp_path, dtype, seen):
     X, y, path = _saved(tmp_path)
 
@@ -159,21 +195,35 @@ def test_indices_of_another_dtype_are_refused(tmp_path, dtype, seen):
         arrays["neighbors"] = arrays["neighbors"].astype(dtype)
 
     _edit(path, retype)
-    with pytest.raises(IndexFileError, match=rf"array 'neighbors' is {seen} of shape \(30, 5\); this index needs int64 of shape \(<=300, 5\)"):
+    with pytest.raises(
+        IndexFileError,
+        match=rf"array 'neighbors' is {seen} of shape \(30, 5\); this index needs int64 of shape \(<=300, 5\)",
+    ):
         _load(X, y, path)
 
 
 def test_another_k_is_refused(tmp_path):
-    X, y, path = _saved(tmp_path)  # SMOTE(k_neighbors=5); the table is cut to 3 columns, the params kept
-    _edit(path, lambda meta, arrays: arrays.__setitem__("neighbors", arrays["neighbors"][:, :3].copy()))
-    with pytest.raises(IndexFileError, match=r"'neighbors' is '<i8' of shape \(30, 3\); this index needs int64 of shape \(<=300, 5\)"):
+    X, y, path = _saved(
+        tmp_path
+    )  # SMOTE(k_neighbors=5); the table is cut to 3 columns, the params kept
+    _edit(
+        path,
+        lambda meta, arrays: arrays.__setitem__("neighbors", arrays["neighbors"][:, :3].copy()),
+    )
+    with pytest.raises(
+        IndexFileError,
+        match=r"'neighbors' is '<i8' of shape \(30, 3\); this index needs int64 of shape \(<=300, 5\)",
+    ):
         _load(X, y, path)
 
 
 def test_missing_array_is_refused(tmp_path):
     X, y, path = _saved(tmp_path)
     _edit(path, lambda meta, arrays: arrays.pop("neighbors"))
-    with pytest.raises(IndexFileError, match=r"lacks array\(s\) \['neighbors'\] that this oversampler's index holds"):
+    with pytest.raises(
+        IndexFileError,
+        match=r"lacks array\(s\) \['neighbors'\] that this oversampler's index holds",
+    ):
         _load(X, y, path)
 
 
@@ -191,13 +241,19 @@ def test_array_listed_in_the_metadata_but_absent_is_refused(tmp_path):
 def test_extra_array_is_refused(tmp_path):
     X, y, path = _saved(tmp_path)
     _edit(path, lambda meta, arrays: arrays.__setitem__("extra", np.zeros(3, dtype=np.int64)))
-    with pytest.raises(IndexFileError, match=r"holds unexpected array\(s\) \['extra'\] that this oversampler's index never has"):
+    with pytest.raises(
+        IndexFileError,
+        match=r"holds unexpected array\(s\) \['extra'\] that this oversampler's index never has",
+    ):
         _load(X, y, path)
 
 
 def test_random_over_sampler_with_a_neighbour_table_is_refused(tmp_path):
     X, y, path = _saved(tmp_path, RandomOverSampler())
-    _edit(path, lambda meta, arrays: arrays.__setitem__("neighbors", np.zeros((30, 5), dtype=np.int64)))
+    _edit(
+        path,
+        lambda meta, arrays: arrays.__setitem__("neighbors", np.zeros((30, 5), dtype=np.int64)),
+    )
     with pytest.raises(IndexFileError, match=r"unexpected array\(s\) \['neighbors'\]"):
         _load(X, y, path, RandomOverSampler())
 
@@ -211,27 +267,37 @@ def test_zero_pool_count_is_refused(tmp_path):
         arrays["neighbors"] = arrays["neighbors"][:0]
 
     _edit(path, empty_pool)
-    with pytest.raises(IndexFileError, match="the pool of class 1 has count 0; every fitted class has at least one base row"):
+    with pytest.raises(
+        IndexFileError,
+        match="the pool of class 1 has count 0; every fitted class has at least one base row",
+    ):
         _load(X, y, path)
 
 
 def test_counts_that_do_not_add_up_are_refused(tmp_path):
     X, y, path = _saved(tmp_path)
     _edit(path, lambda meta, arrays: arrays["pool_count"].__setitem__(0, 29))
-    with pytest.raises(IndexFileError, match="the pool counts add up to 29 but base_rows has 30 rows"):
+    with pytest.raises(
+        IndexFileError, match="the pool counts add up to 29 but base_rows has 30 rows"
+    ):
         _load(X, y, path)
 
 
 def test_one_count_per_class(tmp_path):
     X, y, path = _saved(tmp_path)
-    _edit(path, lambda meta, arrays: arrays.__setitem__("pool_count", np.array([30, 0], dtype=np.int64)))
+    _edit(
+        path,
+        lambda meta, arrays: arrays.__setitem__("pool_count", np.array([30, 0], dtype=np.int64)),
+    )
     with pytest.raises(IndexFileError, match="has 2 pool counts for 1 classes"):
         _load(X, y, path)
 
 
 def test_neighbour_rows_must_match_base_rows(tmp_path):
     X, y, path = _saved(tmp_path)
-    _edit(path, lambda meta, arrays: arrays.__setitem__("neighbors", arrays["neighbors"][:29].copy()))
+    _edit(
+        path, lambda meta, arrays: arrays.__setitem__("neighbors", arrays["neighbors"][:29].copy())
+    )
     with pytest.raises(IndexFileError, match="neighbors has 29 rows but base_rows has 30"):
         _load(X, y, path)
 
@@ -239,7 +305,10 @@ def test_neighbour_rows_must_match_base_rows(tmp_path):
 def test_other_classes_are_refused(tmp_path):
     X, y, path = _saved(tmp_path)
     _edit(path, lambda meta, arrays: arrays["classes"].__setitem__(0, 0))
-    with pytest.raises(IndexFileError, match=r"was fitted for classes \[0\] but the sampling strategy over-samples \[1\]"):
+    with pytest.raises(
+        IndexFileError,
+        match=r"was fitted for classes \[0\] but the sampling strategy over-samples \[1\]",
+    ):
         _load(X, y, path)
 
 
@@ -252,8 +321,12 @@ def test_base_row_of_another_class_is_refused(tmp_path):
 
 def test_smote_pool_must_be_the_whole_class(tmp_path):
     X, y, path = _saved(tmp_path)
-    _edit(path, lambda meta, arrays: arrays["base_rows"].__setitem__(1, 0))  # row 0 twice: double weight
-    with pytest.raises(IndexFileError, match="the pools must list each row of their class once, in order"):
+    _edit(
+        path, lambda meta, arrays: arrays["base_rows"].__setitem__(1, 0)
+    )  # row 0 twice: double weight
+    with pytest.raises(
+        IndexFileError, match="the pools must list each row of their class once, in order"
+    ):
         _load(X, y, path)
 
 
@@ -273,25 +346,36 @@ def test_adasyn_weights_are_bounded_by_k(tmp_path):
         base, neighbors = arrays["base_rows"], arrays["neighbors"]
         first_run = int((base == base[0]).sum())
         arrays["base_rows"] = np.concatenate([np.repeat(base[:1], 6), base[first_run:]])
-        arrays["neighbors"] = np.concatenate([np.repeat(neighbors[:1], 6, axis=0), neighbors[first_run:]])
+        arrays["neighbors"] = np.concatenate(
+            [np.repeat(neighbors[:1], 6, axis=0), neighbors[first_run:]]
+        )
         arrays["pool_count"][:] = len(arrays["base_rows"])
 
     _edit(path, overweight)
-    with pytest.raises(IndexFileError, match=r"a base row is listed 6 times; its weight is at most k=5"):
+    with pytest.raises(
+        IndexFileError, match=r"a base row is listed 6 times; its weight is at most k=5"
+    ):
         _load(X, y, path, ADASYN())
 
 
 def test_adasyn_pool_order(tmp_path):
     X, y, path = _saved(tmp_path, ADASYN())
-    _edit(path, lambda meta, arrays: (arrays["base_rows"].__setitem__(slice(None), arrays["base_rows"][::-1].copy()),
-                                      arrays["neighbors"].__setitem__(slice(None), arrays["neighbors"][::-1].copy())))
+    _edit(
+        path,
+        lambda meta, arrays: (
+            arrays["base_rows"].__setitem__(slice(None), arrays["base_rows"][::-1].copy()),
+            arrays["neighbors"].__setitem__(slice(None), arrays["neighbors"][::-1].copy()),
+        ),
+    )
     with pytest.raises(IndexFileError, match="a pool lists its base rows out of order"):
         _load(X, y, path, ADASYN())
 
 
 def test_row_as_its_own_neighbour_is_refused(tmp_path):
     X, y, path = _saved(tmp_path)
-    _edit(path, lambda meta, arrays: arrays["neighbors"].__setitem__((0, 0), arrays["base_rows"][0]))
+    _edit(
+        path, lambda meta, arrays: arrays["neighbors"].__setitem__((0, 0), arrays["base_rows"][0])
+    )
     with pytest.raises(IndexFileError, match="row 0 is listed as its own neighbour"):
         _load(X, y, path)
 
@@ -304,7 +388,9 @@ def _zeros_bomb(header, total_zeros, chunk=1 << 20):
     start = compressor.compress(header) + compressor.flush(zlib.Z_FULL_FLUSH)
     zeros = bytes(chunk)
     block = compressor.compress(zeros) + compressor.flush(zlib.Z_FULL_FLUSH)
-    assert block == compressor.compress(zeros) + compressor.flush(zlib.Z_FULL_FLUSH)  # blocks repeat exactly
+    assert block == compressor.compress(zeros) + compressor.flush(
+        zlib.Z_FULL_FLUSH
+    )  # blocks repeat exactly
     count = total_zeros // chunk
     crc = zlib.crc32(header)
     for _ in range(count):
@@ -346,7 +432,9 @@ print(json.dumps({"outcome": outcome, "seconds": seconds, "peak_growth_mib": (rs
 """
 
 
-@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc and limits the address space")
+@pytest.mark.skipif(
+    not sys.platform.startswith("linux"), reason="reads /proc and limits the address space"
+)
 def test_deflate_bomb_is_refused_quickly_with_bounded_memory(tmp_path):
     X, y, path = _saved(tmp_path, n=10_000)  # a file bound (about 2.6 MB) the 2 MiB bomb fits in
     meta, arrays = _contents(path)
@@ -355,17 +443,27 @@ def test_deflate_bomb_is_refused_quickly_with_bounded_memory(tmp_path):
     members = {f"{name}.npy": _npy(array) for name, array in arrays.items() if name != "base_rows"}
     members["__meta__.npy"] = _npy(np.frombuffer(json.dumps(meta).encode(), dtype=np.uint8))
     entries = [_zip_member(name, data) for name, data in members.items()]
-    entries.append(_zip_member("base_rows.npy", stored, method=zipfile.ZIP_DEFLATED, file_size=size, crc=crc))  # ... declaring 2 GiB
+    entries.append(
+        _zip_member("base_rows.npy", stored, method=zipfile.ZIP_DEFLATED, file_size=size, crc=crc)
+    )  # ... declaring 2 GiB
     _write_zip(path, entries)
     torch.save((X, y), tmp_path / "data.pt")
     env = dict(os.environ, OMP_NUM_THREADS="1")
-    child = subprocess.run([sys.executable, "-c", _CHILD, str(tmp_path / "data.pt"), str(path)],
-                           capture_output=True, text=True, timeout=300, env=env)
+    child = subprocess.run(
+        [sys.executable, "-c", _CHILD, str(tmp_path / "data.pt"), str(path)],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        env=env,
+    )
     assert child.returncode == 0, child.stderr[-2000:]
     result = json.loads(child.stdout.strip().splitlines()[-1])
     print("deflate bomb:", result)
     assert result["outcome"].startswith("IndexFileError: "), result
-    assert "array 'base_rows' is '<i8' of shape (268435456,); this index needs int64 of shape (<=10000,)" in result["outcome"]
+    assert (
+        "array 'base_rows' is '<i8' of shape (268435456,); this index needs int64 of shape (<=10000,)"
+        in result["outcome"]
+    )
     assert result["seconds"] < 3.0
     assert result["peak_growth_mib"] < 64
 
@@ -377,7 +475,10 @@ def test_zip_directory_declaring_more_than_the_header_is_refused(tmp_path):
     members["__meta__.npy"] = _npy(np.frombuffer(json.dumps(meta).encode(), dtype=np.uint8))
     members["neighbors.npy"] += bytes(1 << 16)  # the header says (30, 5); 64 KiB more follow
     _write_zip(path, [_zip_member(name, data) for name, data in members.items()])
-    with pytest.raises(IndexFileError, match=r"the zip directory declares 66864 bytes for array 'neighbors', whose header implies 1328"):
+    with pytest.raises(
+        IndexFileError,
+        match=r"the zip directory declares 66864 bytes for array 'neighbors', whose header implies 1328",
+    ):
         _load(X, y, path)
 
 
@@ -386,7 +487,10 @@ def test_member_declaring_a_trillion_elements_is_refused(tmp_path):
     meta, arrays = _contents(path)
     del arrays["base_rows"]
     _forge(path, meta, arrays, raw={"base_rows.npy": _npy_header("<i8", (10**12,)) + bytes(64)})
-    with pytest.raises(IndexFileError, match=r"array 'base_rows' is '<i8' of shape \(1000000000000,\); this index needs int64 of shape \(<=300,\)"):
+    with pytest.raises(
+        IndexFileError,
+        match=r"array 'base_rows' is '<i8' of shape \(1000000000000,\); this index needs int64 of shape \(<=300,\)",
+    ):
         _load(X, y, path)
 
 
@@ -399,9 +503,19 @@ def test_member_data_shorter_than_declared_is_refused(tmp_path):
     compressor = zlib.compressobj(9, zlib.DEFLATED, -15)
     stored = compressor.compress(short) + compressor.flush()
     entries = [_zip_member(name, data) for name, data in members.items()]
-    entries.append(_zip_member("neighbors.npy", stored, method=zipfile.ZIP_DEFLATED, file_size=len(short) + 100, crc=zlib.crc32(short)))
+    entries.append(
+        _zip_member(
+            "neighbors.npy",
+            stored,
+            method=zipfile.ZIP_DEFLATED,
+            file_size=len(short) + 100,
+            crc=zlib.crc32(short),
+        )
+    )
     _write_zip(path, entries)
-    with pytest.raises(IndexFileError, match=r"array 'neighbors' ends after 1100 of 1200 bytes; it is truncated"):
+    with pytest.raises(
+        IndexFileError, match=r"array 'neighbors' ends after 1100 of 1200 bytes; it is truncated"
+    ):
         _load(X, y, path)
 
 
@@ -410,7 +524,9 @@ def test_fortran_order_member_is_refused(tmp_path):
     meta, arrays = _contents(path)
     data = np.asfortranarray(arrays.pop("neighbors"))
     _forge(path, meta, arrays, raw={"neighbors.npy": _npy(data)})
-    with pytest.raises(IndexFileError, match=r"array 'neighbors' is '<i8' of shape \(30, 5\), Fortran order"):
+    with pytest.raises(
+        IndexFileError, match=r"array 'neighbors' is '<i8' of shape \(30, 5\), Fortran order"
+    ):
         _load(X, y, path)
 
 
@@ -419,7 +535,10 @@ def test_npy_format_3_is_refused(tmp_path):
     meta, arrays = _contents(path)
     data = _npy(arrays.pop("neighbors"))
     _forge(path, meta, arrays, raw={"neighbors.npy": data[:6] + b"\x03\x00" + data[8:]})
-    with pytest.raises(IndexFileError, match=r"'neighbors' is in .npy format version \(3, 0\); index files use 1.0 or 2.0"):
+    with pytest.raises(
+        IndexFileError,
+        match=r"'neighbors' is in .npy format version \(3, 0\); index files use 1.0 or 2.0",
+    ):
         _load(X, y, path)
 
 
@@ -444,7 +563,10 @@ def test_fifo_is_refused_without_blocking(tmp_path):
         worker.join(timeout=10)
         pytest.fail("loading a FIFO blocked")
     assert isinstance(outcome[0], IndexFileError), outcome
-    assert "is a FIFO (named pipe), not a regular file; pass the path of a file written by save_index" in str(outcome[0])
+    assert (
+        "is a FIFO (named pipe), not a regular file; pass the path of a file written by save_index"
+        in str(outcome[0])
+    )
 
 
 def test_symlink_is_followed(tmp_path):
@@ -454,12 +576,17 @@ def test_symlink_is_followed(tmp_path):
     assert len(_load(X, y, link)) == len(_load(X, y, path))
 
 
-@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="the message is Linux's ELOOP text")
+@pytest.mark.skipif(
+    not sys.platform.startswith("linux"), reason="the message is Linux's ELOOP text"
+)
 def test_unopenable_path_is_refused(tmp_path):
     X, y = _data()
     loop = tmp_path / "loop.npz"
     loop.symlink_to(loop)
-    with pytest.raises(IndexFileError, match=r"loop.npz' cannot be opened \(OSError: Too many levels of symbolic links\)"):
+    with pytest.raises(
+        IndexFileError,
+        match=r"loop.npz' cannot be opened \(OSError: Too many levels of symbolic links\)",
+    ):
         _load(X, y, loop)
 
 
@@ -467,22 +594,31 @@ def test_file_larger_than_any_index_of_the_data_is_refused(tmp_path):
     X, y, path = _saved(tmp_path)
     with open(path, "ab") as handle:  # 1 GiB, sparse: nothing is written or read
         handle.truncate(1 << 30)
-    with pytest.raises(IndexFileError, match=r"is 1073741824 bytes, more than the \d+ bytes an index of this data and oversampler can take"):
+    with pytest.raises(
+        IndexFileError,
+        match=r"is 1073741824 bytes, more than the \d+ bytes an index of this data and oversampler can take",
+    ):
         _load(X, y, path)
 
 
-@pytest.mark.parametrize(("meta", "message"), [
-    (b"[1, 2]", r"the metadata is a JSON list \(\[1, 2\]\), not an object"),
-    (b'"index"', r"the metadata is a JSON str \('index'\), not an object"),
-    (b"[" * 100_000 + b"]" * 100_000, r"could not be read as an index file \(RecursionError"),
-    (b"\xff\xfe", r"could not be read as an index file \(UnicodeDecodeError"),
-    (b"{not json", r"could not be read as an index file \(JSONDecodeError"),
-])
+@pytest.mark.parametrize(
+    ("meta", "message"),
+    [
+        (b"[1, 2]", r"the metadata is a JSON list \(\[1, 2\]\), not an object"),
+        (b'"index"', r"the metadata is a JSON str \('index'\), not an object"),
+        (b"[" * 100_000 + b"]" * 100_000, r"could not be read as an index file \(RecursionError"),
+        (b"\xff\xfe", r"could not be read as an index file \(UnicodeDecodeError"),
+        (b"{not json", r"could not be read as an index file \(JSONDecodeError"),
+    ],
+)
 def test_metadata_that_is_not_an_object_is_refused(tmp_path, meta, message):
     X, y, path = _saved(tmp_path)
     _, arrays = _contents(path)
-    _write_zip(path, [_zip_member(f"{name}.npy", _npy(array)) for name, array in arrays.items()]
-               + [_zip_member("__meta__.npy", _npy(np.frombuffer(meta, dtype=np.uint8)))])
+    _write_zip(
+        path,
+        [_zip_member(f"{name}.npy", _npy(array)) for name, array in arrays.items()]
+        + [_zip_member("__meta__.npy", _npy(np.frombuffer(meta, dtype=np.uint8)))],
+    )
     with pytest.raises(IndexFileError, match=message):
         _load(X, y, path)
 
@@ -492,20 +628,40 @@ def test_metadata_is_bounded(tmp_path):
     meta, arrays = _contents(path)
     meta["padding"] = "x" * (3 << 19)  # 1.5 MiB: within the file's bound, beyond the metadata's
     _forge(path, meta, arrays)
-    with pytest.raises(IndexFileError, match=r"array '__meta__' is '\|u1' of shape \(\d+,\); this index needs uint8 of shape \(<=1048576,\)"):
+    with pytest.raises(
+        IndexFileError,
+        match=r"array '__meta__' is '\|u1' of shape \(\d+,\); this index needs uint8 of shape \(<=1048576,\)",
+    ):
         _load(X, y, path)
 
 
-@pytest.mark.parametrize(("change", "message"), [
-    ({"format": "something-else"}, r"is not an imbalance-torch index file \(format 'something-else'\)"),
-    ({"arrays": ["neighbors"]}, r"metadata field 'arrays' is \['neighbors'\], not a table of checksums"),
-])
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        (
+            {"format": "something-else"},
+            r"is not an imbalance-torch index file \(format 'something-else'\)",
+        ),
+        (
+            {"arrays": ["neighbors"]},
+            r"metadata field 'arrays' is \['neighbors'\], not a table of checksums",
+        ),
+    ],
+)
 def test_metadata_fields_are_checked(tmp_path, change, message):
     X, y, path = _saved(tmp_path)
     meta, arrays = _contents(path)
     meta.update(change)
     members = [_zip_member(f"{name}.npy", _npy(array)) for name, array in arrays.items()]
-    _write_zip(path, members + [_zip_member("__meta__.npy", _npy(np.frombuffer(json.dumps(meta).encode(), dtype=np.uint8)))])
+    _write_zip(
+        path,
+        members
+        + [
+            _zip_member(
+                "__meta__.npy", _npy(np.frombuffer(json.dumps(meta).encode(), dtype=np.uint8))
+            )
+        ],
+    )
     with pytest.raises(IndexFileError, match=message):
         _load(X, y, path)
 
@@ -514,7 +670,9 @@ def test_archive_without_metadata_is_refused(tmp_path):
     X, y, path = _saved(tmp_path)
     _, arrays = _contents(path)
     np.savez(path, **arrays)
-    with pytest.raises(IndexFileError, match=r"is not an imbalance-torch index file \(no metadata\)"):
+    with pytest.raises(
+        IndexFileError, match=r"is not an imbalance-torch index file \(no metadata\)"
+    ):
         _load(X, y, path)
 
 
@@ -534,15 +692,21 @@ def test_member_that_is_not_an_array_is_refused(tmp_path):
     X, y, path = _saved(tmp_path)
     meta, arrays = _contents(path)
     _forge(path, meta, arrays, raw={"payload.pkl": b"\x80\x04."})
-    with pytest.raises(IndexFileError, match=r"holds 'payload.pkl', which is not an array \(.npy\) member"):
+    with pytest.raises(
+        IndexFileError, match=r"holds 'payload.pkl', which is not an array \(.npy\) member"
+    ):
         _load(X, y, path)
 
 
 def test_encrypted_member_is_refused(tmp_path):
     X, y, path = _saved(tmp_path)
     _, arrays = _contents(path)
-    _write_zip(path, [_zip_member(f"{name}.npy", _npy(array), flags=0x1) for name, array in arrays.items()])
-    with pytest.raises(IndexFileError, match=r"member 'classes.npy' is encrypted; index files never are"):
+    _write_zip(
+        path, [_zip_member(f"{name}.npy", _npy(array), flags=0x1) for name, array in arrays.items()]
+    )
+    with pytest.raises(
+        IndexFileError, match=r"member 'classes.npy' is encrypted; index files never are"
+    ):
         _load(X, y, path)
 
 
@@ -555,7 +719,10 @@ def test_other_compression_methods_are_refused(tmp_path):
     with zipfile.ZipFile(path, "w", compression=zipfile.ZIP_BZIP2) as archive:
         for name, data in members.items():
             archive.writestr(name, data)
-    with pytest.raises(IndexFileError, match=r"uses zip compression method 12; index files are stored or deflated only"):
+    with pytest.raises(
+        IndexFileError,
+        match=r"uses zip compression method 12; index files are stored or deflated only",
+    ):
         _load(X, y, path)
 
 
@@ -565,7 +732,9 @@ def test_deflated_file_of_the_right_size_is_read(tmp_path):
     _forge(path, meta, arrays)
     with zipfile.ZipFile(path) as source:
         members = {name: source.read(name) for name in source.namelist()}
-    with zipfile.ZipFile(path, "w", compression=zipfile.ZIP_DEFLATED) as archive:  # np.savez_compressed's layout
+    with zipfile.ZipFile(
+        path, "w", compression=zipfile.ZIP_DEFLATED
+    ) as archive:  # np.savez_compressed's layout
         for name, data in members.items():
             archive.writestr(name, data)
     reference = SMOTEDataset(X, y, seed=0)
