@@ -198,3 +198,21 @@ def test_index_with_no_class_to_over_sample_round_trips(tmp_path, make):
     y = torch.arange(len(y)) % 2  # balanced: nothing to add
     SMOTEDataset(X, y, oversampler=make()).save_index(tmp_path / "empty.npz")
     assert SMOTEDataset(X, y, oversampler=make(), index_path=tmp_path / "empty.npz").num_synthetic == 0
+
+
+@pytest.mark.parametrize(
+    "make",
+    [SMOTE, lambda: BorderlineSMOTE(kind="borderline-1"), lambda: BorderlineSMOTE(kind="borderline-2"), ADASYN,
+     lambda: SMOTENC(categorical_features=[4]), lambda: RandomOverSampler(shrinkage=0.5)],
+)
+def test_multi_class_index_passes_the_content_checks(tmp_path, make):
+    g = torch.Generator().manual_seed(1)
+    y = torch.tensor([0] * 200 + [1] * 60 + [2] * 40 + [3] * 25)[torch.randperm(325, generator=g)]
+    X = torch.randn(325, 5, generator=g) + 0.4 * y.unsqueeze(1)
+    X[:, 4] = torch.randint(0, 3, (325,), generator=g).float()
+    X[torch.arange(0, 325, 7)] = X[torch.arange(1, 325, 7)]  # exact duplicate rows
+    ds = SMOTEDataset(X, y, oversampler=make(), seed=2)
+    ds.save_index(tmp_path / "multi.npz")
+    loaded = SMOTEDataset(X, y, oversampler=make(), seed=2, index_path=tmp_path / "multi.npz")
+    rows = torch.arange(ds.num_real, len(ds))
+    assert torch.equal(loaded[rows][0], ds[rows][0])
