@@ -174,14 +174,18 @@ def _encode_labels(raw: np.ndarray, positive_label: Any, source: str) -> tuple[n
     if raw.dtype.kind == "c":
         raise TypeError(f"labels of {source} are complex (dtype {raw.dtype}); pass class labels.")
     if raw.dtype == object:
-        for row, value in enumerate(raw.tolist()):
-            if value is not None and not isinstance(value, (str, bytes, numbers.Number, np.generic)):
-                raise TypeError(
-                    f"the target of {source} holds {type(value).__name__} values "
-                    f"({describe(value)} at row {row}), not class labels; choose a column of "
-                    "scalar labels (text or integers), or flatten this one into such a column."
-                )
-        kinds = sorted({type(v).__name__ for v in raw.tolist()})
+        values = raw.tolist()
+        types = {type(v) for v in values}
+        scalar = (str, bytes, numbers.Number, np.generic, type(None))
+        nested = {t for t in types if not issubclass(t, scalar)}
+        if nested:
+            row = next(i for i, v in enumerate(values) if type(v) in nested)
+            raise TypeError(
+                f"the target of {source} holds {type(values[row]).__name__} values "
+                f"({describe(values[row])} at row {row}), not class labels; choose a column of "
+                "scalar labels (text or integers), or flatten this one into such a column."
+            )
+        kinds = sorted(t.__name__ for t in types)
         if len(kinds) > 1:
             raise TypeError(
                 f"labels of {source} mix value types ({', '.join(kinds)}); make every label the "
