@@ -214,6 +214,20 @@ def csv(tmp_path, text, name="data.csv", **kwargs):
 GOOD_CSV = "a,b,t\n" + "".join(f"{i},{i % 7},{'fraud' if i % 10 == 0 else 'ok'}\n" for i in range(100))
 
 
+def duplicate_parquet(tmp_path):
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    labels = pa.array([0, 1, 0, 1])
+    pq.write_table(pa.Table.from_arrays([pa.array([1.0, 2, 3, 4]), labels, labels], names=["a", "t", "t"]), tmp_path / "data.parquet")
+    return tmp_path / "data.parquet"
+
+
+def struct_target_parquet(tmp_path):
+    pd.DataFrame({"a": [1.0, 2, 3, 4], "t": [{"code": i % 2} for i in range(4)]}).to_parquet(tmp_path / "data.parquet")
+    return tmp_path / "data.parquet"
+
+
 def check_csv_string_labels(table):
     assert table.class_names == ("ok", "fraud") and table.class_counts() == [90, 10]
     np.testing.assert_array_equal(table.features[:, 0], np.arange(100.0))
@@ -292,7 +306,7 @@ def table_input(concept: str, container: str, tmp_path: Path) -> Any:
 
 
 def reference_dataset(concept: str) -> SMOTEDataset:
-    return SMOTEDataset(torch.from_numpy(concept_frame(concept).to_numpy()), y, seed=0)
+    return SMOTEDataset(torch.tensor(concept_frame(concept).to_numpy()), y, seed=0)
 
 
 def check_same_dataset(concept: str, dtype: torch.dtype) -> Callable[[SMOTEDataset], None]:
@@ -490,6 +504,11 @@ CASES = [
     Case("csv: inf in a feature", lambda tmp: csv(tmp, "a,b,t\n1,inf,0\n3,4,1\n5,6,0\n"), ValueError, r"features of data.csv contain 1 infinite values in 1 columns: 'b'"),
     Case("csv: unknown suffix", lambda tmp: load_table(write(tmp, "data.txt", GOOD_CSV), target="t"), ValueError, r"neither a built-in dataset \(fraud_like\), 'keel:NAME', nor a .csv/.parquet path"),
     Case("parquet: not a Parquet file", lambda tmp: load_table(write(tmp, "data.parquet", GOOD_CSV), target="t"), ValueError, "data.parquet could not be read as a Parquet file"),
+    Case("csv: repeated header name (never renamed)", lambda tmp: csv(tmp, "a,t,t\n1,0,0\n2,1,1\n3,0,0\n"), ValueError, r"data.csv has duplicate column names: 't' \(2 times\)\. Columns are never renamed"),
+    Case("parquet: repeated column name", lambda tmp: load_table(duplicate_parquet(tmp), target="t"), ValueError, r"data.parquet has duplicate column names: 't' \(2 times\)"),
+    core("DataFrame: repeated column name", lambda: ImbalanceDataModule.from_frame(pd.DataFrame(np.zeros((4, 3)), columns=["a", "t", "t"]), target="t"), ValueError, r"DataFrame has duplicate column names: 't' \(2 times\)"),
+    Case("parquet: target of structs", lambda tmp: load_table(struct_target_parquet(tmp), target="t"), TypeError, r"the target of data.parquet holds dict values \(\{'code': 0\} at row 0\), not class labels"),
+    Case("csv: line beyond the bound", lambda tmp: csv(tmp, "a,t\n" + "9" * 5000, max_line_bytes=1024), ValueError, r"line 2 of data.csv is longer than the bound of 1024 bytes on a CSV line \(header included\): \d+ bytes were read"),
     Case("data module: ragged CSV path", lambda tmp: ImbalanceDataModule(data=str(write(tmp, "r.csv", "a,t\n1,0\n2,1,3\n")), target="t").setup("fit"), ValueError, "r.csv is not a well-formed CSV file: line 3 has 3 fields but the header has 2"),
     # -- recipes
     Case("compare.py: missing data file", lambda tmp: recipe("compare").main(["--data", str(tmp / "nope.csv"), "--target", "t", "--out", str(tmp / "o")]), FileNotFoundError, "nope.csv': no such file"),
@@ -532,7 +551,8 @@ def test_the_matrix_covers_the_required_inputs():
     names = " | ".join(c.name for c in CASES)
     for required in ("object", "bool", "complex", "string labels", "one row", "all-identical",
                      "duplicate rows", "1e38", "float16", "10,000 classes", "empty validation split",
-                     "ragged row", "header only", "missing file", "a directory"):
+                     "ragged row", "header only", "missing file", "a directory", "repeated header",
+                     "repeated column", "target of structs", "beyond the bound"):
         assert required in names, required
 
 
