@@ -221,7 +221,7 @@ def test_a_header_beyond_the_bound_is_refused(tmp_path):
 
 
 def test_the_bound_is_inclusive_and_reaches_the_data_module(tmp_path, monkeypatch):
-    from imbalance_torch.lightning import tables
+    from imbalance_torch.lightning import table_files
 
     text = "a,t\n" + "".join(f"{i},{i % 2}\n" for i in range(30)) + "1234567,0\n"
     path = tmp_path / "b.csv"
@@ -229,7 +229,7 @@ def test_the_bound_is_inclusive_and_reaches_the_data_module(tmp_path, monkeypatc
     assert load_table(path, target="t", max_line_bytes=9).num_rows == 31  # the longest line: 9 bytes
     with pytest.raises(ValueError, match="line 32 of b.csv is longer than the bound of 8 bytes"):
         load_table(path, target="t", max_line_bytes=8)
-    monkeypatch.setattr(tables, "MAX_LINE_BYTES", 8)
+    monkeypatch.setattr(table_files, "MAX_LINE_BYTES", 8)
     with pytest.raises(ValueError, match="line 32 of b.csv is longer than the bound of 8 bytes"):
         ImbalanceDataModule(data=str(path), target="t").setup("fit")
     with pytest.raises(ValueError, match="max_line_bytes must be a positive int or None, got 0"):
