@@ -251,8 +251,11 @@ def table_from_arrays(
     """Build a :class:`Table` from feature and label arrays or tensors.
 
     Args:
-        features: ``(n, d)`` numeric array-like (numpy, torch tensor, nested lists).
-        labels: ``(n,)`` class labels of any hashable type.
+        features: ``(n, d)`` numeric array-like (numpy, torch tensor, nested lists, or a
+            DataFrame of number columns, nullable dtypes included). Bool columns must be
+            listed in ``categorical_features`` (NOTE [one rule per container]).
+        labels: ``(n,)`` class labels of any hashable type (a pandas Series too; a missing
+            label is refused by row).
         feature_names: column names; ``x0, x1, ...`` by default.
         categorical_features: column indices holding integer category codes (for SMOTE-NC).
         positive_label: for binary labels, the value that is the positive class (class 1);
