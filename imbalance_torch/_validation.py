@@ -287,6 +287,8 @@ def as_label_tensor(y: Any, num_rows: int, device: torch.device, name: str = "y"
     """
     if isinstance(y, (list, tuple)):
         y = np.asarray(y)
+    if is_frame(y) and y.shape[1] == 1:  # a one-column frame of labels is its column
+        y = y.iloc[:, 0]
     if is_series(y):
         y = _series_to_array(y)
     if isinstance(y, np.ndarray) and (y.dtype == object or y.dtype.kind in "USV"):

@@ -116,3 +116,13 @@ def test_from_arrays_takes_a_nullable_frame_and_declared_bool_columns():
     np.testing.assert_array_equal(table.features[:, 0], VALUES[:, 0])
     with pytest.raises(TypeError, match=r"features of arrays are not numeric: columns s \(string\); pass the frame to ImbalanceDataModule.from_frame"):
         ImbalanceDataModule.from_arrays(frame.assign(s=pd.array(["x"] * 40, dtype="string")), LABELS)
+
+
+def test_a_one_column_frame_of_labels_is_its_column():
+    features = VALUES.astype(np.float64)
+    frame = pd.DataFrame({"y": pd.array(LABELS, dtype="Int64")})
+    assert torch.equal(SMOTEDataset(features, frame, seed=0).labels, torch.from_numpy(LABELS))
+    with pytest.raises(TypeError, match=r"y has dtype torch.bool; pass integer class labels"):
+        SMOTEDataset(features, pd.DataFrame({"y": LABELS == 1}))
+    with pytest.raises(TypeError, match=r"y holds strings"):
+        SMOTEDataset(features, pd.DataFrame({"y": np.where(LABELS == 1, "b", "a")}))
