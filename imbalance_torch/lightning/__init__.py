@@ -4,6 +4,7 @@ Needs the ``recipes`` extra for reports and plots (pandas, matplotlib).
 """
 
 from imbalance_torch.lightning.builtin import BUILTIN_DATASETS, make_fraud_like
+from imbalance_torch.lightning.checkpoints import LastCheckpoint
 from imbalance_torch.lightning.datamodule import ImbalanceDataModule
 from imbalance_torch.lightning.metrics import (
     METRIC_NAMES,
@@ -30,6 +31,7 @@ __all__ = [
     "AtomicCheckpointIO",
     "BatchSeeder",
     "ImbalanceDataModule",
+    "LastCheckpoint",
     "Loss",
     "Resampler",
     "ResumableLoader",

@@ -7,7 +7,9 @@ which carries the epoch of synthetic rows), their provenance (base row, neighbou
 label) and a hash of the feature rows the model received. Lines are flushed one by one, so
 what was logged before a SIGKILL survives. ``OUT/state.rank{r}.json`` holds the rank's
 ``data_state()`` (neighbour index digest, targets) and ``OUT/final.json`` (rank 0) the final
-weights' hash, validation history and test metrics.
+weights' hash, validation history and test metrics. Besides its own epoch and step
+checkpoints, the run keeps the checkpoints of ``configs/trainer.yaml`` (best and
+``last.ckpt``) in ``ROOT/shipped/checkpoints``.
 
 ``--kill-at EPOCH:BATCH`` makes the run write ``OUT/killme`` and sleep at that batch, so the
 test can SIGKILL it there.
@@ -17,6 +19,7 @@ from __future__ import annotations
 
 import argparse
 import hashlib
+import importlib
 import json
 import logging
 import os
@@ -30,12 +33,26 @@ from pathlib import Path
 import lightning.pytorch as pl
 import numpy as np
 import torch
-from lightning.pytorch.callbacks import ModelCheckpoint
+import yaml
+from lightning.pytorch.callbacks import EarlyStopping, ModelCheckpoint
 
 from imbalance_torch import SMOTEDataset
 from imbalance_torch.lightning import BatchSeeder, ImbalanceDataModule, TabularClassifier
 
 ROWS, POSITIVE_FRACTION, FEATURES, BATCH_SIZE = 600, 0.1, 4, 64
+CONFIGS = Path(__file__).resolve().parents[2] / "configs"
+
+
+def shipped_callbacks(config: str = "trainer.yaml") -> list[pl.Callback]:
+    """The callbacks a shipped trainer config declares (early stopping left out), built as
+    LightningCLI builds them."""
+    callbacks = []
+    for entry in yaml.safe_load((CONFIGS / config).read_text())["trainer"]["callbacks"]:
+        module, _, name = entry["class_path"].rpartition(".")
+        callback = getattr(importlib.import_module(module), name)(**entry.get("init_args", {}))
+        if not isinstance(callback, EarlyStopping):
+            callbacks.append(callback)
+    return callbacks
 
 
 def make_data() -> tuple[np.ndarray, np.ndarray]:
@@ -160,6 +177,7 @@ def main(argv: list[str] | None = None) -> None:
         enable_model_summary=False,
         num_sanity_val_steps=0,
         deterministic=True,
+        default_root_dir=root / "shipped",
         callbacks=[
             BatchLog(out, kill_at),
             BatchSeeder(),
@@ -168,6 +186,7 @@ def main(argv: list[str] | None = None) -> None:
                 dirpath=root / "step", filename="{step}", save_top_k=-1,
                 every_n_train_steps=args.every_n_steps,
             ),
+            *shipped_callbacks(),
         ],
         **trainer_args,
     )

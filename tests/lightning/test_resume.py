@@ -95,13 +95,18 @@ def test_sigkill_mid_epoch_then_resume_gives_the_uninterrupted_run(tmp_path):
     # 2. From the last mid-epoch checkpoint (every 3 steps): the rest of its epoch.
     step_checkpoint, saved_step = last_checkpoint(tmp_path / "ckpt" / "step")
     assert saved_step == (kill_at[0] * BATCHES_PER_EPOCH + kill_at[1]) // 3 * 3, where
+    # 3. From the shipped configs' last.ckpt: the last completed epoch, whatever the best was.
+    last = tmp_path / "ckpt" / "shipped" / "checkpoints" / "last.ckpt"
+    assert torch.load(last, weights_only=False)["epoch"] == kill_at[0] - 1, where
     for name, checkpoint, first in (
         ("from_epoch", epoch_checkpoint, (kill_at[0], 0)),
         ("from_step", step_checkpoint, divmod(saved_step, BATCHES_PER_EPOCH)),
+        ("from_last", last, (kill_at[0], 0)),
     ):
         out = tmp_path / name
         fit(out, tmp_path / f"{name}_ckpt", "--ckpt", str(checkpoint))
         resumed = read_batches(out)
+        assert min(resumed) == first, f"{name}: the resumed run starts at {min(resumed)} {where}"
         expected = sorted(k for k in reference if k >= first)
         assert sorted(resumed) == expected, f"{name} {where}"
         for key in expected:
