@@ -1,0 +1,157 @@
+"""Sizes before allocation (issue 15, items 5 and 6): impossible requests refused up front.
+
+Cases that would allocate or start work run in a child process under an address-space limit
+(``RLIMIT_AS``) and a timeout, so a regression fails the test instead of the machine.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import os
+import re
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from imbalance_torch._memory import check_fits_in_memory, format_bytes, memory_limit
+
+resource = pytest.importorskip("resource")
+
+REPO = Path(__file__).resolve().parents[2]
+MEMORY_MIB = 1024  # torch and Lightning imported need about 0.5 GiB
+TIMEOUT_S = 90.0  # imports take ~10 s on a loaded machine
+
+
+def load_compare():
+    spec = importlib.util.spec_from_file_location("recipe_compare", REPO / "recipes" / "compare.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def run_limited(*args: str, memory_mib: int = MEMORY_MIB, timeout_s: float = TIMEOUT_S):
+    """``python *args`` from the repo root under ``memory_mib`` of address space and a timeout.
+
+    Returns:
+        ``(completed process, seconds)``; a child still running at the timeout fails the test.
+    """
+    limit = memory_mib << 20
+
+    def cap_memory() -> None:
+        resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
+
+    env = {**os.environ, "OMP_NUM_THREADS": "1", "PYTHONPATH": str(REPO)}
+    start = time.monotonic()
+    try:
+        done = subprocess.run(
+            [sys.executable, *args], cwd=REPO, env=env, capture_output=True, text=True,
+            timeout=timeout_s, preexec_fn=cap_memory,
+        )
+    except subprocess.TimeoutExpired:
+        pytest.fail(f"{args[:2]} still running after {timeout_s} s under {memory_mib} MiB")
+    return done, time.monotonic() - start
+
+
+def last_line(done: subprocess.CompletedProcess) -> str:
+    assert done.returncode != 0, done.stdout[-2000:]
+    return done.stderr.strip().splitlines()[-1]
+
+
+GENERATE = "from imbalance_torch.lightning.builtin import make_fraud_like; make_fraud_like({})"
+
+
+@pytest.mark.parametrize(
+    ("rows", "needs", "limit"),
+    [
+        # beyond any machine (was numpy's MemoryError "Unable to allocate 204 TiB")
+        ("10**12", "647.6 TiB", r"\d"),
+        # beyond this child's 1 GiB address-space limit, within the host's memory
+        ("10**7", "6.6 GiB", r"1\.0 GiB this process could ever hold \(the address-space limit"),
+    ],
+)
+def test_builtin_rows_beyond_memory_refused_before_allocation(rows, needs, limit):
+    done, seconds = run_limited("-c", GENERATE.format(rows))
+    line = last_line(done)
+    assert line.startswith("ValueError: rows="), done.stderr[-2000:]
+    assert f"of the fraud-like generator (712 bytes per row) needs at least {needs}" in line
+    assert re.search(limit, line), line
+    assert "MemoryError" not in done.stderr
+    assert seconds < TIMEOUT_S
+
+
+def test_compare_refuses_builtin_rows_beyond_memory_in_one_line(tmp_path):
+    done, _ = run_limited(
+        "recipes/compare.py", "--rows", str(10**12), "--strategies", "none", "--seeds", "1",
+        "--out", str(tmp_path / "out"),
+    )
+    line = last_line(done)
+    assert "Traceback" not in done.stderr, done.stderr[-3000:]
+    assert line.startswith("error: rows=1,000,000,000,000 of the fraud-like generator"), line
+    assert "lower rows (the default is 200,000)" in line
+
+
+def test_compare_refuses_a_million_seeds_before_any_run(tmp_path):
+    done, seconds = run_limited(
+        "recipes/compare.py", "--seeds", "1000000", "--out", str(tmp_path / "out")
+    )
+    line = last_line(done)
+    assert "Traceback" not in done.stderr, done.stderr[-3000:]
+    assert line.endswith(
+        "error: --seeds 1,000,000 means at least 1,000,000 runs, more than --max-runs 1,000; "
+        "lower --seeds, or pass --max-runs 1000000 (or more) to confirm."
+    ), line
+    assert not (tmp_path / "out").exists()
+    assert seconds < TIMEOUT_S
+
+
+def test_compare_refuses_arms_times_seeds_over_max_runs(tmp_path):
+    """none + 2 ratios of smote + 2 of random_over = 5 arms; x 400 seeds = 2,000 runs."""
+    done, _ = run_limited(
+        "recipes/compare.py", "--strategies", "none", "smote", "random_over",
+        "--ratios", "1.0", "0.5", "--seeds", "400", "--rows", "2000",
+        "--out", str(tmp_path / "out"),
+    )
+    line = last_line(done)
+    assert "Traceback" not in done.stderr, done.stderr[-3000:]
+    assert line == (
+        "error: 5 strategy arm(s) x 400 seed(s) = 2,000 runs, more than --max-runs 1,000; "
+        "lower --seeds, --strategies or --ratios, or pass --max-runs 2000 to confirm."
+    ), line
+    assert not (tmp_path / "out" / "results.csv").exists()
+
+
+def test_compare_max_runs_confirms_a_larger_plan():
+    compare = load_compare()
+    options, _ = compare.parse(["--seeds", "1500", "--max-runs", "2000"])
+    assert (options.seeds, options.max_runs) == (1500, 2000)
+    assert compare.parse([])[0].max_runs == compare.MAX_RUNS == 1000
+    with pytest.raises(SystemExit):
+        compare.parse(["--max-runs", "0"])
+    options, _ = compare.parse(["--seeds", "1", "--max-runs", "2"])
+    with pytest.raises(ValueError, match=r"3 strategy arm\(s\) x 1 seed\(s\) = 3 runs, more than --max-runs 2"):
+        compare._check_run_count(3, options)
+
+
+def test_memory_limit_is_known_here():
+    limit = memory_limit()
+    assert limit is not None and limit[0] > 0, limit
+
+
+def test_check_fits_in_memory_message():
+    check_fits_in_memory(1 << 20, what="a small request", fix="nothing")
+    with pytest.raises(
+        ValueError, match=r"^2\*\*70 things needs at least 1048576\.0 PiB of memory, more than the "
+        r".* this process could ever hold \(.*\); ask for fewer\.$"
+    ):
+        check_fits_in_memory(1 << 70, what="2**70 things", fix="ask for fewer")
+
+
+@pytest.mark.parametrize(
+    ("size", "text"),
+    [(0, "0 B"), (1023, "1023 B"), (1536, "1.5 KiB"), (3 << 30, "3.0 GiB"), (2 << 40, "2.0 TiB")],
+)
+def test_format_bytes(size, text):
+    assert format_bytes(size) == text
