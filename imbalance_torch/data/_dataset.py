@@ -102,13 +102,54 @@ class SMOTEDataset(Dataset):
         self.labels = labels
         self.oversampler = oversampler
         self.sampling_strategy = sampling_strategy
-        self.target_counts: dict[int, int] = targets
         self.epoch = 0
         self.num_real = int(features.shape[0])
-        counts = torch.tensor([active[c] for c in sorted(active)], dtype=torch.int64)
-        self._block_end = torch.cumsum(counts, 0).to(features.device)
-        self._block_start = self._block_end - counts.to(features.device)
+        self._served_by: str | None = None
+        self._set_counts(targets)
+
+    def _set_counts(self, targets: dict[int, int]) -> None:
+        self.target_counts = dict(targets)
+        fitted = self.oversampler.classes_.tolist()
+        counts = torch.tensor([targets.get(c, 0) for c in fitted], dtype=torch.int64)
+        self._block_end = torch.cumsum(counts, 0).to(self.features.device)
+        self._block_start = self._block_end - counts.to(self.features.device)
         self.num_synthetic = int(counts.sum())
+
+    # NOTE [one epoch mix]: a SMOTEDataset's length is the epoch its sampler serves. A
+    # BalancedSampler with the default oversampling serves the dataset's own target_counts; one
+    # with an explicit oversampling whose counts differ overrides them here (documented), and
+    # len(dataset), target_counts and num_synthetic follow. A second sampler asking for other
+    # counts is refused, so two samplers can never silently disagree about one dataset.
+    def serve_counts(self, added: dict[int, int], *, source: str) -> None:
+        """Serve ``added`` synthetic rows per class and epoch (called by the sampler).
+
+        Args:
+            added: ``{class: rows to add}``; classes must be among :attr:`classes`.
+            source: who asks, for messages (e.g. ``"BalancedSampler(oversampling=0.5)"``).
+
+        Raises:
+            ValueError: a class that was not fitted, or counts that differ from those another
+                sampler already set on this dataset.
+        """
+        wanted = {c: int(n) for c, n in added.items() if n > 0}
+        current = {c: n for c, n in self.target_counts.items() if n > 0}
+        if wanted == current:
+            return
+        unknown = sorted(set(wanted) - set(self.classes))
+        if unknown:
+            raise ValueError(
+                f"{source} adds rows to class(es) {unknown}, but the SMOTEDataset was fitted to "
+                f"over-sample {self.classes} only; include them in the dataset's sampling_strategy."
+            )
+        if self._served_by is not None:
+            raise ValueError(
+                f"{source} asks this SMOTEDataset for {wanted} synthetic rows per epoch, but "
+                f"{self._served_by} already set it to serve {current} (its len is "
+                f"{len(self)}); one dataset serves one epoch mix. Give each sampler its own "
+                f"SMOTEDataset, or use the same oversampling."
+            )
+        self._served_by = source
+        self._set_counts({c: wanted.get(c, 0) for c in self.target_counts})
 
     # -- size and epoch --------------------------------------------------------------------
     def __len__(self) -> int:

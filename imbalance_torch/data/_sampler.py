@@ -27,6 +27,16 @@ __all__ = ["BalancedSampler"]
 _STATE_VERSION = 1
 
 
+class _DatasetTargets:
+    """The default of ``oversampling``: a :class:`SMOTEDataset`'s own targets, else ``"auto"``."""
+
+    def __repr__(self) -> str:
+        return "DATASET_TARGETS"
+
+
+DATASET_TARGETS = _DatasetTargets()
+
+
 class BalancedSampler(DistributedSampler):
     """Decides which real rows and which synthetic (or duplicated) rows form each epoch.
 
@@ -43,13 +53,23 @@ class BalancedSampler(DistributedSampler):
     not a multiple of ``num_replicas`` the shards are padded with rows from the start of the
     epoch (``drop_last=False``, torch's rule) or the tail is dropped (``drop_last=True``).
 
+    With ``stratify_batches=True`` each rank instead takes a contiguous window of the
+    stratified epoch (NOTE [stratified shards]), so every rank's batches hold the class mix.
+
     Args:
         dataset: a :class:`SMOTEDataset`, or any map-style dataset together with ``labels``.
         labels: one class label per row of ``dataset``; taken from a :class:`SMOTEDataset`
             when omitted.
-        oversampling: target after over-sampling, an imbalanced-learn ``sampling_strategy``
-            applied to the counts left by under-sampling (``"auto"``: every class up to the
-            largest; a float ``r``: minority = ``r`` x majority), or ``None`` for none.
+        oversampling: rows added per epoch. Default: on a :class:`SMOTEDataset` exactly the
+            dataset's own ``target_counts`` (its ``sampling_strategy``), so ``len(dataset)`` is
+            the epoch served; on any other dataset ``"auto"``. Otherwise an imbalanced-learn
+            ``sampling_strategy`` applied to the counts left by under-sampling (``"auto"``:
+            every class up to the largest; a float ``r``: minority = ``r`` x majority), or
+            ``None`` for none. On a :class:`SMOTEDataset`, an explicit value whose counts
+            differ from the dataset's is an override: the dataset then serves this sampler's
+            counts (its ``len``, ``target_counts`` and ``num_synthetic`` follow, see
+            NOTE [one epoch mix]); a second sampler overriding the same dataset with other
+            counts is refused.
         undersampling: rows to keep per class, applied first (RandomUnderSampler semantics: a
             float ``r`` keeps ``int(N_min / r)`` majority rows; a dict ``{class: rows}``), or
             ``None``. Example for "keep 10% of the majority and fill the minority to 1:3":
@@ -82,7 +102,7 @@ class BalancedSampler(DistributedSampler):
         dataset: Any,
         labels: Any = None,
         *,
-        oversampling: SamplingStrategy | None = "auto",
+        oversampling: SamplingStrategy | None | _DatasetTargets = DATASET_TARGETS,
         undersampling: SamplingStrategy | None = None,
         seed: int = 0,
         shuffle: bool = True,
@@ -109,7 +129,6 @@ class BalancedSampler(DistributedSampler):
         self.stratify_batches = stratify_batches
         self.drop_last = drop_last
         self.drop_last_batch = drop_last_batch
-        self.oversampling = oversampling
         self.undersampling = undersampling
         self.epoch = 0
 
@@ -133,9 +152,15 @@ class BalancedSampler(DistributedSampler):
         if undersampling is not None:
             keep.update(undersampling_targets(labels, undersampling))
         add: dict[int, int] = {}
-        if oversampling is not None:
+        if isinstance(oversampling, _DatasetTargets):
+            if self._synthetic:
+                add = {c: n for c, n in dataset.target_counts.items() if n > 0}
+            else:
+                oversampling = "auto"
+        if oversampling is not None and not isinstance(oversampling, _DatasetTargets):
             kept_labels = np.repeat(np.array(list(keep)), np.array(list(keep.values())))
             add = {c: n for c, n in oversampling_targets(kept_labels, oversampling).items() if n > 0}
+        self.oversampling = oversampling
         if self._synthetic:
             missing = sorted(set(add) - set(dataset.classes))
             if missing:
@@ -144,6 +169,9 @@ class BalancedSampler(DistributedSampler):
                     f"the SMOTEDataset was fitted to over-sample {dataset.classes} only; include "
                     f"them in the dataset's sampling_strategy."
                 )
+            # NOTE [one epoch mix]: the sampler is the one place a target mix becomes counts;
+            # the dataset serves exactly these counts (len, target_counts, plain indices).
+            dataset.serve_counts(add, source=f"BalancedSampler(oversampling={describe(oversampling)})")
         self.class_labels = sorted(counts)
         self._counts = torch.tensor([counts[c] for c in self.class_labels])
         self._keep = torch.tensor([keep[c] for c in self.class_labels])
@@ -248,26 +276,54 @@ class BalancedSampler(DistributedSampler):
         return key_table(self.class_labels, (self.seed, epoch), (1,))
 
     def _stratified_order(self, plan: dict[str, Any], g: torch.Generator) -> torch.Tensor:
-        """Positions of E in an order that spreads every class evenly (random within class)."""
+        """Positions of E in an order whose every batch (of every rank, NOTE [stratified
+        shards]) holds each class's share of the epoch within one row (random within class)."""
         size = self.epoch_size
+        num_classes = len(self.class_labels)
         positions = torch.cat([
-            torch.repeat_interleave(torch.arange(len(self.class_labels)), self._keep),
-            torch.repeat_interleave(torch.arange(len(self.class_labels)), self._add),
+            torch.repeat_interleave(torch.arange(num_classes), self._keep),
+            torch.repeat_interleave(torch.arange(num_classes), self._add),
         ])
         # classes of the kept block are class-major only with under-sampling; without it the
         # kept rows are in index order
         if plan["kept"] is None:
             positions[: self._num_kept] = self._position
+        # each class's positions of E, in a random order
         perm = torch.randperm(size, generator=g)
-        classes = positions[perm]
-        order = torch.argsort(classes, stable=True)
-        sizes = torch.bincount(classes, minlength=len(self.class_labels))
-        start = torch.cumsum(sizes, 0) - sizes
+        by_class = perm[torch.argsort(positions[perm], stable=True)]
+        totals = (self._keep + self._add).tolist()
+        class_start = torch.tensor([0] + totals[:-1]).cumsum(0)
+        # which class sits at each place of the order, batch by batch
+        chunks = self._chunk_sizes()
+        counts = _apportion(chunks, totals)  # (chunks, classes)
+        sequence = torch.repeat_interleave(
+            torch.arange(num_classes).repeat(len(chunks)), counts.flatten()
+        )
+        # shuffle within each batch so classes are not in blocks inside a batch
+        chunk_of = torch.repeat_interleave(torch.arange(len(chunks)), torch.tensor(chunks))
+        within = torch.argsort(chunk_of.to(torch.float64) + torch.rand(size, generator=g, dtype=torch.float64))
+        sequence = sequence[within]
+        # the j-th place of class c takes the j-th of class c's shuffled positions
+        order = torch.argsort(sequence, stable=True)
         rank_in_class = torch.empty_like(order)
-        rank_in_class[order] = torch.arange(size) - start[classes[order]]
-        phase = torch.rand(len(self.class_labels), generator=g, dtype=torch.float64)
-        key = (rank_in_class.to(torch.float64) + phase[classes]) / sizes[classes].to(torch.float64)
-        return perm[torch.argsort(key, stable=True)].to(self._index_dtype)
+        rank_in_class[order] = torch.arange(size) - class_start[sequence[order]]
+        return by_class[class_start[sequence] + rank_in_class].to(self._index_dtype)
+
+    def _chunk_sizes(self) -> list[int]:
+        """The epoch cut into the pieces whose class mix must hold: each rank's window
+        (NOTE [stratified shards]) cut into batches of ``batch_size`` (the whole window when
+        the sampler yields single indices), then the dropped tail, if any."""
+        size, per_rank = self.epoch_size, self.num_samples
+        step = self.batch_size or per_rank
+        chunks: list[int] = []
+        for rank in range(self.num_replicas):
+            start, stop = rank * per_rank, min((rank + 1) * per_rank, size)
+            full, rest = divmod(max(stop - start, 0), step)
+            chunks += [step] * full + ([rest] if rest else [])
+        covered = min(self.num_replicas * per_rank, size)
+        if covered < size:
+            chunks.append(size - covered)
+        return chunks
 
     def _positions_to_indices(self, plan: dict[str, Any], positions: torch.Tensor) -> torch.Tensor:
         if "order" in plan:
@@ -281,9 +337,19 @@ class BalancedSampler(DistributedSampler):
         plan = self._plan(self.epoch if epoch is None else epoch)
         return self._positions_to_indices(plan, torch.arange(self.epoch_size))
 
+    # NOTE [stratified shards]: a strided shard (item i of rank r is epoch position
+    # i * num_replicas + r, torch's rule) of a stratified order picks one phase of a sequence
+    # that repeats with the class mix's period: at 1:1 on 2 ranks one rank got every majority
+    # row and the other every minority row. With stratify_batches each rank takes a contiguous
+    # window of the stratified order instead; every window of that order, and so every rank and
+    # every batch in it, holds the epoch's class mix within a row per class. Shards stay
+    # disjoint, equal and complete; padding wraps to the start as before.
     def _shard_positions(self, start: int, stop: int) -> torch.Tensor:
         """Epoch positions of this rank's shard items ``start .. stop - 1`` (padding wraps)."""
-        return (torch.arange(start, stop) * self.num_replicas + self.rank) % self.epoch_size
+        items = torch.arange(start, stop)
+        if self.stratify_batches:
+            return (self.rank * self.num_samples + items) % self.epoch_size
+        return (items * self.num_replicas + self.rank) % self.epoch_size
 
     def shard(self, epoch: int | None = None) -> torch.Tensor:
         """This rank's share of the epoch (strided; padded or cut to ``num_samples``)."""
@@ -341,6 +407,74 @@ class BalancedSampler(DistributedSampler):
                     f"data and settings as the run that saved it."
                 )
         self.set_epoch(int(state["epoch"]))
+
+
+def _apportion(chunks: list[int], totals: list[int]) -> torch.Tensor:
+    """``(len(chunks), len(totals))`` int64 counts: chunk ``k`` holds ``chunks[k]`` rows, class
+    ``c`` holds ``totals[c]`` rows in all, and every count is the floor or the ceiling of the
+    chunk's share ``chunks[k] * totals[c] / sum(totals)`` (a matrix rounding with integer row
+    and column sums, which always exists).
+
+    Chunks of one size share one fractional pattern, so each size group is rounded at once:
+    the extra rows a group owes are dealt round-robin (column-major over a chunk x extra grid),
+    so no class gets two extras in one chunk; groups are dealt largest first, each taking the
+    classes that still owe the most among those whose share has a fraction.
+    """
+    n = sum(totals)
+    sizes = torch.tensor(chunks, dtype=torch.int64)
+    total = torch.tensor(totals, dtype=torch.int64)
+    counts = sizes[:, None] * total[None, :] // n  # floors, exact integer arithmetic
+    owed = total - counts.sum(0)  # extras each class still needs
+    for size in sorted(set(chunks), reverse=True):
+        rows = (sizes == size).nonzero().flatten()
+        fraction = (size * total) % n > 0  # classes whose share has a fraction here
+        extras = size - int(counts[rows[0]].sum())  # per chunk of this size
+        if extras == 0:
+            continue
+        # how many of this group's chunks each class takes an extra in (at most one per
+        # chunk): first what a class owes beyond what later (smaller) chunks could give it,
+        # then the classes that owe the most
+        room = len(rows)
+        later = torch.zeros_like(owed)
+        for other in set(chunks):
+            if other < size:
+                later += int((sizes == other).sum()) * ((other * total) % n > 0)
+        eligible = fraction & (owed > 0)
+        take = torch.where(eligible, (owed - later).clamp(0, room), 0)
+        need = extras * room - int(take.sum())
+        take += _water_fill(torch.where(eligible, owed - take, 0), room - take, need)
+        if int(take.sum()) != extras * room:  # pragma: no cover - a matrix rounding exists
+            raise RuntimeError(f"stratified batches: no rounding of {chunks} x {totals} found")
+        # deal round-robin: a class's run of extras lands in distinct chunks
+        sequence = torch.repeat_interleave(torch.arange(len(totals)), take)
+        counts[rows[torch.arange(len(sequence)) % room], sequence] += 1
+        owed -= take
+    return counts
+
+
+def _water_fill(owed: torch.Tensor, room: torch.Tensor, need: int) -> torch.Tensor:
+    """Spread ``need`` units over classes so that what each still owes afterwards is as even
+    as possible: ``add = clamp(owed - level, 0, room)`` for the lowest level that fits, the
+    rest one each to the classes at the level (so no class is starved for later chunks)."""
+    owed_list, room_list = owed.tolist(), room.tolist()
+
+    def added(level: int) -> int:
+        return sum(min(max(o - level, 0), r) for o, r in zip(owed_list, room_list))
+
+    low, high = -1, max(owed_list, default=0)  # added(high) == 0 <= need
+    while high - low > 1:  # smallest level with added(level) <= need
+        middle = (low + high) // 2
+        if added(middle) <= need:
+            high = middle
+        else:
+            low = middle
+    add = [min(max(o - high, 0), r) for o, r in zip(owed_list, room_list)]
+    left = need - sum(add)
+    for c, (o, r) in enumerate(zip(owed_list, room_list)):
+        if left and o - high >= 0 and add[c] < r and o - add[c] > 0:
+            add[c] += 1
+            left -= 1
+    return torch.tensor(add, dtype=torch.int64)
 
 
 def _world(num_replicas: int | None, rank: int | None) -> tuple[int, int]:

@@ -2,7 +2,7 @@
 
 import pytest
 import torch
-from hypothesis import given
+from hypothesis import assume, given
 from hypothesis import strategies as st
 from torch.utils.data import DataLoader, DistributedSampler, TensorDataset
 
@@ -57,8 +57,9 @@ def test_ratio_needs_fitted_class():
     g = torch.Generator().manual_seed(0)
     y = torch.tensor([0] * 100 + [1] * 20 + [2] * 20)
     ds = SMOTEDataset(torch.randn(140, 2, generator=g), y, sampling_strategy={1: 100})
+    assert BalancedSampler(ds).epoch_counts() == {0: 100, 1: 100, 2: 20}  # the dataset's own mix
     with pytest.raises(ValueError, match=r"adds rows to class\(es\) \[2\]"):
-        BalancedSampler(ds)
+        BalancedSampler(ds, oversampling="auto")
 
 
 @given(
@@ -73,6 +74,7 @@ def test_shards_are_disjoint_equal_and_cover_the_epoch(counts, world, batch, epo
     y = _labels(counts)
     ds = TensorDataset(y)
     kwargs = dict(labels=y, seed=3, batch_size=batch, drop_last=drop_last, stratify_batches=stratify)
+    assume(not (drop_last and max(counts) * len(counts) < world))  # refused: no row per rank
     full = BalancedSampler(ds, **kwargs)
     full.set_epoch(epoch)
     epoch_list = full.epoch_indices()
@@ -87,7 +89,13 @@ def test_shards_are_disjoint_equal_and_cover_the_epoch(counts, world, batch, epo
         flat = torch.cat(items) if batch else torch.tensor(items)
         shards.append(flat)
     assert len({len(sh) for sh in shards}) == 1
-    positions = torch.stack(shards, 1).flatten()  # rank-interleaved order = epoch order
+    # rank-interleaved order = epoch order; stratified: rank-after-rank windows of an order
+    # made for this world and batch size, holding the same rows (NOTE [stratified shards])
+    if stratify:
+        world_list = s.epoch_indices()
+        assert torch.equal(world_list.sort().values, epoch_list.sort().values)
+        epoch_list = world_list
+    positions = torch.cat(shards) if stratify else torch.stack(shards, 1).flatten()
     n = len(epoch_list)
     if drop_last:
         assert torch.equal(positions, epoch_list[: len(positions)]) and n - len(positions) < world
