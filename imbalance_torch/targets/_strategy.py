@@ -43,24 +43,39 @@ def class_counts(y: Any) -> dict[int, int]:
     return {int(label): int(count) for label, count in zip(labels.tolist(), counts.tolist())}
 
 
-# NOTE [exact ratios]: a float ratio is read as the decimal the user wrote (the shortest
-# decimal that round-trips, Fraction(repr(value))), and every count derived from it is exact
-# integer arithmetic on that fraction. imbalanced-learn computes int(0.29 * 100) in binary
-# floating point, which gives 28 (0.29 is stored as 0.28999...); here 0.29 of 100 is 29. The
-# ratio 1/3 typed as 0.3333333333333333 is that decimal, so 1/3 of 300 is 99 rows, as it is
-# in imbalanced-learn. Every place a ratio becomes a count calls exact_ratio.
+# NOTE [exact ratios]: a float ratio is read as the simplest fraction that the float stands
+# for (the fraction with the smallest denominator among all reals that round to that float:
+# 0.29 is 29/100, 1/3 is 1/3, 0.1 is 1/10), and every count derived from it is exact integer
+# arithmetic on that fraction. imbalanced-learn computes int(0.29 * 100) in binary floating
+# point, which gives 28 (0.29 is stored as 0.28999...); here 0.29 of 100 is 29, and 1/3 of 900
+# is 300. Every place a ratio becomes a count calls exact_ratio.
 def exact_ratio(value: float) -> Fraction:
-    """The float ``value`` as the decimal it was written as (see NOTE [exact ratios]).
+    """The float ``value`` as the simplest fraction it stands for (NOTE [exact ratios]).
 
     Example:
-        >>> exact_ratio(0.29), 100 * exact_ratio(0.29) == 29
-        (Fraction(29, 100), True)
+        >>> exact_ratio(0.29), exact_ratio(1 / 3), 100 * exact_ratio(0.29) == 29
+        (Fraction(29, 100), Fraction(1, 3), True)
     """
     if isinstance(value, Fraction):
         return value
     if isinstance(value, numbers.Integral):
         return Fraction(int(value))
-    return Fraction(repr(float(value)))
+    value = float(value)
+    if not math.isfinite(value) or value <= 0:
+        return Fraction(value) if math.isfinite(value) else Fraction(0)
+    exact = Fraction(value)
+    low = (exact + Fraction(math.nextafter(value, 0.0))) / 2
+    high = (exact + Fraction(math.nextafter(value, math.inf))) / 2
+    return _simplest_between(low, high)
+
+
+def _simplest_between(low: Fraction, high: Fraction) -> Fraction:
+    """The fraction with the smallest denominator in ``[low, high]`` (``0 < low <= high``),
+    by continued fractions (at most ~40 steps for the interval of a float)."""
+    whole = math.floor(low)
+    if whole == low or whole < math.floor(high):
+        return Fraction(whole if whole == low else whole + 1)
+    return whole + 1 / _simplest_between(1 / (high - whole), 1 / (low - whole))
 
 
 def ratio_at_least(bound: Fraction, works: Callable[[float], bool]) -> float:
@@ -197,7 +212,8 @@ def oversampling_targets(y: Any, sampling_strategy: SamplingStrategy = "auto") -
         y: 1-D class labels (tensor, array or list).
         sampling_strategy: ``float`` in (0, 1] (binary only: N_min / N_maj after
             over-sampling; the target ``floor(ratio x N_maj)`` is computed exactly on the
-            decimal written, so 0.29 of 100 majority rows is 29: see NOTE [exact ratios];
+            fraction the float stands for, so 0.29 of 100 majority rows is 29 and 1/3 of 900
+            is 300: see NOTE [exact ratios];
             imbalanced-learn computes it in binary floating point and gets 28),
             ``'auto'`` (= ``'not majority'``), ``'minority'``, ``'not minority'``,
             ``'not majority'``, ``'all'``, a dict ``{class: desired total rows}``, or a

@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 from imblearn.utils import check_sampling_strategy
 
-from imbalance_torch.targets import oversampling_targets, undersampling_targets
+from imbalance_torch.targets import exact_ratio, oversampling_targets, undersampling_targets
 
 
 def _distributions():
@@ -63,7 +63,7 @@ def _float_differs(strategy, y, kind):
     if not isinstance(strategy, float):
         return False
     _, counts = np.unique(y, return_counts=True)
-    exact = Fraction(repr(strategy))
+    exact = exact_ratio(strategy)
     if kind == "over-sampling":
         theirs = [max(int(counts.max() * strategy - n), 0) for n in counts]
         return theirs != [max(math.floor(exact * counts.max()) - n, 0) for n in counts]
@@ -178,22 +178,23 @@ def test_exact_ratio_over_adds_19_not_18():
     assert oversampling_targets([0] * 100 + [1] * 10, 0.29) == {1: 19}
 
 
-@pytest.mark.parametrize("n_majority", [100, 1000, 12345, 10**9 + 7])
-@pytest.mark.parametrize("ratio", [0.07, 0.1, 0.29, 0.57, 1 / 3, 0.58, 0.9, 1.0])
-def test_exact_ratio_over_is_floor_of_decimal(n_majority, ratio):
-    from imbalance_torch.targets import exact_ratio
+INTENDED = [(0.07, Fraction(7, 100)), (0.1, Fraction(1, 10)), (0.29, Fraction(29, 100)), (0.57, Fraction(57, 100)),
+            (1 / 3, Fraction(1, 3)), (2 / 3, Fraction(2, 3)), (0.58, Fraction(58, 100)), (0.9, Fraction(9, 10)), (1.0, Fraction(1))]
 
+
+@pytest.mark.parametrize("n_majority", [100, 900, 1000, 12345, 10**9 + 7])
+@pytest.mark.parametrize("ratio,intended", INTENDED)
+def test_exact_ratio_over_is_floor_of_intended_fraction(n_majority, ratio, intended):
     y = np.repeat([0, 1], [n_majority, 1])
-    got = oversampling_targets(y, ratio)[1]
-    assert got + 1 == math.floor(Fraction(repr(ratio)) * n_majority)
-    assert exact_ratio(ratio) == Fraction(repr(ratio))
+    assert oversampling_targets(y, ratio)[1] + 1 == math.floor(intended * n_majority)
+    assert exact_ratio(ratio) == intended
 
 
 @pytest.mark.parametrize("n_minority", [7, 29, 57, 10**6 + 3])
-@pytest.mark.parametrize("ratio", [0.07, 0.1, 0.29, 0.57, 1 / 3, 0.9])
-def test_exact_ratio_under_is_floor_of_decimal(n_minority, ratio):
+@pytest.mark.parametrize("ratio,intended", INTENDED[:-1])
+def test_exact_ratio_under_is_floor_of_intended_fraction(n_minority, ratio, intended):
     y = np.repeat([0, 1], [10**8, n_minority])
-    assert undersampling_targets(y, ratio)[0] == math.floor(n_minority / Fraction(repr(ratio)))
+    assert undersampling_targets(y, ratio)[0] == math.floor(n_minority / intended)
 
 
 def test_exact_ratio_under_029():
@@ -223,3 +224,15 @@ def test_exact_ratio_suggestion_always_works(n_majority, n_minority):
     except ValueError as error:
         suggested = float(str(error).split("at least ")[1].split(" ")[0])
         assert oversampling_targets(y, suggested)[1] >= 1
+
+
+def test_exact_ratio_reads_the_fraction_the_float_stands_for():
+    assert exact_ratio(0.29) == Fraction(29, 100)
+    assert exact_ratio(1 / 3) == Fraction(1, 3)
+    assert exact_ratio(0.1) == Fraction(1, 10)
+    assert exact_ratio(1.0) == 1
+    # 1/3 of 900 is 300 (a decimal reading of 0.3333333333333333 would give 299)
+    assert oversampling_targets([0] * 900 + [1] * 10, 1 / 3) == {1: 290}
+    # a float with no short fraction is still read within its own rounding interval
+    odd = 0.123456789012345
+    assert float(exact_ratio(odd)) == odd
