@@ -13,7 +13,35 @@ from __future__ import annotations
 
 import torch
 
-__all__ = ["absorb", "key_table", "mix64", "mix64_tensor", "uniform_float", "uniform_int", "words"]
+__all__ = [
+    "STREAM_BASE",
+    "STREAM_DUPLICATE",
+    "STREAM_GAP",
+    "STREAM_NOISE_ANGLE",
+    "STREAM_NOISE_RADIUS",
+    "STREAM_VOTE",
+    "absorb",
+    "key_table",
+    "mix64",
+    "mix64_tensor",
+    "uniform_float",
+    "uniform_int",
+    "words",
+]
+
+# The random streams, declared once. A draw reads ``words(key, counter, stream)`` with its own
+# stream, so no two draws of one row share a word. 2 and 6 are free.
+#: Pool entry of the base row (high 32 bits) and neighbour slot (low 32 bits).
+STREAM_BASE = 0
+#: Interpolation gap.
+STREAM_GAP = 1
+#: RandomOverSampler's shrinkage noise: the radius and angle words of Box-Muller.
+STREAM_NOISE_RADIUS = 3
+STREAM_NOISE_ANGLE = 4
+#: The pick among tied codes in the categorical vote.
+STREAM_VOTE = 5
+#: BalancedSampler: which row of its class a duplicate copies.
+STREAM_DUPLICATE = 7
 
 _MASK64 = (1 << 64) - 1
 _GOLDEN = 0x9E3779B97F4A7C15
@@ -66,7 +94,7 @@ def words(keys: torch.Tensor, counters: torch.Tensor, stream: int) -> torch.Tens
     Args:
         keys: int64 per-element keys (already hashed from seed, epoch, class).
         counters: int64 per-element counters (the slot number).
-        stream: which independent stream (0, 1, 2, ...).
+        stream: which independent stream (one of the ``STREAM_*`` names above).
     """
     stream_key = _signed(mix64(_GOLDEN * (stream + 1)))
     return mix64_tensor((keys ^ stream_key) + counters * _signed(_GOLDEN))

@@ -2,17 +2,23 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import torch
 
 from imbalance_torch._validation import check_positive_int
-from imbalance_torch.oversample._base import ClassPool, Oversampler
-from imbalance_torch.oversample._borderline import other_class_neighbor_counts
-from imbalance_torch.oversample._smote import check_class_size, within_class_neighbors
+from imbalance_torch.oversample._base import ClassPool
+from imbalance_torch.oversample._family import (
+    SMOTEFamily,
+    check_class_size,
+    other_class_neighbor_counts,
+    within_class_neighbors,
+)
 
 __all__ = ["ADASYN"]
 
 
-class ADASYN(Oversampler):
+class ADASYN(SMOTEFamily):
     """Adaptive synthetic sampling.
 
     Row i of class c has difficulty ``r_i = (# of its n_neighbors nearest rows, all classes,
@@ -26,32 +32,43 @@ class ADASYN(Oversampler):
     (``r_i`` is a count over ``n_neighbors``, so a row is simply listed in the base pool once
     per other-class neighbour: exact probabilities, O(1) per draw.)
 
+    With ``categorical_features``, both searches (the difficulty's ``n_neighbors`` among all
+    rows, the class's neighbours to interpolate toward) add ``median_std_[c] ** 2`` per
+    categorical column that differs, and each categorical column of a synthetic row takes the
+    code most frequent among the base row's neighbours, as SMOTE-NC does
+    (NOTE [categorical columns]).
+
     Args:
         n_neighbors: neighbours for the difficulty ratio and for interpolation.
+        categorical_features: ``None``, column indices, or a boolean mask of length
+            ``n_features``, naming columns that hold integer category codes.
 
     References:
         He, Bai, Garcia, Li. ADASYN: Adaptive Synthetic Sampling Approach for Imbalanced
         Learning. IJCNN 2008.
     """
 
-    _params = ("n_neighbors",)
+    _params = ("n_neighbors", "categorical_features")
 
-    def __init__(self, *, n_neighbors: int = 5) -> None:
+    def __init__(self, *, n_neighbors: int = 5, categorical_features: Sequence[int] | Sequence[bool] | None = None) -> None:
         self.n_neighbors = n_neighbors
+        self.categorical_features = categorical_features
 
     def _check_params(self, X: torch.Tensor) -> None:
         check_positive_int(self.n_neighbors, "n_neighbors")
+        super()._check_params(X)
 
     def _check_class(self, X: torch.Tensor, y: torch.Tensor, label: int, count: int) -> None:
         check_class_size("n_neighbors", self.n_neighbors, label, count, "ADASYN")
 
     def difficulty(self, X: torch.Tensor, y: torch.Tensor, label: int) -> tuple[torch.Tensor, torch.Tensor]:
         """``(rows, r)``: the class's rows and their other-class neighbour ratios."""
-        rows, others = other_class_neighbor_counts(X, y, label, self.n_neighbors)
+        rows, others = other_class_neighbor_counts(X, y, label, self.n_neighbors, self.penalty(X, y, label))
         return rows, others.to(torch.float64) / self.n_neighbors
 
     def _fit_class(self, X: torch.Tensor, y: torch.Tensor, label: int) -> ClassPool:
-        rows, others = other_class_neighbor_counts(X, y, label, self.n_neighbors)
+        penalty = self.penalty(X, y, label)
+        rows, others = other_class_neighbor_counts(X, y, label, self.n_neighbors, penalty)
         keep = others > 0
         if not bool(keep.any()):
             raise ValueError(
@@ -60,6 +77,6 @@ class ADASYN(Oversampler):
                 f"The class looks well separated: use SMOTE, or a larger n_neighbors."
             )
         bases = rows[keep]
-        _, neighbors = within_class_neighbors(X, y, label, self.n_neighbors, queries=bases)
+        _, neighbors = within_class_neighbors(X, y, label, self.n_neighbors, queries=bases, penalty=penalty)
         multiplicity = others[keep]
         return ClassPool(bases.repeat_interleave(multiplicity), neighbors.repeat_interleave(multiplicity, dim=0))

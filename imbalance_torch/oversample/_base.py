@@ -12,7 +12,14 @@ from typing import Any, ClassVar
 
 import torch
 
-from imbalance_torch._random import key_table, uniform_float, uniform_int, words
+from imbalance_torch._random import (
+    STREAM_BASE,
+    STREAM_GAP,
+    key_table,
+    uniform_float,
+    uniform_int,
+    words,
+)
 from imbalance_torch._validation import check_seed
 from imbalance_torch.neighbors import data_fingerprint, read_index, write_index
 from imbalance_torch.oversample._index_checks import check_index_arrays, index_layout, index_rules
@@ -61,7 +68,8 @@ class SyntheticDraw:
     def words(self, stream: int, per_row: int = 1) -> torch.Tensor:
         """Further random words for this draw: ``(b,)``, or ``(b, per_row)`` if ``per_row > 1``.
 
-        Streams 0 and 1 are taken by the base, neighbour and gap draws."""
+        ``stream`` is one of the ``STREAM_*`` names of ``imbalance_torch._random``;
+        ``STREAM_BASE`` and ``STREAM_GAP`` are taken by the base, neighbour and gap draws."""
         if per_row == 1:
             return words(self.keys, self.slots, stream)
         keys = self.keys.unsqueeze(1) if self.keys.dim() else self.keys
@@ -226,8 +234,8 @@ class Oversampler:
         else:
             keys, count, start = table[positions], self.pool_count_[positions], self.pool_start_[positions]
             labels = self.classes_[positions]
-        w0 = words(keys, slots, 0)
-        w1 = words(keys, slots, 1)
+        w0 = words(keys, slots, STREAM_BASE)
+        w1 = words(keys, slots, STREAM_GAP)
         pool_index = start + uniform_int(w0, count)
         base = self.base_rows_.index_select(0, pool_index)
         if self.neighbors_ is not None:
@@ -269,8 +277,12 @@ class Oversampler:
     def _load_arrays(self, arrays: dict[str, torch.Tensor]) -> None:
         """Restore extra fitted state (subclasses with more than the pools override)."""
 
+    def _index_params(self) -> dict[str, Any]:
+        """The settings an index file records and must match on load."""
+        return self.get_params()
+
     def _meta(self, X: torch.Tensor, y: torch.Tensor) -> dict[str, Any]:
-        params = json.loads(json.dumps(self.get_params(), default=str))
+        params = json.loads(json.dumps(self._index_params(), default=str))
         return {
             "oversampler": type(self).__name__,
             "params": params,

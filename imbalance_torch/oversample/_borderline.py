@@ -2,27 +2,26 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import torch
 
 from imbalance_torch._validation import check_positive_int, describe
-from imbalance_torch.neighbors import kneighbors
-from imbalance_torch.oversample._base import ClassPool, Oversampler
-from imbalance_torch.oversample._smote import check_class_size, class_rows, within_class_neighbors
+from imbalance_torch.oversample._base import ClassPool
+from imbalance_torch.oversample._family import (
+    SMOTEFamily,
+    any_class_neighbors,
+    check_class_size,
+    other_class_neighbor_counts,
+    within_class_neighbors,
+)
 
-__all__ = ["BorderlineSMOTE", "other_class_neighbor_counts"]
+__all__ = ["BorderlineSMOTE"]
 
 _KINDS = ("borderline-1", "borderline-2")
 
 
-def other_class_neighbor_counts(X: torch.Tensor, y: torch.Tensor, label: int, m: int) -> tuple[torch.Tensor, torch.Tensor]:
-    """For each row of class ``label``: how many of its ``m`` nearest rows (all classes,
-    itself excluded) are of another class. Returns ``(rows, counts)``."""
-    rows = class_rows(y, label)
-    _, neighbors = kneighbors(X[rows], X, m, query_indices=rows)
-    return rows, (y[neighbors] != label).sum(1)
-
-
-class BorderlineSMOTE(Oversampler):
+class BorderlineSMOTE(SMOTEFamily):
     """Borderline-SMOTE 1 and 2.
 
     A row of class c is *in danger* when ``m/2 <= m' < m`` of its ``m_neighbors`` nearest rows
@@ -33,6 +32,12 @@ class BorderlineSMOTE(Oversampler):
     [0, 0.5), as in Han et al. 2005, so the synthetic row stays on the minority side
     (imbalanced-learn multiplies two uniforms instead).
 
+    With ``categorical_features``, every search (the danger set's ``m_neighbors`` among all
+    rows, the ``k_neighbors`` to interpolate toward) adds ``median_std_[c] ** 2`` per
+    categorical column that differs, and each categorical column of a synthetic row takes the
+    code most frequent among the base row's ``k_neighbors`` neighbours (for ``borderline-2``
+    neighbours of any class), as SMOTE-NC does (NOTE [categorical columns]).
+
     A class with no danger rows raises a ``ValueError`` (imbalanced-learn silently adds no
     rows, leaving the counts short of the request).
 
@@ -40,18 +45,28 @@ class BorderlineSMOTE(Oversampler):
         kind: ``"borderline-1"`` or ``"borderline-2"``.
         k_neighbors: neighbours to interpolate toward.
         m_neighbors: neighbours that decide the danger set.
+        categorical_features: ``None``, column indices, or a boolean mask of length
+            ``n_features``, naming columns that hold integer category codes.
 
     References:
         Han, Wang, Mao. Borderline-SMOTE: A New Over-Sampling Method in Imbalanced Data Sets
         Learning. ICIC 2005.
     """
 
-    _params = ("kind", "k_neighbors", "m_neighbors")
+    _params = ("kind", "k_neighbors", "m_neighbors", "categorical_features")
 
-    def __init__(self, *, kind: str = "borderline-1", k_neighbors: int = 5, m_neighbors: int = 10) -> None:
+    def __init__(
+        self,
+        *,
+        kind: str = "borderline-1",
+        k_neighbors: int = 5,
+        m_neighbors: int = 10,
+        categorical_features: Sequence[int] | Sequence[bool] | None = None,
+    ) -> None:
         self.kind = kind
         self.k_neighbors = k_neighbors
         self.m_neighbors = m_neighbors
+        self.categorical_features = categorical_features
 
     def _check_params(self, X: torch.Tensor) -> None:
         if self.kind not in _KINDS:
@@ -63,6 +78,7 @@ class BorderlineSMOTE(Oversampler):
             value = getattr(self, name)
             if value > n - 1:
                 raise ValueError(f"{name}={value} needs at least {value + 1} training rows; there are {n}. Lower {name} to {n - 1}.")
+        super()._check_params(X)
 
     def _check_class(self, X: torch.Tensor, y: torch.Tensor, label: int, count: int) -> None:
         if self.kind == "borderline-1":
@@ -70,13 +86,17 @@ class BorderlineSMOTE(Oversampler):
 
     def danger_rows(self, X: torch.Tensor, y: torch.Tensor, label: int) -> torch.Tensor:
         """Rows of class ``label`` in danger (``m/2 <= m' < m``), ascending."""
-        rows, others = other_class_neighbor_counts(X, y, label, self.m_neighbors)
+        rows, others = other_class_neighbor_counts(X, y, label, self.m_neighbors, self.penalty(X, y, label))
+        return rows[self._in_danger(others)]
+
+    def _in_danger(self, others: torch.Tensor) -> torch.Tensor:
         m = self.m_neighbors
-        danger = (others.to(torch.float64) >= m / 2) & (others < m)
-        return rows[danger]
+        return (others.to(torch.float64) >= m / 2) & (others < m)
 
     def _fit_class(self, X: torch.Tensor, y: torch.Tensor, label: int) -> ClassPool:
-        danger = self.danger_rows(X, y, label)
+        penalty = self.penalty(X, y, label)
+        rows, others = other_class_neighbor_counts(X, y, label, self.m_neighbors, penalty)
+        danger = rows[self._in_danger(others)]
         if len(danger) == 0:
             raise ValueError(
                 f"BorderlineSMOTE found no rows of class {label} in danger (rows with at least "
@@ -85,9 +105,9 @@ class BorderlineSMOTE(Oversampler):
                 f"well separated here: use SMOTE, or try a larger m_neighbors."
             )
         if self.kind == "borderline-1":
-            _, neighbors = within_class_neighbors(X, y, label, self.k_neighbors, queries=danger)
+            _, neighbors = within_class_neighbors(X, y, label, self.k_neighbors, queries=danger, penalty=penalty)
         else:
-            _, neighbors = kneighbors(X[danger], X, self.k_neighbors, query_indices=danger)
+            neighbors = any_class_neighbors(X, danger, self.k_neighbors, penalty)
         return ClassPool(danger, neighbors)
 
     def _scale_gap(self, labels: torch.Tensor, neighbor: torch.Tensor, gap: torch.Tensor) -> torch.Tensor:

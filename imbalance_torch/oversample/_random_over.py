@@ -8,10 +8,10 @@ from collections.abc import Mapping
 
 import torch
 
-from imbalance_torch._random import uniform_float
+from imbalance_torch._random import STREAM_NOISE_ANGLE, STREAM_NOISE_RADIUS, uniform_float
 from imbalance_torch._validation import describe
 from imbalance_torch.oversample._base import ClassPool, Oversampler, SyntheticDraw
-from imbalance_torch.oversample._smote import class_rows
+from imbalance_torch.oversample._family import class_rows
 
 __all__ = ["RandomOverSampler"]
 
@@ -94,8 +94,8 @@ class RandomOverSampler(Oversampler):
             return torch.index_select(X, 0, draw.base, out=out) if out is not None else X.index_select(0, draw.base)
         d = X.shape[1]
         # Box-Muller from two independent words per (row, feature).
-        u1 = uniform_float(draw.words(3, per_row=d), torch.float64)
-        u2 = uniform_float(draw.words(4, per_row=d), torch.float64)
+        u1 = uniform_float(draw.words(STREAM_NOISE_RADIUS, per_row=d), torch.float64)
+        u2 = uniform_float(draw.words(STREAM_NOISE_ANGLE, per_row=d), torch.float64)
         normal = torch.sqrt(-2.0 * torch.log1p(-u1)) * torch.cos(2 * math.pi * u2)
         positions = torch.searchsorted(self.classes_, draw.label)  # labels of a draw are fitted ones
         rows = (X[draw.base].to(torch.float64) + normal * self.noise_scale_[positions]).to(X.dtype)

@@ -4,66 +4,37 @@ gap uniform in [0, 1)."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import torch
 
 from imbalance_torch._validation import check_positive_int
-from imbalance_torch.neighbors import kneighbors
-from imbalance_torch.oversample._base import ClassPool, Oversampler
+from imbalance_torch.oversample._base import ClassPool
+from imbalance_torch.oversample._family import SMOTEFamily, check_class_size, within_class_neighbors
 
-__all__ = ["SMOTE", "check_class_size", "class_rows", "within_class_neighbors"]
-
-
-def class_rows(y: torch.Tensor, label: int) -> torch.Tensor:
-    """Row indices of class ``label``, ascending."""
-    return (y == label).nonzero().flatten()
+__all__ = ["SMOTE"]
 
 
-def check_class_size(name: str, k: int, label: int, count: int, method: str) -> None:
-    """``k`` same-class neighbours need ``k + 1`` rows of the class."""
-    if count > k:
-        return
-    if count <= 1:
-        raise ValueError(
-            f"{method} cannot over-sample class {label}: it has {count} row(s) and "
-            f"interpolation needs at least 2. Leave class {label} out of sampling_strategy or "
-            f"use RandomOverSampler for it."
-        )
-    raise ValueError(
-        f"{name}={k} needs at least {k + 1} rows of class {label}, which has {count}; lower "
-        f"{name} to {count - 1} or leave class {label} out of sampling_strategy."
-    )
-
-
-def within_class_neighbors(
-    X: torch.Tensor, y: torch.Tensor, label: int, k: int, queries: torch.Tensor | None = None
-) -> tuple[torch.Tensor, torch.Tensor]:
-    """Each query row's ``k`` nearest rows of its own class (itself excluded).
-
-    Returns ``(query_rows, neighbor_rows)``: global row indices ``(m,)`` and ``(m, k)``.
-    """
-    rows = class_rows(y, label)
-    members = X[rows]
-    if queries is None:
-        _, local = kneighbors(members, members, k, query_indices=torch.arange(len(rows), device=X.device))
-        return rows, rows[local]
-    position = torch.searchsorted(rows, queries)
-    _, local = kneighbors(X[queries], members, k, query_indices=position)
-    return queries, rows[local]
-
-
-class SMOTE(Oversampler):
+class SMOTE(SMOTEFamily):
     """Synthetic Minority Over-sampling TEchnique, generated on the fly.
 
     Each synthetic row of class c is ``x_b + gap * (x_n - x_b)``: ``b`` a row of class c drawn
     uniformly with replacement, ``n`` one of ``b``'s ``k_neighbors`` nearest class-c rows
     (``b`` itself excluded), ``gap`` uniform in [0, 1).
 
+    With ``categorical_features`` this is SMOTE-NC (NOTE [categorical columns]): distances add
+    ``median_std_[c] ** 2`` per categorical column that differs, and each categorical column of
+    a synthetic row takes the code most frequent among ``b``'s neighbours (ties at random)
+    instead of being interpolated.
+
     Args:
         k_neighbors: same-class neighbours per row (imbalanced-learn's default 5).
+        categorical_features: ``None`` (every column continuous), column indices, or a boolean
+            mask of length ``n_features``, naming columns that hold integer category codes.
 
     References:
         Chawla, Bowyer, Hall, Kegelmeyer. SMOTE: Synthetic Minority Over-sampling Technique.
-        JAIR 16, 2002.
+        JAIR 16, 2002 (section 6.1 for SMOTE-NC).
 
     Example:
         >>> import torch
@@ -71,19 +42,26 @@ class SMOTE(Oversampler):
         >>> sm = SMOTE(k_neighbors=3).fit(X, y, {1: 20})
         >>> sm.generate(torch.ones(4, dtype=torch.long), torch.arange(4), seed=0, epoch=0).shape
         torch.Size([4, 3])
+        >>> X[:, 2] = torch.randint(0, 3, (40,)).float()  # column 2 holds category codes
+        >>> nc = SMOTE(k_neighbors=3, categorical_features=[2]).fit(X, y, {1: 20})
+        >>> rows = nc.generate(torch.ones(4, dtype=torch.long), torch.arange(4), seed=0, epoch=0)
+        >>> bool((rows[:, 2] == rows[:, 2].round()).all())
+        True
     """
 
-    _params = ("k_neighbors",)
+    _params = ("k_neighbors", "categorical_features")
 
-    def __init__(self, *, k_neighbors: int = 5) -> None:
+    def __init__(self, *, k_neighbors: int = 5, categorical_features: Sequence[int] | Sequence[bool] | None = None) -> None:
         self.k_neighbors = k_neighbors
+        self.categorical_features = categorical_features
 
     def _check_params(self, X: torch.Tensor) -> None:
         check_positive_int(self.k_neighbors, "k_neighbors")
+        super()._check_params(X)
 
     def _check_class(self, X: torch.Tensor, y: torch.Tensor, label: int, count: int) -> None:
-        check_class_size("k_neighbors", self.k_neighbors, label, count, "SMOTE")
+        check_class_size("k_neighbors", self.k_neighbors, label, count, type(self).__name__)
 
     def _fit_class(self, X: torch.Tensor, y: torch.Tensor, label: int) -> ClassPool:
-        rows, neighbors = within_class_neighbors(X, y, label, self.k_neighbors)
+        rows, neighbors = within_class_neighbors(X, y, label, self.k_neighbors, penalty=self.penalty(X, y, label))
         return ClassPool(rows, neighbors)

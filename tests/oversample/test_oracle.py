@@ -17,7 +17,7 @@ from imbalance_torch.oversample import (
     SyntheticDraw,
     interpolate,
 )
-from imbalance_torch.oversample._smote import within_class_neighbors
+from imbalance_torch.oversample._family import within_class_neighbors
 from imbalance_torch.targets import oversampling_targets
 
 

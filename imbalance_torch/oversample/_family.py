@@ -1,0 +1,182 @@
+"""The SMOTE family's shared steps: class rows, neighbour searches (with the categorical term of
+NOTE [categorical columns]) and the base class that gives every member categorical columns."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any, ClassVar
+
+import torch
+
+from imbalance_torch.neighbors import kneighbors
+from imbalance_torch.oversample._base import Oversampler, SyntheticDraw, interpolate
+from imbalance_torch.oversample._categorical import (
+    CategoricalPenalty,
+    VoteTable,
+    categorical_columns,
+    categorical_vote,
+    check_codes,
+    fit_votes,
+    median_std,
+)
+
+__all__ = [
+    "SMOTEFamily",
+    "any_class_neighbors",
+    "check_class_size",
+    "class_rows",
+    "other_class_neighbor_counts",
+    "within_class_neighbors",
+]
+
+
+def class_rows(y: torch.Tensor, label: int) -> torch.Tensor:
+    """Row indices of class ``label``, ascending."""
+    return (y == label).nonzero().flatten()
+
+
+def check_class_size(name: str, k: int, label: int, count: int, method: str) -> None:
+    """``k`` same-class neighbours need ``k + 1`` rows of the class."""
+    if count > k:
+        return
+    if count <= 1:
+        raise ValueError(
+            f"{method} cannot over-sample class {label}: it has {count} row(s) and "
+            f"interpolation needs at least 2. Leave class {label} out of sampling_strategy or "
+            f"use RandomOverSampler for it."
+        )
+    raise ValueError(
+        f"{name}={k} needs at least {k + 1} rows of class {label}, which has {count}; lower "
+        f"{name} to {count - 1} or leave class {label} out of sampling_strategy."
+    )
+
+
+def _space(X: torch.Tensor, penalty: CategoricalPenalty | None) -> torch.Tensor:
+    return X if penalty is None else penalty.features(X)
+
+
+def within_class_neighbors(
+    X: torch.Tensor,
+    y: torch.Tensor,
+    label: int,
+    k: int,
+    queries: torch.Tensor | None = None,
+    penalty: CategoricalPenalty | None = None,
+) -> tuple[torch.Tensor, torch.Tensor]:
+    """Each query row's ``k`` nearest rows of its own class (itself excluded), by Euclidean
+    distance plus ``penalty``'s categorical term when given.
+
+    Returns ``(query_rows, neighbor_rows)``: global row indices ``(m,)`` and ``(m, k)``.
+    """
+    rows = class_rows(y, label)
+    space = _space(X, penalty)
+    members = space.index_select(0, rows)
+    if queries is None:
+        queries, positions, query_space = rows, torch.arange(len(rows), device=X.device), members
+    else:
+        positions, query_space = torch.searchsorted(rows, queries), space.index_select(0, queries)
+    extra = None if penalty is None else penalty.between(queries, rows)
+    _, local = kneighbors(query_space, members, k, query_indices=positions, extra_distance=extra)
+    return queries, rows[local]
+
+
+def any_class_neighbors(
+    X: torch.Tensor, queries: torch.Tensor, k: int, penalty: CategoricalPenalty | None = None
+) -> torch.Tensor:
+    """``(m, k)``: each query row's ``k`` nearest rows of any class (itself excluded)."""
+    space = _space(X, penalty)
+    extra = None if penalty is None else penalty.between(queries)
+    _, neighbors = kneighbors(space.index_select(0, queries), space, k, query_indices=queries, extra_distance=extra)
+    return neighbors
+
+
+def other_class_neighbor_counts(
+    X: torch.Tensor, y: torch.Tensor, label: int, m: int, penalty: CategoricalPenalty | None = None
+) -> tuple[torch.Tensor, torch.Tensor]:
+    """For each row of class ``label``: how many of its ``m`` nearest rows (all classes,
+    itself excluded) are of another class. Returns ``(rows, counts)``."""
+    rows = class_rows(y, label)
+    neighbors = any_class_neighbors(X, rows, m, penalty)
+    return rows, (y[neighbors] != label).sum(1)
+
+
+class SMOTEFamily(Oversampler):
+    """Base class of the interpolating oversamplers (SMOTE, Borderline-SMOTE, ADASYN,
+    SMOTE-NC): ``categorical_features`` with SMOTE-NC's rules (NOTE [categorical columns]).
+
+    Subclasses search neighbours through :meth:`penalty` and the helpers above; this class
+    checks the columns, takes the vote and writes the codes into the synthetic rows.
+    """
+
+    #: ``SMOTENC`` needs categorical columns; the others take ``None`` (or an empty list).
+    _categorical_required: ClassVar[bool] = False
+    categorical_features: Any = None
+
+    def _categorical_columns(self, X: torch.Tensor) -> list[int]:
+        return categorical_columns(
+            self.categorical_features, X.shape[1], type(self).__name__, required=self._categorical_required
+        )
+
+    def _column_split(self, X: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        """``(categorical, continuous)`` column indices of X, as int64 tensors."""
+        categorical = torch.tensor(self._categorical_columns(X), dtype=torch.int64, device=X.device)
+        keep = torch.ones(X.shape[1], dtype=torch.bool, device=X.device)
+        keep[categorical] = False
+        return categorical, keep.nonzero().flatten()
+
+    def _check_params(self, X: torch.Tensor) -> None:
+        self.categorical_, self.continuous_ = self._column_split(X)
+        check_codes(X, self.categorical_.tolist())
+
+    def penalty(self, X: torch.Tensor, y: torch.Tensor, label: int) -> CategoricalPenalty | None:
+        """The categorical distance term for over-sampling class ``label`` (``None`` without
+        categorical columns): ``median_std(class) ** 2`` per differing column."""
+        categorical, continuous = self._column_split(X)
+        if len(categorical) == 0:
+            return None
+        med = median_std(X, class_rows(y, label), continuous)
+        return CategoricalPenalty(continuous, X.index_select(1, categorical).to(torch.int64), med * med)
+
+    def median_std(self, X: torch.Tensor, y: torch.Tensor, label: int) -> float:
+        """Median over continuous columns of class ``label``'s population std (ddof=0):
+        imbalanced-learn's ``SMOTENC.median_std_[label]``."""
+        return median_std(X, class_rows(y, label), self._column_split(X)[1])
+
+    def fit(self, X: torch.Tensor, y: torch.Tensor, target_counts: Mapping[int, int]) -> SMOTEFamily:
+        super().fit(X, y, target_counts)
+        self._fit_categorical()
+        return self
+
+    def _load_arrays(self, arrays: dict[str, torch.Tensor]) -> None:
+        self._fit_categorical()
+
+    def _fit_categorical(self) -> None:
+        """``median_std_`` per fitted class and the vote table (empty without categorical
+        columns); recomputed from the data and the neighbour table when an index is loaded."""
+        if len(self.categorical_) == 0:
+            self.median_std_: dict[int, float] = {}
+            self.votes_: VoteTable | None = None
+            return
+        self.median_std_ = {label: self.median_std(self.X_, self.y_, label) for label in self.classes_.tolist()}
+        self.votes_ = fit_votes(self.X_, self.neighbors_, self.categorical_)
+
+    def categorical_vote(self, draw: SyntheticDraw) -> torch.Tensor:
+        """``(b, n_categorical)`` codes: the most frequent code among the base row's
+        neighbours per categorical column, ties broken at random by the row's random words."""
+        self._fitted()
+        if self.votes_ is None or self.neighbors_ is None:
+            return torch.zeros(len(draw.pool), len(self.categorical_), dtype=torch.int64, device=draw.pool.device)
+        return categorical_vote(self.votes_, self.neighbors_.shape[1], draw.pool, draw.keys, draw.slots)
+
+    def rows(self, draw: SyntheticDraw, out: torch.Tensor | None = None) -> torch.Tensor:
+        out = interpolate(self.X_, draw.base, draw.neighbor, draw.gap, out=out, work=self.work_dtype_)
+        if self.votes_ is not None:
+            out.index_copy_(1, self.categorical_, self.categorical_vote(draw).to(out.dtype))
+        return out
+
+    def _index_params(self) -> dict[str, Any]:
+        # Without categorical columns, an index file reads as one written before they existed.
+        params = super()._index_params()
+        if params.get("categorical_features") is None and not self._categorical_required:
+            params.pop("categorical_features", None)
+        return params
