@@ -4,7 +4,7 @@ Needs the ``recipes`` extra for reports and plots (pandas, matplotlib).
 """
 
 from imbalance_torch.lightning.builtin import BUILTIN_DATASETS, make_fraud_like
-from imbalance_torch.lightning.checkpoints import LastCheckpoint
+from imbalance_torch.lightning.checkpoints import BestCheckpoint, LastCheckpoint
 from imbalance_torch.lightning.datamodule import ImbalanceDataModule
 from imbalance_torch.lightning.metrics import (
     METRIC_NAMES,
@@ -30,6 +30,7 @@ __all__ = [
     "RESAMPLERS",
     "AtomicCheckpointIO",
     "BatchSeeder",
+    "BestCheckpoint",
     "ImbalanceDataModule",
     "LastCheckpoint",
     "Loss",

@@ -1,4 +1,13 @@
-"""`LastCheckpoint`: a ``last.ckpt`` that always holds the latest training state.
+"""Checkpoint callbacks: the best model by a stated rule, and a ``last.ckpt`` that always
+holds the latest training state.
+
+NOTE [kept model]: :class:`BestCheckpoint` keeps the model with the highest validation AUPRC.
+AUPRC saturates (1.0 on easy data, often from the first evaluation on), and Lightning's
+``ModelCheckpoint`` keeps the *first* of equal scores, so such a run kept its first epoch, an
+undertrained model, and said nothing. The rule here: higher AUPRC wins; on equal AUPRC the
+lower validation loss (log loss of the raw model) wins; on equal loss too, the later step
+wins. The kept model's step, epoch and loss are recorded (``best_model_step``,
+``best_model_epoch``, ``best_model_tie_value``) and travel in the checkpoint.
 
 NOTE [last checkpoint]: ``ModelCheckpoint(monitor=..., save_last=True)`` is the usual way to
 keep a ``last.ckpt`` beside the best checkpoint, but Lightning 2.6 rewrites that copy only at
@@ -14,10 +23,113 @@ its own class so its checkpointed state never collides with another unmonitored
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import Any
 
+import lightning.pytorch as pl
+import torch
 from lightning.pytorch.callbacks import ModelCheckpoint
+from torch import Tensor
 
-__all__ = ["LastCheckpoint"]
+__all__ = ["BestCheckpoint", "LastCheckpoint"]
+
+
+class BestCheckpoint(ModelCheckpoint):
+    """Keep the best model: higher ``monitor``, then lower ``tie_breaker``, then later step.
+
+    A ``ModelCheckpoint`` with ``save_top_k=1`` whose comparison follows NOTE [kept model];
+    ``best_model_path``, ``best_model_score`` and ``ckpt_path="best"`` work as usual.
+
+    Args:
+        dirpath: folder (default: the trainer's ``default_root_dir/checkpoints``).
+        filename: file name pattern (``best-{epoch}``).
+        monitor: the logged metric to maximise or minimise (``val_auprc``).
+        mode: ``max`` or ``min``.
+        tie_breaker: the logged metric that decides between equal ``monitor`` values, lower
+            is better (``val_loss``); when it is missing, the later step wins.
+        every_n_train_steps: also evaluate the rule every this many optimizer steps.
+        every_n_epochs: evaluate it every this many epochs.
+        save_on_train_epoch_end: as in ``ModelCheckpoint``.
+    """
+
+    def __init__(
+        self,
+        dirpath: str | None = None,
+        filename: str = "best-{epoch}",
+        monitor: str = "val_auprc",
+        mode: str = "max",
+        tie_breaker: str | None = "val_loss",
+        every_n_train_steps: int | None = None,
+        every_n_epochs: int | None = None,
+        save_on_train_epoch_end: bool | None = None,
+    ) -> None:
+        if not isinstance(monitor, str) or not monitor:
+            raise TypeError(f"monitor must be the name of a logged metric, got {monitor!r}.")
+        super().__init__(
+            dirpath=dirpath,
+            filename=filename,
+            monitor=monitor,
+            mode=mode,
+            save_top_k=1,
+            save_last=False,
+            every_n_train_steps=every_n_train_steps,
+            every_n_epochs=every_n_epochs,
+            save_on_train_epoch_end=save_on_train_epoch_end,
+        )
+        self.tie_breaker = tie_breaker
+        self.best_model_tie_value: float | None = None
+        self.best_model_step: int | None = None
+        self.best_model_epoch: int | None = None
+        self._evaluated_step: int | None = None
+
+    def on_validation_end(self, trainer: pl.Trainer, pl_module: pl.LightningModule) -> None:
+        # The metrics are fresh at this step; a later step-based save sees the same (stale)
+        # values, which must not count as a tie.
+        self._evaluated_step = int(trainer.global_step)
+        super().on_validation_end(trainer, pl_module)
+
+    def _wins(self, current: Tensor, tie_value: float | None, fresh: bool) -> bool:
+        if not self.best_k_models:
+            return True
+        best = self.best_k_models[self.kth_best_model_path]
+        current = current.to(best.device) if isinstance(best, Tensor) else current
+        if torch.isnan(current).item():
+            return False
+        better = torch.gt if self.mode == "max" else torch.lt
+        if bool(better(current, best)):
+            return True
+        if not fresh or not bool(torch.eq(current, best)):
+            return False
+        if tie_value is None or self.best_model_tie_value is None:
+            return True  # NOTE [kept model]: equal scores, no loss to compare: the later step
+        return tie_value <= self.best_model_tie_value
+
+    def check_monitor_top_k(self, trainer: pl.Trainer, current: Tensor | None = None) -> bool:
+        """Whether the model of this save point replaces the kept one (NOTE [kept model])."""
+        if current is None:
+            return False
+        value = trainer.callback_metrics.get(self.tie_breaker) if self.tie_breaker else None
+        tie_value = None if value is None else float(value)
+        fresh = self._evaluated_step == int(trainer.global_step)
+        wins = trainer.strategy.reduce_boolean_decision(self._wins(current, tie_value, fresh))
+        if wins:
+            self.best_model_tie_value = tie_value
+            self.best_model_step = int(trainer.global_step)
+            self.best_model_epoch = int(trainer.current_epoch)
+        return wins
+
+    def state_dict(self) -> dict[str, Any]:
+        return {
+            **super().state_dict(),
+            "best_model_tie_value": self.best_model_tie_value,
+            "best_model_step": self.best_model_step,
+            "best_model_epoch": self.best_model_epoch,
+        }
+
+    def load_state_dict(self, state_dict: dict[str, Any]) -> None:
+        super().load_state_dict(state_dict)
+        self.best_model_tie_value = state_dict.get("best_model_tie_value")
+        self.best_model_step = state_dict.get("best_model_step")
+        self.best_model_epoch = state_dict.get("best_model_epoch")
 
 
 class LastCheckpoint(ModelCheckpoint):

@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+from lightning.pytorch.callbacks import EarlyStopping
 
 from imbalance_torch.lightning.cli import LINKED_MODEL_ARGUMENTS, ImbalanceCLI, default_config_files
 from imbalance_torch.lightning.datamodule import ImbalanceDataModule
@@ -272,6 +273,9 @@ def run_arm(
     trainer.test(model, datamodule=data, ckpt_path=best_path or None, verbose=False)
     wall = time.perf_counter() - start
     best_score = getattr(checkpoint, "best_model_score", None) if checkpoint else None
+    kept_step = getattr(checkpoint, "best_model_step", None)
+    kept_epoch = getattr(checkpoint, "best_model_epoch", None)
+    stopping = [cb for cb in trainer.callbacks if isinstance(cb, EarlyStopping)]
     results = dict(model.test_results)
     row: dict[str, Any] = {
         "dataset": dataset,
@@ -283,6 +287,12 @@ def run_arm(
         "frozen_synthetic": arm.frozen,
         "seed": seed,
         "epochs": trainer.current_epoch,
+        # which model was kept (NOTE [kept model]), and the training budget it came from
+        "kept_epoch": math.nan if kept_epoch is None else kept_epoch,
+        "kept_step": math.nan if kept_step is None else kept_step,
+        "steps_trained": trainer.global_step,
+        "budget_steps": trainer.estimated_stepping_batches,
+        "stopped_early": any(cb.stopped_epoch > 0 for cb in stopping),
         "val_auprc": float(best_score) if best_score is not None else math.nan,
         **{f"test_{k}": results.get(k, math.nan) for k in METRIC_NAMES},
         "threshold": results.get("threshold", math.nan),

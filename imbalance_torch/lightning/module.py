@@ -32,7 +32,9 @@ class TabularClassifier(pl.LightningModule):
     compute every metric of :data:`~imbalance_torch.lightning.metrics.METRIC_NAMES`. At each
     validation epoch the decision threshold with maximal F1 is stored in the buffer
     ``decision_threshold`` (so a checkpoint carries the threshold of its own epoch) and test
-    applies it. ``val_auprc`` is logged for early stopping and checkpointing.
+    applies it. ``val_auprc`` is logged for early stopping and checkpointing, and ``val_loss``
+    (log loss of the raw model) breaks ties between equal AUPRCs
+    (:class:`~imbalance_torch.lightning.BestCheckpoint`).
 
     Args:
         num_features: input columns (numeric + categorical); linked from the data module by
@@ -240,7 +242,11 @@ class TabularClassifier(pl.LightningModule):
             self.decision_threshold.fill_(max_f1_threshold(probs[:, 1], target))
         metrics = self._metrics(probs, corrected, target)
         metrics["threshold"] = float(self.decision_threshold)
-        self.val_history.append({"epoch": float(self.current_epoch), **metrics})
+        # Log loss of the raw model: the tie-breaker between equal AUPRCs (NOTE [kept model]).
+        metrics["loss"] = float(nn.functional.nll_loss(probs.clamp_min(1e-12).log(), target))
+        self.val_history.append(
+            {"epoch": float(self.current_epoch), "step": float(self.global_step), **metrics}
+        )
         # Values are already gathered over ranks, so every rank logs the same number.
         self.log_dict({f"val_{k}": v for k, v in metrics.items()}, batch_size=target.numel())
 

@@ -1,5 +1,6 @@
-"""`last.ckpt` from the shipped configs is the latest state after every epoch, also when the
-monitored metric stops improving (issue 9 case g)."""
+"""Checkpoints of the shipped configs: `last.ckpt` is the latest state after every epoch, also
+when the monitored metric stops improving (issue 9 case g); the best checkpoint breaks ties
+in validation AUPRC by lower validation loss, then the later step (issue 10 item 2)."""
 
 from __future__ import annotations
 
@@ -52,8 +53,8 @@ def test_last_checkpoint_is_the_latest_epoch_when_the_best_does_not_improve(tmp_
     history = trainer.lightning_module.val_history
     assert [h["auprc"] for h in history] == [1.0] * epochs  # never improves after epoch 0
     folder = tmp_path / "checkpoints"
-    assert sorted(p.name for p in folder.glob("*.ckpt")) == ["best-epoch=0.ckpt", "last.ckpt"]
-    assert trainer.checkpoint_callback.best_model_path.endswith("best-epoch=0.ckpt")
+    kept = trainer.checkpoint_callback.best_model_epoch
+    assert sorted(p.name for p in folder.glob("*.ckpt")) == [f"best-epoch={kept}.ckpt", "last.ckpt"]
     last = torch.load(folder / "last.ckpt", weights_only=False)
     assert last["epoch"] == epochs - 1
     assert len(last["val_history"]) == epochs
@@ -68,3 +69,35 @@ def test_fit_from_last_resumes_after_the_last_completed_epoch(tmp_path):
     for a, b in zip(full.lightning_module.state_dict().values(), resumed.lightning_module.state_dict().values()):
         assert torch.equal(a, b)
     assert full.lightning_module.val_history == resumed.lightning_module.val_history
+
+
+@pytest.mark.filterwarnings("ignore:Checkpoint directory .* exists and is not empty")
+def test_saturated_auprc_keeps_a_later_model_by_the_stated_rule(tmp_path):
+    trainer, _ = fit(tmp_path, 5, "trainer.yaml")
+    history = trainer.lightning_module.val_history
+    assert history[0]["auprc"] == 1.0  # saturated at the first evaluation
+    best = trainer.checkpoint_callback
+    # Rule: highest AUPRC, then lowest validation loss, then the later step.
+    expected = max(range(len(history)), key=lambda i: (history[i]["auprc"], -history[i]["loss"], i))
+    assert expected > 0 and best.best_model_epoch == expected
+    assert best.best_model_step == int(history[expected]["step"])
+    assert best.best_model_tie_value == pytest.approx(history[expected]["loss"])
+    assert best.best_model_path.endswith(f"best-epoch={expected}.ckpt")
+    kept = torch.load(best.best_model_path, weights_only=False)
+    assert kept["epoch"] == expected
+
+
+def test_ties_at_a_step_save_without_a_new_evaluation_do_not_replace_the_kept_model():
+    from imbalance_torch.lightning import BestCheckpoint
+
+    best = BestCheckpoint()
+    best.best_k_models = {"a.ckpt": torch.tensor(1.0)}
+    best.kth_best_model_path = "a.ckpt"
+    best.best_model_tie_value = 0.2
+    one = torch.tensor(1.0)
+    assert best._wins(one, 0.1, fresh=True) and best._wins(one, 0.2, fresh=True)
+    assert not best._wins(one, 0.3, fresh=True)
+    assert not best._wins(one, 0.1, fresh=False)  # same metrics, no new evaluation
+    assert best._wins(torch.tensor(1.5), 9.0, fresh=False)  # strictly better always wins
+    assert not best._wins(torch.tensor(0.5), 0.0, fresh=True)
+    assert not best._wins(torch.tensor(float("nan")), 0.0, fresh=True)
