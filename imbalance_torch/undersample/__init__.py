@@ -1,0 +1,15 @@
+"""Cleaning and under-sampling as fit-time selections of real rows (NOTE [cleaning is a
+selection]): each method's ``fit(X, y)`` sets ``sample_indices_``, the rows to keep, and
+:class:`~imbalance_torch.BalancedSampler` (``cleaning=``) serves only those rows."""
+
+from imbalance_torch.undersample._base import Cleaner
+from imbalance_torch.undersample._edited import AllKNN, EditedNearestNeighbours, RepeatedEditedNearestNeighbours
+from imbalance_torch.undersample._tomek import TomekLinks
+
+__all__ = [
+    "AllKNN",
+    "Cleaner",
+    "EditedNearestNeighbours",
+    "RepeatedEditedNearestNeighbours",
+    "TomekLinks",
+]
