@@ -93,10 +93,9 @@ class TrainingData:
             return ShuffledBatchSampler(self.dataset, labels=self._labels_of_every_index(), **common)
         from imbalance_torch import BalancedSampler
 
+        # On a SMOTEDataset no oversampling is passed: the sampler serves the dataset's own
+        # targets (NOTE [one epoch mix]), so len(dataset) is the epoch.
         arguments = self.resampler.sampler_arguments(self.settings["ratio"]) or {}
-        if self.resampler.synthetic:  # transitional: the dataset's own strategy, until the
-            # sampler serves a SMOTEDataset's targets by default
-            arguments.setdefault("oversampling", self.dataset.sampling_strategy)
         labels = None if self.resampler.synthetic else self.labels
         return BalancedSampler(self.dataset, labels=labels, **arguments, **common)
 

@@ -109,9 +109,16 @@ def test_sampled_counts_follow_the_ratio(blobs):
     assert over.sampled_class_counts == [natural[0], int(natural[0] * 0.5)]
     under = module(blobs, resampling="random_under", ratio=0.5)
     assert under.sampled_class_counts == [int(natural[1] / 0.5), natural[1]]
-    for dm in (over, under):
+    smote = module(blobs, resampling="smote", ratio=0.5)
+    assert smote.sampled_class_counts == [natural[0], int(natural[0] * 0.5)]
+    for dm in (over, under, smote):
         seen = torch.cat([b[1] for b in dm.train_dataloader()])
         assert torch.bincount(seen).tolist() == dm.sampled_class_counts
+        counts = dm.train_sampler().epoch_counts()  # the one place counts come from
+        assert dm.sampled_class_counts == [counts[0], counts[1]]
+    # On a SMOTEDataset the sampler serves the dataset's own targets: its length is the epoch.
+    assert len(smote.train_dataset()) == sum(smote.sampled_class_counts)
+    assert smote.train_dataset().target_counts == {1: int(natural[0] * 0.5) - natural[1]}
 
 
 def test_frozen_smote_repeats_rows_and_fresh_smote_does_not(blobs):
@@ -232,19 +239,8 @@ def test_eval_shards_cover_every_row_once_without_padding():
     assert [len(EvalShardSampler(rows, num_replicas=2, rank=r)) for r in range(2)] == [6, 5]
 
 
-def _takes_categorical_features(resampling):
-    import inspect
-
-    from imbalance_torch.lightning import RESAMPLERS
-
-    oversampler = RESAMPLERS[resampling].build_oversampler({"k_neighbors": 5, "m_neighbors": 10}, [])
-    return "categorical_features" in inspect.signature(type(oversampler).__init__).parameters
-
-
 @pytest.mark.parametrize("resampling", ["smote", "borderline1", "borderline2", "adasyn", "random_over"])
 def test_declared_categorical_columns_reach_every_smote_variant(resampling):
-    if resampling != "random_over" and not _takes_categorical_features(resampling):
-        pytest.skip(f"{resampling}'s oversampler has no categorical_features argument yet")
     rng = np.random.default_rng(0)
     y = (rng.random(800) < 0.2).astype(np.int64)
     # 8 and 20 categories, codes that depend on the class, so neighbours disagree.
