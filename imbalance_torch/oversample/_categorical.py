@@ -27,10 +27,19 @@ import torch
 from imbalance_torch._random import STREAM_VOTE, words
 from imbalance_torch._validation import describe
 
-__all__ = ["CategoricalPenalty", "VoteTable", "categorical_columns", "check_codes", "fit_votes", "median_std"]
+__all__ = [
+    "CategoricalPenalty",
+    "VoteTable",
+    "categorical_columns",
+    "check_codes",
+    "fit_votes",
+    "median_std",
+]
 
 
-def categorical_columns(value: Any, n_features: int, method: str, *, required: bool = False) -> list[int]:
+def categorical_columns(
+    value: Any, n_features: int, method: str, *, required: bool = False
+) -> list[int]:
     """The categorical column indices ``value`` names, checked against ``n_features``.
 
     Args:
@@ -59,7 +68,9 @@ def categorical_columns(value: Any, n_features: int, method: str, *, required: b
             f"{describe(seen)}. Pass e.g. categorical_features=[3, 4]."
         )
     if len(value) == 0 and required:
-        raise ValueError(f"categorical_features is empty; with no categorical column use SMOTE instead of {method}.")
+        raise ValueError(
+            f"categorical_features is empty; with no categorical column use SMOTE instead of {method}."
+        )
     if len(value) and all(isinstance(v, (bool, np.bool_)) for v in value):
         if len(value) != n_features:
             raise ValueError(
@@ -82,7 +93,9 @@ def categorical_columns(value: Any, n_features: int, method: str, *, required: b
                 f"columns; indices must be in [0, {n_features - 1}]."
             )
     if not columns and required:
-        raise ValueError(f"categorical_features selects no column; with no categorical column use SMOTE instead of {method}.")
+        raise ValueError(
+            f"categorical_features selects no column; with no categorical column use SMOTE instead of {method}."
+        )
     if columns and len(columns) == n_features:
         raise ValueError(
             f"categorical_features covers all {n_features} columns; {method} with categorical "
@@ -127,7 +140,9 @@ class _PenaltyTiles:
     def block(self, query_positions: torch.Tensor, data_start: int, data_stop: int) -> torch.Tensor:
         queries = self.query_codes.index_select(0, query_positions)
         data = self.data_codes[data_start:data_stop]
-        mismatches = torch.zeros(len(queries), len(data), dtype=torch.float64, device=queries.device)
+        mismatches = torch.zeros(
+            len(queries), len(data), dtype=torch.float64, device=queries.device
+        )
         for column in range(queries.shape[1]):  # a loop over columns, not rows
             mismatches += queries[:, column, None] != data[None, :, column]
         return mismatches * self.weight
@@ -157,7 +172,9 @@ class CategoricalPenalty:
         """The columns the Euclidean part is measured on."""
         return X.index_select(1, self.continuous)
 
-    def between(self, query_rows: torch.Tensor, data_rows: torch.Tensor | None = None) -> _PenaltyTiles:
+    def between(
+        self, query_rows: torch.Tensor, data_rows: torch.Tensor | None = None
+    ) -> _PenaltyTiles:
         """The term for ``kneighbors(features(X)[query_rows], features(X)[data_rows])``
         (``data_rows=None``: every row)."""
         data = self.codes if data_rows is None else self.codes.index_select(0, data_rows)
@@ -177,7 +194,9 @@ class VoteTable:
     codes: torch.Tensor
 
 
-def fit_votes(X: torch.Tensor, neighbors: torch.Tensor | None, categorical: torch.Tensor) -> VoteTable:
+def fit_votes(
+    X: torch.Tensor, neighbors: torch.Tensor | None, categorical: torch.Tensor
+) -> VoteTable:
     """Precompute the vote of each pool entry's ``k`` neighbours, so a synthetic row only picks
     one of the winning codes uniformly: O(columns) work per row. Codes are compared as
     integers (a ``(p, k, k, d_cat)`` mask), never one-hot encoded."""
@@ -188,7 +207,12 @@ def fit_votes(X: torch.Tensor, neighbors: torch.Tensor | None, categorical: torc
             torch.zeros(0, dtype=torch.int64, device=device),
         )
     pool, k = neighbors.shape
-    codes = X.index_select(0, neighbors.reshape(-1)).index_select(1, categorical).to(torch.int64).view(pool, k, -1)
+    codes = (
+        X.index_select(0, neighbors.reshape(-1))
+        .index_select(1, categorical)
+        .to(torch.int64)
+        .view(pool, k, -1)
+    )
     same = codes.unsqueeze(2) == codes.unsqueeze(1)  # (pool, k, k, c)
     votes = same.sum(2)
     is_top = votes == votes.amax(1, keepdim=True)
@@ -205,7 +229,9 @@ _COLUMNS_PER_WORD = 5
 _BITS_PER_COLUMN = 12
 
 
-def categorical_vote(table: VoteTable, k: int, pool: torch.Tensor, keys: torch.Tensor, slots: torch.Tensor) -> torch.Tensor:
+def categorical_vote(
+    table: VoteTable, k: int, pool: torch.Tensor, keys: torch.Tensor, slots: torch.Tensor
+) -> torch.Tensor:
     """``(b, d_cat)`` codes for the synthetic rows whose base rows sit at ``pool``: per column
     the most frequent code among the base row's neighbours, ties broken by the row's words."""
     columns = table.count.shape[1]
@@ -213,9 +239,13 @@ def categorical_vote(table: VoteTable, k: int, pool: torch.Tensor, keys: torch.T
     column = torch.arange(columns, device=pool.device)
     needed = -(-columns // _COLUMNS_PER_WORD)
     keys = keys if keys.dim() == 0 else keys.unsqueeze(1)
-    random = words(keys, slots.unsqueeze(1) * needed + torch.arange(needed, device=pool.device), STREAM_VOTE)
+    random = words(
+        keys, slots.unsqueeze(1) * needed + torch.arange(needed, device=pool.device), STREAM_VOTE
+    )
     fields = random.repeat_interleave(_COLUMNS_PER_WORD, dim=1)[:, :columns]
-    bits = (fields >> ((column % _COLUMNS_PER_WORD) * _BITS_PER_COLUMN)) & ((1 << _BITS_PER_COLUMN) - 1)
+    bits = (fields >> ((column % _COLUMNS_PER_WORD) * _BITS_PER_COLUMN)) & (
+        (1 << _BITS_PER_COLUMN) - 1
+    )
     choice = (bits * count) >> _BITS_PER_COLUMN
     flat = (pool.unsqueeze(1) * columns + column) * k + choice
     return table.codes.index_select(0, flat.view(-1)).view(-1, columns)

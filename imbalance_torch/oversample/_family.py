@@ -86,7 +86,9 @@ def any_class_neighbors(
     """``(m, k)``: each query row's ``k`` nearest rows of any class (itself excluded)."""
     space = _space(X, penalty)
     extra = None if penalty is None else penalty.between(queries)
-    _, neighbors = kneighbors(space.index_select(0, queries), space, k, query_indices=queries, extra_distance=extra)
+    _, neighbors = kneighbors(
+        space.index_select(0, queries), space, k, query_indices=queries, extra_distance=extra
+    )
     return neighbors
 
 
@@ -114,7 +116,10 @@ class SMOTEFamily(Oversampler):
 
     def _categorical_columns(self, X: torch.Tensor) -> list[int]:
         return categorical_columns(
-            self.categorical_features, X.shape[1], type(self).__name__, required=self._categorical_required
+            self.categorical_features,
+            X.shape[1],
+            type(self).__name__,
+            required=self._categorical_required,
         )
 
     def _column_split(self, X: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
@@ -135,14 +140,18 @@ class SMOTEFamily(Oversampler):
         if len(categorical) == 0:
             return None
         med = median_std(X, class_rows(y, label), continuous)
-        return CategoricalPenalty(continuous, X.index_select(1, categorical).to(torch.int64), med * med)
+        return CategoricalPenalty(
+            continuous, X.index_select(1, categorical).to(torch.int64), med * med
+        )
 
     def median_std(self, X: torch.Tensor, y: torch.Tensor, label: int) -> float:
         """Median over continuous columns of class ``label``'s population std (ddof=0):
         imbalanced-learn's ``SMOTENC.median_std_[label]``."""
         return median_std(X, class_rows(y, label), self._column_split(X)[1])
 
-    def fit(self, X: torch.Tensor, y: torch.Tensor, target_counts: Mapping[int, int]) -> SMOTEFamily:
+    def fit(
+        self, X: torch.Tensor, y: torch.Tensor, target_counts: Mapping[int, int]
+    ) -> SMOTEFamily:
         super().fit(X, y, target_counts)
         self._fit_categorical()
         return self
@@ -157,7 +166,9 @@ class SMOTEFamily(Oversampler):
             self.median_std_: dict[int, float] = {}
             self.votes_: VoteTable | None = None
             return
-        self.median_std_ = {label: self.median_std(self.X_, self.y_, label) for label in self.classes_.tolist()}
+        self.median_std_ = {
+            label: self.median_std(self.X_, self.y_, label) for label in self.classes_.tolist()
+        }
         self.votes_ = fit_votes(self.X_, self.neighbors_, self.categorical_)
 
     def categorical_vote(self, draw: SyntheticDraw) -> torch.Tensor:
@@ -165,11 +176,17 @@ class SMOTEFamily(Oversampler):
         neighbours per categorical column, ties broken at random by the row's random words."""
         self._fitted()
         if self.votes_ is None or self.neighbors_ is None:
-            return torch.zeros(len(draw.pool), len(self.categorical_), dtype=torch.int64, device=draw.pool.device)
-        return categorical_vote(self.votes_, self.neighbors_.shape[1], draw.pool, draw.keys, draw.slots)
+            return torch.zeros(
+                len(draw.pool), len(self.categorical_), dtype=torch.int64, device=draw.pool.device
+            )
+        return categorical_vote(
+            self.votes_, self.neighbors_.shape[1], draw.pool, draw.keys, draw.slots
+        )
 
     def rows(self, draw: SyntheticDraw, out: torch.Tensor | None = None) -> torch.Tensor:
-        out = interpolate(self.X_, draw.base, draw.neighbor, draw.gap, out=out, work=self.work_dtype_)
+        out = interpolate(
+            self.X_, draw.base, draw.neighbor, draw.gap, out=out, work=self.work_dtype_
+        )
         if self.votes_ is not None:
             out.index_copy_(1, self.categorical_, self.categorical_vote(draw).to(out.dtype))
         return out

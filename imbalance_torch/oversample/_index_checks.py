@@ -11,7 +11,9 @@ Borderline-SMOTE; for ADASYN each row at most ``n_neighbors`` times, its difficu
 and neighbours of the same class that are not the base row itself (Borderline-SMOTE's
 ``borderline-2`` may step toward any class). A table of plausible but wrong neighbours of the
 right class is not detected (that would mean refitting); a keyed signature (``key=``) is what
-shows a file is the one its key holder saved.
+shows a file is the one its key holder saved. With categorical columns (NOTE [categorical
+columns]) the pools and these rules are the same; the median stds and the neighbours' votes
+are not stored but recomputed from the data and the checked neighbour table on load.
 """
 
 from __future__ import annotations

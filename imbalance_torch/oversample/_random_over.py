@@ -29,6 +29,12 @@ class RandomOverSampler(Oversampler):
     where ``sigma_c`` is the class's per-feature population std, ``d`` the number of features
     and ``n`` the number of training rows (all classes).
 
+    Categorical columns: with ``shrinkage=None`` a copy keeps every integer category code
+    intact, so no ``categorical_features`` is needed. With a ``shrinkage`` the noise is added to
+    every column, codes included, which turns them into other values; this class therefore
+    takes no ``categorical_features``. For data with categorical columns use
+    ``shrinkage=None``, or ``SMOTE(categorical_features=[...])`` for synthetic rows.
+
     Args:
         shrinkage: ``None``, a float >= 0, or ``{class: float}`` covering every
             over-sampled class.

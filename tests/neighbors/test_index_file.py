@@ -29,6 +29,10 @@ def _data(seed=0, n=300):
         ADASYN,
         lambda: SMOTENC(categorical_features=[4]),
         lambda: RandomOverSampler(shrinkage=0.5),
+        lambda: SMOTE(categorical_features=[4]),
+        lambda: BorderlineSMOTE(kind="borderline-1", categorical_features=[4]),
+        lambda: BorderlineSMOTE(kind="borderline-2", categorical_features=[False, False, False, False, True]),
+        lambda: ADASYN(categorical_features=[4]),
     ],
 )
 def test_round_trip_gives_identical_rows(tmp_path, make):
@@ -94,6 +98,20 @@ def test_other_data_is_refused(tmp_path):
         SMOTEDataset(X, y, oversampler=SMOTE(k_neighbors=3), index_path=path)
     with pytest.raises(IndexFileError, match="oversampler"):
         SMOTEDataset(X, y, oversampler=ADASYN(), index_path=path)
+
+
+def test_categorical_columns_must_match_on_load(tmp_path):
+    X, y = _data()
+    SMOTEDataset(X, y, oversampler=SMOTE(categorical_features=[4])).save_index(tmp_path / "cat.npz")
+    with pytest.raises(IndexFileError, match=r"was built for params=.*'categorical_features': \[4\]"):
+        SMOTEDataset(X, y, oversampler=SMOTE(), index_path=tmp_path / "cat.npz")
+    SMOTEDataset(X, y, oversampler=SMOTE()).save_index(tmp_path / "plain.npz")
+    with pytest.raises(IndexFileError, match="params"):
+        SMOTEDataset(X, y, oversampler=SMOTE(categorical_features=[4]), index_path=tmp_path / "plain.npz")
+    # without categorical columns a file records the settings it had before they existed, so
+    # index files saved by earlier versions still load
+    with np.load(tmp_path / "plain.npz") as archive:
+        assert json.loads(archive["__meta__"].tobytes())["params"] == {"k_neighbors": 5}
 
 
 def test_missing_file_and_directory(tmp_path):
@@ -192,7 +210,11 @@ def test_key_must_be_bytes(tmp_path):
         SMOTEDataset(X, y, index_key=KEY)
 
 
-@pytest.mark.parametrize("make", [SMOTE, ADASYN, lambda: SMOTENC(categorical_features=[4]), RandomOverSampler])
+@pytest.mark.parametrize(
+    "make",
+    [SMOTE, ADASYN, lambda: SMOTENC(categorical_features=[4]), RandomOverSampler,
+     lambda: SMOTE(categorical_features=[4]), lambda: ADASYN(categorical_features=[4])],
+)
 def test_index_with_no_class_to_over_sample_round_trips(tmp_path, make):
     X, y = _data()
     y = torch.arange(len(y)) % 2  # balanced: nothing to add
@@ -203,7 +225,9 @@ def test_index_with_no_class_to_over_sample_round_trips(tmp_path, make):
 @pytest.mark.parametrize(
     "make",
     [SMOTE, lambda: BorderlineSMOTE(kind="borderline-1"), lambda: BorderlineSMOTE(kind="borderline-2"), ADASYN,
-     lambda: SMOTENC(categorical_features=[4]), lambda: RandomOverSampler(shrinkage=0.5)],
+     lambda: SMOTENC(categorical_features=[4]), lambda: RandomOverSampler(shrinkage=0.5),
+     lambda: SMOTE(categorical_features=[4]), lambda: BorderlineSMOTE(kind="borderline-1", categorical_features=[4]),
+     lambda: BorderlineSMOTE(kind="borderline-2", categorical_features=[4]), lambda: ADASYN(categorical_features=[4])],
 )
 def test_multi_class_index_passes_the_content_checks(tmp_path, make):
     g = torch.Generator().manual_seed(1)
