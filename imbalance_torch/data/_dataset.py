@@ -3,20 +3,55 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
 from typing import Any
 
 import torch
 from torch.utils.data import Dataset
 
 from imbalance_torch._search import block_of
-from imbalance_torch._validation import as_feature_tensor, as_label_tensor, check_seed, describe
+from imbalance_torch._validation import (
+    as_feature_tensor,
+    as_label_tensor,
+    check_positive_int,
+    check_seed,
+    describe,
+)
 from imbalance_torch.data._encoding import ENCODED_BASE, MAX_CLASSES, decode, encode
-from imbalance_torch.oversample import SMOTE, Oversampler, SyntheticDraw
+from imbalance_torch.data._fields import Batch, ItemLayout, build_layout
+from imbalance_torch.data._read import Columns, read_columns
+from imbalance_torch.oversample import SMOTE, Oversampler, RandomOverSampler, SyntheticDraw
 from imbalance_torch.targets import SamplingStrategy, oversampling_targets
 
 __all__ = ["SMOTEDataset"]
 
 _CPU_CHUNK = 16384
+
+
+def _oversampler_params(oversampler: Oversampler, layout: ItemLayout | None) -> dict[str, Any]:
+    """The oversampler's settings, with a wrapped dataset's categorical columns added."""
+    params = oversampler.get_params()
+    if layout is None or not layout.categorical_columns:
+        return params
+    named = f"categorical={layout.categorical_names if len(layout.categorical_names) > 1 else layout.categorical_names[0]!r}"
+    if "categorical_features" in params:
+        if params["categorical_features"] is not None:
+            raise ValueError(
+                f"{named} places the categorical fields in the engine's columns, and "
+                f"oversampler={oversampler!r} names categorical_features too; for a wrapped "
+                f"dataset name them once, by field: pass the oversampler without "
+                f"categorical_features, e.g. SMOTE(k_neighbors=5) (SMOTE with categorical "
+                f"columns is SMOTE-NC)."
+            )
+        params["categorical_features"] = list(layout.categorical_columns)
+        return params
+    if isinstance(oversampler, RandomOverSampler) and oversampler.shrinkage is None:
+        return params  # exact duplicates copy the codes
+    raise ValueError(
+        f"{named} needs an oversampler that takes categorical_features (SMOTE, "
+        f"BorderlineSMOTE, ADASYN) or RandomOverSampler() without shrinkage; "
+        f"{oversampler!r} would interpolate or perturb the codes."
+    )
 
 
 class SMOTEDataset(Dataset):
@@ -33,10 +68,23 @@ class SMOTEDataset(Dataset):
     The sampler writes the epoch into the indices (NOTE [epoch-carrying indices]), so workers,
     persistent or not, always produce the right epoch's rows.
 
+    **Wrapping a dataset.** ``X`` may also be a map-style :class:`torch.utils.data.Dataset`
+    (your own class, a ``Subset`` from ``random_split``, a ``ConcatDataset``) whose items are
+    ``(features, label)`` tuples or dicts of fields. Its items are read once, in batches
+    (NOTE [reading a wrapped dataset]), and every field is named by an argument below; items
+    come out with the same keys (dicts) or positions (tuples), for real and synthetic rows
+    alike, and a batch index gives one dict (or tuple) of batched tensors. Each field follows
+    a declared rule (NOTE [fields of a wrapped dataset]): features interpolated, categorical
+    codes by the oversampler's neighbour vote, the sample weight by ``weight_policy``, ids
+    ``-1`` on synthetic rows (:meth:`provenance` gives their parents' ids). ``fetch`` still
+    returns the engine's ``(features (b, d), labels (b,))``, the numeric fields followed by
+    the categorical ones.
+
     Args:
         X: ``(n, d)`` training features: tensor (dtype and device kept), numpy array or pandas
-            DataFrame of numeric columns.
-        y: ``(n,)`` integer class labels (whole-number floats accepted).
+            DataFrame of numeric columns; or a map-style ``Dataset`` to wrap.
+        y: ``(n,)`` integer class labels (whole-number floats accepted). Required with arrays;
+            with a dataset, optional: given, the labels are not read from the items.
         oversampler: an unfitted :class:`~imbalance_torch.oversample.Oversampler`
             (default ``SMOTE()``).
         sampling_strategy: synthetic rows per class and epoch, imbalanced-learn's semantics
@@ -48,6 +96,34 @@ class SMOTEDataset(Dataset):
             a file not signed with it is refused. ``None`` checks no signature.
         compile: generate synthetic rows through ``torch.compile`` (one fused kernel; worth
             it on GPU-resident data and very large batches; the first batch pays the compile).
+            Array datasets only.
+        features: (dataset) the field(s) holding numeric features: a dict key or tuple
+            position, or a list of them (flattened and concatenated in that order). Default
+            ``0`` for tuple items; required for dict items.
+        label: (dataset) the field holding the class label. Default ``1`` for tuple items;
+            required for dict items unless ``y`` is given (then it names where the label goes
+            out, ``"label"`` or appended by default).
+        categorical: (dataset) field(s) of integer category codes, handed to the oversampler
+            as ``categorical_features`` (it must not name its own). Default ``None``.
+        sample_weight: a field name, or ``(n,)`` weights >= 0 (also with arrays X: items
+            then end with the weight). Carried to every item; see ``weight_policy``.
+        ids: a field name, or ``(n,)`` integer ids >= 0. Synthetic rows get ``-1``.
+        other_fields: (dataset) ``{field: policy}`` for every other field: ``"base"`` (copy
+            from the base row), ``"interpolate"`` (floating fields, the features' step) or
+            ``"drop"``. An undeclared field is refused.
+        weight_policy: a synthetic row's weight: ``"base"`` (default: its base row's weight,
+            since the row stands in for a new draw of that row) or ``"interpolate"``
+            (``w_base + gap * (w_neighbor - w_base)``, the step its features took; integer
+            weights then come out as float32).
+        read_batch_size: (dataset) indices per batched read (default 16384).
+        max_read_bytes: (dataset) refuse a read estimated larger than this (default ``None``:
+            half of the memory available).
+
+    Raises:
+        TypeError: a field of the wrong type (non-numeric features, float ids), an argument
+            of the wrong type, items that are neither tuples nor dicts.
+        ValueError: a field name that does not exist, an undeclared field, ragged features,
+            labels that are not whole numbers, a read too large, and every array check.
 
     Example:
         >>> import torch
@@ -63,7 +139,7 @@ class SMOTEDataset(Dataset):
     def __init__(
         self,
         X: Any,
-        y: Any,
+        y: Any = None,
         oversampler: Oversampler | None = None,
         sampling_strategy: SamplingStrategy = "auto",
         seed: int = 0,
@@ -71,9 +147,44 @@ class SMOTEDataset(Dataset):
         index_path: str | os.PathLike[str] | None = None,
         index_key: bytes | None = None,
         compile: bool = False,
+        features: Any = None,
+        label: Any = None,
+        categorical: Any = None,
+        sample_weight: Any = None,
+        ids: Any = None,
+        other_fields: Mapping[Any, str] | None = None,
+        weight_policy: str = "base",
+        read_batch_size: int = 16384,
+        max_read_bytes: int | None = None,
     ) -> None:
-        features = as_feature_tensor(X, "X")
-        labels = as_label_tensor(y, features.shape[0], features.device, "y")
+        fields = {"features": features, "label": label, "categorical": categorical, "other_fields": other_fields}
+        carried = {"sample_weight": sample_weight, "ids": ids, "weight_policy": weight_policy}
+        self._layout: ItemLayout | None = None
+        if isinstance(X, SMOTEDataset):
+            raise TypeError("X is already a SMOTEDataset; wrap the dataset of real rows it was built from instead.")
+        if isinstance(X, Dataset):
+            check_positive_int(read_batch_size, "read_batch_size")
+            if max_read_bytes is not None:
+                check_positive_int(max_read_bytes, "max_read_bytes")
+            columns = read_columns(X, read_batch_size=read_batch_size, max_read_bytes=max_read_bytes)
+            self._layout = build_layout(columns, y, **fields, **carried)
+            features, labels = self._layout.features, self._layout.labels
+        else:
+            named = [name for name, value in fields.items() if value is not None]
+            if named:
+                raise TypeError(
+                    f"{named[0]}= names a field of a wrapped Dataset's items, but X is "
+                    f"{type(X).__name__}; with arrays pass X (features) and y (labels) only."
+                )
+            if y is None:
+                raise TypeError(f"y is required when X is {type(X).__name__}: pass one class label per row, SMOTEDataset(X, y).")
+            features = as_feature_tensor(X, "X")
+            labels = as_label_tensor(y, features.shape[0], features.device, "y")
+            if sample_weight is not None or ids is not None or weight_policy != "base":
+                columns = Columns("tuple", [0], {0: features}, type(X).__name__)
+                self._layout = build_layout(columns, labels, features=0, label=None, categorical=None, other_fields=None, **carried)
+        if compile and self._layout is not None:
+            raise ValueError("compile=True is for array datasets without sample_weight or ids; drop it for a wrapped dataset.")
         self.seed = check_seed(seed)
         if not isinstance(compile, bool):
             raise TypeError(f"compile must be a bool; got {describe(compile)}.")
@@ -87,7 +198,7 @@ class SMOTEDataset(Dataset):
                 f"{describe(oversampler)} of type {type(oversampler).__name__}."
             )
         # fit a fresh copy: one oversampler object passed to two datasets must not tie them
-        oversampler = type(oversampler)(**oversampler.get_params())
+        oversampler = type(oversampler)(**_oversampler_params(oversampler, self._layout))
         targets = oversampling_targets(labels, sampling_strategy)
         active = {c: n for c, n in targets.items() if n > 0}
         if len(active) > MAX_CLASSES:
@@ -284,19 +395,56 @@ class SMOTEDataset(Dataset):
             out_labels.index_copy_(0, at, labels)
         return out, out_labels
 
-    def __getitem__(self, index: Any) -> tuple[torch.Tensor, torch.Tensor]:
+    def _parts(self, index: Any) -> Batch:
+        """A wrapped dataset's batch: engine rows and labels with each row's base row,
+        neighbour and gap (one gather for the real rows, one batched draw for the rest)."""
+        index = self._as_index_tensor(index).to(self.features.device)
+        self._check_range(index)
+        synthetic = index >= self.num_real
+        base = torch.where(synthetic, 0, index)
+        neighbor = torch.full_like(index, -1)
+        gap = torch.zeros(len(index), dtype=torch.float64, device=index.device)
+        rows, labels = self.features.index_select(0, base), self.labels.index_select(0, base)
+        at = synthetic.nonzero().squeeze(1)
+        if len(at):
+            for mask, draw in self._draw(index.index_select(0, at)):
+                where = at if mask is None else at[mask]
+                rows.index_copy_(0, where, self.oversampler.rows(draw))
+                labels.index_copy_(0, where, draw.label)
+                base.index_copy_(0, where, draw.base)
+                neighbor.index_copy_(0, where, draw.neighbor)
+                gap.index_copy_(0, where, draw.gap.to(torch.float64))
+        return Batch(rows, labels, base, neighbor, gap, synthetic)
+
+    @staticmethod
+    def _single(index: Any) -> int | None:
+        """The row an int-like index names; ``None`` for a batch index."""
         if isinstance(index, bool):
             raise TypeError(f"index must be an int, a tensor, a list or a slice; got the bool {index}.")
         if isinstance(index, (int, torch.SymInt)) or (isinstance(index, torch.Tensor) and index.dim() == 0):
-            features, labels = self.fetch([int(index)])
-            return features[0], labels[0]
-        if hasattr(index, "__index__") and not isinstance(index, (torch.Tensor, bool)):
-            features, labels = self.fetch([index.__index__()])
-            return features[0], labels[0]
-        return self.fetch(index)
+            return int(index)
+        if hasattr(index, "__index__") and not isinstance(index, torch.Tensor):
+            return index.__index__()
+        return None
 
-    def __getitems__(self, indices: list[int]) -> list[tuple[torch.Tensor, torch.Tensor]]:
+    def __getitem__(self, index: Any) -> Any:
+        """Items: ``(features, label)`` for arrays; for a wrapped dataset (or with
+        ``sample_weight``/``ids``) a dict or tuple of its fields. A batch index (tensor, list,
+        slice) gives one item of batched values."""
+        row = self._single(index)
+        if self._layout is not None:
+            items = self._layout.batch(self._parts(index if row is None else [row]))
+            return items if row is None else self._layout.row(items, 0)
+        if row is None:
+            return self.fetch(index)
+        features, labels = self.fetch([row])
+        return features[0], labels[0]
+
+    def __getitems__(self, indices: list[int]) -> list[Any]:
         """DataLoader's batched fetch: one gather, returned as rows for ``collate_fn``."""
+        if self._layout is not None:
+            items = self._layout.batch(self._parts(indices))
+            return [self._layout.row(items, i) for i in range(len(indices))]
         features, labels = self.fetch(indices)
         return list(zip(features.unbind(0), labels.unbind(0)))
 
@@ -308,7 +456,20 @@ class SMOTEDataset(Dataset):
             A dict of ``(b,)`` tensors: ``is_synthetic``; ``base_index`` (the real row itself
             for real rows); ``neighbor_index`` (``-1`` for real rows and random over-sampling);
             ``gap`` (0 for real rows); ``label``; ``epoch``, ``slot`` (``-1`` for real rows).
+            With ``ids``, also ``id`` (``-1`` for synthetic rows), ``base_id`` and
+            ``neighbor_id`` (``-1`` where there is no neighbour).
         """
+        result = self._provenance(index)
+        if self._layout is not None and self._layout.ids is not None:
+            ids = self._layout.ids
+            base = result["base_index"].to(ids.device)
+            neighbor = result["neighbor_index"].to(ids.device)
+            result["base_id"] = ids.index_select(0, base)
+            result["id"] = result["base_id"].masked_fill(result["is_synthetic"].to(ids.device), -1)
+            result["neighbor_id"] = ids.index_select(0, neighbor.clamp(min=0)).masked_fill_(neighbor < 0, -1)
+        return result
+
+    def _provenance(self, index: Any) -> dict[str, torch.Tensor]:
         index = self._as_index_tensor(index).to(self.features.device)
         self._check_range(index)
         device = self.features.device
@@ -350,7 +511,8 @@ class SMOTEDataset(Dataset):
         self.oversampler.save(path, key=key)
 
     def __repr__(self) -> str:
+        wrapped = "" if self._layout is None else f"wrapped={self._layout.source}, "
         return (
-            f"SMOTEDataset(num_real={self.num_real}, num_synthetic={self.num_synthetic}, "
+            f"SMOTEDataset({wrapped}num_real={self.num_real}, num_synthetic={self.num_synthetic}, "
             f"oversampler={self.oversampler!r}, target_counts={self.target_counts}, seed={self.seed})"
         )
