@@ -15,6 +15,16 @@ from imbalance_torch.oversample import (
     RandomOverSampler,
 )
 from imbalance_torch.targets import oversampling_targets, undersampling_targets
+from imbalance_torch.undersample import (
+    AllKNN,
+    Cleaner,
+    EditedNearestNeighbours,
+    NearMiss,
+    NeighbourhoodCleaningRule,
+    OneSidedSelection,
+    RepeatedEditedNearestNeighbours,
+    TomekLinks,
+)
 
 __version__ = "0.1.0"
 
@@ -22,11 +32,19 @@ __all__ = [
     "ADASYN",
     "SMOTE",
     "SMOTENC",
+    "AllKNN",
     "BalancedSampler",
     "BorderlineSMOTE",
+    "Cleaner",
+    "EditedNearestNeighbours",
+    "NearMiss",
+    "NeighbourhoodCleaningRule",
+    "OneSidedSelection",
     "Oversampler",
     "RandomOverSampler",
+    "RepeatedEditedNearestNeighbours",
     "SMOTEDataset",
+    "TomekLinks",
     "__version__",
     "oversampling_targets",
     "undersampling_targets",

@@ -18,7 +18,12 @@ from typing import Any, ClassVar
 
 import torch
 
-from imbalance_torch._validation import as_feature_tensor, as_label_tensor, check_positive_int, describe
+from imbalance_torch._validation import (
+    as_feature_tensor,
+    as_label_tensor,
+    check_positive_int,
+    describe,
+)
 from imbalance_torch.neighbors import kneighbors
 from imbalance_torch.targets import class_counts, undersampling_targets
 
