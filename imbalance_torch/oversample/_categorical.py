@@ -183,44 +183,67 @@ class CategoricalPenalty:
 
 @dataclass
 class VoteTable:
-    """The codes that win the neighbours' vote, per pool entry and categorical column.
+    """The codes that win the neighbours' vote, per distinct pool entry and categorical column.
 
     Attributes:
-        count: ``(p, d_cat)`` how many codes tie for the most votes (1 without a tie).
-        codes: ``(p * d_cat * k,)`` flat ``(p, d_cat, k)``: the tied codes first.
+        entry: ``(p,)`` the vote row of each pool position (ADASYN lists a base row, with the
+            same neighbours, several times in a row; its vote is kept once).
+        count: ``(e, d_cat)`` how many codes tie for the most votes (1 without a tie).
+        codes: ``(e * d_cat * k,)`` flat ``(e, d_cat, k)``: the tied codes first.
     """
 
+    entry: torch.Tensor
     count: torch.Tensor
     codes: torch.Tensor
 
 
+# Vote rows computed at once: bounds the (rows, k, k, d_cat) comparison mask.
+_VOTE_CHUNK = 1 << 15
+
+
 def fit_votes(
-    X: torch.Tensor, neighbors: torch.Tensor | None, categorical: torch.Tensor
+    X: torch.Tensor,
+    base_rows: torch.Tensor,
+    neighbors: torch.Tensor | None,
+    categorical: torch.Tensor,
 ) -> VoteTable:
     """Precompute the vote of each pool entry's ``k`` neighbours, so a synthetic row only picks
     one of the winning codes uniformly: O(columns) work per row. Codes are compared as
-    integers (a ``(p, k, k, d_cat)`` mask), never one-hot encoded."""
+    integers (a ``(rows, k, k, d_cat)`` mask, chunked), never one-hot encoded."""
     device = X.device
     if neighbors is None:  # no class to over-sample
+        empty = torch.zeros(0, dtype=torch.int64, device=device)
         return VoteTable(
-            torch.zeros(0, len(categorical), dtype=torch.int64, device=device),
-            torch.zeros(0, dtype=torch.int64, device=device),
+            empty, torch.zeros(0, len(categorical), dtype=torch.int64, device=device), empty
         )
-    pool, k = neighbors.shape
+    starts = torch.ones(len(base_rows), dtype=torch.bool, device=device)
+    starts[1:] = base_rows[1:] != base_rows[:-1]
+    entry = torch.cumsum(starts, 0) - 1
+    counts, codes = zip(
+        *(_vote(X, block, categorical) for block in neighbors[starts].split(_VOTE_CHUNK))
+    )
+    return VoteTable(entry, torch.cat(counts), torch.cat(codes))
+
+
+def _vote(
+    X: torch.Tensor, neighbors: torch.Tensor, categorical: torch.Tensor
+) -> tuple[torch.Tensor, torch.Tensor]:
+    """``(count, flat codes)`` of :class:`VoteTable` for the rows of ``neighbors``."""
+    rows, k = neighbors.shape
     codes = (
         X.index_select(0, neighbors.reshape(-1))
         .index_select(1, categorical)
         .to(torch.int64)
-        .view(pool, k, -1)
+        .view(rows, k, -1)
     )
-    same = codes.unsqueeze(2) == codes.unsqueeze(1)  # (pool, k, k, c)
+    same = codes.unsqueeze(2) == codes.unsqueeze(1)  # (rows, k, k, c)
     votes = same.sum(2)
     is_top = votes == votes.amax(1, keepdim=True)
-    earlier = torch.ones(k, k, dtype=torch.bool, device=device).tril(-1)  # j' < j
+    earlier = torch.ones(k, k, dtype=torch.bool, device=X.device).tril(-1)  # j' < j
     repeated = (same & earlier[None, :, :, None] & is_top.unsqueeze(1)).any(2)
     first = is_top & ~repeated  # the first position of each winning code
     order = torch.argsort((~first).to(torch.int8), dim=1, stable=True)
-    return VoteTable(first.sum(1), codes.gather(1, order).transpose(1, 2).contiguous().view(-1))
+    return first.sum(1), codes.gather(1, order).transpose(1, 2).contiguous().view(-1)
 
 
 # One random word serves five columns (12 bits each): the pick among m <= k tied codes is
@@ -235,7 +258,8 @@ def categorical_vote(
     """``(b, d_cat)`` codes for the synthetic rows whose base rows sit at ``pool``: per column
     the most frequent code among the base row's neighbours, ties broken by the row's words."""
     columns = table.count.shape[1]
-    count = table.count.index_select(0, pool)  # (b, c)
+    row = table.entry.index_select(0, pool)
+    count = table.count.index_select(0, row)  # (b, c)
     column = torch.arange(columns, device=pool.device)
     needed = -(-columns // _COLUMNS_PER_WORD)
     keys = keys if keys.dim() == 0 else keys.unsqueeze(1)
@@ -247,5 +271,5 @@ def categorical_vote(
         (1 << _BITS_PER_COLUMN) - 1
     )
     choice = (bits * count) >> _BITS_PER_COLUMN
-    flat = (pool.unsqueeze(1) * columns + column) * k + choice
+    flat = (row.unsqueeze(1) * columns + column) * k + choice
     return table.codes.index_select(0, flat.view(-1)).view(-1, columns)

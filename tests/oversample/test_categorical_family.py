@@ -401,3 +401,17 @@ def test_signatures_and_repr():
         repr(SMOTENC(categorical_features=[1]))
         == "SMOTENC(categorical_features=[1], k_neighbors=5)"
     )
+
+
+@pytest.mark.parametrize("method", ["smote", "adasyn", "borderline-2"])
+def test_votes_are_the_same_in_small_chunks(method, monkeypatch):
+    from imbalance_torch.oversample import _categorical
+
+    X, y, categorical = _mixed(11, cardinalities=(3, 4, 2))
+    Xt, yt = torch.tensor(X), torch.tensor(y)
+    labels, slots = torch.ones(500, dtype=torch.long), torch.arange(500)
+    whole = METHODS[method](categorical, 4).fit(Xt, yt, {1: 60})
+    monkeypatch.setattr(_categorical, "_VOTE_CHUNK", 7)
+    chunked = METHODS[method](categorical, 4).fit(Xt, yt, {1: 60})
+    assert len(chunked.votes_.count) == len(torch.unique(chunked.base_rows_)) < 7 * 100
+    assert torch.equal(whole.generate(labels, slots, 5, 1), chunked.generate(labels, slots, 5, 1))
