@@ -31,6 +31,7 @@ __all__ = [
     "CategoricalPenalty",
     "VoteTable",
     "categorical_columns",
+    "categorical_vote",
     "check_codes",
     "fit_votes",
     "median_std",
