@@ -19,6 +19,7 @@ import torch
 from torch import Tensor
 from torch.utils.data import DataLoader
 
+from imbalance_torch.lightning.preprocessing import Preprocessing
 from imbalance_torch.lightning.resume import (
     ResumableLoader,
     check_same_on_every_rank,
@@ -147,6 +148,7 @@ class ImbalanceDataModule(pl.LightningDataModule):
         self.save_hyperparameters(logger=False)
         self.resampler: Resampler = resampler
         self._table: Table | None = None
+        self._input_columns: list[str] | None = None
         self._prepared: PreparedSplits | None = None
         self._training_data: TrainingData | None = None
         self._train_fingerprint: str | None = None
@@ -187,7 +189,16 @@ class ImbalanceDataModule(pl.LightningDataModule):
             categorical_features=categorical_features,
             positive_label=kwargs.get("positive_label"),
         )
-        return cls.from_table(table, **kwargs)
+        module = cls.from_table(table, **kwargs)
+        # The input's column order (the table puts categorical columns last).
+        if feature_names is not None:
+            names = list(feature_names)
+        elif hasattr(features, "columns"):
+            names = list(features.columns)
+        else:
+            names = [f"x{i}" for i in range(table.features.shape[1])]
+        module._input_columns = [str(name) for name in names]
+        return module
 
     @classmethod
     def from_frame(cls, frame: Any, *, target: str, **kwargs: Any) -> ImbalanceDataModule:
@@ -199,7 +210,10 @@ class ImbalanceDataModule(pl.LightningDataModule):
             drop_columns=kwargs.get("drop_columns"),
             positive_label=kwargs.get("positive_label"),
         )
-        return cls.from_table(table, target=target, **kwargs)
+        module = cls.from_table(table, target=target, **kwargs)
+        dropped = {target, *(kwargs.get("drop_columns") or ())}
+        module._input_columns = [str(c) for c in frame.columns if str(c) not in dropped]
+        return module
 
     # ----------------------------------------------------------------- table and splits
     @property
@@ -269,10 +283,31 @@ class ImbalanceDataModule(pl.LightningDataModule):
                 impute_median=hp.impute_median,
                 scale=hp.scale,
                 min_train_rows=self._min_train_rows,
+                input_columns=self._input_order(),
+                target=hp.target,
+                ignored_columns=hp.drop_columns or (),
             )
             self._check_ratio_does_something(prepared.natural_class_counts)
             self._prepared = prepared
         return self._prepared
+
+    def _input_order(self) -> list[str] | None:
+        """Feature columns in the input's order (a file's header, a frame's columns)."""
+        if self._input_columns is None:
+            from imbalance_torch.lightning.preprocessing import file_columns
+
+            header = file_columns(self.hparams.data)
+            if header is not None:
+                dropped = {self.hparams.target, *(self.hparams.drop_columns or ())}
+                self._input_columns = [c for c in header if c not in dropped]
+        return self._input_columns
+
+    @property
+    def preprocessing(self) -> Preprocessing:
+        """The preprocessing fitted on the train split (columns, category codes, imputation,
+        scaling, labels); saved in every checkpoint and applied to raw tables by
+        :class:`~imbalance_torch.lightning.scoring.Scorer`."""
+        return self.split_and_preprocess().preprocessing  # type: ignore[return-value]
 
     def setup(self, stage: str | None = None) -> None:
         # Lightning calls setup before it restores a checkpoint (load_state_dict): a position

@@ -166,8 +166,10 @@ class TabularClassifier(pl.LightningModule):
         if self.cardinalities:
             codes = x[:, self.num_numeric :].long()
             parts = [x[:, : self.num_numeric]]
+            # A category unseen in training has code -1 (UNKNOWN_CATEGORY): no category.
             parts += [
                 nn.functional.one_hot(codes[:, j].clamp(0, c - 1), c).to(x.dtype)
+                * (codes[:, j : j + 1] >= 0).to(x.dtype)
                 for j, c in enumerate(self.cardinalities)
             ]
             x = torch.cat(parts, dim=1)

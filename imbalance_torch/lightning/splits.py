@@ -1,4 +1,5 @@
-"""Stratified splits, split checks and train-only preprocessing (scaling, imputation)."""
+"""Stratified splits, split checks, and the train-only preprocessing fitted on them
+(:class:`~imbalance_torch.lightning.preprocessing.Preprocessing`: scaling, imputation)."""
 
 from __future__ import annotations
 
@@ -10,13 +11,13 @@ import numpy as np
 import torch
 
 if TYPE_CHECKING:
+    from imbalance_torch.lightning.preprocessing import Preprocessing
     from imbalance_torch.lightning.tables import Table
 
 __all__ = [
     "SPLIT_NAMES",
     "PreparedSplits",
     "Splits",
-    "Standardizer",
     "check_split_counts",
     "split_and_preprocess",
     "stratified_split",
@@ -162,51 +163,6 @@ def check_split_counts(
             )
 
 
-class Standardizer:
-    """Per-column standardisation fitted on the training split only.
-
-    Constant columns get a scale of 1 so they map to 0 instead of NaN.
-
-    Args:
-        columns: indices of the columns to scale (the numeric ones); others pass through.
-    """
-
-    def __init__(self, columns: Sequence[int]) -> None:
-        self.columns = list(columns)
-
-    def fit(self, features: np.ndarray) -> Standardizer:
-        values = features[:, self.columns]
-        with np.errstate(over="ignore", invalid="ignore"):
-            self.mean_ = np.nanmean(values, axis=0) if values.size else np.zeros(0)
-            scale = np.nanstd(values, axis=0) if values.size else np.ones(0)
-        bad = [c for c, m, v in zip(self.columns, self.mean_, scale) if not (np.isfinite(m) and np.isfinite(v))]
-        if bad:
-            raise ValueError(
-                f"feature columns at positions {bad} hold values too large to standardise (their mean or spread "
-                "overflows float64); rescale them (e.g. to other units or a log scale) first."
-            )
-        self.scale_ = np.where(scale > 0, scale, 1.0)
-        return self
-
-    def transform(self, features: np.ndarray) -> np.ndarray:
-        out = features.copy()
-        out[:, self.columns] = (features[:, self.columns] - self.mean_) / self.scale_
-        return out
-
-
-def median_impute(features: np.ndarray, train_rows: np.ndarray, columns: Sequence[int]) -> np.ndarray:
-    """Fill NaN cells of ``columns`` with the train split's column median (all-NaN -> 0)."""
-    out = features.copy()
-    for column in columns:
-        mask = np.isnan(out[:, column])
-        if mask.any():
-            median = np.nanmedian(features[train_rows, column]) if not np.isnan(
-                features[train_rows, column]
-            ).all() else 0.0
-            out[mask, column] = median
-    return out
-
-
 @dataclass(frozen=True)
 class PreparedSplits:
     """A table split into train/validation/test rows and preprocessed for training.
@@ -217,12 +173,15 @@ class PreparedSplits:
             statistics of the train split only.
         labels: ``(n,)`` int64 class codes.
         natural_class_counts: rows per class in the train split.
+        preprocessing: the fitted preprocessing that made ``features`` (saved in
+            checkpoints, applied to raw tables at scoring time).
     """
 
     splits: Splits
     features: torch.Tensor
     labels: torch.Tensor
     natural_class_counts: list[int]
+    preprocessing: Preprocessing | None = None
 
 
 def _as_float32(features: np.ndarray, table: Table) -> torch.Tensor:
@@ -248,6 +207,9 @@ def split_and_preprocess(
     impute_median: bool,
     scale: bool,
     min_train_rows: Callable[[list[int]], Mapping[int, int]] | None = None,
+    input_columns: Sequence[str] | None = None,
+    target: str | None = None,
+    ignored_columns: Sequence[str] = (),
 ) -> PreparedSplits:
     """Split ``table`` (stratified, by ``split_seed`` alone), check every split, then impute
     and standardise the numeric columns with statistics of the train split only.
@@ -262,6 +224,10 @@ def split_and_preprocess(
         scale: standardise numeric columns.
         min_train_rows: ``train class counts -> {class: rows the train split needs}`` (the
             neighbour search of a synthetic strategy).
+        input_columns: feature columns in the input's order (kept by the fitted
+            :class:`~imbalance_torch.lightning.preprocessing.Preprocessing`).
+        target: label column name, for the preprocessing.
+        ignored_columns: columns left out in training (``drop_columns``).
 
     Raises:
         ValueError: NaN without ``impute_median``, a split without a class, too few train
@@ -286,15 +252,30 @@ def split_and_preprocess(
     natural = table.class_counts(splits.train)
     needed = dict(min_train_rows(natural)) if min_train_rows is not None else {}
     check_split_counts(table.labels, splits, table.class_names, min_train_rows=needed)
-    features = table.features
-    numeric = list(range(table.num_numeric))
-    if impute_median:
-        features = median_impute(features, splits.train, numeric)
-    if scale:
-        features = Standardizer(numeric).fit(features[splits.train]).transform(features)
+    from imbalance_torch.lightning.preprocessing import Preprocessing
+
+    # One fitted object makes the features here and at scoring time (NOTE [raw tables at
+    # scoring time] in preprocessing.py), so fit, test and predict cannot drift.
+    preprocessing = Preprocessing.fit(
+        table,
+        splits.train,
+        impute_median=impute_median,
+        scale=scale,
+        input_columns=input_columns,
+        target=target,
+        ignored_columns=ignored_columns,
+        split={
+            "kind": "stratified",
+            "seed": split_seed,
+            "val_fraction": val_fraction,
+            "test_fraction": test_fraction,
+            "rows": {name: int(splits[name].size) for name in SPLIT_NAMES},
+        },
+    )
     return PreparedSplits(
         splits=splits,
-        features=_as_float32(features, table),
+        features=_as_float32(preprocessing.transform_encoded(table.features), table),
         labels=torch.from_numpy(table.labels),
         natural_class_counts=natural,
+        preprocessing=preprocessing,
     )

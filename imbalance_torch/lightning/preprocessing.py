@@ -1,0 +1,517 @@
+"""`Preprocessing`: the fitted train-split preprocessing, saved in checkpoints as plain values.
+
+One object serves fit, test and predict, so they cannot drift: the data module fits it on the
+train split (:func:`~imbalance_torch.lightning.splits.split_and_preprocess`) and uses it to
+build every split's features; the checkpoint stores :meth:`Preprocessing.state_dict` (lists,
+strings and numbers only, so ``torch.load(weights_only=True)`` reads it); scoring applies
+:meth:`Preprocessing.transform` to raw tables.
+
+NOTE [raw tables at scoring time]: a raw table (DataFrame, CSV, Parquet, array) is checked
+against the training columns before anything is computed:
+
+* a missing feature column is an error naming it;
+* extra columns are ignored with a warning naming them (``extra_columns="error"`` refuses
+  them); the target column, ``drop_columns`` of training and the id column are expected and
+  never reported;
+* columns in another order are reordered by name (arrays carry no names and must come in the
+  training order, :attr:`Preprocessing.input_columns`);
+* a column whose kind changed (numbers in training, text now; text categories in training,
+  numbers now) is a ``TypeError`` naming the column and both kinds;
+* a category never seen in training is encoded as :data:`UNKNOWN_CATEGORY` (-1), which the
+  model's one-hot encoding turns into an all-zero vector (no category); a warning gives the
+  count per column and the first such values;
+* NaN in a numeric column is filled with the train-split median when imputation was fitted
+  (``impute_median=True``), and is an error naming the column and rows otherwise.
+"""
+
+from __future__ import annotations
+
+import os
+import warnings
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Literal
+
+import numpy as np
+import torch
+
+if TYPE_CHECKING:
+    from imbalance_torch.lightning.tables import Table
+
+__all__ = [
+    "PREPROCESSING_STATE_VERSION",
+    "UNKNOWN_CATEGORY",
+    "Preprocessing",
+    "file_columns",
+    "read_table",
+]
+
+PREPROCESSING_STATE_VERSION = 1
+#: Code of a category never seen in training (the model encodes it as no category).
+UNKNOWN_CATEGORY = -1
+
+_CATEGORY_KINDS = ("number", "text")
+
+
+def _category_kind(categories: Sequence[str]) -> str:
+    """``number`` when every category (but a missing one, ``nan``) reads as a number."""
+    for value in categories:
+        if value == "nan":
+            continue
+        try:
+            float(value)
+        except ValueError:
+            return "text"
+    return "number"
+
+
+def _number_or_nan(value: str) -> float:
+    try:
+        return float(value)
+    except ValueError:
+        return float("nan")
+
+
+@dataclass(frozen=True)
+class Preprocessing:
+    """The train split's preprocessing: columns, category codes, imputation, scaling, labels.
+
+    Build it with :meth:`fit` (the data module does, on the train split) or
+    :meth:`from_state_dict` (from a checkpoint); apply it to raw tables with
+    :meth:`transform` (see NOTE [raw tables at scoring time] in this module).
+
+    Attributes:
+        input_columns: feature column names in the order of the training input (the order
+            arrays must follow).
+        feature_names: the model's input columns: numeric ones, then categorical ones.
+        num_numeric: how many leading ``feature_names`` are numeric.
+        categories: for each categorical column, its categories as text (code ``i`` is
+            ``categories[j][i]``).
+        category_kinds: for each categorical column, ``number`` or ``text``: what its values
+            were in training.
+        impute_values: train-split median of each numeric column, or None (NaN refused).
+        means: train-split mean of each numeric column, or None (no scaling).
+        scales: train-split standard deviation of each numeric column (1 for constant ones).
+        class_names: original label of each class code.
+        positive_class: code of the positive class (1 for binary data, None otherwise).
+        target: name of the label column (ignored when present at scoring time).
+        ignored_columns: columns left out in training (``drop_columns``), ignored silently.
+        split: how the rows were split, for reports (``kind``, ``seed``, fractions, rows per
+            split); later split kinds add their own keys (e.g. a time range).
+        source: the training data, for messages.
+    """
+
+    input_columns: tuple[str, ...]
+    feature_names: tuple[str, ...]
+    num_numeric: int
+    categories: tuple[tuple[str, ...], ...] = ()
+    category_kinds: tuple[str, ...] = ()
+    impute_values: tuple[float, ...] | None = None
+    means: tuple[float, ...] | None = None
+    scales: tuple[float, ...] | None = None
+    class_names: tuple[str, ...] = ()
+    positive_class: int | None = None
+    target: str | None = None
+    ignored_columns: tuple[str, ...] = ()
+    split: dict[str, Any] = field(default_factory=dict)
+    source: str = "data"
+
+    # ------------------------------------------------------------------------ fitting
+    @classmethod
+    def fit(
+        cls,
+        table: Table,
+        train_rows: np.ndarray,
+        *,
+        impute_median: bool,
+        scale: bool,
+        input_columns: Sequence[str] | None = None,
+        target: str | None = None,
+        ignored_columns: Sequence[str] = (),
+        split: dict[str, Any] | None = None,
+    ) -> Preprocessing:
+        """Fit imputation (scikit-learn's ``SimpleImputer``, median) and scaling
+        (``StandardScaler``) on the numeric columns of ``train_rows``; keep only their values.
+
+        Args:
+            table: the loaded table (numeric columns first, then category codes).
+            train_rows: row numbers of the train split.
+            impute_median: fit the median imputation (otherwise NaN is refused).
+            scale: fit the standardisation.
+            input_columns: feature columns in the input's order; ``table.feature_names``
+                when None.
+            target: label column name.
+            ignored_columns: columns left out of the features (``drop_columns``).
+            split: how the rows were split, for reports.
+
+        Returns:
+            The fitted preprocessing.
+
+        Raises:
+            ValueError: numeric values too large to standardise in float64.
+        """
+        from sklearn.impute import SimpleImputer
+        from sklearn.preprocessing import StandardScaler
+
+        numeric = table.features[train_rows][:, : table.num_numeric]
+        impute_values = means = scales = None
+        if impute_median and numeric.shape[1]:
+            imputer = SimpleImputer(strategy="median", keep_empty_features=True).fit(numeric)
+            # keep_empty_features fills an all-NaN column with 0.
+            impute_values = tuple(float(v) for v in imputer.statistics_)
+            numeric = imputer.transform(numeric)
+        if scale and numeric.shape[1]:
+            with np.errstate(over="ignore", invalid="ignore"):
+                scaler = StandardScaler().fit(numeric)
+            bad = [
+                table.feature_names[c]
+                for c in range(numeric.shape[1])
+                if not (np.isfinite(scaler.mean_[c]) and np.isfinite(scaler.scale_[c]))
+            ]
+            if bad:
+                raise ValueError(
+                    f"feature columns {bad} hold values too large to standardise (their mean or "
+                    "spread overflows float64); rescale them (e.g. to other units or a log "
+                    "scale) first."
+                )
+            means = tuple(float(v) for v in scaler.mean_)
+            scales = tuple(float(v) for v in scaler.scale_)  # constant columns get 1
+        names = tuple(table.feature_names)
+        return cls(
+            input_columns=tuple(input_columns) if input_columns is not None else names,
+            feature_names=names,
+            num_numeric=int(table.num_numeric),
+            categories=tuple(tuple(c) for c in table.categories),
+            category_kinds=tuple(_category_kind(c) for c in table.categories),
+            impute_values=impute_values,
+            means=means,
+            scales=scales,
+            class_names=tuple(table.class_names),
+            positive_class=1 if len(table.class_names) == 2 else None,
+            target=target,
+            ignored_columns=tuple(ignored_columns),
+            split=dict(split or {}),
+            source=table.source,
+        )
+
+    # ----------------------------------------------------------------- saved state
+    def state_dict(self) -> dict[str, Any]:
+        """Plain values (lists, strings, numbers, None): readable with
+        ``torch.load(weights_only=True)`` and by JSON."""
+
+        def plain(value: Any) -> Any:
+            if isinstance(value, (tuple, list)):
+                return [plain(v) for v in value]
+            if isinstance(value, dict):
+                return {str(k): plain(v) for k, v in value.items()}
+            return value
+
+        return {"version": PREPROCESSING_STATE_VERSION, **plain(asdict(self))}
+
+    @classmethod
+    def from_state_dict(cls, state: dict[str, Any]) -> Preprocessing:
+        """Rebuild from :meth:`state_dict`.
+
+        Raises:
+            ValueError: a state of another version.
+        """
+        version = state.get("version")
+        if version != PREPROCESSING_STATE_VERSION:
+            raise ValueError(
+                f"the checkpoint's preprocessing has version {version!r}; this imbalance-torch "
+                f"reads version {PREPROCESSING_STATE_VERSION}. Score it with the version that "
+                "trained it, or train again."
+            )
+
+        def maybe(values: Any) -> tuple[float, ...] | None:
+            return None if values is None else tuple(float(v) for v in values)
+
+        return cls(
+            input_columns=tuple(state["input_columns"]),
+            feature_names=tuple(state["feature_names"]),
+            num_numeric=int(state["num_numeric"]),
+            categories=tuple(tuple(c) for c in state["categories"]),
+            category_kinds=tuple(state["category_kinds"]),
+            impute_values=maybe(state["impute_values"]),
+            means=maybe(state["means"]),
+            scales=maybe(state["scales"]),
+            class_names=tuple(state["class_names"]),
+            positive_class=state["positive_class"],
+            target=state["target"],
+            ignored_columns=tuple(state["ignored_columns"]),
+            split=dict(state["split"]),
+            source=state["source"],
+        )
+
+    # ------------------------------------------------------------------ applying
+    @property
+    def num_features(self) -> int:
+        return len(self.feature_names)
+
+    def transform_encoded(self, features: np.ndarray) -> np.ndarray:
+        """Impute and scale ``(n, d)`` encoded features (numeric columns, then category codes,
+        as a :class:`~imbalance_torch.lightning.tables.Table` holds them); float64 copy."""
+        out = np.array(features, dtype=np.float64, copy=True)
+        numeric = out[:, : self.num_numeric]
+        if self.impute_values is not None:
+            missing = np.isnan(numeric)
+            numeric[missing] = np.broadcast_to(np.asarray(self.impute_values), numeric.shape)[missing]
+        if self.means is not None and self.scales is not None:
+            numeric -= np.asarray(self.means)
+            numeric /= np.asarray(self.scales)
+        return out
+
+    def transform(
+        self,
+        data: Any,
+        *,
+        id_column: str | None = None,
+        extra_columns: Literal["warn", "error"] = "warn",
+    ) -> torch.Tensor:
+        """Check and preprocess a raw table into the model's ``(n, d)`` float32 input.
+
+        Args:
+            data: a pandas DataFrame, a ``.csv`` / ``.parquet`` path, or an ``(n, d)`` array
+                or tensor whose columns follow :attr:`input_columns`.
+            id_column: a column that identifies rows (never reported as extra).
+            extra_columns: ``warn`` (ignore them with a warning) or ``error``.
+
+        Returns:
+            ``(n, num_features)`` float32 features.
+
+        Raises:
+            ValueError: missing columns, extra columns with ``extra_columns="error"``, NaN
+                where no imputation was fitted, infinite values, a wrong array width.
+            TypeError: a column whose kind changed since training; an unsupported input.
+        """
+        source = Path(os.fspath(data)).name if isinstance(data, (str, os.PathLike)) else "the data"
+        frame = self.as_frame(data)
+        encoded = self.encode(frame, id_column=id_column, extra_columns=extra_columns, source=source)
+        features = self.transform_encoded(encoded)
+        with np.errstate(over="ignore"):
+            single = features.astype(np.float32)
+        overflow = np.isinf(single) & ~np.isinf(features)
+        if overflow.any():
+            columns = [self.feature_names[c] for c in np.flatnonzero(overflow.any(axis=0))]
+            raise ValueError(
+                f"columns {columns} hold values beyond the float32 range after preprocessing; "
+                "check their units against the training data."
+            )
+        return torch.from_numpy(single)
+
+    def as_frame(self, data: Any) -> Any:
+        """``data`` as a DataFrame: read a CSV/Parquet path; name an array's columns by
+        :attr:`input_columns`.
+
+        Raises:
+            ValueError: an array of the wrong shape.
+            TypeError: an input that is none of these.
+        """
+        import pandas as pd
+
+        if isinstance(data, pd.DataFrame):
+            return data
+        if isinstance(data, (str, os.PathLike)):
+            return read_table(data)
+        if isinstance(data, torch.Tensor):
+            data = data.detach().cpu().numpy()
+        if isinstance(data, np.ndarray):
+            if data.ndim != 2 or data.shape[1] != len(self.input_columns):
+                raise ValueError(
+                    f"an array to score must be (rows, {len(self.input_columns)}) with columns "
+                    f"in the training order {list(self.input_columns)}, got shape {data.shape}; "
+                    "pass a DataFrame to match columns by name."
+                )
+            return pd.DataFrame(data, columns=list(self.input_columns))
+        raise TypeError(
+            f"cannot score data of type {type(data).__name__}; pass a pandas DataFrame, a "
+            ".csv/.parquet path, or a numpy array or tensor."
+        )
+
+    def check_columns(
+        self, columns: Sequence[str], *, id_column: str | None = None,
+        extra_columns: Literal["warn", "error"] = "warn", source: str = "the data",
+    ) -> None:
+        """Refuse missing columns; warn about (or refuse) extra ones.
+
+        Raises:
+            ValueError: missing columns, or extra columns with ``extra_columns="error"``.
+        """
+        if extra_columns not in ("warn", "error"):
+            raise ValueError(f"extra_columns must be 'warn' or 'error', got {extra_columns!r}.")
+        if id_column is not None and id_column not in columns:
+            raise ValueError(
+                f"id_column={id_column!r} is not a column of {source}; its columns are: "
+                f"{', '.join(columns)}."
+            )
+        missing = [c for c in self.input_columns if c not in columns]
+        if missing:
+            raise ValueError(
+                f"{source} lacks the column(s) {missing} that the model was trained on; add "
+                f"them (the training columns are {list(self.input_columns)})."
+            )
+        expected = {*self.input_columns, *self.ignored_columns, self.target, id_column}
+        extra = [c for c in columns if c not in expected]
+        if extra and extra_columns == "error":
+            raise ValueError(
+                f"{source} has column(s) {extra} that the model was not trained on; drop them "
+                "or pass extra_columns='warn' to ignore them."
+            )
+        if extra:
+            warnings.warn(
+                f"{source} has column(s) {extra} that the model was not trained on; they are "
+                "ignored.",
+                UserWarning,
+                stacklevel=3,
+            )
+
+    def encode(
+        self, frame: Any, *, id_column: str | None = None,
+        extra_columns: Literal["warn", "error"] = "warn", source: str = "the data",
+    ) -> np.ndarray:
+        """Check a raw DataFrame's columns and encode it as the training table was encoded:
+        numeric columns (float64, NaN kept), then category codes.
+
+        Raises:
+            ValueError: see :meth:`transform`.
+            TypeError: a column whose kind changed since training.
+        """
+        from imbalance_torch.lightning.table_files import refuse_duplicate_columns
+
+        columns = [str(c) for c in frame.columns]
+        refuse_duplicate_columns(columns, source)
+        frame = frame.set_axis(columns, axis=1)
+        self.check_columns(columns, id_column=id_column, extra_columns=extra_columns, source=source)
+        out = np.empty((len(frame), self.num_features), dtype=np.float64)
+        for j, name in enumerate(self.feature_names[: self.num_numeric]):
+            out[:, j] = self._numeric_column(frame[name], name, source)
+        for j, name in enumerate(self.feature_names[self.num_numeric :]):
+            out[:, self.num_numeric + j] = self._category_codes(frame[name], j, name, source)
+        return out
+
+    def _numeric_column(self, column: Any, name: str, source: str) -> np.ndarray:
+        from imbalance_torch._validation import column_as_numpy, column_kind
+
+        kind = column_kind(column)
+        if kind != "number":
+            raise TypeError(
+                f"column {name!r} held numbers in training, but {source} holds {kind} values "
+                f"(dtype {column.dtype}) in it; convert it to numbers as in training."
+            )
+        values = column_as_numpy(column).astype(np.float64)
+        if np.isinf(values).any():
+            rows = np.flatnonzero(np.isinf(values))
+            raise ValueError(
+                f"column {name!r} of {source} holds {rows.size} infinite values (first at rows "
+                f"{rows[:5].tolist()}); replace or drop them."
+            )
+        missing = np.isnan(values)
+        if missing.any() and self.impute_values is None:
+            rows = np.flatnonzero(missing)
+            raise ValueError(
+                f"column {name!r} of {source} holds {rows.size} NaN values (first at rows "
+                f"{rows[:5].tolist()}), and the model was trained without imputation "
+                "(impute_median=False); fill or drop those rows, or train with "
+                "impute_median=True."
+            )
+        return values
+
+    def _category_codes(self, column: Any, j: int, name: str, source: str) -> np.ndarray:
+        import pandas as pd
+
+        from imbalance_torch._validation import column_kind
+
+        categories = self.categories[j]
+        kind = column_kind(column)
+        if kind == "number" or (kind == "category" and pd.api.types.is_numeric_dtype(column.cat.categories)):
+            if self.category_kinds[j] != "number":
+                raise TypeError(
+                    f"column {name!r} held text categories in training (e.g. "
+                    f"{list(categories[:3])}), but {source} holds numbers (dtype "
+                    f"{column.dtype}) in it; pass its categories as text, as in training."
+                )
+            # Numbers match by value, so 3, 3.0 and "3" are one category.
+            known = {_number_or_nan(c): i for i, c in enumerate(categories) if c != "nan"}
+            values = np.asarray(column.astype("float64").to_numpy(na_value=np.nan), dtype=np.float64)
+            codes = np.array([known.get(v, UNKNOWN_CATEGORY) for v in values.tolist()], dtype=np.float64)
+            missing_code = categories.index("nan") if "nan" in categories else UNKNOWN_CATEGORY
+            codes[np.isnan(values)] = missing_code
+            shown = values
+        elif kind in ("text", "category", "bool"):
+            texts = ["nan" if pd.isna(v) else str(v) for v in column.tolist()]
+            known_text = {c: i for i, c in enumerate(categories)}
+            if self.category_kinds[j] == "number":
+                # Text read from a file ("3") still matches a numeric category 3 or 3.0.
+                by_value = {_number_or_nan(c): i for i, c in enumerate(categories) if c != "nan"}
+                codes = np.array(
+                    [known_text.get(t, by_value.get(_number_or_nan(t), UNKNOWN_CATEGORY)) for t in texts],
+                    dtype=np.float64,
+                )
+            else:
+                codes = np.array([known_text.get(t, UNKNOWN_CATEGORY) for t in texts], dtype=np.float64)
+            shown = np.array(texts, dtype=object)
+        else:
+            raise TypeError(
+                f"column {name!r} held categories in training, but {source} holds {kind} values "
+                f"(dtype {column.dtype}) in it; pass text or integer categories."
+            )
+        unknown = codes == UNKNOWN_CATEGORY
+        if unknown.any():
+            first = list(dict.fromkeys(shown[unknown].tolist()))[:5]
+            warnings.warn(
+                f"column {name!r} of {source} holds {int(unknown.sum())} values in categories "
+                f"never seen in training (first: {first}); they are encoded as unknown "
+                f"(code {UNKNOWN_CATEGORY}: no category in the model's one-hot input).",
+                UserWarning,
+                stacklevel=4,
+            )
+        return codes
+
+    def describe(self) -> dict[str, Any]:
+        """A short summary for reports: columns, split, scaling, imputation and labels."""
+        return {
+            "columns": list(self.input_columns),
+            "categorical": list(self.feature_names[self.num_numeric :]),
+            "scaled": self.means is not None,
+            "imputed": self.impute_values is not None,
+            "classes": list(self.class_names),
+            "positive_class": (
+                self.class_names[self.positive_class] if self.positive_class is not None else None
+            ),
+            "split": dict(self.split),
+        }
+
+
+def file_columns(data: Any) -> list[str] | None:
+    """The column names of a ``.csv`` / ``.parquet`` file from its header alone, or None for
+    anything else (a built-in name, ``keel:NAME``, a missing file)."""
+    text = os.fspath(data) if isinstance(data, (str, os.PathLike)) else ""
+    path = Path(text)
+    suffix = path.suffix.lower()
+    if suffix not in (".csv", ".parquet", ".pq") or not path.is_file():
+        return None
+    if suffix == ".csv":
+        import csv
+
+        with open(path, newline="", encoding="utf-8-sig") as handle:
+            return next((row for row in csv.reader(handle) if row), [])
+    import pyarrow.parquet as pq
+
+    return list(pq.read_schema(path).names)
+
+
+def read_table(path: str | os.PathLike) -> Any:
+    """Read a ``.csv`` / ``.parquet`` file to score into a DataFrame (checked like training
+    files: duplicate names, broken lines, line-length bound).
+
+    Raises:
+        ValueError: another suffix or a broken file.
+        FileNotFoundError: no such file.
+    """
+    from imbalance_torch.lightning.table_files import read_frame
+
+    text = os.fspath(path)
+    if Path(text).suffix.lower() not in (".csv", ".parquet", ".pq"):
+        raise ValueError(f"data={text!r} is not a .csv or .parquet path; pass a file of rows to score.")
+    return read_frame(Path(text), text)
