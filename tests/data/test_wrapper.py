@@ -262,11 +262,6 @@ def test_epochs_are_fresh_and_reproducible_through_the_sampler():
 
 # -- categorical fields ------------------------------------------------------------------
 
-_categorical = pytest.mark.skipif(
-    "categorical_features" not in SMOTE._params, reason="SMOTE takes categorical_features once the family's rule lands"
-)
-
-
 def _with_codes():
     dataset, X, y = _user_dataset()
     g = torch.Generator().manual_seed(4)
@@ -276,7 +271,6 @@ def _with_codes():
     return dataset, X, y, codes
 
 
-@_categorical
 def test_categorical_fields_follow_the_familys_vote():
     dataset, X, y, codes = _with_codes()
     ds = SMOTEDataset(dataset, features="x", label="y", categorical="codes", oversampler=SMOTE(k_neighbors=3),
@@ -293,7 +287,6 @@ def test_categorical_fields_follow_the_familys_vote():
     assert bool((items["codes"][:, 0] == 2).float().mean() > 0.8)
 
 
-@_categorical
 def test_categorical_conflicts_are_refused():
     dataset, _, _, _ = _with_codes()
     args = {"features": "x", "label": "y", "categorical": "codes", "other_fields": {"amount": "drop", "w": "drop", "card_id": "drop"}}
