@@ -68,7 +68,8 @@ class ImbalanceDataModule(pl.LightningDataModule):
     checkpoint holds the sampler's epoch and position and ``fit(ckpt_path=...)`` continues
     with exactly the rows of an uninterrupted run, also from a mid-epoch checkpoint. The
     checkpoint also holds :meth:`data_state`; resuming a fit with other training data or
-    resampling settings is refused. See NOTE [exact resume].
+    resampling settings (:meth:`epoch_settings`, from the strategy table) is refused. See
+    NOTE [exact resume].
 
     Args:
         data: a built-in dataset name (``fraud_like``), ``keel:NAME`` (needs the

@@ -187,7 +187,9 @@ def effective_prior(
     estimates ``p(y | x)`` under the prior ``pi_s * w`` (normalised). Logit adjustment with
     ``tau`` trains ``f + tau * log(pi_s)``, so the raw ``f`` is calibrated to
     ``pi_s ** (1 - tau)``. Focal loss has no such closed form; it is treated like
-    cross-entropy, so its "corrected" calibration is an approximation.
+    cross-entropy, so its "corrected" calibration is an approximation. Each loss of the
+    strategy table (:data:`~imbalance_torch.lightning.strategies.LOSSES`) states its prior
+    through this function (``Loss.prior``); a new loss states its own there.
 
     Args:
         sampled_counts: ``(C,)`` rows per class the model sees per epoch.
