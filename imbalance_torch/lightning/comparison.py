@@ -39,6 +39,7 @@ __all__ = [
     "list_strategies",
     "load_strategy_config",
     "plan_arms",
+    "kept_model_note",
     "ratio_label",
     "run_arm",
     "strategy_parts",
@@ -216,6 +217,19 @@ def plan_arms(
     return arms, skipped
 
 
+def kept_model_note(kept_step: int | None, val_history: Sequence[dict[str, float]], budget_steps: float) -> str:
+    """Why a kept model deserves a look: ``first evaluation`` (nothing later beat it, maybe
+    saturated), ``end of budget`` (still improving when training stopped: may be
+    undertrained), else empty."""
+    if kept_step is None or not val_history:
+        return ""
+    if kept_step >= budget_steps:
+        return "end of budget"
+    if kept_step == int(val_history[0]["step"]) and len(val_history) > 1:
+        return "first evaluation"
+    return ""
+
+
 @dataclass
 class RunResult:
     """What one (arm, seed) run produced."""
@@ -293,6 +307,7 @@ def run_arm(
         "steps_trained": trainer.global_step,
         "budget_steps": trainer.estimated_stepping_batches,
         "stopped_early": any(cb.stopped_epoch > 0 for cb in stopping),
+        "kept_note": kept_model_note(kept_step, model.val_history, trainer.estimated_stepping_batches),
         "val_auprc": float(best_score) if best_score is not None else math.nan,
         **{f"test_{k}": results.get(k, math.nan) for k in METRIC_NAMES},
         "threshold": results.get("threshold", math.nan),

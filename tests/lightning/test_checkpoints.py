@@ -101,3 +101,13 @@ def test_ties_at_a_step_save_without_a_new_evaluation_do_not_replace_the_kept_mo
     assert best._wins(torch.tensor(1.5), 9.0, fresh=False)  # strictly better always wins
     assert not best._wins(torch.tensor(0.5), 0.0, fresh=True)
     assert not best._wins(torch.tensor(float("nan")), 0.0, fresh=True)
+
+
+def test_kept_model_note():
+    from imbalance_torch.lightning.comparison import kept_model_note
+
+    history = [{"step": 10.0}, {"step": 20.0}, {"step": 30.0}]
+    assert kept_model_note(10, history, 30) == "first evaluation"
+    assert kept_model_note(30, history, 30) == "end of budget"
+    assert kept_model_note(20, history, 30) == ""
+    assert kept_model_note(None, history, 30) == "" and kept_model_note(10, [], 30) == ""

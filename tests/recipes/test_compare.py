@@ -69,6 +69,11 @@ def test_readme_quick_start_command_reduced(tmp_path):
     rows = read_rows(out / "results.csv")
     assert [r["arm"] for r in rows] == ["none", "smote"]
     assert all(r["seed"] == "0" and r["epochs"] == "2" for r in rows)
+    # Which model each run kept, and from which budget (issue 10 item 2).
+    for r in rows:
+        assert r["kept_epoch"] in ("0", "1") and int(r["kept_step"]) <= int(r["steps_trained"]) == int(r["budget_steps"])
+        assert r["stopped_early"] == "False"
+        assert r["kept_note"] in ("", "first evaluation", "end of budget")
     summary = json.loads((out / "summary.json").read_text())
     assert [s["arm"] for s in summary["summary"]] == ["none", "smote"]
     assert summary["meta"]["dataset"]["rows"] == 20_000
