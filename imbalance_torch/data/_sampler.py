@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import math
 from collections.abc import Iterator
 from typing import Any
@@ -13,7 +14,13 @@ from torch.utils.data import DistributedSampler
 
 from imbalance_torch._random import absorb, key_table, uniform_int, words
 from imbalance_torch._search import block_of
-from imbalance_torch._validation import as_label_tensor, check_positive_int, check_seed, describe
+from imbalance_torch._validation import (
+    as_feature_tensor,
+    as_label_tensor,
+    check_positive_int,
+    check_seed,
+    describe,
+)
 from imbalance_torch.data._encoding import MAX_EPOCH, encode
 from imbalance_torch.targets import (
     SamplingStrategy,
@@ -21,6 +28,7 @@ from imbalance_torch.targets import (
     oversampling_targets,
     undersampling_targets,
 )
+from imbalance_torch.undersample import Cleaner
 
 __all__ = ["BalancedSampler"]
 
@@ -40,7 +48,9 @@ DATASET_TARGETS = _DatasetTargets()
 class BalancedSampler(DistributedSampler):
     """Decides which real rows and which synthetic (or duplicated) rows form each epoch.
 
-    Per epoch, for every class: under-sampling keeps a random subset of its rows (drawn afresh
+    Once, at construction, an optional ``cleaning`` method (:mod:`imbalance_torch.undersample`)
+    selects the real rows that may be served (NOTE [cleaned rows]). Per epoch, for every
+    class: under-sampling keeps a random subset of its rows (drawn afresh
     each epoch, without replacement), then over-sampling adds rows up to the target mix:
     synthetic slots on a :class:`SMOTEDataset`, duplicates drawn uniformly with replacement on
     any other dataset. Counts are exact and fixed across epochs; which rows is a pure function
@@ -86,6 +96,23 @@ class BalancedSampler(DistributedSampler):
         num_replicas: DDP world size (default: from ``torch.distributed`` if initialised,
             else 1).
         rank: this process's rank (same default rule).
+        cleaning: an unfitted cleaning method such as
+            :class:`~imbalance_torch.undersample.EditedNearestNeighbours` or
+            :class:`~imbalance_torch.undersample.TomekLinks`, or ``None`` (default). It is
+            fitted here, once, on every real row (``features`` and the labels); the rows it
+            drops are never served, and every count above (``undersampling``,
+            ``oversampling``, :meth:`epoch_counts`) is computed on the kept rows only
+            (NOTE [cleaned rows]). See :attr:`kept_rows` and :meth:`dropped_counts`.
+        features: ``(n, d)`` features of the real rows, for ``cleaning`` only (tensor, array
+            or DataFrame, one row per dataset row). Default: a :class:`SMOTEDataset`'s own
+            ``features``; required with ``cleaning`` on any other dataset; unused (and not
+            read) without ``cleaning``, so a config can switch cleaning on and off alone.
+
+    Raises:
+        TypeError: ``cleaning`` that is not a cleaning method, or ``cleaning`` without
+            ``features`` on a dataset that is not a :class:`SMOTEDataset`.
+        ValueError: ``features`` whose row count differs from the dataset's, or a cleaning
+            method whose arguments do not fit the data (its own message).
 
     Example:
         >>> import torch
@@ -112,6 +139,8 @@ class BalancedSampler(DistributedSampler):
         drop_last_batch: bool = False,
         num_replicas: int | None = None,
         rank: int | None = None,
+        cleaning: Cleaner | None = None,
+        features: Any = None,
     ) -> None:
         self.seed = check_seed(seed)
         for name, flag in (("shuffle", shuffle), ("stratify_batches", stratify_batches), ("drop_last", drop_last), ("drop_last_batch", drop_last_batch)):
@@ -146,11 +175,24 @@ class BalancedSampler(DistributedSampler):
         labels = as_label_tensor(labels, num_rows, device, "labels").cpu()
         if len(labels) == 0:
             raise ValueError("the dataset is empty (0 labels); a sampler needs at least one row of two classes.")
+        # NOTE [cleaned rows]: cleaning is a fit-time selection of real rows (NOTE [cleaning is
+        # a selection]). The sampler keeps `_kept_rows` (sorted dataset indices) and works on
+        # the kept rows only: `_labels`, `_position` and every row id of the epoch plan are
+        # local to the kept rows and mapped back through `_kept_rows` when indices are
+        # emitted (`_elements`), so a dropped row can appear in no epoch, shard or batch, and
+        # every count is a count of kept rows. Synthetic slots are the dataset's (its
+        # over-sampler was fitted on all real rows; only which real rows are served changes).
+        self.cleaning = cleaning
+        self._all_counts = class_counts(labels)
+        self._kept_rows: torch.Tensor | None = None
+        if cleaning is not None:
+            self._kept_rows = _clean(cleaning, dataset, features, labels, self._synthetic)
+            labels = labels.index_select(0, self._kept_rows)
         self._labels = labels
-        counts = class_counts(labels)
+        counts = {c: 0 for c in self._all_counts} | class_counts(labels)
         keep = dict(counts)
         if undersampling is not None:
-            keep.update(undersampling_targets(labels, undersampling))
+            keep.update(undersampling_targets(labels, undersampling) if len(labels) else {})
         add: dict[int, int] = {}
         if isinstance(oversampling, _DatasetTargets):
             if self._synthetic:
@@ -158,7 +200,7 @@ class BalancedSampler(DistributedSampler):
             else:
                 oversampling = "auto"
         if oversampling is not None and not isinstance(oversampling, _DatasetTargets):
-            kept_labels = np.repeat(np.array(list(keep)), np.array(list(keep.values())))
+            kept_labels = np.repeat(np.array(list(keep)), np.array(list(keep.values()), dtype=np.int64))
             add = {c: n for c, n in oversampling_targets(kept_labels, oversampling).items() if n > 0}
         self.oversampling = oversampling
         if self._synthetic:
@@ -210,6 +252,18 @@ class BalancedSampler(DistributedSampler):
         """Synthetic (or duplicated) rows of each class per epoch."""
         return {c: int(a) for c, a in zip(self.class_labels, self._add)}
 
+    @property
+    def kept_rows(self) -> torch.Tensor:
+        """``(n_kept,)`` sorted int64 indices of the real rows this sampler may serve: those
+        ``cleaning`` kept, or every real row without it (NOTE [cleaned rows])."""
+        if self._kept_rows is None:
+            return torch.arange(len(self._labels))
+        return self._kept_rows.clone()
+
+    def dropped_counts(self) -> dict[int, int]:
+        """Real rows of each class that ``cleaning`` removed (never served); all 0 without it."""
+        return {c: self._all_counts[c] - int(n) for c, n in zip(self.class_labels, self._counts)}
+
     def set_epoch(self, epoch: int) -> None:
         """Select the epoch; the next iteration yields exactly that epoch's rows."""
         epoch = check_seed(epoch, "epoch")
@@ -257,7 +311,8 @@ class BalancedSampler(DistributedSampler):
         kept_at = is_kept.nonzero().squeeze(1)
         if len(kept_at):
             where = positions.index_select(0, kept_at)
-            out.index_copy_(0, kept_at, where if plan["kept"] is None else plan["kept"].index_select(0, where).long())
+            local = where if plan["kept"] is None else plan["kept"].index_select(0, where).long()
+            out.index_copy_(0, kept_at, local if self._kept_rows is None else self._kept_rows.index_select(0, local))
         added_at = (~is_kept).nonzero().squeeze(1)
         if len(added_at):
             j = positions.index_select(0, added_at) - num_kept
@@ -269,6 +324,8 @@ class BalancedSampler(DistributedSampler):
                 keys = plan["duplicate_keys"].index_select(0, block)
                 offset = uniform_int(words(keys, local, 7), self._counts.index_select(0, block))
                 values = self._rows_by_class.index_select(0, self._class_start.index_select(0, block) + offset)
+                if self._kept_rows is not None:
+                    values = self._kept_rows.index_select(0, values)
             out.index_copy_(0, added_at, values)
         return out
 
@@ -388,6 +445,8 @@ class BalancedSampler(DistributedSampler):
             "shuffle": self.shuffle,
             "stratify_batches": self.stratify_batches,
             "synthetic": self._synthetic,
+            "dropped_counts": {str(k): v for k, v in self.dropped_counts().items() if v},
+            "kept_rows": None if self._kept_rows is None else _digest(self._kept_rows),
         }
 
     def load_state_dict(self, state: dict[str, Any]) -> None:
@@ -399,8 +458,10 @@ class BalancedSampler(DistributedSampler):
         if not isinstance(state, dict) or state.get("version") != _STATE_VERSION:
             raise ValueError(f"state is not a BalancedSampler state of version {_STATE_VERSION}: {describe(state)}.")
         mine = self.state_dict()
-        for key in ("seed", "epoch_size", "epoch_counts", "shuffle", "stratify_batches", "synthetic"):
-            if state.get(key) != mine[key]:
+        # states saved before cleaning existed hold no "dropped_counts"/"kept_rows": no cleaning
+        absent = {"dropped_counts": {}, "kept_rows": None}
+        for key in ("seed", "epoch_size", "epoch_counts", "shuffle", "stratify_batches", "synthetic", *absent):
+            if state.get(key, absent.get(key)) != mine[key]:
                 raise ValueError(
                     f"cannot restore a BalancedSampler state with {key}={describe(state.get(key))} "
                     f"into one with {key}={describe(mine[key])}; build the sampler with the same "
@@ -475,6 +536,37 @@ def _water_fill(owed: torch.Tensor, room: torch.Tensor, need: int) -> torch.Tens
             add[c] += 1
             left -= 1
     return torch.tensor(add, dtype=torch.int64)
+
+
+def _clean(cleaning: Any, dataset: Any, features: Any, labels: torch.Tensor, synthetic: bool) -> torch.Tensor:
+    """Fit ``cleaning`` on the real rows; the kept rows' sorted indices (int64, CPU)."""
+    if not isinstance(cleaning, Cleaner):
+        raise TypeError(
+            f"cleaning must be a cleaning method of imbalance_torch.undersample (e.g. "
+            f"EditedNearestNeighbours()) or None; got {type(cleaning).__name__} {describe(cleaning)}."
+        )
+    if features is None:
+        features = getattr(dataset, "features", None) if synthetic else None
+        if features is None:
+            raise TypeError(
+                f"cleaning={cleaning!r} needs the features of every row, and a "
+                f"{type(dataset).__name__} does not say what they are: pass "
+                f"BalancedSampler(dataset, labels=y, cleaning=..., features=X) with one row of X per "
+                f"dataset row. (A SMOTEDataset's own features are used when features is omitted.)"
+            )
+    features = as_feature_tensor(features, "features")
+    if features.shape[0] != len(labels):
+        raise ValueError(
+            f"features has {features.shape[0]} rows but the dataset has {len(labels)} real rows; "
+            f"pass one row of features per dataset row, in the dataset's order."
+        )
+    cleaning.fit(features, labels.to(features.device))
+    return cleaning.sample_indices_.cpu()
+
+
+def _digest(rows: torch.Tensor) -> str:
+    """A short digest of the kept rows (a checkpoint must resume with the same selection)."""
+    return hashlib.sha256(memoryview(rows.contiguous().numpy()).cast("B")).hexdigest()[:16]
 
 
 def _world(num_replicas: int | None, rank: int | None) -> tuple[int, int]:
