@@ -219,23 +219,6 @@ def _engine_matrix(columns: Columns, numeric: list[Any], categorical: list[Any])
     return matrix, fields, categorical_columns
 
 
-def _carried(columns: Columns, argument: str, value: Any, n: int, default_key: Any) -> tuple[Any, torch.Tensor | np.ndarray]:
-    """A field named by ``value``, or an array of ``n`` values carried beside the items."""
-    if _is_name(value):
-        _check_key(columns, argument, value)
-        return value, columns.values[value]
-    array = value if isinstance(value, torch.Tensor) else torch.as_tensor(np.asarray(value))
-    if array.shape[:1] != (n,):
-        raise ValueError(f"{argument} has shape {tuple(array.shape)}; pass one value per item of {columns.source} ({n}).")
-    key = default_key
-    if columns.kind == "dict" and key in columns.values:
-        raise ValueError(
-            f"{argument} is an array, and the items of {columns.source} already hold a field "
-            f"{key!r}; name it instead ({argument}={key!r}) or rename the field."
-        )
-    return key, array
-
-
 def _check_weights(weights: Any, where: str) -> torch.Tensor:
     if isinstance(weights, np.ndarray) or weights.dtype == torch.bool or weights.is_complex():
         raise TypeError(f"sample_weight ({where}) must hold real numbers; got {describe(weights[:3])}.")
@@ -272,113 +255,38 @@ def build_layout(
     other_fields: Mapping[Any, str] | None,
     weight_policy: str,
 ) -> ItemLayout:
-    """Check the field arguments against the items read and build the engine's tensors.
+    """Check the field arguments against the items read and build the engine's tensors
+    (NOTE [fields of a wrapped dataset]).
 
-    See :class:`~imbalance_torch.data.SMOTEDataset` for the arguments; raises ``TypeError`` /
-    ``ValueError`` naming the argument, the value seen and the fix.
+    See :class:`~imbalance_torch.data.SMOTEDataset` for the arguments.
+
+    Raises:
+        TypeError: a field of the wrong type (text features, float ids, ...).
+        ValueError: a field that does not exist, is named twice or is undeclared, a bad
+            policy, labels that are not whole numbers, negative weights or ids.
     """
     if weight_policy not in WEIGHT_POLICIES:
         raise ValueError(f"weight_policy must be one of {WEIGHT_POLICIES}; got {describe(weight_policy)}.")
     if weight_policy != "base" and sample_weight is None:
         raise ValueError(f"weight_policy={weight_policy!r} needs sample_weight= (a field name or an array of weights).")
-    n = len(columns.values[columns.keys[0]])
-    if features is None:
-        if columns.kind == "dict":
-            raise ValueError(
-                f"features= is required for a dataset of dict items: name the field(s) holding "
-                f"numeric features; the items of {columns.source} have fields {sorted(map(str, columns.keys))}."
-            )
-        features = 0
-    if label is None and y is None:
-        if columns.kind == "dict":
-            raise ValueError(
-                f"label= is required for a dataset of dict items (or pass the labels as y=); "
-                f"the items of {columns.source} have fields {sorted(map(str, columns.keys))}."
-            )
-        label = 1
-    declared: dict[Any, str] = {}
-
-    def declare(argument: str, key: Any) -> None:
-        _check_key(columns, argument, key)
-        if key in declared:
-            raise ValueError(f"{_where(columns, key)} is named by both {declared[key]}= and {argument}=; name each field once.")
-        declared[key] = argument
-
-    numeric = _names(features)
-    if not numeric:
-        raise ValueError("features= names no field; name at least one numeric field.")
-    for key in numeric:
-        declare("features", key)
-    categorical_keys = _names(categorical)
-    for key in categorical_keys:
-        declare("categorical", key)
     if not isinstance(other_fields, (Mapping, type(None))):
         raise TypeError(f"other_fields must be a dict {{field: policy}}; got {describe(other_fields)}.")
-    policies = dict(other_fields or {})
-    for key, policy in policies.items():
-        declare("other_fields", key)
-        if policy not in FIELD_POLICIES:
-            raise ValueError(f"other_fields[{key!r}]={describe(policy)}; the policy must be one of {FIELD_POLICIES}.")
-
+    steps = _Declarations(columns)
+    numeric, categorical_keys = steps.feature_names(features), _names(categorical)
+    for key in categorical_keys:
+        steps.declare("categorical", key)
+    policies = steps.policies(other_fields or {})
     matrix, fields, categorical_columns = _engine_matrix(columns, numeric, categorical_keys)
+    steps.fields = fields
     matrix = as_feature_tensor(matrix, "features")
-
-    appended = iter(range(len(columns.keys), len(columns.keys) + 3))  # tuple positions of carried arrays
-    if y is not None:
-        if label is not None and (columns.kind == "tuple" or label in columns.values):
-            declare("label", label)  # where the label goes out; its values are not read
-            label_key = label
-        elif label is not None:
-            label_key = label
-        else:
-            label_key = "label" if columns.kind == "dict" else next(appended)
-        labels_seen, where = y, "y"
-        label_dtype, label_shape = torch.int64, ()
-    else:
-        declare("label", label)
-        label_key = label
-        labels_seen = _numeric(columns, "label", label, "labels must be integer class codes.")
-        where = f"the label {_where(columns, label)} of {columns.source}"
-        label_dtype, label_shape = labels_seen.dtype, tuple(labels_seen.shape[1:])
-    labels = as_label_tensor(labels_seen, n, matrix.device, where)
-    fields.append(_Field(label_key, "label", shape=label_shape, dtype=label_dtype))
-
-    layout_ids = None
+    labels = steps.label(y, label, matrix.device)
     if sample_weight is not None:
-        key, weights = _carried(columns, "sample_weight", sample_weight, n, "sample_weight" if columns.kind == "dict" else next(appended))
-        if key in columns.values:
-            declare("sample_weight", key)
-        fields.append(_Field(key, "sample_weight", values=_check_weights(weights, f"the {_where(columns, key)}" if _is_name(sample_weight) else "an array")))
-    if ids is not None:
-        key, id_values = _carried(columns, "ids", ids, n, "ids" if columns.kind == "dict" else next(appended))
-        if key in columns.values:
-            declare("ids", key)
-        layout_ids = _check_ids(id_values, f"the {_where(columns, key)}" if _is_name(ids) else "an array")
-        fields.append(_Field(key, "ids", values=layout_ids))
-    for key, policy in policies.items():
-        if policy == "drop":
-            continue
-        value = columns.values[key]
-        if policy == "interpolate" and (isinstance(value, np.ndarray) or not value.is_floating_point()):
-            raise TypeError(
-                f"other_fields[{key!r}]='interpolate' needs a floating-point field; the "
-                f"{_where(columns, key)} holds {describe(value[:1])}. Use 'base' to copy it from the base row."
-            )
-        fields.append(_Field(key, policy, values=value))
-
-    undeclared = [key for key in columns.keys if key not in declared]
-    if undeclared:
-        raise ValueError(
-            f"the items of {columns.source} hold field(s) {undeclared} that no argument declares; "
-            f"name each as features=, categorical=, label=, sample_weight= or ids=, or give it a "
-            f"policy: other_fields={{{undeclared[0]!r}: 'base'}} ('base', 'interpolate' or 'drop')."
-        )
-    order = {key: i for i, key in enumerate(columns.keys)}
-    ranked = sorted(enumerate(fields), key=lambda pair: (order.get(pair[1].key, len(order)), pair[0]))
-    fields = [f for _, f in ranked]
+        steps.carry("sample_weight", sample_weight, _check_weights)
+    layout_ids = None if ids is None else steps.carry("ids", ids, _check_ids)
+    steps.others(policies)
     return ItemLayout(
         kind=columns.kind,
-        fields=fields,
+        fields=steps.in_item_order(),
         features=matrix,
         labels=labels,
         categorical_columns=categorical_columns,
@@ -387,3 +295,115 @@ def build_layout(
         source=columns.source,
         ids=layout_ids,
     )
+
+
+class _Declarations:
+    """The steps of :func:`build_layout`: each field declared once, then given its rule."""
+
+    def __init__(self, columns: Columns) -> None:
+        self.columns = columns
+        self.declared: dict[Any, str] = {}
+        self.fields: list[_Field] = []
+        self.rows = len(columns.values[columns.keys[0]])
+        # carried arrays (y, sample_weight, ids) go after the last position of tuple items
+        self.appended = iter(range(len(columns.keys), len(columns.keys) + 3))
+
+    def _fields_seen(self) -> str:
+        return f"the items of {self.columns.source} have fields {sorted(map(str, self.columns.keys))}"
+
+    def declare(self, argument: str, key: Any) -> None:
+        _check_key(self.columns, argument, key)
+        if key in self.declared:
+            raise ValueError(
+                f"{_where(self.columns, key)} is named by both {self.declared[key]}= and "
+                f"{argument}=; name each field once."
+            )
+        self.declared[key] = argument
+
+    def feature_names(self, features: Any) -> list[Any]:
+        if features is None:
+            if self.columns.kind == "dict":
+                raise ValueError(
+                    f"features= is required for a dataset of dict items: name the field(s) "
+                    f"holding numeric features; {self._fields_seen()}."
+                )
+            features = 0
+        numeric = _names(features)
+        if not numeric:
+            raise ValueError("features= names no field; name at least one numeric field.")
+        for key in numeric:
+            self.declare("features", key)
+        return numeric
+
+    def policies(self, other_fields: Mapping[Any, str]) -> dict[Any, str]:
+        for key, policy in other_fields.items():
+            self.declare("other_fields", key)
+            if policy not in FIELD_POLICIES:
+                raise ValueError(f"other_fields[{key!r}]={describe(policy)}; the policy must be one of {FIELD_POLICIES}.")
+        return dict(other_fields)
+
+    def label(self, y: Any, label: Any, device: torch.device) -> torch.Tensor:
+        """The labels (from ``y`` or the label field) and the label field of the items out."""
+        columns = self.columns
+        if y is None:
+            if label is None and columns.kind == "dict":
+                raise ValueError(f"label= is required for a dataset of dict items (or pass the labels as y=); {self._fields_seen()}.")
+            label = 1 if label is None else label
+            self.declare("label", label)
+            values = _numeric(columns, "label", label, "labels must be integer class codes.")
+            labels = as_label_tensor(values, self.rows, device, f"the label {_where(columns, label)} of {columns.source}")
+            self.fields.append(_Field(label, "label", shape=tuple(values.shape[1:]), dtype=values.dtype))
+            return labels
+        if label is not None and (columns.kind == "tuple" or label in columns.values):
+            self.declare("label", label)  # where the label goes out; its values are not used
+        if label is None:
+            label = "label" if columns.kind == "dict" else next(self.appended)
+        self.fields.append(_Field(label, "label", dtype=torch.int64))
+        return as_label_tensor(y, self.rows, device, "y")
+
+    def carry(self, argument: str, value: Any, check: Any) -> torch.Tensor:
+        """A field named by ``value``, or an array of one value per row carried beside."""
+        columns = self.columns
+        if _is_name(value):
+            self.declare(argument, value)
+            key, values, where = value, columns.values[value], f"the {_where(columns, value)}"
+        else:
+            key = argument if columns.kind == "dict" else next(self.appended)
+            values = value if isinstance(value, torch.Tensor) else torch.as_tensor(np.asarray(value))
+            where = "an array"
+            if values.shape[:1] != (self.rows,):
+                raise ValueError(f"{argument} has shape {tuple(values.shape)}; pass one value per item of {columns.source} ({self.rows}).")
+            if key in columns.values:
+                raise ValueError(
+                    f"{argument} is an array, and the items of {columns.source} already hold a "
+                    f"field {key!r}; name it instead ({argument}={key!r}) or rename the field."
+                )
+        checked = check(values, where)
+        self.fields.append(_Field(key, argument, values=checked))
+        return checked
+
+    def others(self, policies: dict[Any, str]) -> None:
+        for key, policy in policies.items():
+            if policy == "drop":
+                continue
+            value = self.columns.values[key]
+            if policy == "interpolate" and (isinstance(value, np.ndarray) or not value.is_floating_point()):
+                raise TypeError(
+                    f"other_fields[{key!r}]='interpolate' needs a floating-point field; the "
+                    f"{_where(self.columns, key)} holds {describe(value[:1])}. Use 'base' to copy it from the base row."
+                )
+            self.fields.append(_Field(key, policy, values=value))
+
+    def in_item_order(self) -> list[_Field]:
+        """The fields out in the items' order (carried arrays last); undeclared ones refused."""
+        undeclared = [key for key in self.columns.keys if key not in self.declared]
+        if undeclared:
+            raise ValueError(
+                f"the items of {self.columns.source} hold field(s) {undeclared} that no argument "
+                f"declares; name each as features=, categorical=, label=, sample_weight= or ids=, "
+                f"or give it a policy: other_fields={{{undeclared[0]!r}: 'base'}} ('base', "
+                f"'interpolate' or 'drop')."
+            )
+        order = {key: i for i, key in enumerate(self.columns.keys)}
+        ranked = sorted(enumerate(self.fields), key=lambda pair: (order.get(pair[1].key, len(order)), pair[0]))
+        return [f for _, f in ranked]

@@ -1,5 +1,6 @@
 """SMOTEDataset wrapping a map-style Dataset: reading, structure, fields, weights, ids, errors."""
 
+import numpy as np
 import pytest
 import torch
 from torch.utils.data import ConcatDataset, DataLoader, Dataset, Subset, TensorDataset
@@ -413,3 +414,52 @@ def test_field_arguments_with_arrays_and_missing_labels():
         SMOTEDataset(X)
     with pytest.raises(TypeError, match="X is already a SMOTEDataset"):
         SMOTEDataset(SMOTEDataset(X, y))
+
+
+# -- other containers, workers, index files, devices -------------------------------------
+
+
+def test_numpy_and_python_scalar_items():
+    X, y = _arrays()
+    rows = [{"x": X[i].double().numpy(), "y": int(y[i]), "w": float(i) / N} for i in range(N)]
+    dataset = Rows({"row": rows})
+    dataset._row = lambda i: rows[i]
+    ds = SMOTEDataset(dataset, features="x", label="y", sample_weight="w")
+    real, synthetic = ds[0], ds[len(ds) - 1]
+    assert real["x"].dtype == torch.float64 and np.allclose(real["x"].numpy(), rows[0]["x"])
+    assert real["y"].dtype == torch.int64 and synthetic["y"] == 1
+    assert synthetic["w"].dtype == torch.get_default_dtype()
+
+
+def test_worker_processes_give_the_same_batches():
+    dataset, _, _ = _user_dataset()
+    ds = _wrap(dataset)
+    sampler = BalancedSampler(ds, batch_size=64, seed=0)
+    sampler.set_epoch(2)
+    here = list(DataLoader(ds, sampler=sampler, batch_size=None))
+    there = list(DataLoader(ds, sampler=sampler, batch_size=None, num_workers=1))
+    assert len(here) == len(there)
+    for a, b in zip(here, there):
+        assert all(torch.equal(a[key], b[key]) for key in a)
+
+
+def test_index_file_round_trip(tmp_path):
+    dataset, _, _ = _user_dataset()
+    ds = _wrap(dataset)
+    ds.save_index(tmp_path / "index.npz")
+    again = _wrap(dataset, index_path=tmp_path / "index.npz")
+    index = torch.arange(len(ds))
+    assert all(torch.equal(a, b) for a, b in zip(ds[index].values(), again[index].values()))
+
+
+@pytest.mark.skipif(not torch.cuda.is_available(), reason="needs CUDA")
+def test_cuda_fields_stay_on_the_device():
+    dataset, _, _ = _user_dataset()
+    dataset.fields = {key: value.cuda() for key, value in dataset.fields.items()}
+    ds = _wrap(dataset, weight_policy="interpolate")
+    assert ds.features.is_cuda
+    batch = next(iter(DataLoader(ds, sampler=BalancedSampler(ds, batch_size=64, seed=0), batch_size=None)))
+    assert all(value.is_cuda for value in batch.values())
+    prov = ds.provenance(torch.arange(N, N + 8, device="cuda"))
+    assert torch.equal(ds[torch.arange(N, N + 8)]["card_id"].cpu(), torch.full((8,), -1))
+    assert bool((prov["base_id"] >= 5000).all())
