@@ -58,7 +58,10 @@ MAX_COLLECTION_ITEMS = 10_000
 MAX_CONFIG_DEPTH = 64
 """Deepest nesting of lists and mappings."""
 
-_ADVICE = "a config this large is almost surely an alias bomb or a mistake; write the values out once, without anchors that refer to anchors, or split the config"
+_ADVICE = (
+    "a config this large is almost surely an alias bomb or a mistake; write the values out "
+    "once, without anchors that refer to anchors, or split the config"
+)
 
 
 class ConfigBoundError(ValueError):
