@@ -41,6 +41,9 @@ __all__ = [
 #: The ``kind_sel`` values of the edited rule.
 KIND_SEL = ("all", "mode")
 
+#: The named class selections of the cleaning methods (imbalanced-learn's, without "minority").
+CLEANING_STRINGS = ("auto", "majority", "not minority", "not majority", "all")
+
 CleaningStrategy = str | Sequence[int]
 
 
@@ -66,6 +69,12 @@ def cleaning_classes(y: torch.Tensor, sampling_strategy: Any) -> list[int]:
         TypeError: a value of another type.
     """
     if isinstance(sampling_strategy, str):
+        if sampling_strategy not in CLEANING_STRINGS:
+            raise ValueError(
+                f"sampling_strategy={sampling_strategy!r} is not a class selection of a cleaning "
+                f"method; use one of {list(CLEANING_STRINGS)} or a list of class labels"
+                f"{' (cleaning the minority alone: pass its label in a list)' if sampling_strategy == 'minority' else ''}."
+            )
         return sorted(undersampling_targets(y, sampling_strategy))
     counts = class_counts(y)
     if isinstance(sampling_strategy, (Mapping, numbers.Real)) or callable(sampling_strategy):
