@@ -2,9 +2,10 @@
 
 NOTE [reading a wrapped dataset]: ``SMOTEDataset`` reads the items of a wrapped dataset once,
 at construction, in chunks of ``read_batch_size`` indices: through the dataset's own
-``__getitems__`` when it has one (one call per chunk; ``Subset`` forwards to its parent's), else
-one ``__getitem__`` call per row, which Python cannot avoid (``ConcatDataset`` has no batched
-read). Each field of the items then becomes one tensor with a leading row dimension (fields
+``__getitems__`` when it has one (one call per chunk), else one ``__getitem__`` call per row,
+which Python cannot avoid. torch's ``Subset`` and ``ConcatDataset`` (exactly those types; a
+subclass may transform its items) are read through their parts, so each part that has a
+``__getitems__`` is read in one call per chunk. Each field of the items then becomes one tensor with a leading row dimension (fields
 that hold no numbers stay a numpy object array). Before the second chunk is read, the size of
 the whole read is estimated from the first and refused beyond ``max_read_bytes``: there is no
 out-of-core path for wrapped datasets yet.
@@ -19,6 +20,7 @@ from typing import Any
 
 import numpy as np
 import torch
+from torch.utils.data import ConcatDataset, Subset
 
 from imbalance_torch._validation import describe
 
@@ -55,6 +57,12 @@ def _gib(size: float) -> str:
 
 
 def _read_chunk(dataset: Any, indices: list[int], source: str) -> list[Any]:
+    # torch's own containers (exactly these types: a subclass may transform items) are read
+    # through their parts, so a Subset of a ConcatDataset still reads each part in one call
+    if type(dataset) is Subset:
+        return _read_chunk(dataset.dataset, [int(dataset.indices[i]) for i in indices], source)
+    if type(dataset) is ConcatDataset:
+        return _read_concat(dataset, indices, source)
     batched = getattr(dataset, "__getitems__", None)
     if callable(batched):
         items = batched(indices)
@@ -65,6 +73,20 @@ def _read_chunk(dataset: Any, indices: list[int], source: str) -> list[Any]:
             )
         return list(items)
     return [dataset[i] for i in indices]  # no batched read: one Python call per row
+
+
+def _read_concat(dataset: ConcatDataset, indices: list[int], source: str) -> list[Any]:
+    ends = np.asarray(dataset.cumulative_sizes)
+    wanted = np.asarray(indices, dtype=np.int64)
+    wanted = np.where(wanted < 0, wanted + int(ends[-1]), wanted)
+    part = np.searchsorted(ends, wanted, side="right")
+    items: list[Any] = [None] * len(indices)
+    for p in np.unique(part).tolist():
+        at = np.flatnonzero(part == p)
+        local = wanted[at] - (int(ends[p - 1]) if p else 0)
+        for position, item in zip(at.tolist(), _read_chunk(dataset.datasets[p], local.tolist(), source)):
+            items[position] = item
+    return items
 
 
 def _item_layout(item: Any, source: str) -> tuple[str, list[Any]]:
@@ -107,8 +129,9 @@ def _stack(values: list[Any], where: str, offset: int) -> torch.Tensor | np.ndar
     """One field of a chunk of items as a ``(rows, *shape)`` tensor (object array for text)."""
     first = values[0]
     if isinstance(first, torch.Tensor):
-        shapes = {tuple(v.shape) if isinstance(v, torch.Tensor) else None for v in values}
-        if len(shapes) > 1:
+        try:
+            return torch.stack(values)
+        except (RuntimeError, TypeError):  # find the item that differs, for the message
             for i, v in enumerate(values):
                 shape = tuple(v.shape) if isinstance(v, torch.Tensor) else type(v).__name__
                 if shape != tuple(first.shape):
@@ -116,8 +139,8 @@ def _stack(values: list[Any], where: str, offset: int) -> torch.Tensor | np.ndar
                         f"{where} is ragged: item {offset} has shape {tuple(first.shape)}, item "
                         f"{offset + i} has {shape}; every item must hold the same shape (pad "
                         f"or split the field)."
-                    )
-        return torch.stack(values)
+                    ) from None
+            raise
     if isinstance(first, (np.ndarray, np.generic)) and np.asarray(first).dtype.kind in "biuf":
         shapes = {np.shape(v) for v in values}
         if len(shapes) > 1:

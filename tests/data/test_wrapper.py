@@ -157,9 +157,34 @@ def test_concat_dataset_in_order():
     second, _, _ = _user_dataset()
     ds = _wrap(ConcatDataset([first, second]))
     assert ds.num_real == 2 * N
-    assert first.item_calls == N and second.item_calls == N  # ConcatDataset has no batched read
+    assert (first.batch_calls, second.batch_calls, first.item_calls, second.item_calls) == (1, 1, 0, 0)
     real = ds[torch.arange(2 * N)]
     assert torch.equal(real["x"], torch.cat([X, X]))
+    assert torch.equal(real["card_id"], torch.cat([dataset.fields["card_id"] for dataset in (first, second)]))
+
+
+def test_subset_of_a_concat_dataset_reads_each_part_batched():
+    first, X, _ = _user_dataset()
+    second, _, _ = _user_dataset(batched=False)
+    rows = list(range(N - 40, N + 40)) + (first.fields["y"] == 1).nonzero().flatten().tolist()
+    ds = _wrap(Subset(ConcatDataset([first, second]), rows))
+    assert first.batch_calls == 1 and first.item_calls == 0 and second.item_calls == 40
+    assert torch.equal(ds[torch.arange(len(rows))]["x"], torch.cat([X, X])[rows])
+
+
+def test_a_subclass_of_subset_is_read_through_its_own_getitem():
+    class Scaled(Subset):
+        def __getitem__(self, i):
+            item = dict(super().__getitem__(i))
+            item["x"] = item["x"] * 2
+            return item
+
+        def __getitems__(self, indices):  # torch requires it beside an overridden __getitem__
+            return [self[i] for i in indices]
+
+    dataset, X, _ = _user_dataset()
+    ds = _wrap(Scaled(dataset, list(range(N))))
+    assert torch.equal(ds[torch.arange(N)]["x"], X * 2)
 
 
 def test_labels_passed_directly_are_not_read_from_items():
