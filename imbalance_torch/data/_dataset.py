@@ -84,7 +84,7 @@ class SMOTEDataset(Dataset):
         X: ``(n, d)`` training features: tensor (dtype and device kept), numpy array or pandas
             DataFrame of numeric columns; or a map-style ``Dataset`` to wrap.
         y: ``(n,)`` integer class labels (whole-number floats accepted). Required with arrays;
-            with a dataset, optional: given, the labels are not read from the items.
+            with a dataset, optional (for items that hold no label; see ``label``).
         oversampler: an unfitted :class:`~imbalance_torch.oversample.Oversampler`
             (default ``SMOTE()``).
         sampling_strategy: synthetic rows per class and epoch, imbalanced-learn's semantics
