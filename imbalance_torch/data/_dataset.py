@@ -131,9 +131,21 @@ class SMOTEDataset(Dataset):
         >>> ds = SMOTEDataset(X, y, seed=0)
         >>> len(ds), ds.num_synthetic
         (180, 80)
-        >>> features, labels = ds[torch.arange(95, 105)]
-        >>> labels.tolist()
-        [0, 0, 0, 0, 0, 1, 1, 1, 1, 1]
+        >>> features, labels = ds[torch.tensor([0, 1, 99, 100, 179])]  # real 0, 1, 99; synthetic
+        >>> features.shape, labels.tolist()
+        (torch.Size([5, 4]), [0, 0, 1, 1, 1])
+
+        Wrapping a dataset of dict items, with a weight and an id per row:
+
+        >>> from torch.utils.data import StackDataset
+        >>> rows = StackDataset(x=X, y=y, w=torch.ones(100), card=torch.arange(100))
+        >>> wrapped = SMOTEDataset(rows, features="x", label="y", sample_weight="w", ids="card")
+        >>> item = wrapped[len(wrapped) - 1]  # a synthetic row
+        >>> sorted(item), int(item["y"]), int(item["card"])
+        (['card', 'w', 'x', 'y'], 1, -1)
+        >>> batch = wrapped[torch.arange(98, 102)]  # a batch index: one dict of batched tensors
+        >>> batch["x"].shape, batch["card"].tolist()
+        (torch.Size([4, 4]), [98, 99, -1, -1])
     """
 
     def __init__(
