@@ -195,11 +195,11 @@ class SMOTEDataset(Dataset):
             if sample_weight is not None or ids is not None or weight_policy != "base":
                 columns = Columns("tuple", [0], {0: features}, type(X).__name__)
                 self._layout = build_layout(columns, labels, features=0, label=None, categorical=None, other_fields=None, **carried)
-        if compile and self._layout is not None:
-            raise ValueError("compile=True is for array datasets without sample_weight or ids; drop it for a wrapped dataset.")
         self.seed = check_seed(seed)
         if not isinstance(compile, bool):
             raise TypeError(f"compile must be a bool; got {describe(compile)}.")
+        if compile and self._layout is not None:
+            raise ValueError("compile=True is for array datasets without sample_weight or ids; drop it for a wrapped dataset.")
         self.compile = compile
         self._compiled = None
         if oversampler is None:

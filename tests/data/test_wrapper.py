@@ -488,3 +488,11 @@ def test_cuda_fields_stay_on_the_device():
     prov = ds.provenance(torch.arange(N, N + 8, device="cuda"))
     assert torch.equal(ds[torch.arange(N, N + 8)]["card_id"].cpu(), torch.full((8,), -1))
     assert bool((prov["base_id"] >= 5000).all())
+
+
+def test_compile_is_for_array_datasets():
+    dataset, _, _ = _user_dataset()
+    with pytest.raises(ValueError, match="compile=True is for array datasets"):
+        _wrap(dataset, compile=True)
+    with pytest.raises(TypeError, match="compile must be a bool"):
+        _wrap(dataset, compile="yes")
