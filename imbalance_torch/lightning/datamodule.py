@@ -232,40 +232,6 @@ class ImbalanceDataModule(pl.LightningDataModule):
             )
         return self._table
 
-    def _check_strategy_fits(self, table: Table) -> None:
-        hp = self.hparams
-        if self.resampler.needs_categorical and not table.categories:
-            raise ValueError(
-                f"resampling={hp.resampling!r} needs categorical columns, but {table.source} has "
-                "none declared; list them in categorical (--data.categorical) or use 'smote'."
-            )
-        if hp.ratio != 1.0 and table.num_classes != 2:
-            raise ValueError(
-                f"ratio={hp.ratio} is a minority/majority ratio for binary data, but "
-                f"{table.source} has {table.num_classes} classes; use ratio: 1.0 (balance all)."
-            )
-
-    def _check_ratio_does_something(self, natural: list[int]) -> None:
-        hp = self.hparams
-        if not self.resampler.resamples or len(natural) != 2:
-            return
-        majority = int(np.argmax(natural))
-        minority, largest = natural[1 - majority], natural[majority]
-        current = minority / largest
-        if hp.ratio <= current:
-            raise ValueError(
-                f"ratio={hp.ratio} is not above the train split's own minority/majority ratio "
-                f"{current:.4g} ({minority}/{largest}), so resampling={hp.resampling!r} has "
-                f"nothing to do; choose a ratio above {current:.4g}."
-            )
-
-    def _min_train_rows(self, natural: list[int]) -> dict[int, int]:
-        """Rows each over-sampled class needs for the neighbour search of a SMOTE variant."""
-        if not self.resampler.synthetic:
-            return {}
-        majority = int(np.argmax(natural))
-        return {c: self.hparams.k_neighbors + 1 for c in range(len(natural)) if c != majority}
-
     def split_and_preprocess(self) -> PreparedSplits:
         """Load and check the table, split it, and impute/scale with train statistics.
 
@@ -275,7 +241,12 @@ class ImbalanceDataModule(pl.LightningDataModule):
         if self._prepared is None:
             hp = self.hparams
             table = self.table
-            self._check_strategy_fits(table)
+            self.resampler.check_data(
+                categorical=bool(table.categories),
+                num_classes=table.num_classes,
+                ratio=hp.ratio,
+                source=table.source,
+            )
             prepared = split_and_preprocess(
                 table,
                 val_fraction=hp.val_fraction,
@@ -283,12 +254,12 @@ class ImbalanceDataModule(pl.LightningDataModule):
                 split_seed=hp.split_seed,
                 impute_median=hp.impute_median,
                 scale=hp.scale,
-                min_train_rows=self._min_train_rows,
+                min_train_rows=lambda natural: self.resampler.min_train_rows(natural, hp.k_neighbors),
                 input_columns=self._input_order(),
                 target=hp.target,
                 ignored_columns=hp.drop_columns or (),
             )
-            self._check_ratio_does_something(prepared.natural_class_counts)
+            self.resampler.check_ratio(prepared.natural_class_counts, hp.ratio)
             self._prepared = prepared
         return self._prepared
 

@@ -84,6 +84,50 @@ class Resampler:
             return None
         return self.oversampler(settings, list(categorical_features))
 
+    def check_data(self, *, categorical: bool, num_classes: int, ratio: float, source: str) -> None:
+        """Refuse data this strategy cannot resample at ``ratio``.
+
+        Raises:
+            ValueError: no categorical columns for a strategy that needs them, or a ratio
+                other than 1.0 on data that is not binary.
+        """
+        if self.needs_categorical and not categorical:
+            raise ValueError(
+                f"resampling={self.name!r} needs categorical columns, but {source} has none "
+                "declared; list them in categorical (--data.categorical) or use 'smote'."
+            )
+        if ratio != 1.0 and num_classes != 2:
+            raise ValueError(
+                f"ratio={ratio} is a minority/majority ratio for binary data, but {source} has "
+                f"{num_classes} classes; use ratio: 1.0 (balance all)."
+            )
+
+    def check_ratio(self, natural: Sequence[int], ratio: float) -> None:
+        """Refuse a ``ratio`` at or below the train split's own (nothing to resample).
+
+        Raises:
+            ValueError: naming both ratios and the counts.
+        """
+        if not self.resamples or len(natural) != 2:
+            return
+        majority = max(range(2), key=lambda c: natural[c])
+        minority, largest = natural[1 - majority], natural[majority]
+        current = minority / largest
+        if ratio <= current:
+            raise ValueError(
+                f"ratio={ratio} is not above the train split's own minority/majority ratio "
+                f"{current:.4g} ({minority}/{largest}), so resampling={self.name!r} has "
+                f"nothing to do; choose a ratio above {current:.4g}."
+            )
+
+    def min_train_rows(self, natural: Sequence[int], k_neighbors: int) -> dict[int, int]:
+        """Train rows each over-sampled class needs for the neighbour search (synthetic
+        strategies: ``k_neighbors + 1``; none otherwise)."""
+        if not self.synthetic:
+            return {}
+        majority = max(range(len(natural)), key=lambda c: natural[c])
+        return {c: k_neighbors + 1 for c in range(len(natural)) if c != majority}
+
     def sampler_arguments(self, ratio: float) -> dict[str, Any] | None:
         """``BalancedSampler`` arguments for ``ratio``; ``None`` means a plain shuffle.
 
