@@ -28,7 +28,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -85,7 +85,6 @@ class ItemLayout:
     weight_policy: str
     source: str
     ids: torch.Tensor | None = None
-    extra: dict[str, Any] = field(default_factory=dict)
 
     def batch(self, parts: Batch) -> dict[Any, Any] | tuple[Any, ...]:
         """The items of a batch: a dict (or tuple) of ``(b, *shape)`` values."""
@@ -235,12 +234,14 @@ def _check_ids(ids: Any, where: str) -> torch.Tensor:
             f"ids ({where}) must hold integer ids; got {describe(ids[:3])}. Map other ids to "
             f"integers first (e.g. codes, names = pd.factorize(ids))."
         )
+    if not ids.is_signed():
+        ids = ids.to(torch.int64)  # an unsigned dtype cannot hold the -1 of synthetic rows
     if ids.numel() and int(ids.min()) < 0:
         raise ValueError(
             f"ids ({where}) holds negative ids (min {int(ids.min())}); {SYNTHETIC_ID} marks "
             f"synthetic rows, so real ids must be >= 0. Shift them."
         )
-    return ids.to(torch.int64) if ids.dtype != torch.int64 else ids
+    return ids
 
 
 def build_layout(

@@ -496,3 +496,13 @@ def test_compile_is_for_array_datasets():
         _wrap(dataset, compile=True)
     with pytest.raises(TypeError, match="compile must be a bool"):
         _wrap(dataset, compile="yes")
+
+
+def test_ids_keep_a_signed_dtype_and_unsigned_ids_become_int64():
+    dataset, _, _ = _user_dataset()
+    dataset.fields["card_id"] = dataset.fields["card_id"].to(torch.int32)
+    assert _wrap(dataset)[torch.tensor([0, N])]["card_id"].tolist() == [5000, -1]
+    assert _wrap(dataset)[0]["card_id"].dtype == torch.int32
+    dataset.fields["card_id"] = torch.arange(N, dtype=torch.uint8)
+    item = _wrap(dataset)[torch.tensor([1, N])]["card_id"]
+    assert item.dtype == torch.int64 and item.tolist() == [1, -1]
