@@ -138,3 +138,10 @@ def test_sampled_counts_are_the_samplers_answer(resampling, small):
     assert dm.sampled_class_counts == [counts[0], counts[1]]
     seen = torch.cat([b[1] for b in dm.train_dataloader()])
     assert torch.bincount(seen, minlength=2).tolist() == dm.sampled_class_counts
+
+
+def test_a_name_that_is_not_a_string_is_a_type_error():
+    with pytest.raises(TypeError, match=r"resampling must be a string naming a strategy, got 3 of type int; known: none"):
+        ImbalanceDataModule(resampling=3)
+    with pytest.raises(TypeError, match=r"loss must be a string naming a loss, got None of type NoneType; known: cross_entropy"):
+        TabularClassifier(num_features=3, loss=None)
