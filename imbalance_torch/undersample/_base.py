@@ -28,8 +28,13 @@ from imbalance_torch.neighbors import kneighbors
 from imbalance_torch.targets import class_counts, undersampling_targets
 
 __all__ = [
+    "CLEANING_STRINGS",
+    "KIND_SEL",
+    "CleaningStrategy",
     "Cleaner",
     "check_kind_sel",
+    "check_n_neighbors",
+    "check_neighbors_fit",
     "cleaning_classes",
     "edited_keep",
     "minority_class",

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 import torch
 
 from imbalance_torch._validation import check_positive_int, describe
 from imbalance_torch.targets import class_counts
 from imbalance_torch.undersample._base import (
     Cleaner,
+    CleaningStrategy,
     check_kind_sel,
     check_n_neighbors,
     check_neighbors_fit,
@@ -83,7 +82,7 @@ class EditedNearestNeighbours(Cleaner):
 
     _params = ("sampling_strategy", "n_neighbors", "kind_sel")
 
-    def __init__(self, *, sampling_strategy: Any = "auto", n_neighbors: int = 3, kind_sel: str = "all") -> None:
+    def __init__(self, *, sampling_strategy: CleaningStrategy = "auto", n_neighbors: int = 3, kind_sel: str = "all") -> None:
         self.sampling_strategy = sampling_strategy
         self.n_neighbors = n_neighbors
         self.kind_sel = kind_sel
@@ -134,7 +133,7 @@ class RepeatedEditedNearestNeighbours(_EditedPasses):
 
     _params = ("sampling_strategy", "n_neighbors", "max_iter", "kind_sel")
 
-    def __init__(self, *, sampling_strategy: Any = "auto", n_neighbors: int = 3, max_iter: int = 100, kind_sel: str = "all") -> None:
+    def __init__(self, *, sampling_strategy: CleaningStrategy = "auto", n_neighbors: int = 3, max_iter: int = 100, kind_sel: str = "all") -> None:
         self.sampling_strategy = sampling_strategy
         self.n_neighbors = n_neighbors
         self.max_iter = max_iter
@@ -197,7 +196,7 @@ class AllKNN(_EditedPasses):
 
     _params = ("sampling_strategy", "n_neighbors", "kind_sel", "allow_minority")
 
-    def __init__(self, *, sampling_strategy: Any = "auto", n_neighbors: int = 3, kind_sel: str = "all", allow_minority: bool = False) -> None:
+    def __init__(self, *, sampling_strategy: CleaningStrategy = "auto", n_neighbors: int = 3, kind_sel: str = "all", allow_minority: bool = False) -> None:
         self.sampling_strategy = sampling_strategy
         self.n_neighbors = n_neighbors
         self.kind_sel = kind_sel

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import math
 import numbers
-from typing import Any
 
 import torch
 
@@ -13,6 +12,7 @@ from imbalance_torch.neighbors import kneighbors
 from imbalance_torch.targets import class_counts
 from imbalance_torch.undersample._base import (
     Cleaner,
+    CleaningStrategy,
     check_n_neighbors,
     check_neighbors_fit,
     minority_class,
@@ -71,7 +71,7 @@ class NeighbourhoodCleaningRule(Cleaner):
     def __init__(
         self,
         *,
-        sampling_strategy: Any = "auto",
+        sampling_strategy: CleaningStrategy = "auto",
         edited_nearest_neighbours: EditedNearestNeighbours | None = None,
         n_neighbors: int = 3,
         threshold_cleaning: float = 0.5,

@@ -4,13 +4,12 @@ the minority class."""
 from __future__ import annotations
 
 import warnings
-from typing import Any
 
 import torch
 
 from imbalance_torch._validation import describe
 from imbalance_torch.neighbors import kneighbors
-from imbalance_torch.targets import class_counts, undersampling_targets
+from imbalance_torch.targets import SamplingStrategy, class_counts, undersampling_targets
 from imbalance_torch.undersample._base import (
     Cleaner,
     check_n_neighbors,
@@ -95,7 +94,7 @@ class NearMiss(Cleaner):
 
     _params = ("sampling_strategy", "version", "n_neighbors", "n_neighbors_ver3")
 
-    def __init__(self, *, sampling_strategy: Any = "auto", version: int = 1, n_neighbors: int = 3, n_neighbors_ver3: int = 3) -> None:
+    def __init__(self, *, sampling_strategy: SamplingStrategy = "auto", version: int = 1, n_neighbors: int = 3, n_neighbors_ver3: int = 3) -> None:
         self.sampling_strategy = sampling_strategy
         self.version = version
         self.n_neighbors = n_neighbors

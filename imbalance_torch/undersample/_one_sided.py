@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
 
 import torch
 
@@ -13,6 +12,7 @@ from imbalance_torch.neighbors import kneighbors
 from imbalance_torch.targets import class_counts
 from imbalance_torch.undersample._base import (
     Cleaner,
+    CleaningStrategy,
     check_n_neighbors,
     check_neighbors_fit,
     minority_class,
@@ -71,7 +71,7 @@ class OneSidedSelection(Cleaner):
 
     _params = ("sampling_strategy", "seed", "n_neighbors", "n_seeds_S")
 
-    def __init__(self, *, sampling_strategy: Any = "auto", seed: int = 0, n_neighbors: int | None = None, n_seeds_S: int = 1) -> None:  # noqa: N803
+    def __init__(self, *, sampling_strategy: CleaningStrategy = "auto", seed: int = 0, n_neighbors: int | None = None, n_seeds_S: int = 1) -> None:  # noqa: N803
         self.sampling_strategy = sampling_strategy
         self.seed = seed
         self.n_neighbors = n_neighbors

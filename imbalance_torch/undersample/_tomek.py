@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 import torch
 
-from imbalance_torch.undersample._base import Cleaner, tomek_link_rows
+from imbalance_torch.undersample._base import Cleaner, CleaningStrategy, tomek_link_rows
 
 __all__ = ["TomekLinks"]
 
@@ -45,7 +43,7 @@ class TomekLinks(Cleaner):
 
     _params = ("sampling_strategy",)
 
-    def __init__(self, *, sampling_strategy: Any = "auto") -> None:
+    def __init__(self, *, sampling_strategy: CleaningStrategy = "auto") -> None:
         self.sampling_strategy = sampling_strategy
 
     def _check_params(self, X: torch.Tensor, y: torch.Tensor) -> None:
