@@ -160,18 +160,32 @@ def _stack(values: list[Any], where: str, offset: int) -> torch.Tensor | np.ndar
     return column
 
 
-def _merge(parts: list[torch.Tensor | np.ndarray], where: str) -> torch.Tensor | np.ndarray:
-    if len(parts) == 1:
-        return parts[0]
-    if all(isinstance(p, torch.Tensor) for p in parts):
-        shapes = {tuple(p.shape[1:]) for p in parts}
-        dtypes = {p.dtype for p in parts}  # type: ignore[union-attr]
-        if len(shapes) > 1:
-            raise ValueError(f"{where} is ragged: items hold shapes {sorted(shapes)}; every item must hold the same shape.")
-        if len(dtypes) > 1:
-            raise TypeError(f"{where} holds several dtypes {sorted(map(str, dtypes))}; every item must hold one dtype.")
-        return torch.cat(parts)  # type: ignore[arg-type]
-    return np.concatenate([p.numpy() if isinstance(p, torch.Tensor) else p for p in parts])
+def _allocate(first: torch.Tensor | np.ndarray, n: int) -> torch.Tensor | np.ndarray:
+    """Room for ``n`` rows of a field shaped like its first chunk (so the read never holds
+    the chunks and their concatenation at once)."""
+    if len(first) == n:  # read in one chunk
+        return first
+    if isinstance(first, torch.Tensor):
+        column = torch.empty((n, *first.shape[1:]), dtype=first.dtype, device=first.device)
+    else:
+        column = np.empty(n, dtype=object)
+    column[: len(first)] = first
+    return column
+
+
+def _place(column: torch.Tensor | np.ndarray, chunk: torch.Tensor | np.ndarray, start: int, where: str) -> None:
+    """Write a later chunk into its rows, refusing a change of shape, dtype or kind."""
+    if isinstance(column, torch.Tensor) != isinstance(chunk, torch.Tensor):
+        raise TypeError(f"{where} holds numbers in some items and other values (e.g. text) in others; every item must hold one kind.")
+    if isinstance(column, torch.Tensor):
+        if chunk.shape[1:] != column.shape[1:]:
+            raise ValueError(
+                f"{where} is ragged: items 0.. hold shape {tuple(column.shape[1:])}, items "
+                f"{start}.. hold {tuple(chunk.shape[1:])}; every item must hold the same shape."
+            )
+        if chunk.dtype != column.dtype:
+            raise TypeError(f"{where} holds {column.dtype} in items 0.. and {chunk.dtype} in items {start}..; every item must hold one dtype.")
+    column[start : start + len(chunk)] = chunk
 
 
 def _nbytes(value: torch.Tensor | np.ndarray) -> int:
@@ -208,20 +222,22 @@ def read_columns(dataset: Any, *, read_batch_size: int, max_read_bytes: int | No
         ) from None
     if n == 0:
         raise ValueError(f"X is an empty {source} (len 0); pass at least one row of each class.")
-    parts: dict[Any, list[torch.Tensor | np.ndarray]] = {}
+    values: dict[Any, torch.Tensor | np.ndarray] = {}
     kind, keys = "", []
     for start in range(0, n, read_batch_size):
         stop = min(start + read_batch_size, n)
         items = _read_chunk(dataset, list(range(start, stop)), source)
         if start == 0:
             kind, keys = _item_layout(items[0], source)
-            parts = {key: [] for key in keys}
         _check_structure(items, kind, keys, start, source)
-        for key in keys:
-            parts[key].append(_stack([item[key] for item in items], f"the {_field_name(kind, key)} of {source}", start))
-        if start == 0 and stop < n:
-            _check_size(sum(_nbytes(p[0]) for p in parts.values()) * n / stop, n, source, max_read_bytes)
-    values = {key: _merge(chunks, f"the {_field_name(kind, key)} of {source}") for key, chunks in parts.items()}
+        chunk = {key: _stack([item[key] for item in items], f"the {_field_name(kind, key)} of {source}", start) for key in keys}
+        if start == 0:
+            if stop < n:
+                _check_size(sum(_nbytes(v) for v in chunk.values()) * n / stop, n, source, max_read_bytes)
+            values = {key: _allocate(column, n) for key, column in chunk.items()}
+            continue
+        for key, column in chunk.items():
+            _place(values[key], column, start, f"the {_field_name(kind, key)} of {source}")
     return Columns(kind, keys, values, source)
 
 

@@ -369,6 +369,16 @@ def test_ragged_features():
         SMOTEDataset(dataset, features="x", label="y")
 
 
+def test_fields_that_change_between_read_chunks():
+    X, y = _arrays()
+    rows = [torch.randn(3) if i < 50 else torch.randn(4) for i in range(N)]
+    with pytest.raises(ValueError, match=r"the field 'x' of Rows is ragged: items 0.. hold shape \(3,\), items 50.. hold \(4,\)"):
+        SMOTEDataset(Rows({"x": rows, "y": y}), features="x", label="y", read_batch_size=50)
+    weights = [1.0 if i < 50 else "heavy" for i in range(N)]
+    with pytest.raises(TypeError, match="the field 'w' of Rows holds numbers in some items and other values"):
+        SMOTEDataset(Rows({"x": X, "y": y, "w": weights}), features="x", label="y", sample_weight="w", read_batch_size=50)
+
+
 def test_non_numeric_feature_fields():
     X, y = _arrays()
     dataset = Rows({"x": X, "city": [f"city {i % 4}" for i in range(N)], "y": y})
