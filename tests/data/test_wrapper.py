@@ -516,3 +516,19 @@ def test_ids_keep_a_signed_dtype_and_unsigned_ids_become_int64():
     dataset.fields["card_id"] = torch.arange(N, dtype=torch.uint8)
     item = _wrap(dataset)[torch.tensor([1, N])]["card_id"]
     assert item.dtype == torch.int64 and item.tolist() == [1, -1]
+
+
+def test_getitems_that_breaks_torchs_contract():
+    dataset, _, _ = _user_dataset()
+    dataset.__getitems__ = lambda indices: {"x": dataset.fields["x"][indices]}
+    with pytest.raises(TypeError, match=r"(?s)Rows.__getitems__ returned \{'x'.* for 120 indices; expected a list of 120 items"):
+        _wrap(dataset)
+
+
+def test_balanced_sampler_still_serves_any_labelled_dataset():
+    dataset, _, y = _user_dataset()
+    sampler = BalancedSampler(dataset, labels=y, batch_size=32, seed=0)
+    loader = DataLoader(dataset, sampler=sampler, batch_size=None)  # Rows indexes with a tensor
+    rows = [i for batch in sampler for i in batch.tolist()]
+    assert len(rows) == 2 * (N - MINORITY) and int((y[rows] == 1).sum()) == N - MINORITY
+    assert len(next(iter(loader))["x"]) == 32
