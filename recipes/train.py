@@ -4,6 +4,8 @@ Examples::
 
     python recipes/train.py fit --config configs/strategies/smote.yaml
     python recipes/train.py test --config configs/strategies/smote.yaml --ckpt_path PATH
+    # score a raw file: id, probability, prior-corrected probability, a flag per threshold
+    python recipes/train.py predict --ckpt_path PATH --data new.csv --out scores.csv
     python recipes/train.py fit --config configs/strategies/focal.yaml \\
         --data.data creditcard.csv --data.target Class
     # DDP on CPU: each rank gets a disjoint share of every epoch
@@ -47,8 +49,20 @@ def check_config_files(args: list[str]) -> None:
         load_strategy_config(path)
 
 
-def main(args: list[str] | None = None) -> ImbalanceCLI:
-    """Run LightningCLI (``fit``, ``validate``, ``test``, ``predict``) with the repo defaults."""
+def main(args: list[str] | None = None) -> ImbalanceCLI | Path:
+    """Run LightningCLI (``fit``, ``validate``, ``test``) with the repo defaults; ``predict``
+    scores a raw file with a checkpoint
+    (:func:`~imbalance_torch.lightning.scoring.predict_main`) and returns the path written."""
+    given = list(sys.argv[1:] if args is None else args)
+    if given[:1] == ["predict"]:
+        from imbalance_torch.lightning.scoring import predict_main
+
+        try:
+            return predict_main(given[1:])
+        except (ValueError, TypeError, OSError) as error:
+            if args is not None:
+                raise
+            sys.exit(f"error: {error}")
     try:
         check_config_files(list(sys.argv[1:] if args is None else args))
     except (ValueError, OSError) as error:

@@ -9,8 +9,14 @@ import torch
 from torch import Tensor, nn
 from torchmetrics import CatMetric
 
-from imbalance_torch.lightning.metrics import classification_metrics, max_f1_threshold
+from imbalance_torch.lightning.metrics import classification_metrics
+from imbalance_torch.lightning.preprocessing import Preprocessing
 from imbalance_torch.lightning.strategies import LOSSES, LossName, check_loss
+from imbalance_torch.lightning.thresholds import (
+    ThresholdSettings,
+    choose_thresholds,
+    threshold_report,
+)
 
 __all__ = ["TabularClassifier"]
 
@@ -66,6 +72,20 @@ class TabularClassifier(pl.LightningModule):
         sampled_class_counts: rows per class the model sees per training epoch (after
             resampling); linked from the data module. Class weights and logit adjustment use
             it. Defaults to ``natural_class_counts``.
+        alert_share: also choose on validation the threshold that flags this share of rows
+            (an alert budget); see :mod:`~imbalance_torch.lightning.thresholds`.
+        alert_count: also choose the threshold that flags this many validation rows.
+        cost_missed: cost of a missed positive, for the threshold of lowest cost (with
+            ``cost_false_alarm``).
+        cost_false_alarm: cost of a false alarm (a review), for the threshold of lowest cost.
+        cost_column: a numeric feature column (e.g. Amount) giving each row's cost when missed,
+            instead of ``cost_missed``.
+
+    Binary data: every validation epoch chooses the thresholds of
+    :class:`~imbalance_torch.lightning.thresholds.ThresholdSettings` (max F1, the
+    ``min_precision`` floor, and those asked above) into :attr:`thresholds`, saved in the
+    checkpoint; test reports each one's precision and recall (and cost and value caught when
+    costs are given). The data module's fitted preprocessing is saved in the checkpoint too.
     """
 
     def __init__(
@@ -87,6 +107,11 @@ class TabularClassifier(pl.LightningModule):
         categorical_cardinalities: list[int] | None = None,
         natural_class_counts: list[int] | None = None,
         sampled_class_counts: list[int] | None = None,
+        alert_share: float | None = None,
+        alert_count: int | None = None,
+        cost_missed: float | None = None,
+        cost_false_alarm: float | None = None,
+        cost_column: str | None = None,
     ) -> None:
         super().__init__()
         _check_positive_int("num_features", num_features)
@@ -157,6 +182,19 @@ class TabularClassifier(pl.LightningModule):
                 for stage in ("val", "test")
             }
         )
+        self.threshold_settings = ThresholdSettings(
+            min_precision=min_precision,
+            alert_share=alert_share,
+            alert_count=alert_count,
+            cost_missed=cost_missed,
+            cost_false_alarm=cost_false_alarm,
+            cost_column=cost_column,
+        )
+        if cost_column is not None:
+            for stage in ("val", "test"):
+                self._stage_outputs[stage]["missed_cost"] = CatMetric()
+        self.thresholds: dict[str, float] = {}
+        self.preprocessing: Preprocessing | None = None
         self.test_results: dict[str, float] = {}
         self.test_predictions: dict[str, Tensor] = {}
         self.val_history: list[dict[str, float]] = []
@@ -191,6 +229,16 @@ class TabularClassifier(pl.LightningModule):
                 f"num_features={self.hparams.num_features}; build the model with "
                 "TabularClassifier(**datamodule.model_arguments(), ...)."
             )
+        if isinstance(getattr(datamodule, "preprocessing", None), Preprocessing):
+            self.preprocessing = datamodule.preprocessing
+        cost_column = self.hparams.get("cost_column")
+        if cost_column is not None:
+            if self.preprocessing is None:
+                raise ValueError(
+                    f"cost_column={cost_column!r} needs the data module's preprocessing to read "
+                    "that column; train with an ImbalanceDataModule, or give cost_missed."
+                )
+            self.preprocessing.raw_numeric(torch.zeros(1, self.hparams.num_features), cost_column)
 
     def training_step(self, batch: tuple[Tensor, Tensor], batch_idx: int) -> Tensor:
         x, y = batch
@@ -210,6 +258,13 @@ class TabularClassifier(pl.LightningModule):
         outputs["probs"].update(torch.softmax(logits, dim=1))
         outputs["corrected"].update(torch.softmax(corrected, dim=1))
         outputs["target"].update(y.float())
+        if "missed_cost" in outputs:
+            outputs["missed_cost"].update(self.preprocessing.raw_numeric(x, self.hparams.cost_column))
+
+    def _column_costs(self, stage: str) -> Any:
+        """The ``cost_column`` values of the rows collected (call before :meth:`_gather`)."""
+        outputs = self._stage_outputs[stage]
+        return outputs["missed_cost"].compute().reshape(-1).cpu().numpy() if "missed_cost" in outputs else None
 
     def _gather(self, stage: str) -> tuple[Tensor, Tensor, Tensor]:
         outputs = self._stage_outputs[stage]
@@ -237,11 +292,17 @@ class TabularClassifier(pl.LightningModule):
         )
 
     def on_validation_epoch_end(self) -> None:
+        column_costs = self._column_costs("val")
         probs, corrected, target = self._gather("val")
         if target.numel() == 0:
             return
+        missed_costs = self.threshold_settings.missed_costs(target.numel(), column_costs)
         if self.hparams.num_classes == 2:
-            self.decision_threshold.fill_(max_f1_threshold(probs[:, 1], target))
+            # NOTE [threshold conventions] in thresholds.py; max F1 is the decision threshold.
+            self.thresholds = choose_thresholds(
+                probs[:, 1], target, self.threshold_settings, missed_costs
+            )
+            self.decision_threshold.fill_(self.thresholds["max_f1"])
         metrics = self._metrics(probs, corrected, target)
         metrics["threshold"] = float(self.decision_threshold)
         # Log loss of the raw model: the tie-breaker between equal AUPRCs (NOTE [kept model]).
@@ -253,11 +314,19 @@ class TabularClassifier(pl.LightningModule):
         self.log_dict({f"val_{k}": v for k, v in metrics.items()}, batch_size=target.numel())
 
     def on_test_epoch_end(self) -> None:
+        column_costs = self._column_costs("test")
         probs, corrected, target = self._gather("test")
         if target.numel() == 0:
             return
         metrics = self._metrics(probs, corrected, target)
         metrics["threshold"] = float(self.decision_threshold)
+        if self.thresholds and self.hparams.num_classes == 2:
+            # Each threshold chosen on validation, with what it gives on test.
+            metrics.update(threshold_report(
+                self.thresholds, probs[:, 1], target,
+                missed_costs=self.threshold_settings.missed_costs(target.numel(), column_costs),
+                cost_false_alarm=self.threshold_settings.cost_false_alarm,
+            ))
         self.test_results = metrics
         self.test_predictions = {
             "probs": probs.cpu(),
@@ -269,6 +338,10 @@ class TabularClassifier(pl.LightningModule):
     def on_save_checkpoint(self, checkpoint: dict[str, Any]) -> None:
         # The validation history is not a tensor; keep it so a resumed fit reports it whole.
         checkpoint["val_history"] = [dict(entry) for entry in self.val_history]
+        # Plain values (torch.load(weights_only=True) reads them): what scoring needs.
+        checkpoint["thresholds"] = dict(self.thresholds)
+        if self.preprocessing is not None:
+            checkpoint["preprocessing"] = self.preprocessing.state_dict()
 
     def on_load_checkpoint(self, checkpoint: dict[str, Any]) -> None:
         """Restore the validation history; a resumed fit must keep the loss and the settings
@@ -294,6 +367,9 @@ class TabularClassifier(pl.LightningModule):
                     "new fit without ckpt_path."
                 )
         self.val_history = [dict(entry) for entry in checkpoint.get("val_history", [])]
+        self.thresholds = dict(checkpoint.get("thresholds", {}))
+        if "preprocessing" in checkpoint:
+            self.preprocessing = Preprocessing.from_state_dict(checkpoint["preprocessing"])
 
     def configure_optimizers(self) -> torch.optim.Optimizer:
         return torch.optim.AdamW(

@@ -43,6 +43,7 @@ __all__ = [
     "PREPROCESSING_STATE_VERSION",
     "UNKNOWN_CATEGORY",
     "Preprocessing",
+    "describe_source",
     "file_columns",
     "read_table",
 ]
@@ -268,6 +269,7 @@ class Preprocessing:
         *,
         id_column: str | None = None,
         extra_columns: Literal["warn", "error"] = "warn",
+        source: str | None = None,
     ) -> torch.Tensor:
         """Check and preprocess a raw table into the model's ``(n, d)`` float32 input.
 
@@ -276,6 +278,7 @@ class Preprocessing:
                 or tensor whose columns follow :attr:`input_columns`.
             id_column: a column that identifies rows (never reported as extra).
             extra_columns: ``warn`` (ignore them with a warning) or ``error``.
+            source: how messages name the data (a file's name by default).
 
         Returns:
             ``(n, num_features)`` float32 features.
@@ -285,7 +288,7 @@ class Preprocessing:
                 where no imputation was fitted, infinite values, a wrong array width.
             TypeError: a column whose kind changed since training; an unsupported input.
         """
-        source = Path(os.fspath(data)).name if isinstance(data, (str, os.PathLike)) else "the data"
+        source = source or describe_source(data)
         frame = self.as_frame(data)
         encoded = self.encode(frame, id_column=id_column, extra_columns=extra_columns, source=source)
         features = self.transform_encoded(encoded)
@@ -468,6 +471,26 @@ class Preprocessing:
             )
         return codes
 
+    def raw_numeric(self, features: torch.Tensor, name: str) -> torch.Tensor:
+        """Numeric column ``name`` of preprocessed ``(n, d)`` features back in its raw units
+        (float64; imputed cells hold the train median), e.g. a ``cost_column`` such as Amount.
+
+        Raises:
+            ValueError: ``name`` is not a numeric feature column.
+        """
+        numeric = self.feature_names[: self.num_numeric]
+        if name not in numeric:
+            raise ValueError(
+                f"column {name!r} is not a numeric feature column of the training data "
+                f"{self.source}; its numeric columns are {list(numeric)}. Name one of them "
+                "(a cost column must be a feature, not dropped)."
+            )
+        j = numeric.index(name)
+        values = features[:, j].double()
+        if self.means is not None and self.scales is not None:
+            values = values * self.scales[j] + self.means[j]
+        return values
+
     def describe(self) -> dict[str, Any]:
         """A short summary for reports: columns, split, scaling, imputation and labels."""
         return {
@@ -481,6 +504,11 @@ class Preprocessing:
             ),
             "split": dict(self.split),
         }
+
+
+def describe_source(data: Any) -> str:
+    """How messages name ``data``: a file's name, else ``the data``."""
+    return Path(os.fspath(data)).name if isinstance(data, (str, os.PathLike)) else "the data"
 
 
 def file_columns(data: Any) -> list[str] | None:

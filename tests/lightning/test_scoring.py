@@ -1,0 +1,173 @@
+"""Scoring raw rows with a checkpoint: the round trip in a fresh process, thresholds stored and
+reported, the Python API and its errors."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import lightning.pytorch as pl
+import numpy as np
+import pandas as pd
+import pytest
+import torch
+
+from imbalance_torch.lightning import ImbalanceDataModule, TabularClassifier
+from imbalance_torch.lightning.scoring import Scorer, predict_file, predict_main
+
+REPO = Path(__file__).resolve().parents[2]
+
+
+def make_transactions(rows: int = 1200, seed: int = 0) -> pd.DataFrame:
+    rng = np.random.default_rng(seed)
+    fraud = rng.random(rows) < 0.1
+    return pd.DataFrame(
+        {
+            "tx_id": np.arange(10_000, 10_000 + rows),
+            "amount": rng.gamma(2.0, 40.0, rows) * np.where(fraud, 3.0, 1.0),
+            "merchant": rng.choice(["shop", "fuel", "web"], rows),
+            "v1": rng.standard_normal(rows) + 1.5 * fraud,
+            "v2": rng.standard_normal(rows),
+            "Class": fraud.astype(int),
+        }
+    )
+
+
+@pytest.fixture(scope="module")
+def trained(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("scoring")
+    frame = make_transactions()
+    frame.loc[[5, 50], "v2"] = np.nan
+    train_csv = folder / "train.csv"
+    frame.to_csv(train_csv, index=False)
+    dm = ImbalanceDataModule(
+        data=str(train_csv), target="Class", categorical=["merchant"], drop_columns=["tx_id"],
+        impute_median=True, batch_size=64,
+    )
+    pl.seed_everything(0, verbose=False)
+    model = TabularClassifier(
+        **dm.model_arguments(), hidden_width=8, min_precision=0.5, alert_share=0.05,
+        cost_column="amount", cost_false_alarm=20.0,
+    )
+    trainer = pl.Trainer(
+        max_epochs=2, accelerator="cpu", logger=False, enable_checkpointing=False,
+        enable_progress_bar=False, enable_model_summary=False, num_sanity_val_steps=0,
+    )
+    trainer.fit(model, dm)
+    ckpt = folder / "model.ckpt"
+    trainer.save_checkpoint(ckpt)
+    trainer.test(model, dm, verbose=False)
+    test_rows = frame.iloc[dm.splits.test]
+    test_csv = folder / "test.csv"
+    test_rows.to_csv(test_csv, index=False)
+    return {"folder": folder, "ckpt": ckpt, "test_csv": test_csv, "test_rows": test_rows,
+            "model": model, "dm": dm}
+
+
+def test_round_trip_in_a_fresh_process_equals_the_test_scores(trained):
+    out = trained["folder"] / "scores.csv"
+    command = [sys.executable, str(REPO / "recipes" / "train.py"), "predict",
+               "--ckpt_path", str(trained["ckpt"]), "--data", str(trained["test_csv"]),
+               "--out", str(out), "--id_column", "tx_id"]
+    done = subprocess.run(command, capture_output=True, text=True, timeout=300, cwd=REPO)
+    assert done.returncode == 0, done.stderr
+    assert "wrote" in done.stdout and "thresholds: max_f1=" in done.stdout
+    scores = pd.read_csv(out)
+    model = trained["model"]
+    expected = model.test_predictions
+    assert len(scores) == len(trained["test_rows"])
+    np.testing.assert_array_equal(scores["tx_id"], trained["test_rows"]["tx_id"])
+    np.testing.assert_allclose(scores["probability"], expected["probs"][:, 1].numpy(), rtol=0, atol=1e-6)
+    np.testing.assert_allclose(
+        scores["probability_corrected"], expected["corrected"][:, 1].numpy(), rtol=0, atol=1e-6
+    )
+    assert set(model.thresholds) == {"max_f1", "min_precision", "alert_share", "cost"}
+    for name, threshold in model.thresholds.items():
+        flags = scores[f"flag_{name}"].to_numpy()
+        np.testing.assert_array_equal(flags, scores["probability"].to_numpy() >= threshold)
+        # The flags give the test precision and recall reported by test.
+        target = expected["target"].numpy() == 1
+        recall = (flags & target).sum() / target.sum()
+        assert recall == pytest.approx(model.test_results[f"recall_{name}"])
+
+
+def test_checkpoint_holds_preprocessing_and_thresholds_as_plain_values(trained):
+    checkpoint = torch.load(trained["ckpt"], weights_only=True)
+    assert checkpoint["thresholds"] == trained["model"].thresholds
+    assert checkpoint["preprocessing"] == trained["dm"].preprocessing.state_dict()
+    assert checkpoint["preprocessing"]["input_columns"] == ["amount", "merchant", "v1", "v2"]
+
+
+def test_test_results_report_each_threshold_with_cost_and_value_caught(trained):
+    results = trained["model"].test_results
+    for name in ("max_f1", "min_precision", "alert_share", "cost"):
+        for metric in ("threshold", "precision", "recall", "alerts", "cost", "value_caught"):
+            assert f"{metric}_{name}" in results
+    assert results["threshold_max_f1"] == results["threshold"]
+
+
+def test_python_api_and_parquet(trained):
+    scorer = Scorer.from_checkpoint(trained["ckpt"])
+    rows = trained["test_rows"]
+    proba = scorer.predict_proba(rows)
+    assert list(proba.columns) == ["probability", "probability_corrected"]
+    assert (proba.index == rows.index).all()
+    np.testing.assert_allclose(
+        proba["probability"], trained["model"].test_predictions["probs"][:, 1].numpy(), atol=1e-6
+    )
+    flags = scorer.predict(rows, threshold="alert_share")
+    np.testing.assert_array_equal(flags, proba["probability"].to_numpy() >= scorer.thresholds["alert_share"])
+    assert scorer.predict(rows, threshold=0.0).all()
+    out = predict_file(trained["ckpt"], trained["test_csv"], trained["folder"] / "scores.parquet")
+    written = pd.read_parquet(out)
+    assert list(written.columns[:3]) == ["row", "probability", "probability_corrected"]
+    np.testing.assert_array_equal(written["row"], np.arange(len(rows)))
+    np.testing.assert_allclose(written["probability"], proba["probability"].to_numpy())
+
+
+def test_unknown_threshold_name_and_bad_threshold_type(trained):
+    scorer = Scorer.from_checkpoint(trained["ckpt"])
+    rows = trained["test_rows"].head(5)
+    with pytest.raises(ValueError, match=r"threshold='alert_count' was not chosen for this model; it stores \['alert_share', 'cost', 'max_f1', 'min_precision'\]"):
+        scorer.predict(rows, threshold="alert_count")
+    with pytest.raises(TypeError, match="threshold must be a stored policy name or a number, got None"):
+        scorer.predict(rows, threshold=None)
+
+
+def test_scoring_errors_name_the_file_and_column(trained):
+    rows = trained["test_rows"].drop(columns="v1")
+    bad = trained["folder"] / "no_v1.csv"
+    rows.to_csv(bad, index=False)
+    with pytest.raises(ValueError, match=r"no_v1.csv lacks the column\(s\) \['v1'\]"):
+        predict_file(trained["ckpt"], bad, trained["folder"] / "x.csv")
+    with pytest.raises(ValueError, match="out='scores.txt' must end in .csv or .parquet"):
+        predict_file(trained["ckpt"], trained["test_csv"], "scores.txt")
+    with pytest.raises(FileNotFoundError, match="ckpt_path='missing.ckpt': no such checkpoint file"):
+        predict_file("missing.ckpt", trained["test_csv"], trained["folder"] / "x.csv")
+
+
+def test_a_checkpoint_without_preprocessing_is_refused(trained):
+    checkpoint = torch.load(trained["ckpt"], weights_only=True)
+    del checkpoint["preprocessing"]
+    path = trained["folder"] / "bare.ckpt"
+    torch.save(checkpoint, path)
+    with pytest.raises(ValueError, match="bare.ckpt holds no fitted preprocessing"):
+        Scorer.from_checkpoint(path)
+    torch.save({"weights": torch.zeros(1)}, path)
+    with pytest.raises(ValueError, match="bare.ckpt is not a TabularClassifier checkpoint"):
+        Scorer.from_checkpoint(path)
+
+
+def test_predict_command_needs_its_arguments(capsys):
+    with pytest.raises(SystemExit):
+        predict_main(["--ckpt_path", "a.ckpt"])
+    assert "the following arguments are required: --data, --out" in capsys.readouterr().err
+
+
+def test_cost_column_must_be_a_numeric_feature(trained):
+    with pytest.raises(ValueError, match=r"column 'merchant' is not a numeric feature column of the training data train.csv; its numeric columns are \['amount', 'v1', 'v2'\]"):
+        trained["dm"].preprocessing.raw_numeric(torch.zeros(1, 4), "merchant")
+    model = TabularClassifier(num_features=3, cost_column="amount", cost_false_alarm=1.0)
+    with pytest.raises(ValueError, match="cost_column='amount' needs the data module's preprocessing"):
+        model.setup("fit")
