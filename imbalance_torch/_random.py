@@ -19,6 +19,7 @@ __all__ = [
     "STREAM_GAP",
     "STREAM_NOISE_ANGLE",
     "STREAM_NOISE_RADIUS",
+    "STREAM_SEED_ROWS",
     "STREAM_VOTE",
     "absorb",
     "key_table",
@@ -30,7 +31,7 @@ __all__ = [
 ]
 
 # The random streams, declared once. A draw reads ``words(key, counter, stream)`` with its own
-# stream, so no two draws of one row share a word. 2 and 6 are free.
+# stream, so no two draws of one row share a word. 6 is free.
 #: Pool entry of the base row (high 32 bits) and neighbour slot (low 32 bits).
 STREAM_BASE = 0
 #: Interpolation gap.
@@ -40,6 +41,8 @@ STREAM_NOISE_RADIUS = 3
 STREAM_NOISE_ANGLE = 4
 #: The pick among tied codes in the categorical vote.
 STREAM_VOTE = 5
+#: OneSidedSelection: the order in which rows of a class become seed rows.
+STREAM_SEED_ROWS = 2
 #: BalancedSampler: which row of its class a duplicate copies.
 STREAM_DUPLICATE = 7
 

@@ -17,7 +17,7 @@ from imbalance_torch._validation import (
     check_seed,
     describe,
 )
-from imbalance_torch.data._encoding import ENCODED_BASE, MAX_CLASSES, decode, encode
+from imbalance_torch.data._encoding import ENCODED_BASE, MAX_CLASSES, MAX_SLOT, decode, encode
 from imbalance_torch.data._fields import Batch, ItemLayout, build_layout
 from imbalance_torch.data._read import Columns, read_columns
 from imbalance_torch.oversample import SMOTE, Oversampler, RandomOverSampler, SyntheticDraw
@@ -215,6 +215,7 @@ class SMOTEDataset(Dataset):
         active = {c: n for c, n in targets.items() if n > 0}
         if len(active) > MAX_CLASSES:
             raise ValueError(f"{len(active)} classes to over-sample; at most {MAX_CLASSES} are supported.")
+        _check_slot_counts(active, "sampling_strategy")
         if index_path is None:
             if index_key is not None:
                 raise ValueError("index_key is given but index_path is None; the key checks a saved index. Pass index_path=... or drop index_key.")
@@ -258,6 +259,7 @@ class SMOTEDataset(Dataset):
         current = {c: n for c, n in self.target_counts.items() if n > 0}
         if wanted == current:
             return
+        _check_slot_counts(wanted, source)
         unknown = sorted(set(wanted) - set(self.classes))
         if unknown:
             raise ValueError(
@@ -296,8 +298,9 @@ class SMOTEDataset(Dataset):
 
     # -- fetching --------------------------------------------------------------------------
     def _as_index_tensor(self, index: Any) -> torch.Tensor:
-        if isinstance(index, slice):
-            return torch.arange(len(self))[index]
+        if isinstance(index, slice):  # only the rows asked for, never the whole epoch
+            rows = range(len(self))[index]
+            return torch.arange(rows.start, rows.stop, rows.step, dtype=torch.int64)
         tensor = torch.as_tensor(index)
         if tensor.dtype == torch.bool or tensor.is_floating_point() or tensor.is_complex():
             raise TypeError(f"indices must be integers; got dtype {tensor.dtype}.")
@@ -527,4 +530,15 @@ class SMOTEDataset(Dataset):
         return (
             f"SMOTEDataset({wrapped}num_real={self.num_real}, num_synthetic={self.num_synthetic}, "
             f"oversampler={self.oversampler!r}, target_counts={self.target_counts}, seed={self.seed})"
+        )
+
+
+def _check_slot_counts(added: dict[int, int], source: str) -> None:
+    """Synthetic rows per class and epoch are bounded by the slot field of an encoded index
+    (NOTE [epoch-carrying indices]): refuse more before any work."""
+    over = {c: n for c, n in added.items() if n > MAX_SLOT + 1}
+    if over:
+        raise ValueError(
+            f"{source} asks for {over} synthetic rows per epoch; at most {MAX_SLOT + 1:,} per "
+            f"class and epoch are supported. Lower the target, or under-sample the majority."
         )

@@ -12,7 +12,8 @@ import torch
 import torch.distributed as dist
 from torch.utils.data import DistributedSampler
 
-from imbalance_torch._random import absorb, key_table, uniform_int, words
+from imbalance_torch._memory import check_fits_in_memory
+from imbalance_torch._random import STREAM_DUPLICATE, absorb, key_table, uniform_int, words
 from imbalance_torch._search import block_of
 from imbalance_torch._validation import (
     as_feature_tensor,
@@ -203,6 +204,16 @@ class BalancedSampler(DistributedSampler):
             kept_labels = np.repeat(np.array(list(keep)), np.array(list(keep.values()), dtype=np.int64))
             add = {c: n for c, n in oversampling_targets(kept_labels, oversampling).items() if n > 0}
         self.oversampling = oversampling
+        # an epoch plan holds one permutation of the epoch (int32 per row, int64 beyond 2**31;
+        # a stratified order about five int64 tensors of that length): refuse, before any
+        # allocation, an epoch that could never fit
+        epoch_size = sum(keep.values()) + sum(add.values())
+        per_row = 40 if stratify_batches else (4 if epoch_size < 2**31 else 8)
+        check_fits_in_memory(
+            epoch_size * per_row,
+            what=f"an epoch of {epoch_size:,} rows (rows added per class: {add})",
+            fix="lower oversampling, or under-sample the majority",
+        )
         if self._synthetic:
             missing = sorted(set(add) - set(dataset.classes))
             if missing:
@@ -230,6 +241,7 @@ class BalancedSampler(DistributedSampler):
             self._dataset_position = torch.searchsorted(fitted, torch.tensor(self.class_labels)).clamp_(max=max(len(fitted) - 1, 0))
         self.epoch_size = int(self._keep.sum() + self._add.sum())
         self._index_dtype = torch.int32 if self.epoch_size < 2**31 and len(labels) < 2**31 else torch.int64
+
         if self.epoch_size == 0:
             raise ValueError("the sampling targets leave an empty epoch; keep or add at least one row.")
         if drop_last and self.epoch_size % self.num_replicas:
@@ -322,7 +334,7 @@ class BalancedSampler(DistributedSampler):
                 values = encode(plan["epoch"], self._dataset_position.index_select(0, block), local)
             else:
                 keys = plan["duplicate_keys"].index_select(0, block)
-                offset = uniform_int(words(keys, local, 7), self._counts.index_select(0, block))
+                offset = uniform_int(words(keys, local, STREAM_DUPLICATE), self._counts.index_select(0, block))
                 values = self._rows_by_class.index_select(0, self._class_start.index_select(0, block) + offset)
                 if self._kept_rows is not None:
                     values = self._kept_rows.index_select(0, values)

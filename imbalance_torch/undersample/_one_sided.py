@@ -6,7 +6,7 @@ from collections.abc import Mapping
 
 import torch
 
-from imbalance_torch._random import STREAM_BASE, key_table, words
+from imbalance_torch._random import STREAM_SEED_ROWS, key_table, words
 from imbalance_torch._validation import check_positive_int, check_seed
 from imbalance_torch.neighbors import kneighbors
 from imbalance_torch.targets import class_counts
@@ -23,7 +23,7 @@ from imbalance_torch.undersample._base import (
 __all__ = ["OneSidedSelection"]
 
 # NOTE [seed rows]: the rows that start each cleaned class's consistent subset are the
-# ``n_seeds_S`` rows of the class with the smallest random words ``words(key, rank, STREAM_BASE)``
+# ``n_seeds_S`` rows of the class with the smallest random words ``words(key, rank, STREAM_SEED_ROWS)``
 # (``rank`` = the row's position among its class's rows, ``key`` = a hash of
 # ``(seed, class, _SEED_ROWS_DOMAIN)``), so they are a uniform draw without replacement that
 # depends on the seed alone. The domain tag keeps these keys apart from the over-samplers'
@@ -108,7 +108,7 @@ class OneSidedSelection(Cleaner):
         seeds: dict[int, torch.Tensor] = {}
         for label, key in zip(labels, keys):
             rows = (y == label).nonzero().squeeze(1)
-            draw = words(key, torch.arange(len(rows), device=y.device), STREAM_BASE)
+            draw = words(key, torch.arange(len(rows), device=y.device), STREAM_SEED_ROWS)
             seeds[label] = rows[draw.topk(self.n_seeds_S, largest=False).indices.sort().values]
         return seeds
 

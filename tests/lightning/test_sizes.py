@@ -157,10 +157,9 @@ def test_format_bytes(size, text):
     assert format_bytes(size) == text
 
 
-# Sampling targets materialised in files this change does not own (issue 15, item 5): today the
-# request is accepted and the first epoch asks torch for 80 TB (BalancedSampler._plan's
-# randperm(epoch_size), SMOTEDataset's slice indexing) or fails on MAX_SLOT only when indices are
-# encoded. Strict xfails: they start passing when the check lands; then drop the marker.
+# Sampling targets past any machine (issue 15, item 5): BalancedSampler refuses an epoch whose
+# plan (one permutation of the epoch) could never fit, and SMOTEDataset a per-class count beyond
+# the slot field of an encoded index, both at construction, before any allocation.
 SAMPLING = """
 import sys, torch
 from torch.utils.data import TensorDataset
@@ -178,7 +177,6 @@ next(iter(made)) if sys.argv[1] == "sampler" else made[:3]
 """
 
 
-@pytest.mark.xfail(strict=True, reason="data/_sampler.py, data/_dataset.py: no size check yet")
 @pytest.mark.parametrize("kind", ["sampler", "dataset"])
 def test_sampling_targets_beyond_memory_refused_at_construction(kind):
     done, _ = run_limited("-c", SAMPLING, kind, memory_mib=2048)
