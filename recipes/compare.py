@@ -39,6 +39,7 @@ import os
 import platform
 import shlex
 import shutil
+import statistics
 import sys
 import time
 import warnings
@@ -200,6 +201,20 @@ def _markdown(meta: dict[str, Any], table: str, skipped: list[str], paired: str)
     return "\n".join(lines)
 
 
+def _add_cost_metrics(summary: list[dict[str, Any]], rows: list[dict[str, Any]]) -> None:
+    """With costs given, each arm's mean and spread of the test cost and value caught at the
+    threshold of lowest validation cost (``test_cost``, ``test_value_caught`` of its runs)."""
+    from imbalance_torch.lightning.thresholds import COST_METRICS
+
+    for entry in summary:
+        runs = [r for r in rows if str(r["arm"]) == entry["arm"]]
+        for metric in COST_METRICS:
+            values = [float(r[f"test_{metric}"]) for r in runs if f"test_{metric}" in r]
+            if values:
+                spread = statistics.stdev(values) if len(values) > 1 else math.nan
+                entry[metric] = {"mean": statistics.mean(values), "std": spread}
+
+
 def main(argv: list[str] | None = None) -> int:
     """Run the comparison; returns the process exit status."""
     options, passthrough = parse(argv)
@@ -287,6 +302,7 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     wall = time.perf_counter() - start
     summary = summarize(rows)
+    _add_cost_metrics(summary, rows)
     table = format_table(summary)
     meta = {
         "command": shlex.join(
@@ -316,6 +332,11 @@ def main(argv: list[str] | None = None) -> int:
         shutil.rmtree(out / "checkpoints", ignore_errors=True)
     print(f"\n{title}; mean ± std over seeds, * = best per column")
     print(table)
+    costs = [e for e in summary if "cost" in e]
+    if costs:
+        print("\ntest cost / value caught at the threshold of lowest validation cost (mean): "
+              + ", ".join(f"{e['arm']} {e['cost']['mean']:.4g} / {e['value_caught']['mean']:.4g}"
+                          for e in costs))
     paired = format_paired(summary)
     if paired:
         print(f"\n{paired}")

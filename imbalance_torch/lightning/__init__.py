@@ -13,8 +13,10 @@ from imbalance_torch.lightning.metrics import (
     max_f1_threshold,
 )
 from imbalance_torch.lightning.module import TabularClassifier
+from imbalance_torch.lightning.preprocessing import Preprocessing
 from imbalance_torch.lightning.resume import AtomicCheckpointIO, BatchSeeder, ResumableLoader
 from imbalance_torch.lightning.samplers import RowsDataset, ShuffledBatchSampler
+from imbalance_torch.lightning.scoring import Scorer, predict_file
 from imbalance_torch.lightning.strategies import LOSSES, RESAMPLERS, Loss, Resampler
 from imbalance_torch.lightning.tables import (
     Table,
@@ -22,6 +24,7 @@ from imbalance_torch.lightning.tables import (
     table_from_arrays,
     table_from_frame,
 )
+from imbalance_torch.lightning.thresholds import ThresholdSettings, choose_thresholds
 
 __all__ = [
     "BUILTIN_DATASETS",
@@ -34,17 +37,22 @@ __all__ = [
     "ImbalanceDataModule",
     "LastCheckpoint",
     "Loss",
+    "Preprocessing",
     "Resampler",
     "ResumableLoader",
     "RowsDataset",
+    "Scorer",
     "ShuffledBatchSampler",
     "TabularClassifier",
     "Table",
+    "ThresholdSettings",
+    "choose_thresholds",
     "classification_metrics",
     "effective_prior",
     "load_table",
     "make_fraud_like",
     "max_f1_threshold",
+    "predict_file",
     "table_from_arrays",
     "table_from_frame",
 ]

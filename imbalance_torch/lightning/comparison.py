@@ -32,6 +32,7 @@ from imbalance_torch.lightning.strategies import (
     check_resampling,
     strategy_sort_key,
 )
+from imbalance_torch.lightning.thresholds import COST_METRICS
 
 __all__ = [
     "Arm",
@@ -311,6 +312,9 @@ def run_arm(
         "val_auprc": float(best_score) if best_score is not None else math.nan,
         **{f"test_{k}": results.get(k, math.nan) for k in METRIC_NAMES},
         "threshold": results.get("threshold", math.nan),
+        # Costs given (--model.cost_missed or cost_column, and cost_false_alarm): test cost
+        # and value caught at the threshold of lowest validation cost (lightning/thresholds.py).
+        **{f"test_{k}": results[f"{k}_cost"] for k in COST_METRICS if f"{k}_cost" in results},
         "crossing_share": math.nan if crossing is None else crossing,
         "train_rows_per_epoch": int(sum(data.sampled_class_counts)),
         "sampled_class_counts": json.dumps(list(data.sampled_class_counts)),

@@ -27,6 +27,7 @@ import numpy as np
 import torch
 
 __all__ = [
+    "COST_METRICS",
     "ThresholdSettings",
     "alert_count_threshold",
     "alert_share_threshold",
@@ -35,6 +36,10 @@ __all__ = [
     "min_precision_threshold",
     "threshold_report",
 ]
+
+
+COST_METRICS = ("cost", "value_caught")
+"""Metrics reported when costs are given: total cost (lower is better) and value caught."""
 
 
 def _check_number(name: str, value: object, *, low: float, high: float | None = None,

@@ -171,3 +171,19 @@ def test_cost_column_must_be_a_numeric_feature(trained):
     model = TabularClassifier(num_features=3, cost_column="amount", cost_false_alarm=1.0)
     with pytest.raises(ValueError, match="cost_column='amount' needs the data module's preprocessing"):
         model.setup("fit")
+
+
+def test_comparison_summary_gets_cost_and_value_caught_when_costs_are_given():
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("recipe_compare_costs", REPO / "recipes" / "compare.py")
+    compare = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(compare)
+    rows = [{"arm": "none", "test_cost": 10.0, "test_value_caught": 4.0},
+            {"arm": "none", "test_cost": 14.0, "test_value_caught": 6.0},
+            {"arm": "smote"}]
+    summary = [{"arm": "none"}, {"arm": "smote"}]
+    compare._add_cost_metrics(summary, rows)
+    assert summary[0]["cost"] == pytest.approx({"mean": 12.0, "std": 2 ** 1.5})
+    assert summary[0]["value_caught"] == pytest.approx({"mean": 5.0, "std": 2 ** 0.5})
+    assert "cost" not in summary[1]
