@@ -230,6 +230,12 @@ def predict_file(
         ValueError: an output path of another kind, and the errors of
             :meth:`Scorer.from_checkpoint` and :meth:`Preprocessing.transform`.
     """
+    return _score_file(ckpt_path, data, out, id_column=id_column, extra_columns=extra_columns)[0]
+
+
+def _score_file(
+    ckpt_path: str | os.PathLike, data: str | os.PathLike, out: str | os.PathLike, **kwargs: Any
+) -> tuple[Path, Scorer]:
     from imbalance_torch.lightning._files import atomic_write
 
     target = Path(os.fspath(out))
@@ -237,10 +243,12 @@ def predict_file(
     if suffix not in OUTPUT_SUFFIXES:
         raise ValueError(f"out={os.fspath(out)!r} must end in .csv or .parquet; choose where to write the scores.")
     scorer = Scorer.from_checkpoint(ckpt_path)
-    scores = scorer.score(data, id_column=id_column, extra_columns=extra_columns)
+    scores = scorer.score(data, **kwargs)
     if suffix == ".csv":
-        return atomic_write(target, lambda handle: scores.to_csv(handle, index=False), binary=False)
-    return atomic_write(target, lambda handle: scores.to_parquet(handle, index=False))
+        written = atomic_write(target, lambda handle: scores.to_csv(handle, index=False), binary=False)
+    else:
+        written = atomic_write(target, lambda handle: scores.to_parquet(handle, index=False))
+    return written, scorer
 
 
 def predict_main(args: Sequence[str]) -> Path:
@@ -258,10 +266,9 @@ def predict_main(args: Sequence[str]) -> Path:
     parser.add_argument("--extra_columns", choices=("warn", "error"), default="warn",
                         help="columns the model was not trained on: ignore with a warning, or refuse")
     options = parser.parse_args(list(args))
-    written = predict_file(options.ckpt_path, options.data, options.out,
-                           id_column=options.id_column, extra_columns=options.extra_columns)
-    scorer_thresholds = Scorer.from_checkpoint(options.ckpt_path).thresholds
+    written, scorer = _score_file(options.ckpt_path, options.data, options.out,
+                                  id_column=options.id_column, extra_columns=options.extra_columns)
     shown = ", ".join(f"{k}={v:.4g}" if math.isfinite(v) else f"{k}=inf (flags none)"
-                      for k, v in scorer_thresholds.items())
+                      for k, v in scorer.thresholds.items())
     print(f"wrote {written}" + (f" (thresholds: {shown})" if shown else ""))
     return written

@@ -187,3 +187,23 @@ def test_comparison_summary_gets_cost_and_value_caught_when_costs_are_given():
     assert summary[0]["cost"] == pytest.approx({"mean": 12.0, "std": 2 ** 1.5})
     assert summary[0]["value_caught"] == pytest.approx({"mean": 5.0, "std": 2 ** 0.5})
     assert "cost" not in summary[1]
+
+
+def test_multiclass_scores_every_class_and_the_arg_max(tmp_path):
+    rng = np.random.default_rng(0)
+    y = rng.choice([0, 1, 2], 600, p=[0.6, 0.3, 0.1])
+    x = rng.standard_normal((600, 3)) + y[:, None]
+    dm = ImbalanceDataModule.from_arrays(x, y, batch_size=64)
+    pl.seed_everything(0, verbose=False)
+    model = TabularClassifier(**dm.model_arguments(), hidden_width=8)
+    trainer = pl.Trainer(max_epochs=1, accelerator="cpu", logger=False, enable_checkpointing=False,
+                         enable_progress_bar=False, enable_model_summary=False)
+    trainer.fit(model, dm)
+    trainer.save_checkpoint(tmp_path / "multi.ckpt")
+    scorer = Scorer.from_checkpoint(tmp_path / "multi.ckpt")
+    assert scorer.thresholds == {}
+    scores = scorer.score(x[:10])
+    assert list(scores.columns) == ["row", "probability_0", "probability_1", "probability_2", "prediction"]
+    probs = scores[["probability_0", "probability_1", "probability_2"]].to_numpy()
+    np.testing.assert_allclose(probs.sum(axis=1), 1.0, atol=1e-6)
+    np.testing.assert_array_equal(scorer.predict(x[:10]), np.array(["0", "1", "2"])[probs.argmax(axis=1)])
