@@ -1,5 +1,14 @@
-"""Exact k-nearest-neighbour search (CPU and CUDA) and the safe index file format."""
+"""k-nearest-neighbour search (exact in torch on CPU and CUDA; scikit-learn-like objects and
+FAISS as backends), its split across ranks, and the safe index file format."""
 
+from imbalance_torch.neighbors._backends import (
+    ExactNeighbors,
+    FaissNeighbors,
+    NeighborSearch,
+    SklearnLikeNeighbors,
+    SklearnNeighbors,
+    resolve_neighbors,
+)
 from imbalance_torch.neighbors._index_file import (
     FORMAT_VERSION,
     ArraySpec,
@@ -13,10 +22,16 @@ from imbalance_torch.neighbors._knn import ExtraDistance, kneighbors
 __all__ = [
     "FORMAT_VERSION",
     "ArraySpec",
+    "ExactNeighbors",
     "ExtraDistance",
+    "FaissNeighbors",
     "IndexFileError",
+    "NeighborSearch",
+    "SklearnLikeNeighbors",
+    "SklearnNeighbors",
     "data_fingerprint",
     "kneighbors",
     "read_index",
+    "resolve_neighbors",
     "write_index",
 ]

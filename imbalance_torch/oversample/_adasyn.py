@@ -7,6 +7,7 @@ from collections.abc import Sequence
 import torch
 
 from imbalance_torch._validation import check_positive_int
+from imbalance_torch.neighbors._backends import NeighborSearch, SklearnLikeNeighbors
 from imbalance_torch.oversample._base import ClassPool
 from imbalance_torch.oversample._family import (
     SMOTEFamily,
@@ -42,17 +43,29 @@ class ADASYN(SMOTEFamily):
         n_neighbors: neighbours for the difficulty ratio and for interpolation.
         categorical_features: ``None``, column indices, or a boolean mask of length
             ``n_features``, naming columns that hold integer category codes.
+        neighbors: the neighbour search: ``None`` (the exact search), a
+            :class:`~imbalance_torch.neighbors.NeighborSearch` (``ExactNeighbors``,
+            ``FaissNeighbors``...) or an object with scikit-learn's ``NearestNeighbors``
+            interface. Backends other than the exact one search categorical columns one-hot
+            encoded (the same distances; NOTE [neighbour search contract]).
 
     References:
         He, Bai, Garcia, Li. ADASYN: Adaptive Synthetic Sampling Approach for Imbalanced
         Learning. IJCNN 2008.
     """
 
-    _params = ("n_neighbors", "categorical_features")
+    _params = ("n_neighbors", "categorical_features", "neighbors")
 
-    def __init__(self, *, n_neighbors: int = 5, categorical_features: Sequence[int] | Sequence[bool] | None = None) -> None:
+    def __init__(
+        self,
+        *,
+        n_neighbors: int = 5,
+        categorical_features: Sequence[int] | Sequence[bool] | None = None,
+        neighbors: NeighborSearch | SklearnLikeNeighbors | None = None,
+    ) -> None:
         self.n_neighbors = n_neighbors
         self.categorical_features = categorical_features
+        self.neighbors = neighbors
 
     def _check_params(self, X: torch.Tensor) -> None:
         check_positive_int(self.n_neighbors, "n_neighbors")
@@ -63,12 +76,18 @@ class ADASYN(SMOTEFamily):
 
     def difficulty(self, X: torch.Tensor, y: torch.Tensor, label: int) -> tuple[torch.Tensor, torch.Tensor]:
         """``(rows, r)``: the class's rows and their other-class neighbour ratios."""
-        rows, others = other_class_neighbor_counts(X, y, label, self.n_neighbors, self.penalty(X, y, label))
+        search = self.search()
+        try:
+            rows, others = other_class_neighbor_counts(
+                X, y, label, self.n_neighbors, self.penalty(X, y, label), search
+            )
+        finally:
+            search.release()
         return rows, others.to(torch.float64) / self.n_neighbors
 
     def _fit_class(self, X: torch.Tensor, y: torch.Tensor, label: int) -> ClassPool:
-        penalty = self.penalty(X, y, label)
-        rows, others = other_class_neighbor_counts(X, y, label, self.n_neighbors, penalty)
+        penalty, search = self.penalty(X, y, label), self.search()
+        rows, others = other_class_neighbor_counts(X, y, label, self.n_neighbors, penalty, search)
         keep = others > 0
         if not bool(keep.any()):
             raise ValueError(
@@ -77,6 +96,8 @@ class ADASYN(SMOTEFamily):
                 f"The class looks well separated: use SMOTE, or a larger n_neighbors."
             )
         bases = rows[keep]
-        _, neighbors = within_class_neighbors(X, y, label, self.n_neighbors, queries=bases, penalty=penalty)
+        _, neighbors = within_class_neighbors(
+            X, y, label, self.n_neighbors, queries=bases, penalty=penalty, search=search
+        )
         multiplicity = others[keep]
         return ClassPool(bases.repeat_interleave(multiplicity), neighbors.repeat_interleave(multiplicity, dim=0))

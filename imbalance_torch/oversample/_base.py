@@ -22,7 +22,12 @@ from imbalance_torch._random import (
 )
 from imbalance_torch._validation import check_seed
 from imbalance_torch.neighbors import data_fingerprint, read_index, write_index
-from imbalance_torch.oversample._index_checks import check_index_arrays, index_layout, index_rules
+from imbalance_torch.oversample._index_checks import (
+    check_index_arrays,
+    check_index_backend,
+    index_layout,
+    index_rules,
+)
 from imbalance_torch.targets import class_counts
 
 __all__ = ["ClassPool", "Oversampler", "SyntheticDraw", "interpolate"]
@@ -281,15 +286,23 @@ class Oversampler:
         """The settings an index file records and must match on load."""
         return self.get_params()
 
+    def _neighbors_meta(self) -> dict[str, Any] | None:
+        """The neighbour search that builds the index (``None``: the method keeps none)."""
+        return None
+
     def _meta(self, X: torch.Tensor, y: torch.Tensor) -> dict[str, Any]:
         params = json.loads(json.dumps(self._index_params(), default=str))
-        return {
+        meta = {
             "oversampler": type(self).__name__,
             "params": params,
             "rows": int(X.shape[0]),
             "features": int(X.shape[1]),
             "fingerprint": data_fingerprint(X, y),
         }
+        backend = self._neighbors_meta()
+        if backend is not None:
+            meta["neighbors"] = backend
+        return meta
 
     def save(self, path: str | os.PathLike[str], *, key: bytes | None = None) -> Path:
         """Save the fitted index (pools and neighbours) to ``path`` without pickle; with
@@ -321,7 +334,11 @@ class Oversampler:
         labels = [int(c) for c, n in sorted(target_counts.items()) if n > 0]
         rules = index_rules(self)
         layout = index_layout(rules, int(X.shape[0]), len(labels))
-        _, arrays = read_index(path, expected=self._meta(X, y), layout=layout, key=key)
+        expected = self._meta(X, y)
+        backend = expected.pop("neighbors", None)
+        meta, arrays = read_index(path, expected=expected, layout=layout, key=key)
+        if backend is not None:
+            check_index_backend(path, meta, backend)
         tensors = {name: t.to(X.device) for name, t in check_index_arrays(path, rules, arrays, y, labels).items()}
         counts = tensors["pool_count"].tolist()
         splits = torch.split(tensors["base_rows"], counts)

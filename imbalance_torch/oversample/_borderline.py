@@ -7,6 +7,7 @@ from collections.abc import Sequence
 import torch
 
 from imbalance_torch._validation import check_positive_int, describe
+from imbalance_torch.neighbors._backends import NeighborSearch, SklearnLikeNeighbors
 from imbalance_torch.oversample._base import ClassPool
 from imbalance_torch.oversample._family import (
     SMOTEFamily,
@@ -47,13 +48,18 @@ class BorderlineSMOTE(SMOTEFamily):
         m_neighbors: neighbours that decide the danger set.
         categorical_features: ``None``, column indices, or a boolean mask of length
             ``n_features``, naming columns that hold integer category codes.
+        neighbors: the neighbour search: ``None`` (the exact search), a
+            :class:`~imbalance_torch.neighbors.NeighborSearch` (``ExactNeighbors``,
+            ``FaissNeighbors``...) or an object with scikit-learn's ``NearestNeighbors``
+            interface. Backends other than the exact one search categorical columns one-hot
+            encoded (the same distances; NOTE [neighbour search contract]).
 
     References:
         Han, Wang, Mao. Borderline-SMOTE: A New Over-Sampling Method in Imbalanced Data Sets
         Learning. ICIC 2005.
     """
 
-    _params = ("kind", "k_neighbors", "m_neighbors", "categorical_features")
+    _params = ("kind", "k_neighbors", "m_neighbors", "categorical_features", "neighbors")
 
     def __init__(
         self,
@@ -62,11 +68,13 @@ class BorderlineSMOTE(SMOTEFamily):
         k_neighbors: int = 5,
         m_neighbors: int = 10,
         categorical_features: Sequence[int] | Sequence[bool] | None = None,
+        neighbors: NeighborSearch | SklearnLikeNeighbors | None = None,
     ) -> None:
         self.kind = kind
         self.k_neighbors = k_neighbors
         self.m_neighbors = m_neighbors
         self.categorical_features = categorical_features
+        self.neighbors = neighbors
 
     def _check_params(self, X: torch.Tensor) -> None:
         if self.kind not in _KINDS:
@@ -86,7 +94,13 @@ class BorderlineSMOTE(SMOTEFamily):
 
     def danger_rows(self, X: torch.Tensor, y: torch.Tensor, label: int) -> torch.Tensor:
         """Rows of class ``label`` in danger (``m/2 <= m' < m``), ascending."""
-        rows, others = other_class_neighbor_counts(X, y, label, self.m_neighbors, self.penalty(X, y, label))
+        search = self.search()
+        try:
+            rows, others = other_class_neighbor_counts(
+                X, y, label, self.m_neighbors, self.penalty(X, y, label), search
+            )
+        finally:
+            search.release()
         return rows[self._in_danger(others)]
 
     def _in_danger(self, others: torch.Tensor) -> torch.Tensor:
@@ -94,8 +108,8 @@ class BorderlineSMOTE(SMOTEFamily):
         return (others.to(torch.float64) >= m / 2) & (others < m)
 
     def _fit_class(self, X: torch.Tensor, y: torch.Tensor, label: int) -> ClassPool:
-        penalty = self.penalty(X, y, label)
-        rows, others = other_class_neighbor_counts(X, y, label, self.m_neighbors, penalty)
+        penalty, search = self.penalty(X, y, label), self.search()
+        rows, others = other_class_neighbor_counts(X, y, label, self.m_neighbors, penalty, search)
         danger = rows[self._in_danger(others)]
         if len(danger) == 0:
             raise ValueError(
@@ -105,9 +119,11 @@ class BorderlineSMOTE(SMOTEFamily):
                 f"well separated here: use SMOTE, or try a larger m_neighbors."
             )
         if self.kind == "borderline-1":
-            _, neighbors = within_class_neighbors(X, y, label, self.k_neighbors, queries=danger, penalty=penalty)
+            _, neighbors = within_class_neighbors(
+                X, y, label, self.k_neighbors, queries=danger, penalty=penalty, search=search
+            )
         else:
-            neighbors = any_class_neighbors(X, danger, self.k_neighbors, penalty)
+            neighbors = any_class_neighbors(X, danger, self.k_neighbors, penalty, search)
         return ClassPool(danger, neighbors)
 
     def _scale_gap(self, labels: torch.Tensor, neighbor: torch.Tensor, gap: torch.Tensor) -> torch.Tensor:

@@ -29,10 +29,12 @@ from imbalance_torch._validation import describe
 
 __all__ = [
     "CategoricalPenalty",
+    "MAX_ONE_HOT_COLUMNS",
     "VoteTable",
     "categorical_columns",
     "categorical_vote",
     "check_codes",
+    "check_one_hot_width",
     "fit_votes",
     "median_std",
 ]
@@ -123,6 +125,26 @@ def check_codes(X: torch.Tensor, columns: list[int]) -> None:
         )
 
 
+#: Most one-hot columns the categorical columns may take for a search backend without a
+#: distance term (:meth:`CategoricalPenalty.encoded`); beyond, the exact search is the way.
+MAX_ONE_HOT_COLUMNS = 1024
+
+
+def check_one_hot_width(X: torch.Tensor, columns: list[int], backend: str) -> None:
+    """The categorical columns' distinct codes must fit in :data:`MAX_ONE_HOT_COLUMNS`."""
+    if not columns:
+        return
+    width = sum(len(torch.unique(X[:, column])) for column in columns)
+    if width > MAX_ONE_HOT_COLUMNS:
+        raise ValueError(
+            f"neighbors={backend} cannot take SMOTE-NC's categorical distance term, so the "
+            f"categorical columns {columns} are one-hot encoded for it; they hold {width} "
+            f"distinct codes in all, more than the {MAX_ONE_HOT_COLUMNS} one-hot columns "
+            f"allowed. Use the exact search (neighbors=None), which compares the codes without "
+            f"encoding them, or fewer categorical columns."
+        )
+
+
 def median_std(X: torch.Tensor, rows: torch.Tensor, continuous: torch.Tensor) -> float:
     """Median over the ``continuous`` columns of the population std (ddof=0) of ``rows``."""
     values = X.index_select(0, rows).index_select(1, continuous).to(torch.float64)
@@ -172,6 +194,28 @@ class CategoricalPenalty:
     def features(self, X: torch.Tensor) -> torch.Tensor:
         """The columns the Euclidean part is measured on."""
         return X.index_select(1, self.continuous)
+
+    def encoded(self, X: torch.Tensor, rows: torch.Tensor | None = None) -> torch.Tensor:
+        """``(r, d_cont + categories)``: the continuous columns of ``rows`` (``None``: every
+        row), then each categorical column one-hot encoded over the codes found in X, entries
+        ``sqrt(weight / 2)``. Two rows that differ in one categorical column differ in two
+        one-hot entries, so their squared Euclidean distance gains exactly ``weight``: this
+        space holds the same distances as the penalty, for neighbour searches that take no
+        extra term (imbalanced-learn's SMOTENC encoding; NOTE [neighbour search contract])."""
+        continuous = X.index_select(1, self.continuous)
+        codes = self.codes
+        if rows is not None:
+            continuous, codes = continuous.index_select(0, rows), codes.index_select(0, rows)
+        dtype = torch.float64 if X.dtype == torch.float64 else torch.float32
+        parts = [continuous.to(dtype)]
+        value = (self.weight / 2) ** 0.5
+        for column in range(self.codes.shape[1]):
+            vocabulary = torch.unique(self.codes[:, column])
+            position = torch.searchsorted(vocabulary, codes[:, column].contiguous())
+            one_hot = torch.zeros(len(codes), len(vocabulary), dtype=dtype, device=X.device)
+            one_hot.scatter_(1, position.unsqueeze(1), value)
+            parts.append(one_hot)
+        return torch.cat(parts, 1)
 
     def between(
         self, query_rows: torch.Tensor, data_rows: torch.Tensor | None = None

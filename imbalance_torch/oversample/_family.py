@@ -8,7 +8,8 @@ from typing import Any, ClassVar
 
 import torch
 
-from imbalance_torch.neighbors import kneighbors
+from imbalance_torch.neighbors._backends import ExactNeighbors, NeighborSearch, resolve_neighbors
+from imbalance_torch.neighbors._distributed import check_same_index, gather_query_blocks
 from imbalance_torch.oversample._base import Oversampler, SyntheticDraw, interpolate
 from imbalance_torch.oversample._categorical import (
     CategoricalPenalty,
@@ -16,6 +17,7 @@ from imbalance_torch.oversample._categorical import (
     categorical_columns,
     categorical_vote,
     check_codes,
+    check_one_hot_width,
     fit_votes,
     median_std,
 )
@@ -25,6 +27,7 @@ __all__ = [
     "any_class_neighbors",
     "check_class_size",
     "class_rows",
+    "neighbor_table",
     "other_class_neighbor_counts",
     "within_class_neighbors",
 ]
@@ -51,8 +54,48 @@ def check_class_size(name: str, k: int, label: int, count: int, method: str) -> 
     )
 
 
-def _space(X: torch.Tensor, penalty: CategoricalPenalty | None) -> torch.Tensor:
-    return X if penalty is None else penalty.features(X)
+_EXACT = ExactNeighbors()
+
+
+def neighbor_table(
+    X: torch.Tensor,
+    query_rows: torch.Tensor,
+    k: int,
+    *,
+    data_rows: torch.Tensor | None = None,
+    penalty: CategoricalPenalty | None = None,
+    search: NeighborSearch | None = None,
+) -> torch.Tensor:
+    """``(m, k)`` global indices of each query row's ``k`` nearest rows among ``data_rows``
+    (``None``: every row), itself excluded, by Euclidean distance plus ``penalty``'s
+    categorical term when given (taken as is by the exact search, through the one-hot space of
+    :meth:`CategoricalPenalty.encoded` by other backends). Under a process group the ranks
+    share the queries (NOTE [distributed fit])."""
+    search = _EXACT if search is None else search
+    encode = penalty is not None and not search.takes_extra_distance
+    if encode:
+        data = penalty.encoded(X, data_rows)  # type: ignore[union-attr]
+    else:
+        space = X if penalty is None else penalty.features(X)
+        data = space if data_rows is None else space.index_select(0, data_rows)
+    positions = query_rows if data_rows is None else torch.searchsorted(data_rows, query_rows)
+
+    def answer(start: int, stop: int) -> torch.Tensor:
+        rows = query_rows[start:stop]
+        if encode:
+            queries = penalty.encoded(X, rows)  # type: ignore[union-attr]
+        else:
+            queries = (X if penalty is None else penalty.features(X)).index_select(0, rows)
+        extra = None if penalty is None or encode else penalty.between(rows, data_rows)
+        return search.search(
+            queries, data, k, query_indices=positions[start:stop], extra_distance=extra
+        )
+
+    if search.split_across_ranks:
+        local = gather_query_blocks(answer, len(query_rows), k, (data.shape[0], data.shape[1]))
+    else:
+        local = answer(0, len(query_rows))
+    return local if data_rows is None else data_rows[local]
 
 
 def within_class_neighbors(
@@ -62,6 +105,7 @@ def within_class_neighbors(
     k: int,
     queries: torch.Tensor | None = None,
     penalty: CategoricalPenalty | None = None,
+    search: NeighborSearch | None = None,
 ) -> tuple[torch.Tensor, torch.Tensor]:
     """Each query row's ``k`` nearest rows of its own class (itself excluded), by Euclidean
     distance plus ``penalty``'s categorical term when given.
@@ -69,36 +113,33 @@ def within_class_neighbors(
     Returns ``(query_rows, neighbor_rows)``: global row indices ``(m,)`` and ``(m, k)``.
     """
     rows = class_rows(y, label)
-    space = _space(X, penalty)
-    members = space.index_select(0, rows)
-    if queries is None:
-        queries, positions, query_space = rows, torch.arange(len(rows), device=X.device), members
-    else:
-        positions, query_space = torch.searchsorted(rows, queries), space.index_select(0, queries)
-    extra = None if penalty is None else penalty.between(queries, rows)
-    _, local = kneighbors(query_space, members, k, query_indices=positions, extra_distance=extra)
-    return queries, rows[local]
+    queries = rows if queries is None else queries
+    return queries, neighbor_table(X, queries, k, data_rows=rows, penalty=penalty, search=search)
 
 
 def any_class_neighbors(
-    X: torch.Tensor, queries: torch.Tensor, k: int, penalty: CategoricalPenalty | None = None
+    X: torch.Tensor,
+    queries: torch.Tensor,
+    k: int,
+    penalty: CategoricalPenalty | None = None,
+    search: NeighborSearch | None = None,
 ) -> torch.Tensor:
     """``(m, k)``: each query row's ``k`` nearest rows of any class (itself excluded)."""
-    space = _space(X, penalty)
-    extra = None if penalty is None else penalty.between(queries)
-    _, neighbors = kneighbors(
-        space.index_select(0, queries), space, k, query_indices=queries, extra_distance=extra
-    )
-    return neighbors
+    return neighbor_table(X, queries, k, penalty=penalty, search=search)
 
 
 def other_class_neighbor_counts(
-    X: torch.Tensor, y: torch.Tensor, label: int, m: int, penalty: CategoricalPenalty | None = None
+    X: torch.Tensor,
+    y: torch.Tensor,
+    label: int,
+    m: int,
+    penalty: CategoricalPenalty | None = None,
+    search: NeighborSearch | None = None,
 ) -> tuple[torch.Tensor, torch.Tensor]:
     """For each row of class ``label``: how many of its ``m`` nearest rows (all classes,
     itself excluded) are of another class. Returns ``(rows, counts)``."""
     rows = class_rows(y, label)
-    neighbors = any_class_neighbors(X, rows, m, penalty)
+    neighbors = any_class_neighbors(X, rows, m, penalty, search)
     return rows, (y[neighbors] != label).sum(1)
 
 
@@ -113,6 +154,7 @@ class SMOTEFamily(Oversampler):
     #: ``SMOTENC`` needs categorical columns; the others take ``None`` (or an empty list).
     _categorical_required: ClassVar[bool] = False
     categorical_features: Any = None
+    neighbors: Any = None
 
     def _categorical_columns(self, X: torch.Tensor) -> list[int]:
         return categorical_columns(
@@ -132,6 +174,21 @@ class SMOTEFamily(Oversampler):
     def _check_params(self, X: torch.Tensor) -> None:
         self.categorical_, self.continuous_ = self._column_split(X)
         check_codes(X, self.categorical_.tolist())
+        self._search = resolve_neighbors(self.neighbors)
+        if not self._search.takes_extra_distance:
+            check_one_hot_width(X, self.categorical_.tolist(), repr(self._search))
+
+    def search(self) -> NeighborSearch:
+        """The neighbour search ``neighbors=`` names (NOTE [neighbour search contract])."""
+        search = getattr(self, "_search", None)
+        return resolve_neighbors(self.neighbors) if search is None else search
+
+    def __repr__(self) -> str:
+        # neighbors= is shown only when set, so the default reads as before it existed.
+        params = self.get_params()
+        if params.get("neighbors") is None:
+            params.pop("neighbors", None)
+        return f"{type(self).__name__}({', '.join(f'{k}={v!r}' for k, v in params.items())})"
 
     def penalty(self, X: torch.Tensor, y: torch.Tensor, label: int) -> CategoricalPenalty | None:
         """The categorical distance term for over-sampling class ``label`` (``None`` without
@@ -152,7 +209,13 @@ class SMOTEFamily(Oversampler):
     def fit(
         self, X: torch.Tensor, y: torch.Tensor, target_counts: Mapping[int, int]
     ) -> SMOTEFamily:
-        super().fit(X, y, target_counts)
+        try:
+            super().fit(X, y, target_counts)
+        finally:
+            if getattr(self, "_search", None) is not None:
+                self._search.release()
+        if self.search().split_across_ranks:
+            check_same_index(self._state_arrays())
         self._fit_categorical()
         return self
 
@@ -196,4 +259,8 @@ class SMOTEFamily(Oversampler):
         params = super()._index_params()
         if params.get("categorical_features") is None and not self._categorical_required:
             params.pop("categorical_features", None)
+        params.pop("neighbors", None)  # recorded as the meta's "neighbors" (NOTE [index backend])
         return params
+
+    def _neighbors_meta(self) -> dict[str, Any] | None:
+        return self.search().describe()

@@ -20,17 +20,24 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
 import torch
 
+from imbalance_torch._validation import describe
 from imbalance_torch.neighbors import ArraySpec, IndexFileError
 
 if TYPE_CHECKING:
     from imbalance_torch.oversample._base import Oversampler
 
-__all__ = ["IndexRules", "check_index_arrays", "index_layout", "index_rules"]
+__all__ = [
+    "IndexRules",
+    "check_index_arrays",
+    "check_index_backend",
+    "index_layout",
+    "index_rules",
+]
 
 PoolKind = Literal["all", "subset", "weighted"]
 
@@ -98,6 +105,30 @@ def index_layout(rules: IndexRules, n_rows: int, n_classes: int) -> dict[str, Ar
     if rules.k is not None and n_classes > 0:
         layout["neighbors"] = ArraySpec(int64, (None, rules.k), pool_bound)
     return layout
+
+
+def check_index_backend(
+    path: str | os.PathLike[str], meta: dict[str, Any], backend: dict[str, Any]
+) -> None:
+    """The index file was built by the neighbour search ``backend`` describes.
+
+    NOTE [index backend]: an index file records the search that built its neighbour table
+    (``NeighborSearch.describe()``, e.g. ``{"name": "faiss", "method": "hnsw", ...}``) in its
+    metadata, and loading it with another search, or other settings of the same one, is
+    refused: an approximate table is not what an exact fit would have built. Files written
+    before the field existed were built by the exact search.
+
+    Raises:
+        IndexFileError: the recorded search differs from ``backend``.
+    """
+    recorded = meta.get("neighbors", {"name": "exact"})
+    if recorded != backend:
+        raise IndexFileError(
+            f"index file {str(path)!r} was built with the neighbour search {describe(recorded, 200)} "
+            f"but this oversampler uses {describe(backend, 200)}; a table from another search is "
+            f"not what this one would build. Pass the same neighbors= as when it was saved, or "
+            f"{_REFIT[0].lower() + _REFIT[1:]}"
+        )
 
 
 def check_index_arrays(

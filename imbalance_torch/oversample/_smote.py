@@ -9,6 +9,7 @@ from collections.abc import Sequence
 import torch
 
 from imbalance_torch._validation import check_positive_int
+from imbalance_torch.neighbors._backends import NeighborSearch, SklearnLikeNeighbors
 from imbalance_torch.oversample._base import ClassPool
 from imbalance_torch.oversample._family import SMOTEFamily, check_class_size, within_class_neighbors
 
@@ -31,6 +32,11 @@ class SMOTE(SMOTEFamily):
         k_neighbors: same-class neighbours per row (imbalanced-learn's default 5).
         categorical_features: ``None`` (every column continuous), column indices, or a boolean
             mask of length ``n_features``, naming columns that hold integer category codes.
+        neighbors: the neighbour search: ``None`` (the exact search), a
+            :class:`~imbalance_torch.neighbors.NeighborSearch` (``ExactNeighbors``,
+            ``FaissNeighbors``...) or an object with scikit-learn's ``NearestNeighbors``
+            interface. Backends other than the exact one search categorical columns one-hot
+            encoded (the same distances; NOTE [neighbour search contract]).
 
     References:
         Chawla, Bowyer, Hall, Kegelmeyer. SMOTE: Synthetic Minority Over-sampling Technique.
@@ -49,11 +55,18 @@ class SMOTE(SMOTEFamily):
         True
     """
 
-    _params = ("k_neighbors", "categorical_features")
+    _params = ("k_neighbors", "categorical_features", "neighbors")
 
-    def __init__(self, *, k_neighbors: int = 5, categorical_features: Sequence[int] | Sequence[bool] | None = None) -> None:
+    def __init__(
+        self,
+        *,
+        k_neighbors: int = 5,
+        categorical_features: Sequence[int] | Sequence[bool] | None = None,
+        neighbors: NeighborSearch | SklearnLikeNeighbors | None = None,
+    ) -> None:
         self.k_neighbors = k_neighbors
         self.categorical_features = categorical_features
+        self.neighbors = neighbors
 
     def _check_params(self, X: torch.Tensor) -> None:
         check_positive_int(self.k_neighbors, "k_neighbors")
@@ -63,5 +76,7 @@ class SMOTE(SMOTEFamily):
         check_class_size("k_neighbors", self.k_neighbors, label, count, type(self).__name__)
 
     def _fit_class(self, X: torch.Tensor, y: torch.Tensor, label: int) -> ClassPool:
-        rows, neighbors = within_class_neighbors(X, y, label, self.k_neighbors, penalty=self.penalty(X, y, label))
+        rows, neighbors = within_class_neighbors(
+            X, y, label, self.k_neighbors, penalty=self.penalty(X, y, label), search=self.search()
+        )
         return ClassPool(rows, neighbors)

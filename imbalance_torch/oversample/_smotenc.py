@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from imbalance_torch.neighbors._backends import NeighborSearch, SklearnLikeNeighbors
 from imbalance_torch.oversample._smote import SMOTE
 
 __all__ = ["SMOTENC"]
@@ -25,14 +26,27 @@ class SMOTENC(SMOTE):
     Args:
         categorical_features: column indices, or a boolean mask of length ``n_features``.
         k_neighbors: same-class neighbours per row.
+        neighbors: the neighbour search: ``None`` (the exact search), a
+            :class:`~imbalance_torch.neighbors.NeighborSearch` (``ExactNeighbors``,
+            ``FaissNeighbors``...) or an object with scikit-learn's ``NearestNeighbors``
+            interface. Backends other than the exact one search categorical columns one-hot
+            encoded (the same distances; NOTE [neighbour search contract]).
 
     References:
         Chawla, Bowyer, Hall, Kegelmeyer. SMOTE: Synthetic Minority Over-sampling Technique.
         JAIR 16, 2002 (section 6.1, SMOTE-NC).
     """
 
-    _params = ("categorical_features", "k_neighbors")
+    _params = ("categorical_features", "k_neighbors", "neighbors")
     _categorical_required = True
 
-    def __init__(self, *, categorical_features: Sequence[int] | Sequence[bool], k_neighbors: int = 5) -> None:
-        super().__init__(k_neighbors=k_neighbors, categorical_features=categorical_features)
+    def __init__(
+        self,
+        *,
+        categorical_features: Sequence[int] | Sequence[bool],
+        k_neighbors: int = 5,
+        neighbors: NeighborSearch | SklearnLikeNeighbors | None = None,
+    ) -> None:
+        super().__init__(
+            k_neighbors=k_neighbors, categorical_features=categorical_features, neighbors=neighbors
+        )
