@@ -213,3 +213,10 @@ def test_csv_and_parquet_files(tmp_path):
         prep.transform(tmp_path / "bad.csv")
     with pytest.raises(ValueError, match="data='rows.txt' is not a .csv or .parquet path"):
         prep.transform("rows.txt")
+
+
+def test_values_beyond_float32_after_preprocessing_are_an_error_naming_the_column():
+    _, prep = fitted()
+    frame = make_frame().head(3).assign(v1=1e300)
+    with pytest.raises(ValueError, match=r"columns \['v1'\] hold values beyond the float32 range after preprocessing"):
+        prep.transform(frame)
