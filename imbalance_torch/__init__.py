@@ -9,6 +9,7 @@ from imbalance_torch.data import BalancedSampler, SMOTEDataset
 from imbalance_torch.oversample import (
     ADASYN,
     SMOTE,
+    SMOTEN,
     SMOTENC,
     BorderlineSMOTE,
     Oversampler,
@@ -31,6 +32,7 @@ __version__ = "0.1.0"
 __all__ = [
     "ADASYN",
     "SMOTE",
+    "SMOTEN",
     "SMOTENC",
     "AllKNN",
     "BalancedSampler",

@@ -21,6 +21,7 @@ __all__ = [
     "STREAM_NOISE_RADIUS",
     "STREAM_SEED_ROWS",
     "STREAM_VOTE",
+    "STREAM_WEIGHTED_BASE",
     "absorb",
     "key_table",
     "mix64",
@@ -31,7 +32,7 @@ __all__ = [
 ]
 
 # The random streams, declared once. A draw reads ``words(key, counter, stream)`` with its own
-# stream, so no two draws of one row share a word. 6 is free.
+# stream, so no two draws of one row share a word. 8 is the next free number.
 #: Pool entry of the base row (high 32 bits) and neighbour slot (low 32 bits).
 STREAM_BASE = 0
 #: Interpolation gap.
@@ -45,6 +46,9 @@ STREAM_VOTE = 5
 STREAM_SEED_ROWS = 2
 #: BalancedSampler: which row of its class a duplicate copies.
 STREAM_DUPLICATE = 7
+#: Pool entry of the base row where entries carry real-valued weights (KMeans-SMOTE's cluster
+#: weights, SVM-SMOTE's danger/safe halves): a uniform float looked up in the pool's CDF.
+STREAM_WEIGHTED_BASE = 6
 
 _MASK64 = (1 << 64) - 1
 _GOLDEN = 0x9E3779B97F4A7C15

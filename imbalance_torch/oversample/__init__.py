@@ -5,11 +5,13 @@ from imbalance_torch.oversample._base import ClassPool, Oversampler, SyntheticDr
 from imbalance_torch.oversample._borderline import BorderlineSMOTE
 from imbalance_torch.oversample._random_over import RandomOverSampler
 from imbalance_torch.oversample._smote import SMOTE
+from imbalance_torch.oversample._smoten import SMOTEN
 from imbalance_torch.oversample._smotenc import SMOTENC
 
 __all__ = [
     "ADASYN",
     "SMOTE",
+    "SMOTEN",
     "SMOTENC",
     "BorderlineSMOTE",
     "ClassPool",

@@ -47,6 +47,7 @@ PoolKind = Literal["all", "subset", "weighted"]
 _POOL_KIND: dict[str, PoolKind] = {
     "SMOTE": "all",
     "SMOTENC": "all",
+    "SMOTEN": "all",
     "RandomOverSampler": "all",
     "BorderlineSMOTE": "subset",
     "ADASYN": "weighted",
