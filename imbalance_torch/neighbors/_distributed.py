@@ -7,9 +7,12 @@ with the same settings (the Lightning data module does, in ``setup`` on every ra
 search's queries (a class's rows for SMOTE's table, Borderline-SMOTE's danger set and
 ``borderline-2`` neighbours, ADASYN's ratios) are cut into ``world_size`` contiguous blocks;
 rank ``r`` answers block ``r`` and ``all_gather`` hands every rank every block, so all ranks
-hold the same table, bit for bit, whatever the backend. Before each search the ranks compare
-its shape (queries, data rows, columns, ``k``) so a rank that holds other data fails instead of
-hanging; after the fit they compare a digest of the fitted arrays (:func:`check_same_index`).
+hold the same table, bit for bit, whatever the backend. Since the table is gathered, a rank
+with other data would not make the ranks' tables differ but would silently mix two datasets
+into one table; so before the fit the ranks compare a checksum of ``X`` and ``y``
+(:func:`check_same_data`, one pass), before each search its shape (queries, ``k``, data rows,
+columns), so that a rank that holds other data fails instead of hanging, and after the fit a
+digest of the fitted arrays (:func:`check_same_index`).
 Under the NCCL backend the blocks travel as CUDA tensors, otherwise on the CPU (gloo).
 """
 
@@ -21,7 +24,14 @@ from collections.abc import Callable, Mapping
 import torch
 import torch.distributed as dist
 
-__all__ = ["active_world", "check_same_index", "gather_query_blocks"]
+__all__ = [
+    "active_world",
+    "check_same_data",
+    "check_same_index",
+    "data_checksum",
+    "gather_query_blocks",
+    "index_digest",
+]
 
 
 def active_world() -> tuple[int, int] | None:
@@ -87,6 +97,38 @@ def gather_query_blocks(
     blocks = [torch.empty_like(block) for _ in range(size)]
     dist.all_gather(blocks, block)
     return torch.cat(blocks)[:n_queries].to(device)
+
+
+_INTEGER_VIEW = {8: torch.int64, 4: torch.int32, 2: torch.int16, 1: torch.uint8}
+
+
+def data_checksum(X: torch.Tensor, y: torch.Tensor, chunk: int = 1 << 16) -> list[int]:
+    """``[rows, columns, checksum of X, checksum of y]``: sums of the values' bit patterns
+    weighted by their position, in wrapping int64 arithmetic (so exact and independent of how
+    the sum is split across threads), in one pass of bounded memory."""
+    total = torch.zeros((), dtype=torch.int64, device=X.device)
+    flat = X.detach().reshape(len(X), -1)
+    weights = torch.arange(1, flat.shape[1] + 1, dtype=torch.int64, device=X.device) * 1000003
+    for start in range(0, len(flat), chunk):
+        block = flat[start : start + chunk].contiguous()
+        bits = block.view(_INTEGER_VIEW[block.element_size()]).to(torch.int64)
+        rows = torch.arange(start + 1, start + len(block) + 1, dtype=torch.int64, device=X.device)
+        total += (bits * rows.unsqueeze(1) + weights).mul_(weights).sum()
+    labels = y.detach().to(torch.int64)
+    label_sum = (labels * torch.arange(1, len(labels) + 1, device=labels.device)).sum()
+    return [int(X.shape[0]), int(flat.shape[1]), int(total), int(label_sum)]
+
+
+def check_same_data(X: torch.Tensor, y: torch.Tensor) -> None:
+    """Under a process group of several ranks, check every rank fits on the same ``X`` and
+    ``y`` (by :func:`data_checksum`) before the searches are shared out.
+
+    Raises:
+        RuntimeError: on every rank, when some rank's data differs.
+    """
+    if active_world() is None:
+        return
+    _agree(data_checksum(X, y), "the training data (rows, columns, checksums of X and y)")
 
 
 def index_digest(arrays: Mapping[str, torch.Tensor | None]) -> int:

@@ -9,7 +9,11 @@ from typing import Any, ClassVar
 import torch
 
 from imbalance_torch.neighbors._backends import ExactNeighbors, NeighborSearch, resolve_neighbors
-from imbalance_torch.neighbors._distributed import check_same_index, gather_query_blocks
+from imbalance_torch.neighbors._distributed import (
+    check_same_data,
+    check_same_index,
+    gather_query_blocks,
+)
 from imbalance_torch.oversample._base import Oversampler, SyntheticDraw, interpolate
 from imbalance_torch.oversample._categorical import (
     CategoricalPenalty,
@@ -209,6 +213,8 @@ class SMOTEFamily(Oversampler):
     def fit(
         self, X: torch.Tensor, y: torch.Tensor, target_counts: Mapping[int, int]
     ) -> SMOTEFamily:
+        if self.search().split_across_ranks:
+            check_same_data(X, y)
         try:
             super().fit(X, y, target_counts)
         finally:
