@@ -19,7 +19,9 @@ from imbalance_torch._validation import (
 )
 from imbalance_torch.data._encoding import ENCODED_BASE, MAX_CLASSES, MAX_SLOT, decode, encode
 from imbalance_torch.data._fields import Batch, ItemLayout, build_layout
+from imbalance_torch.data._out_of_core import fit_out_of_core, load_out_of_core, save_out_of_core
 from imbalance_torch.data._read import Columns, read_columns
+from imbalance_torch.data._sources import FeatureSource, as_source
 from imbalance_torch.oversample import SMOTE, Oversampler, RandomOverSampler, SyntheticDraw
 from imbalance_torch.targets import SamplingStrategy, oversampling_targets
 
@@ -174,7 +176,10 @@ class SMOTEDataset(Dataset):
         self._layout: ItemLayout | None = None
         if isinstance(X, SMOTEDataset):
             raise TypeError("X is already a SMOTEDataset; wrap the dataset of real rows it was built from instead.")
-        if isinstance(X, Dataset):
+        source = as_source(X)
+        if source is not None:  # NOTE [out-of-core features]
+            features, labels = source, _source_labels(source, y, {**fields, **carried, "compile": compile})
+        elif isinstance(X, Dataset):
             check_positive_int(read_batch_size, "read_batch_size")
             if max_read_bytes is not None:
                 check_positive_int(max_read_bytes, "max_read_bytes")
@@ -216,10 +221,17 @@ class SMOTEDataset(Dataset):
         if len(active) > MAX_CLASSES:
             raise ValueError(f"{len(active)} classes to over-sample; at most {MAX_CLASSES} are supported.")
         _check_slot_counts(active, "sampling_strategy")
+        #: rows of the source behind the oversampler's row indices (out of core), else None
+        self.fit_rows: torch.Tensor | None = None
         if index_path is None:
             if index_key is not None:
                 raise ValueError("index_key is given but index_path is None; the key checks a saved index. Pass index_path=... or drop index_key.")
-            oversampler.fit(features, labels, targets)
+            if source is not None:
+                self.fit_rows = fit_out_of_core(oversampler, source, labels, targets)
+            else:
+                oversampler.fit(features, labels, targets)
+        elif source is not None:
+            self.fit_rows = load_out_of_core(oversampler, index_path, source, labels, targets, key=index_key)
         else:
             oversampler.load(index_path, features, labels, targets, key=index_key)
         self.features = features
@@ -507,8 +519,8 @@ class SMOTEDataset(Dataset):
         result["slot"][at] = self._coordinates(rows)[1]
         for mask, draw in self._draw(rows):
             where = at if mask is None else at[mask]
-            result["base_index"][where] = draw.base
-            result["neighbor_index"][where] = draw.neighbor
+            result["base_index"][where] = self._source_rows(draw.base)
+            result["neighbor_index"][where] = self._source_rows(draw.neighbor)
             result["gap"][where] = draw.gap.to(torch.float64)
             result["label"][where] = draw.label
         return result
@@ -523,7 +535,18 @@ class SMOTEDataset(Dataset):
                 the file is signed with HMAC-SHA256 and loads only with
                 ``SMOTEDataset(..., index_path=path, index_key=key)``.
         """
+        if isinstance(self.features, FeatureSource) and self.fit_rows is not None:
+            save_out_of_core(self.oversampler, self.fit_rows, self.features, self.labels, path, key=key)
+            return
         self.oversampler.save(path, key=key)
+
+    def _source_rows(self, rows: torch.Tensor) -> torch.Tensor:
+        """The oversampler's row indices as training rows (out of core they index the fit
+        set, NOTE [out-of-core fit]); ``-1`` stays ``-1``."""
+        if self.fit_rows is None:
+            return rows
+        mapped = self.fit_rows.to(rows.device).index_select(0, rows.clamp(min=0))
+        return mapped.masked_fill_(rows < 0, -1)
 
     def __repr__(self) -> str:
         wrapped = "" if self._layout is None else f"wrapped={self._layout.source}, "
@@ -531,6 +554,20 @@ class SMOTEDataset(Dataset):
             f"SMOTEDataset({wrapped}num_real={self.num_real}, num_synthetic={self.num_synthetic}, "
             f"oversampler={self.oversampler!r}, target_counts={self.target_counts}, seed={self.seed})"
         )
+
+
+def _source_labels(source: FeatureSource, y: Any, options: dict[str, Any]) -> torch.Tensor:
+    """Labels for features read out of core; the options that need in-memory features are
+    refused (NOTE [out-of-core features])."""
+    named = [name for name, value in options.items() if value not in (None, False, "base")]
+    if named:
+        raise ValueError(
+            f"{named[0]}= is not supported with features read out of core ({source!r}); pass "
+            f"SMOTEDataset(source, y) with the labels only, or load the features into memory."
+        )
+    if y is None:
+        raise TypeError(f"y is required with {source!r}: pass one class label per row (labels stay in memory, 8 bytes per row).")
+    return as_label_tensor(y, len(source), torch.device("cpu"), "y")
 
 
 def _check_slot_counts(added: dict[int, int], source: str) -> None:

@@ -1,0 +1,200 @@
+"""Fitting an oversampler on features larger than memory (a :class:`FeatureSource`).
+
+NOTE [out-of-core fit]: the oversampler is fitted, unchanged, on a small in-memory *fit set*
+of rows that gives exactly the answers a fit on every row would give:
+
+* the rows of every class to over-sample (all of them: SMOTE's within-class search, the
+  danger set and the ADASYN weights are over these rows, and they are the base rows);
+* for the methods that search each of those rows' neighbours among *all* rows
+  (Borderline-SMOTE's ``m_neighbors``, and ``k_neighbors`` for ``borderline-2``; ADASYN's
+  ``n_neighbors``), the ``K`` nearest rows of any class of each, found by one streamed pass
+  over the source (NOTE [streamed class-vs-all search]), ``K`` the largest such ``k``.
+
+Every row nearer to a query than its ``K``-th nearest row overall is in the fit set, so the
+class-vs-all searches inside it return the same neighbours (ties to the smaller index, and
+the fit set keeps the rows' order), and Borderline-2's other-class neighbours are in memory
+for generation. The fitted pools index the fit set; ``fit_rows`` maps them back to rows of
+the source (provenance, index files). Memory: the over-sampled classes' rows and at most ``K``
+neighbours each, one chunk of the pass, and the labels (int64, 8 bytes per row).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Iterator, Mapping
+from pathlib import Path
+from typing import Any
+
+import torch
+
+from imbalance_torch._validation import as_feature_tensor
+from imbalance_torch.data._sources import FeatureSource
+from imbalance_torch.neighbors import read_index, write_index
+from imbalance_torch.neighbors._chunked import chunked_kneighbors
+from imbalance_torch.oversample import (
+    ADASYN,
+    SMOTE,
+    SMOTENC,
+    BorderlineSMOTE,
+    Oversampler,
+    RandomOverSampler,
+)
+from imbalance_torch.oversample._base import ClassPool
+from imbalance_torch.oversample._index_checks import check_index_arrays, index_layout, index_rules
+
+__all__ = ["class_vs_all_k", "fit_out_of_core", "load_out_of_core", "save_out_of_core"]
+
+
+def class_vs_all_k(oversampler: Oversampler) -> int:
+    """How many nearest rows of any class the method needs per row of an over-sampled class
+    (0: it searches within the class only). Methods not listed are refused out of core."""
+    kind = type(oversampler)
+    if kind in (SMOTE, SMOTENC, RandomOverSampler):
+        return 0
+    if kind is BorderlineSMOTE:
+        k = oversampler.m_neighbors
+        return max(k, oversampler.k_neighbors) if oversampler.kind == "borderline-2" else k
+    if kind is ADASYN:
+        return oversampler.n_neighbors
+    raise ValueError(
+        f"{kind.__name__} is not supported on features read out of core (a MemmapSource or "
+        f"ParquetSource); use SMOTE, SMOTENC, BorderlineSMOTE, ADASYN or RandomOverSampler, "
+        f"or load the features into memory as a tensor."
+    )
+
+
+def _checked_chunks(source: FeatureSource, chunk_rows: int | None) -> Iterator[tuple[int, torch.Tensor]]:
+    for start, block in source.chunks(chunk_rows):
+        yield start, as_feature_tensor(block, f"X (rows {start}..{start + len(block) - 1} of {source!r})")
+
+
+def _read_checked(source: FeatureSource, rows: torch.Tensor) -> torch.Tensor:
+    if len(rows) == 0:
+        return torch.empty((0, source.shape[1]), dtype=source.dtype)
+    return as_feature_tensor(source.read(rows), f"X (rows read from {source!r})")
+
+
+def fit_out_of_core(
+    oversampler: Oversampler,
+    source: FeatureSource,
+    y: torch.Tensor,
+    target_counts: Mapping[int, int],
+    *,
+    chunk_rows: int | None = None,
+) -> torch.Tensor:
+    """Fit ``oversampler`` on ``source`` through its fit set (NOTE [out-of-core fit]).
+
+    Args:
+        oversampler: an unfitted oversampler (SMOTE, SMOTENC, BorderlineSMOTE, ADASYN,
+            RandomOverSampler).
+        source: the ``(n, d)`` features.
+        y: ``(n,)`` int64 labels, in memory.
+        target_counts: ``{class: rows to add}``.
+        chunk_rows: rows per chunk of the streamed search (default about 32 MiB).
+
+    Returns:
+        ``fit_rows``: ``(r,)`` ascending source rows of the fit set; the oversampler's row
+        indices (``base_rows_``, ``neighbors_``, draws) index it.
+
+    Raises:
+        ValueError: an oversampler not supported out of core, categorical columns with a
+            class-vs-all search, and everything ``fit`` raises.
+    """
+    k = class_vs_all_k(oversampler)
+    labels = torch.tensor(sorted(int(c) for c, n in target_counts.items() if n > 0), dtype=torch.int64)
+    class_rows = torch.isin(y, labels.to(y.device)).nonzero().flatten().cpu()
+    features = _read_checked(source, class_rows)
+    fit_rows = class_rows
+    if k and len(class_rows):
+        if getattr(oversampler, "categorical_features", None) is not None:
+            raise ValueError(
+                f"{type(oversampler).__name__} with categorical_features searches every row with "
+                f"the categorical distance term, which the out-of-core search does not apply "
+                f"yet; use SMOTE(categorical_features=...) out of core, or load the features "
+                f"into memory as a tensor."
+            )
+        _, neighbors = chunked_kneighbors(features, _checked_chunks(source, chunk_rows), k, num_rows=len(source), query_rows=class_rows)
+        extra = neighbors.flatten().unique()
+        extra = extra[~torch.isin(extra, class_rows)]
+        fit_rows, order = torch.cat([class_rows, extra]).sort()
+        features = torch.cat([features, _read_checked(source, extra)]).index_select(0, order)
+    oversampler.fit(features, y.index_select(0, fit_rows.to(y.device)).to(features.device), target_counts)
+    return fit_rows
+
+
+def _global(fit_rows: torch.Tensor, rows: torch.Tensor) -> torch.Tensor:
+    return fit_rows.to(rows.device).index_select(0, rows.flatten()).view(rows.shape)
+
+
+def save_out_of_core(
+    oversampler: Oversampler,
+    fit_rows: torch.Tensor,
+    source: FeatureSource,
+    y: torch.Tensor,
+    path: str | os.PathLike[str],
+    *,
+    key: bytes | None = None,
+) -> Path:
+    """Save the fitted index with rows numbered in the source, and the fingerprint of the
+    whole source (read chunk by chunk): the same file an in-memory fit on the same data
+    writes, so either can load it."""
+    oversampler._fitted()
+    arrays = dict(oversampler._state_arrays())
+    arrays["base_rows"] = _global(fit_rows, arrays["base_rows"])
+    if "neighbors" in arrays:
+        arrays["neighbors"] = _global(fit_rows, arrays["neighbors"])
+    numpy_arrays = {name: t.detach().cpu().numpy() for name, t in arrays.items()}
+    return write_index(path, _meta(oversampler, source, y), numpy_arrays, key=key)
+
+
+def _meta(oversampler: Oversampler, source: FeatureSource, y: torch.Tensor) -> dict[str, Any]:
+    params = json.loads(json.dumps(oversampler._index_params(), default=str))
+    return {
+        "oversampler": type(oversampler).__name__,
+        "params": params,
+        "rows": int(source.shape[0]),
+        "features": int(source.shape[1]),
+        "fingerprint": source.data_fingerprint(y),
+    }
+
+
+def load_out_of_core(
+    oversampler: Oversampler,
+    path: str | os.PathLike[str],
+    source: FeatureSource,
+    y: torch.Tensor,
+    target_counts: Mapping[int, int],
+    *,
+    key: bytes | None = None,
+) -> torch.Tensor:
+    """Restore an index saved for the same data (in memory or out of core): the file is
+    checked as :meth:`Oversampler.load` checks it (NOTE [index content checks]), then the
+    over-sampled classes' rows and every neighbour in the table are read into the fit set.
+
+    Returns:
+        ``fit_rows``, as :func:`fit_out_of_core` returns it.
+    """
+    class_vs_all_k(oversampler)
+    labels = [int(c) for c, n in sorted(target_counts.items()) if n > 0]
+    rules = index_rules(oversampler)
+    layout = index_layout(rules, int(source.shape[0]), len(labels))
+    _, arrays = read_index(path, expected=_meta(oversampler, source, y), layout=layout, key=key)
+    tensors = check_index_arrays(path, rules, arrays, y.cpu(), labels)
+    class_rows = torch.isin(y.cpu(), torch.tensor(labels, dtype=torch.int64)).nonzero().flatten()
+    parts = [class_rows, tensors["base_rows"]] + ([tensors["neighbors"].flatten()] if "neighbors" in tensors else [])
+    fit_rows = torch.cat(parts).unique()  # ascending
+    features = _read_checked(source, fit_rows)
+    oversampler._check_params(features)
+    local_y = y.index_select(0, fit_rows.to(y.device)).to(features.device)
+    base = torch.searchsorted(fit_rows, tensors["base_rows"])
+    counts = tensors["pool_count"].tolist()
+    neighbor_splits: list[torch.Tensor | None] = [None] * len(counts)
+    if "neighbors" in tensors:
+        neighbor_splits = list(torch.split(torch.searchsorted(fit_rows, tensors["neighbors"]), counts))
+        tensors["neighbors"] = torch.searchsorted(fit_rows, tensors["neighbors"])
+    tensors["base_rows"] = base
+    pools = [ClassPool(b, n) for b, n in zip(torch.split(base, counts), neighbor_splits)]
+    oversampler._set_pools(features, local_y, labels, pools)
+    oversampler._load_arrays(tensors)
+    return fit_rows

@@ -1,0 +1,407 @@
+"""Feature sources larger than memory: a memory-mapped ``.npy`` array or a Parquet dataset.
+
+NOTE [out-of-core features]: a :class:`FeatureSource` holds the ``(n, d)`` training features
+on disk and hands out rows on request; nothing reads it whole. ``SMOTEDataset`` reads the rows
+of the classes it over-samples into memory at fit (they are the small ones), streams every
+row in chunks only where a method needs the class-vs-all search (Borderline-SMOTE, ADASYN;
+see NOTE [streamed class-vs-all search]), and reads the real rows of each batch when the batch
+is fetched: the batch's row indices are sorted, read in that order (one pass over the file,
+forward), and put back in the order asked for.
+
+A :class:`MemmapSource` maps only the span of rows one read touches, and unmaps it when the
+read is done, so the pages of a batch do not stay counted in the process's resident memory
+(with one long-lived mapping of the whole file, every page an epoch touched would). The page
+cache still keeps recently read pages, which the kernel drops under memory pressure.
+
+A :class:`ParquetSource` reads whole row groups (the unit Parquet can decode), only those a
+read touches. A random batch touches most row groups of a table, so random access to Parquet
+is slow: serve training from a ``.npy`` copy made once by :func:`to_npy`, and keep Parquet for
+sequential passes (the fit's chunked search).
+
+Both sources are picklable (open files and mappings are not carried), so DataLoader workers
+read from the file themselves.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from abc import ABC, abstractmethod
+from collections.abc import Iterator, Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import torch
+
+from imbalance_torch._validation import as_feature_tensor, check_positive_int, describe
+
+__all__ = ["FeatureSource", "MemmapSource", "ParquetSource", "as_source", "to_npy"]
+
+#: numpy dtypes a source may hold: the ones torch computes on without conversion.
+_SUPPORTED = {
+    np.dtype(name): getattr(torch, name)
+    for name in ("float16", "float32", "float64", "int8", "int16", "int32", "int64", "uint8")
+}
+#: Rows per chunk of a sequential pass, sized to about 32 MiB of features.
+_CHUNK_BYTES = 32 * 2**20
+
+
+def _torch_dtype(dtype: np.dtype, where: str) -> torch.dtype:
+    dtype = np.dtype(dtype)
+    if dtype.byteorder == ">" or dtype not in _SUPPORTED:
+        raise TypeError(
+            f"{where} holds {dtype}; out-of-core features must be one of "
+            f"{sorted(str(d) for d in _SUPPORTED)} in native byte order. Convert the file once "
+            f"(e.g. np.save(path, array.astype(np.float32)))."
+        )
+    return _SUPPORTED[dtype]
+
+
+class FeatureSource(ABC):
+    """``(n, d)`` features held outside memory (NOTE [out-of-core features]).
+
+    It answers the parts of the tensor interface ``SMOTEDataset`` uses (``shape``, ``dtype``,
+    ``device``, ``index_select(0, rows)``), so a batch of real rows reads only those rows.
+
+    Attributes:
+        shape: ``(n, d)``.
+        dtype: the torch dtype of the rows read.
+        device: always CPU (rows are read into CPU memory; move batches yourself).
+    """
+
+    shape: tuple[int, int]
+    dtype: torch.dtype
+    device = torch.device("cpu")
+
+    def __len__(self) -> int:
+        return self.shape[0]
+
+    @property
+    def num_features(self) -> int:
+        return self.shape[1]
+
+    def default_chunk_rows(self) -> int:
+        """Rows per chunk of a sequential pass (about 32 MiB)."""
+        row_bytes = self.shape[1] * torch.empty(0, dtype=self.dtype).element_size()
+        return max(1024, _CHUNK_BYTES // max(row_bytes, 1))
+
+    @abstractmethod
+    def _read_sorted(self, rows: np.ndarray) -> np.ndarray:
+        """``(len(rows), d)`` rows for ascending ``rows`` (repeats allowed)."""
+
+    @abstractmethod
+    def read_range(self, start: int, stop: int) -> torch.Tensor:
+        """Rows ``start .. stop - 1`` as a ``(stop - start, d)`` tensor."""
+
+    def read(self, rows: Any) -> torch.Tensor:
+        """Rows ``rows`` (any order, repeats allowed) as a ``(len(rows), d)`` tensor, read in
+        ascending order and returned in the order asked for.
+
+        Raises:
+            IndexError: a row outside ``[0, n)``.
+        """
+        index = torch.as_tensor(rows).to(torch.int64).flatten().cpu().numpy()
+        if len(index) == 0:
+            return torch.empty((0, self.shape[1]), dtype=self.dtype)
+        low, high = int(index.min()), int(index.max())
+        if low < 0 or high >= self.shape[0]:
+            bad = low if low < 0 else high
+            raise IndexError(f"row {bad} is out of range for {self!r} of {self.shape[0]} rows.")
+        order = np.argsort(index, kind="stable")
+        ordered = index[order]
+        if np.array_equal(order, np.arange(len(index))):  # already ascending: no restore step
+            return torch.from_numpy(self._read_sorted(ordered))
+        values = self._read_sorted(ordered)
+        out = np.empty_like(values)
+        out[order] = values
+        return torch.from_numpy(out)
+
+    def index_select(self, dim: int, index: torch.Tensor) -> torch.Tensor:
+        """``read(index)``: the tensor method ``SMOTEDataset`` calls for real rows."""
+        if dim != 0:
+            raise ValueError(f"a {type(self).__name__} reads whole rows (dim=0); got dim={dim}.")
+        return self.read(index)
+
+    def chunks(self, chunk_rows: int | None = None) -> Iterator[tuple[int, torch.Tensor]]:
+        """``(start, rows)`` for consecutive blocks of ``chunk_rows`` rows (default about
+        32 MiB each), in file order; one block is in memory at a time."""
+        size = self.default_chunk_rows() if chunk_rows is None else check_positive_int(chunk_rows, "chunk_rows")
+        for start in range(0, self.shape[0], size):
+            yield start, self.read_range(start, min(start + size, self.shape[0]))
+
+    def data_fingerprint(self, y: torch.Tensor, chunk_rows: int | None = None) -> str:
+        """SHA-256 of the features and labels, read chunk by chunk: the same digest as
+        :func:`imbalance_torch.neighbors.data_fingerprint` of the same data in memory, so an
+        index file saved in memory loads out of core and back."""
+        digest = hashlib.sha256()
+        digest.update(f"{tuple(self.shape)}|{self.dtype}|{tuple(y.shape)}".encode())
+        for _, block in self.chunks(chunk_rows):
+            raw = block.contiguous()
+            if raw.element_size() == 2:
+                raw = raw.view(torch.int16)
+            digest.update(memoryview(raw.numpy()).cast("B"))
+        digest.update(memoryview(y.detach().contiguous().cpu().numpy()).cast("B"))
+        return digest.hexdigest()
+
+
+class MemmapSource(FeatureSource):
+    """Features in a C-ordered 2-D ``.npy`` file (or a raw file with ``dtype`` and ``shape``),
+    read through short-lived memory maps (NOTE [out-of-core features]).
+
+    Args:
+        path: the ``.npy`` file; or a raw binary file when ``dtype`` and ``shape`` are given.
+        dtype: (raw files) the numpy dtype of the values.
+        shape: (raw files) ``(rows, features)``.
+        offset: (raw files) bytes before the first value.
+
+    Raises:
+        FileNotFoundError: no such file.
+        ValueError: an array that is not 2-D, is empty, Fortran-ordered, or a file shorter
+            than the shape says.
+        TypeError: a dtype other than float16/32/64, int8/16/32/64 or uint8.
+
+    Example:
+        >>> import numpy as np, tempfile, os
+        >>> path = os.path.join(tempfile.mkdtemp(), "x.npy")
+        >>> np.save(path, np.arange(12, dtype=np.float32).reshape(6, 2))
+        >>> source = MemmapSource(path)
+        >>> source.shape, source.read([4, 1]).tolist()
+        ((6, 2), [[8.0, 9.0], [2.0, 3.0]])
+    """
+
+    def __init__(
+        self,
+        path: str | os.PathLike[str],
+        *,
+        dtype: Any = None,
+        shape: Sequence[int] | None = None,
+        offset: int = 0,
+    ) -> None:
+        self.path = Path(path)
+        if not self.path.is_file():
+            raise FileNotFoundError(f"MemmapSource: no file at {str(self.path)!r}; pass the path of a .npy file.")
+        if (dtype is None) != (shape is None):
+            raise ValueError("MemmapSource: give both dtype and shape (a raw file) or neither (a .npy file).")
+        if dtype is None:
+            header = np.load(self.path, mmap_mode="r")
+            if not isinstance(header, np.memmap):
+                raise ValueError(f"MemmapSource: {str(self.path)!r} is not a single .npy array (an .npz archive?); save the features with np.save.")
+            if header.ndim != 2 or not header.flags.c_contiguous:
+                raise ValueError(
+                    f"MemmapSource needs a C-ordered 2-D array (rows, features); {str(self.path)!r} "
+                    f"holds shape {header.shape}"
+                    f"{' in Fortran order' if header.ndim == 2 else ''}. Save it as "
+                    f"np.save(path, np.ascontiguousarray(array.reshape(len(array), -1)))."
+                )
+            np_dtype, full_shape, offset = header.dtype, header.shape, int(header.offset)
+            del header  # unmap: reads map their own spans
+        else:
+            np_dtype, full_shape = np.dtype(dtype), tuple(int(s) for s in shape)  # type: ignore[union-attr]
+            if len(full_shape) != 2:
+                raise ValueError(f"MemmapSource: shape must be (rows, features); got {shape!r}.")
+        self.dtype = _torch_dtype(np_dtype, f"MemmapSource({str(self.path)!r})")
+        self._np_dtype = np.dtype(np_dtype)
+        self.shape = (int(full_shape[0]), int(full_shape[1]))
+        self.offset = int(offset)
+        if self.shape[0] == 0 or self.shape[1] == 0:
+            raise ValueError(f"MemmapSource: {str(self.path)!r} is empty (shape {self.shape}); pass at least one row and column.")
+        need = self.offset + self.shape[0] * self._row_bytes
+        size = self.path.stat().st_size
+        if size < need:
+            raise ValueError(f"MemmapSource: {str(self.path)!r} has {size} bytes, fewer than the {need} that shape {self.shape} of {self._np_dtype} needs.")
+
+    @classmethod
+    def from_memmap(cls, array: np.memmap) -> MemmapSource:
+        """The source behind an ``np.memmap`` (e.g. ``np.load(path, mmap_mode="r")``)."""
+        if array.filename is None or array.ndim != 2 or not array.flags.c_contiguous:
+            raise ValueError(
+                f"an np.memmap of shape {array.shape} can be read out of core only when it maps a "
+                f"file as a C-ordered 2-D array; open the .npy with np.load(path, mmap_mode='r')."
+            )
+        return cls(array.filename, dtype=array.dtype, shape=array.shape, offset=int(array.offset))
+
+    @property
+    def _row_bytes(self) -> int:
+        return self.shape[1] * self._np_dtype.itemsize
+
+    def _span(self, start: int, stop: int) -> np.memmap:
+        return np.memmap(
+            self.path, dtype=self._np_dtype, mode="r", offset=self.offset + start * self._row_bytes, shape=(stop - start, self.shape[1])
+        )
+
+    def _read_sorted(self, rows: np.ndarray) -> np.ndarray:
+        first, last = int(rows[0]), int(rows[-1]) + 1
+        span = self._span(first, last)
+        values = span[rows - first]  # fancy indexing copies; the mapping goes with `span`
+        del span
+        return values
+
+    def read_range(self, start: int, stop: int) -> torch.Tensor:
+        span = self._span(start, stop)
+        values = np.array(span)
+        del span
+        return torch.from_numpy(values)
+
+    def __repr__(self) -> str:
+        return f"MemmapSource({str(self.path)!r}, shape={self.shape}, dtype={self._np_dtype})"
+
+
+class ParquetSource(FeatureSource):
+    """Features in a Parquet file or a directory of Parquet files (read in sorted file-name
+    order), one numeric column per feature, read by row group (NOTE [out-of-core features]).
+
+    Random access is slow (each batch reads every row group it touches): train from a
+    ``.npy`` copy, ``to_npy(ParquetSource(path), "features.npy")``.
+
+    Args:
+        path: a ``.parquet`` file or a directory holding ``*.parquet`` files.
+        columns: the feature columns, in order (default: every column). Labels usually live
+            in a column too: read them with pyarrow and leave them out here.
+
+    Raises:
+        FileNotFoundError: no file or no Parquet file in the directory.
+        ValueError: an unknown column, files with different columns, no rows.
+        TypeError: a column that is not numeric.
+    """
+
+    def __init__(self, path: str | os.PathLike[str], *, columns: Sequence[str] | None = None) -> None:
+        import pyarrow.parquet as pq
+
+        self.path = Path(path)
+        if self.path.is_dir():
+            files = sorted(p for p in self.path.rglob("*.parquet") if p.is_file())
+        elif self.path.is_file():
+            files = [self.path]
+        else:
+            files = []
+        if not files:
+            raise FileNotFoundError(f"ParquetSource: no Parquet file at {str(self.path)!r}; pass a .parquet file or a directory of them.")
+        self.files = files
+        schema = pq.read_schema(files[0])
+        names = list(schema.names)
+        if columns is None:
+            columns = names
+        elif isinstance(columns, str):
+            raise TypeError(f"columns must be a list of column names; got the string {columns!r}. Use columns=[{columns!r}].")
+        unknown = [c for c in columns if c not in names]
+        if unknown:
+            raise ValueError(f"ParquetSource: column(s) {unknown} are not in {files[0].name} (columns: {names[:30]}).")
+        self.columns = list(columns)
+        if not self.columns:
+            raise ValueError("ParquetSource: columns is empty; name at least one feature column.")
+        types = [schema.field(c).type for c in self.columns]
+        try:
+            np_types = [np.dtype(t.to_pandas_dtype()) for t in types]
+        except (NotImplementedError, TypeError):
+            np_types = [np.dtype(object)]
+        bad = [(c, str(t)) for c, t, n in zip(self.columns, types, np_types) if n.kind not in "fiu"]
+        if bad:
+            raise TypeError(f"ParquetSource: column(s) {bad[:5]} are not numeric; encode them as numbers or leave them out of columns=.")
+        self._np_dtype = np.result_type(*np_types)
+        self.dtype = _torch_dtype(self._np_dtype, f"ParquetSource({str(self.path)!r}) (common type of its columns)")
+        groups: list[tuple[int, int]] = []
+        sizes: list[int] = []
+        for number, file in enumerate(files):
+            meta = pq.ParquetFile(file).metadata
+            if number and list(pq.read_schema(file).names) != names:
+                raise ValueError(f"ParquetSource: {file.name} has columns {pq.read_schema(file).names[:30]}, {files[0].name} has {names[:30]}; every file must have the same columns.")
+            for group in range(meta.num_row_groups):
+                groups.append((number, group))
+                sizes.append(meta.row_group(group).num_rows)
+        self._groups = groups
+        self._group_end = np.cumsum(np.asarray(sizes, dtype=np.int64))
+        total = int(self._group_end[-1]) if len(sizes) else 0
+        if total == 0:
+            raise ValueError(f"ParquetSource: {str(self.path)!r} has no rows.")
+        self.shape = (total, len(self.columns))
+        self._open: dict[int, Any] = {}
+
+    def __getstate__(self) -> dict[str, Any]:
+        state = dict(self.__dict__)
+        state["_open"] = {}  # open files stay in their process
+        return state
+
+    def _group(self, position: int) -> np.ndarray:
+        import pyarrow.parquet as pq
+
+        number, group = self._groups[position]
+        handle = self._open.get(number)
+        if handle is None:
+            handle = self._open[number] = pq.ParquetFile(self.files[number])
+        table = handle.read_row_group(group, columns=self.columns)
+        out = np.empty((table.num_rows, len(self.columns)), dtype=self._np_dtype)
+        for j, name in enumerate(self.columns):
+            column = table.column(name)
+            if column.null_count:
+                raise ValueError(
+                    f"ParquetSource: column {name!r} has {column.null_count} null value(s) in row "
+                    f"group {group} of {self.files[number].name}; impute or drop them first."
+                )
+            out[:, j] = column.to_numpy()
+        return out
+
+    def _start(self, position: int) -> int:
+        return int(self._group_end[position - 1]) if position else 0
+
+    def _read_sorted(self, rows: np.ndarray) -> np.ndarray:
+        out = np.empty((len(rows), self.shape[1]), dtype=self._np_dtype)
+        group_of = np.searchsorted(self._group_end, rows, side="right")
+        cuts = np.flatnonzero(np.diff(group_of)) + 1
+        for lo, hi in zip(np.r_[0, cuts], np.r_[cuts, len(rows)]):  # one step per row group touched
+            position = int(group_of[lo])
+            out[lo:hi] = self._group(position)[rows[lo:hi] - self._start(position)]
+        return out
+
+    def read_range(self, start: int, stop: int) -> torch.Tensor:
+        first = int(np.searchsorted(self._group_end, start, side="right"))
+        last = int(np.searchsorted(self._group_end, stop - 1, side="right"))
+        out = np.empty((stop - start, self.shape[1]), dtype=self._np_dtype)
+        for position in range(first, last + 1):
+            lo, hi = self._start(position), int(self._group_end[position])
+            take_lo, take_hi = max(lo, start), min(hi, stop)
+            out[take_lo - start : take_hi - start] = self._group(position)[take_lo - lo : take_hi - lo]
+        return torch.from_numpy(out)
+
+    def __repr__(self) -> str:
+        return f"ParquetSource({str(self.path)!r}, shape={self.shape}, dtype={self._np_dtype}, row_groups={len(self._groups)})"
+
+
+def as_source(X: Any) -> FeatureSource | None:
+    """``X`` as a :class:`FeatureSource` when it is one or is an ``np.memmap`` of a file;
+    ``None`` for in-memory features."""
+    if isinstance(X, FeatureSource):
+        return X
+    if isinstance(X, np.memmap) and X.filename is not None:
+        return MemmapSource.from_memmap(X)
+    return None
+
+
+def to_npy(source: FeatureSource, path: str | os.PathLike[str], *, chunk_rows: int | None = None) -> MemmapSource:
+    """Copy a source (e.g. a :class:`ParquetSource`) into a ``.npy`` file chunk by chunk, and
+    open it: the one-call way to fast random access (NOTE [out-of-core features]).
+
+    Args:
+        source: the features to copy.
+        path: the ``.npy`` file to write (replaced atomically).
+        chunk_rows: rows per chunk (default about 32 MiB).
+
+    Returns:
+        A :class:`MemmapSource` of the new file.
+    """
+    if not isinstance(source, FeatureSource):
+        raise TypeError(f"to_npy copies a FeatureSource (MemmapSource, ParquetSource); got {describe(source)} of type {type(source).__name__}.")
+    path = Path(path)
+    partial = path.with_name(path.name + ".partial")
+    header = {"descr": np.lib.format.dtype_to_descr(np.dtype(str(source.dtype).removeprefix("torch."))), "fortran_order": False, "shape": tuple(source.shape)}
+    with open(partial, "wb") as handle:
+        np.lib.format.write_array_header_2_0(handle, header)
+        for _, block in source.chunks(chunk_rows):
+            handle.write(memoryview(block.contiguous().numpy()).cast("B"))
+    os.replace(partial, path)
+    return MemmapSource(path)
+
+
+def checked_rows(source: FeatureSource, rows: torch.Tensor, name: str = "X") -> torch.Tensor:
+    """Rows read from ``source`` with the in-memory checks (finite values)."""
+    return as_feature_tensor(source.read(rows), f"{name} (rows read from {source!r})")
