@@ -16,6 +16,7 @@ import torch
 __all__ = [
     "STREAM_BASE",
     "STREAM_DUPLICATE",
+    "STREAM_FILTER_ATTEMPT",
     "STREAM_GAP",
     "STREAM_NOISE_ANGLE",
     "STREAM_NOISE_RADIUS",
@@ -32,7 +33,7 @@ __all__ = [
 ]
 
 # The random streams, declared once. A draw reads ``words(key, counter, stream)`` with its own
-# stream, so no two draws of one row share a word. 8 is the next free number.
+# stream, so no two draws of one row share a word. 9 is the next free number.
 #: Pool entry of the base row (high 32 bits) and neighbour slot (low 32 bits).
 STREAM_BASE = 0
 #: Interpolation gap.
@@ -46,6 +47,9 @@ STREAM_VOTE = 5
 STREAM_SEED_ROWS = 2
 #: BalancedSampler: which row of its class a duplicate copies.
 STREAM_DUPLICATE = 7
+#: Per-epoch filtering: re-keys the class table for a rejected row's next attempt
+#: (NOTE [per-epoch filtering] in oversample/_filters.py).
+STREAM_FILTER_ATTEMPT = 8
 #: Pool entry of the base row where entries carry real-valued weights (KMeans-SMOTE's cluster
 #: weights, SVM-SMOTE's danger/safe halves): a uniform float looked up in the pool's CDF.
 STREAM_WEIGHTED_BASE = 6

@@ -138,6 +138,9 @@ class Oversampler:
 
     #: Names of the constructor arguments, for repr, equality of settings and index files.
     _params: ClassVar[tuple[str, ...]] = ()
+    #: The fitted per-epoch filter of synthetic rows, or ``None`` (NOTE [per-epoch filtering]
+    #: in ``_filters.py``; set by the SMOTE family's ``safe=`` / ``filter=``).
+    filter_: Any = None
 
     def get_params(self) -> dict[str, Any]:
         return {name: getattr(self, name) for name in self._params}
@@ -232,7 +235,13 @@ class Oversampler:
     def draw_at(self, positions: torch.Tensor, slots: torch.Tensor, table: torch.Tensor) -> SyntheticDraw:
         """:meth:`draw` for classes given by their position in ``classes_``, with the key
         table of :meth:`class_keys` (no checks: the hot path, and traceable by
-        ``torch.compile`` since it reads tensors only)."""
+        ``torch.compile`` since it reads tensors only). With a filter, the accepted draws."""
+        if self.filter_ is not None:
+            return self.filter_.run(self, positions, slots, table)[0]
+        return self.unfiltered_draw_at(positions, slots, table)
+
+    def unfiltered_draw_at(self, positions: torch.Tensor, slots: torch.Tensor, table: torch.Tensor) -> SyntheticDraw:
+        """:meth:`draw_at` before any filter: one draw per slot from ``table``'s keys."""
         if len(table) == 1:  # one class: broadcast scalars instead of gathering per row
             keys, count, start = table[0], self.pool_count_[0], self.pool_start_[0]
             labels = self.classes_[0].expand(len(slots)).contiguous()
@@ -265,6 +274,9 @@ class Oversampler:
         self, positions: torch.Tensor, slots: torch.Tensor, table: torch.Tensor, out: torch.Tensor | None = None
     ) -> tuple[torch.Tensor, torch.Tensor]:
         """``(rows, labels)`` for :meth:`draw_at`'s arguments: the whole hot path in one call."""
+        if self.filter_ is not None:  # the accepted rows, generated once
+            draw, rows, _ = self.filter_.run(self, positions, slots, table)
+            return (rows if out is None else out.copy_(rows)), draw.label
         draw = self.draw_at(positions, slots, table)
         return self.rows(draw, out=out), draw.label
 

@@ -16,6 +16,7 @@ from imbalance_torch.oversample._family import (
     other_class_neighbor_counts,
     within_class_neighbors,
 )
+from imbalance_torch.undersample import Cleaner
 
 __all__ = ["BorderlineSMOTE"]
 
@@ -53,13 +54,23 @@ class BorderlineSMOTE(SMOTEFamily):
             ``FaissNeighbors``...) or an object with scikit-learn's ``NearestNeighbors``
             interface. Backends other than the exact one search categorical columns one-hot
             encoded (the same distances; NOTE [neighbour search contract]).
+        safe: keep only synthetic rows whose ``safe_k`` nearest real rows are not mostly
+            (more than half) of another class; a rejected row is redrawn from its own slot's
+            stream (NOTE [per-epoch filtering]). Default ``False``.
+        safe_k: the real rows ``safe=True`` looks at (the comparison report's ``crossing``
+            rule uses 5).
+        filter: ``TomekLinks()`` or ``EditedNearestNeighbours()``: the rule each epoch's
+            synthetic rows must pass against the real rows (SMOTE-Tomek / SMOTE-ENN per
+            epoch; clean the real rows with ``BalancedSampler(cleaning=...)``), or ``None``.
+        filter_search: ``"candidates"`` (bounded cost: the base's and neighbour's nearest
+            real rows, precomputed) or ``"exact"`` (every real row).
 
     References:
         Han, Wang, Mao. Borderline-SMOTE: A New Over-Sampling Method in Imbalanced Data Sets
         Learning. ICIC 2005.
     """
 
-    _params = ("kind", "k_neighbors", "m_neighbors", "categorical_features", "neighbors")
+    _params = ("kind", "k_neighbors", "m_neighbors", "categorical_features", "neighbors", "safe", "safe_k", "filter", "filter_search")
 
     def __init__(
         self,
@@ -69,12 +80,20 @@ class BorderlineSMOTE(SMOTEFamily):
         m_neighbors: int = 10,
         categorical_features: Sequence[int] | Sequence[bool] | None = None,
         neighbors: NeighborSearch | SklearnLikeNeighbors | None = None,
+        safe: bool = False,
+        safe_k: int = 5,
+        filter: Cleaner | None = None,
+        filter_search: str = "candidates",
     ) -> None:
         self.kind = kind
         self.k_neighbors = k_neighbors
         self.m_neighbors = m_neighbors
         self.categorical_features = categorical_features
         self.neighbors = neighbors
+        self.safe = safe
+        self.safe_k = safe_k
+        self.filter = filter
+        self.filter_search = filter_search
 
     def _check_params(self, X: torch.Tensor) -> None:
         if self.kind not in _KINDS:

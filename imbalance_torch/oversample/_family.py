@@ -25,6 +25,7 @@ from imbalance_torch.oversample._categorical import (
     fit_votes,
     median_std,
 )
+from imbalance_torch.oversample._filters import FILTER_PARAMS, check_filter_params, fit_filter
 
 __all__ = [
     "SMOTEFamily",
@@ -159,6 +160,12 @@ class SMOTEFamily(Oversampler):
     _categorical_required: ClassVar[bool] = False
     categorical_features: Any = None
     neighbors: Any = None
+    #: Per-epoch filtering of synthetic rows (NOTE [per-epoch filtering]); defaults for
+    #: members whose constructor does not take them.
+    safe: Any = FILTER_PARAMS["safe"]
+    safe_k: Any = FILTER_PARAMS["safe_k"]
+    filter: Any = FILTER_PARAMS["filter"]
+    filter_search: Any = FILTER_PARAMS["filter_search"]
 
     def _categorical_columns(self, X: torch.Tensor) -> list[int]:
         return categorical_columns(
@@ -178,6 +185,7 @@ class SMOTEFamily(Oversampler):
     def _check_params(self, X: torch.Tensor) -> None:
         self.categorical_, self.continuous_ = self._column_split(X)
         check_codes(X, self.categorical_.tolist())
+        check_filter_params(self)
         self._search = resolve_neighbors(self.neighbors)
         if not self._search.takes_extra_distance:
             check_one_hot_width(X, self.categorical_.tolist(), repr(self._search))
@@ -192,6 +200,9 @@ class SMOTEFamily(Oversampler):
         params = self.get_params()
         if params.get("neighbors") is None:
             params.pop("neighbors", None)
+        for name, default in FILTER_PARAMS.items():  # likewise safe=, filter= at their defaults
+            if name in params and type(params[name]) is type(default) and params[name] == default:
+                params.pop(name)
         return f"{type(self).__name__}({', '.join(f'{k}={v!r}' for k, v in params.items())})"
 
     def penalty(self, X: torch.Tensor, y: torch.Tensor, label: int) -> CategoricalPenalty | None:
@@ -223,10 +234,12 @@ class SMOTEFamily(Oversampler):
         if self.search().split_across_ranks:
             check_same_index(self._state_arrays())
         self._fit_categorical()
+        self.filter_ = fit_filter(self)
         return self
 
     def _load_arrays(self, arrays: dict[str, torch.Tensor]) -> None:
         self._fit_categorical()
+        self.filter_ = fit_filter(self)
 
     def _fit_categorical(self) -> None:
         """``median_std_`` per fitted class and the vote table (empty without categorical
@@ -266,6 +279,8 @@ class SMOTEFamily(Oversampler):
         if params.get("categorical_features") is None and not self._categorical_required:
             params.pop("categorical_features", None)
         params.pop("neighbors", None)  # recorded as the meta's "neighbors" (NOTE [index backend])
+        for name in FILTER_PARAMS:  # the filter changes no fitted array
+            params.pop(name, None)
         return params
 
     def _neighbors_meta(self) -> dict[str, Any] | None:

@@ -12,6 +12,7 @@ from imbalance_torch._validation import check_positive_int
 from imbalance_torch.neighbors._backends import NeighborSearch, SklearnLikeNeighbors
 from imbalance_torch.oversample._base import ClassPool
 from imbalance_torch.oversample._family import SMOTEFamily, check_class_size, within_class_neighbors
+from imbalance_torch.undersample import Cleaner
 
 __all__ = ["SMOTE"]
 
@@ -37,6 +38,16 @@ class SMOTE(SMOTEFamily):
             ``FaissNeighbors``...) or an object with scikit-learn's ``NearestNeighbors``
             interface. Backends other than the exact one search categorical columns one-hot
             encoded (the same distances; NOTE [neighbour search contract]).
+        safe: keep only synthetic rows whose ``safe_k`` nearest real rows are not mostly
+            (more than half) of another class; a rejected row is redrawn from its own slot's
+            stream (NOTE [per-epoch filtering]). Default ``False``.
+        safe_k: the real rows ``safe=True`` looks at (the comparison report's ``crossing``
+            rule uses 5).
+        filter: ``TomekLinks()`` or ``EditedNearestNeighbours()``: the rule each epoch's
+            synthetic rows must pass against the real rows (SMOTE-Tomek / SMOTE-ENN per
+            epoch; clean the real rows with ``BalancedSampler(cleaning=...)``), or ``None``.
+        filter_search: ``"candidates"`` (bounded cost: the base's and neighbour's nearest
+            real rows, precomputed) or ``"exact"`` (every real row).
 
     References:
         Chawla, Bowyer, Hall, Kegelmeyer. SMOTE: Synthetic Minority Over-sampling Technique.
@@ -55,7 +66,7 @@ class SMOTE(SMOTEFamily):
         True
     """
 
-    _params = ("k_neighbors", "categorical_features", "neighbors")
+    _params = ("k_neighbors", "categorical_features", "neighbors", "safe", "safe_k", "filter", "filter_search")
 
     def __init__(
         self,
@@ -63,10 +74,18 @@ class SMOTE(SMOTEFamily):
         k_neighbors: int = 5,
         categorical_features: Sequence[int] | Sequence[bool] | None = None,
         neighbors: NeighborSearch | SklearnLikeNeighbors | None = None,
+        safe: bool = False,
+        safe_k: int = 5,
+        filter: Cleaner | None = None,
+        filter_search: str = "candidates",
     ) -> None:
         self.k_neighbors = k_neighbors
         self.categorical_features = categorical_features
         self.neighbors = neighbors
+        self.safe = safe
+        self.safe_k = safe_k
+        self.filter = filter
+        self.filter_search = filter_search
 
     def _check_params(self, X: torch.Tensor) -> None:
         check_positive_int(self.k_neighbors, "k_neighbors")

@@ -6,6 +6,7 @@ from collections.abc import Sequence
 
 from imbalance_torch.neighbors._backends import NeighborSearch, SklearnLikeNeighbors
 from imbalance_torch.oversample._smote import SMOTE
+from imbalance_torch.undersample import Cleaner
 
 __all__ = ["SMOTENC"]
 
@@ -31,13 +32,23 @@ class SMOTENC(SMOTE):
             ``FaissNeighbors``...) or an object with scikit-learn's ``NearestNeighbors``
             interface. Backends other than the exact one search categorical columns one-hot
             encoded (the same distances; NOTE [neighbour search contract]).
+        safe: keep only synthetic rows whose ``safe_k`` nearest real rows are not mostly
+            (more than half) of another class; a rejected row is redrawn from its own slot's
+            stream (NOTE [per-epoch filtering]). Default ``False``.
+        safe_k: the real rows ``safe=True`` looks at (the comparison report's ``crossing``
+            rule uses 5).
+        filter: ``TomekLinks()`` or ``EditedNearestNeighbours()``: the rule each epoch's
+            synthetic rows must pass against the real rows (SMOTE-Tomek / SMOTE-ENN per
+            epoch; clean the real rows with ``BalancedSampler(cleaning=...)``), or ``None``.
+        filter_search: ``"candidates"`` (bounded cost: the base's and neighbour's nearest
+            real rows, precomputed) or ``"exact"`` (every real row).
 
     References:
         Chawla, Bowyer, Hall, Kegelmeyer. SMOTE: Synthetic Minority Over-sampling Technique.
         JAIR 16, 2002 (section 6.1, SMOTE-NC).
     """
 
-    _params = ("categorical_features", "k_neighbors", "neighbors")
+    _params = ("categorical_features", "k_neighbors", "neighbors", "safe", "safe_k", "filter", "filter_search")
     _categorical_required = True
 
     def __init__(
@@ -46,7 +57,17 @@ class SMOTENC(SMOTE):
         categorical_features: Sequence[int] | Sequence[bool],
         k_neighbors: int = 5,
         neighbors: NeighborSearch | SklearnLikeNeighbors | None = None,
+        safe: bool = False,
+        safe_k: int = 5,
+        filter: Cleaner | None = None,
+        filter_search: str = "candidates",
     ) -> None:
         super().__init__(
-            k_neighbors=k_neighbors, categorical_features=categorical_features, neighbors=neighbors
+            k_neighbors=k_neighbors,
+            categorical_features=categorical_features,
+            neighbors=neighbors,
+            safe=safe,
+            safe_k=safe_k,
+            filter=filter,
+            filter_search=filter_search,
         )
