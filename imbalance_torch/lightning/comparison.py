@@ -22,6 +22,7 @@ from typing import Any
 import numpy as np
 from lightning.pytorch.callbacks import EarlyStopping
 
+from imbalance_torch.lightning.budget import TrainingBudget, explicit_settings, training_budget
 from imbalance_torch.lightning.cli import LINKED_MODEL_ARGUMENTS, ImbalanceCLI, default_config_files
 from imbalance_torch.lightning.datamodule import ImbalanceDataModule
 from imbalance_torch.lightning.metrics import METRIC_NAMES
@@ -37,6 +38,7 @@ from imbalance_torch.lightning.thresholds import COST_METRICS
 __all__ = [
     "Arm",
     "RunResult",
+    "budget_for",
     "list_strategies",
     "load_strategy_config",
     "plan_arms",
@@ -218,17 +220,56 @@ def plan_arms(
     return arms, skipped
 
 
-def kept_model_note(kept_step: int | None, val_history: Sequence[dict[str, float]], budget_steps: float) -> str:
-    """Why a kept model deserves a look: ``first evaluation`` (nothing later beat it, maybe
-    saturated), ``end of budget`` (still improving when training stopped: may be
-    undertrained), else empty."""
+def kept_model_note(
+    kept_step: int | None,
+    val_history: Sequence[dict[str, float]],
+    budget_steps: float,
+    steps_trained: int | None = None,
+) -> str:
+    """Why a kept model deserves a look: ``end of budget`` (kept at the last evaluation of a
+    run that used its whole budget: still improving when training stopped, may be
+    undertrained), ``first evaluation`` (nothing later beat it, maybe saturated), else empty.
+    """
     if kept_step is None or not val_history:
         return ""
-    if kept_step >= budget_steps:
+    trained = int(val_history[-1]["step"]) if steps_trained is None else steps_trained
+    if kept_step >= budget_steps or (
+        trained >= budget_steps and kept_step == int(val_history[-1]["step"])
+    ):
         return "end of budget"
     if kept_step == int(val_history[0]["step"]) and len(val_history) > 1:
         return "first evaluation"
     return ""
+
+
+def _config_files(args: Sequence[str]) -> dict[str, dict[str, Any]]:
+    """Parsed YAML of every ``--config FILE`` in ``args`` (read within the config guard)."""
+    import yaml
+
+    from imbalance_torch.lightning.config_guard import config_file_arguments, read_config_file
+
+    parsed = {}
+    for path in config_file_arguments(args):
+        config = yaml.safe_load(read_config_file(path)) or {}
+        parsed[path] = config if isinstance(config, dict) else {}
+    return parsed
+
+
+def budget_for(
+    data: ImbalanceDataModule, extra_args: Sequence[str] = (), *, max_epochs: int | None = None
+) -> TrainingBudget:
+    """The training budget (NOTE [training budget] in ``lightning/budget.py``) of a comparison
+    on ``data``, with the batch size, steps or epochs the user gave in ``extra_args`` (and
+    ``max_epochs`` passes over the natural training split, when given).
+
+    ``data`` is split here if it was not yet; the training split's size does not depend on
+    the seed (stratified fractions), so one budget serves every arm and seed.
+    """
+    data.split_and_preprocess()
+    settings = explicit_settings(extra_args, _config_files(extra_args))
+    if max_epochs is not None:
+        settings["max_epochs"] = max_epochs
+    return training_budget(int(len(data.split_rows("train"))), **settings)
 
 
 @dataclass
@@ -250,6 +291,7 @@ def run_arm(
     run_dir: str | Path,
     extra_args: Sequence[str] = (),
     dataset: str = "",
+    budget: TrainingBudget | None = None,
     on_cli: Callable[[ImbalanceCLI], None] | None = None,
 ) -> RunResult:
     """Fit one arm at one seed index, test its best checkpoint, and return the result row.
@@ -261,28 +303,40 @@ def run_arm(
         run_dir: this run's ``trainer.default_root_dir`` (checkpoints).
         extra_args: LightningCLI flags for every run (data source, trainer overrides).
         dataset: dataset label for the row.
+        budget: the comparison's training budget (the same for every arm); derived from the
+            data with :func:`budget_for` when None (which loads the data once more).
         on_cli: called with the CLI object before fitting (tests use it).
     """
+    start = time.perf_counter()
+    parser_kwargs = {"default_config_files": default_config_files(config_dir)}
+    if budget is None:
+        probe = ImbalanceCLI(
+            args=[*arm.cli_args(), "--trainer.default_root_dir", str(run_dir), *extra_args],
+            run=False, parser_kwargs=parser_kwargs, save_config_callback=None,
+        )
+        budget = budget_for(probe.datamodule, extra_args)
     args = [
         *arm.cli_args(),
         "--data.split_seed", str(seed),
         "--data.sampler_seed", str(seed),
         "--seed_everything", str(seed),
         "--trainer.default_root_dir", str(run_dir),
+        # NOTE [training budget]: the same steps for every arm; the user's flags come after
+        *budget.cli_args(),
         *extra_args,
     ]
-    start = time.perf_counter()
     cli = ImbalanceCLI(
-        args=args,
-        run=False,
-        parser_kwargs={"default_config_files": default_config_files(config_dir)},
-        save_config_callback=None,
+        args=args, run=False, parser_kwargs=parser_kwargs, save_config_callback=None
     )
     if on_cli is not None:
         on_cli(cli)
     trainer, model, data = cli.trainer, cli.model, cli.datamodule
     crossing = data.synthetic_crossing_share()
     trainer.fit(model, datamodule=data)
+    stopping = [cb for cb in trainer.callbacks if isinstance(cb, EarlyStopping)]
+    # before test, which may restore the callbacks' state from the kept checkpoint
+    stopped_early = any(cb.wait_count >= cb.patience for cb in stopping)
+    steps_trained = int(trainer.global_step)
     checkpoint = trainer.checkpoint_callback
     best_path = getattr(checkpoint, "best_model_path", "") if checkpoint else ""
     trainer.test(model, datamodule=data, ckpt_path=best_path or None, verbose=False)
@@ -290,7 +344,6 @@ def run_arm(
     best_score = getattr(checkpoint, "best_model_score", None) if checkpoint else None
     kept_step = getattr(checkpoint, "best_model_step", None)
     kept_epoch = getattr(checkpoint, "best_model_epoch", None)
-    stopping = [cb for cb in trainer.callbacks if isinstance(cb, EarlyStopping)]
     results = dict(model.test_results)
     row: dict[str, Any] = {
         "dataset": dataset,
@@ -305,10 +358,15 @@ def run_arm(
         # which model was kept (NOTE [kept model]), and the training budget it came from
         "kept_epoch": math.nan if kept_epoch is None else kept_epoch,
         "kept_step": math.nan if kept_step is None else kept_step,
-        "steps_trained": trainer.global_step,
+        "steps_trained": steps_trained,
         "budget_steps": trainer.estimated_stepping_batches,
-        "stopped_early": any(cb.stopped_epoch > 0 for cb in stopping),
-        "kept_note": kept_model_note(kept_step, model.val_history, trainer.estimated_stepping_batches),
+        "stopped_early": stopped_early,
+        "kept_note": kept_model_note(
+            kept_step, model.val_history, trainer.estimated_stepping_batches, steps_trained
+        ),
+        "batch_size": data.hparams.batch_size,
+        "val_check_interval": trainer.val_check_interval,
+        "patience_evals": stopping[0].patience if stopping else math.nan,
         "val_auprc": float(best_score) if best_score is not None else math.nan,
         **{f"test_{k}": results.get(k, math.nan) for k in METRIC_NAMES},
         "threshold": results.get("threshold", math.nan),
