@@ -559,7 +559,7 @@ class SMOTEDataset(Dataset):
 def _source_labels(source: FeatureSource, y: Any, options: dict[str, Any]) -> torch.Tensor:
     """Labels for features read out of core; the options that need in-memory features are
     refused (NOTE [out-of-core features])."""
-    named = [name for name, value in options.items() if value not in (None, False, "base")]
+    named = [name for name, value in options.items() if not (value is None or value is False or (isinstance(value, str) and value == "base"))]
     if named:
         raise ValueError(
             f"{named[0]}= is not supported with features read out of core ({source!r}); pass "
