@@ -13,7 +13,11 @@ and neighbours of the same class that are not the base row itself (Borderline-SM
 right class is not detected (that would mean refitting); a keyed signature (``key=``) is what
 shows a file is the one its key holder saved. With categorical columns (NOTE [categorical
 columns]) the pools and these rules are the same; the median stds and the neighbours' votes
-are not stored but recomputed from the data and the checked neighbour table on load.
+are not stored but recomputed from the data and the checked neighbour table on load (as are
+SMOTE-N's per-row modes). SVM-SMOTE and KMeans-SMOTE draw base rows by real-valued weights
+(NOTE [weighted pools]): their pools list distinct rows, in any order, and their files add
+``pool_weight`` (finite, positive, summing to 1 per class) and ``extrapolate`` (0 or 1 per
+entry, 1 only for SVM-SMOTE's safe support vectors).
 """
 
 from __future__ import annotations
@@ -39,10 +43,11 @@ __all__ = [
     "index_rules",
 ]
 
-PoolKind = Literal["all", "subset", "weighted"]
+PoolKind = Literal["all", "subset", "weighted", "distinct"]
 
 #: How each library oversampler builds its pools (see its ``_fit_class``): every row of the
-#: class once ("all"), some rows once each ("subset"), or rows repeated by weight ("weighted").
+#: class once ("all"), some rows once each ("subset"), rows repeated by weight ("weighted"), or
+#: some rows once each in any order, drawn by per-entry weights ("distinct").
 #: Looked up along the class's MRO, so a subclass inherits its parent's rules.
 _POOL_KIND: dict[str, PoolKind] = {
     "SMOTE": "all",
@@ -51,7 +56,16 @@ _POOL_KIND: dict[str, PoolKind] = {
     "RandomOverSampler": "all",
     "BorderlineSMOTE": "subset",
     "ADASYN": "weighted",
+    "SVMSMOTE": "distinct",
+    "KMeansSMOTE": "distinct",
 }
+#: The per-entry arrays of the pool kinds drawn by real-valued weights, and their dtypes.
+_ENTRY_ARRAYS: dict[str, np.dtype] = {
+    "pool_weight": np.dtype(np.float64),
+    "extrapolate": np.dtype(np.int64),
+}
+#: The oversamplers whose entries may be marked ``extrapolate`` (a step away from the neighbour).
+_EXTRAPOLATING = ("SVMSMOTE",)
 _REFIT = "Delete it and refit (fit again, then save_index)."
 
 
@@ -63,11 +77,13 @@ class IndexRules:
         k: neighbours per pool entry, or ``None`` when the method keeps no neighbour table.
         pool: ``"all"``, ``"subset"`` or ``"weighted"`` (see ``_POOL_KIND``).
         same_class_neighbors: whether every neighbour is of the base row's class.
+        may_extrapolate: whether entries may be marked ``extrapolate`` ("distinct" pools).
     """
 
     k: int | None
     pool: PoolKind
     same_class_neighbors: bool
+    may_extrapolate: bool = False
 
 
 def index_rules(oversampler: Oversampler) -> IndexRules:
@@ -89,7 +105,10 @@ def index_rules(oversampler: Oversampler) -> IndexRules:
         )
     borderline_2 = "BorderlineSMOTE" in known and params.get("kind") == "borderline-2"
     return IndexRules(
-        k=None if k is None else int(k), pool=pool, same_class_neighbors=not borderline_2
+        k=None if k is None else int(k),
+        pool=pool,
+        same_class_neighbors=not borderline_2,
+        may_extrapolate=any(name in _EXTRAPOLATING for name in known),
     )
 
 
@@ -105,6 +124,9 @@ def index_layout(rules: IndexRules, n_rows: int, n_classes: int) -> dict[str, Ar
     }
     if rules.k is not None and n_classes > 0:
         layout["neighbors"] = ArraySpec(int64, (None, rules.k), pool_bound)
+    if rules.pool == "distinct":
+        for array_name, dtype in _ENTRY_ARRAYS.items():
+            layout[array_name] = ArraySpec(dtype, (None,), pool_bound)
     return layout
 
 
@@ -169,6 +191,8 @@ def check_index_arrays(
             f"of class {int(y[base[at]])}; base rows must be rows of their pool's class. It was edited. {_REFIT}"
         )
     _check_pool_kind(name, rules, y, classes, counts, base)
+    if rules.pool == "distinct":
+        _check_entry_arrays(name, rules, tensors, counts)
     if neighbors is not None:
         _check_neighbors(name, rules, y, pool_class, base, neighbors)
     return tensors
@@ -233,6 +257,14 @@ def _check_pool_kind(
             )
         return
     pool_id = torch.arange(len(counts)).repeat_interleave(counts)
+    if rules.pool == "distinct":
+        keyed = torch.unique(pool_id * max(len(y), 1) + base)
+        if len(keyed) != len(base):
+            raise IndexFileError(
+                f"index file {name}: a pool lists a base row twice; this method lists each of its "
+                f"base rows once (weighted by pool_weight). It was edited. {_REFIT}"
+            )
+        return
     inside = pool_id[1:] == pool_id[:-1]
     step = base[1:] - base[:-1]
     if rules.pool == "subset" and bool(((step <= 0) & inside).any()):
@@ -252,6 +284,39 @@ def _check_pool_kind(
                 f"index file {name}: a base row is listed {int(repeats.max())} times; its weight is at most "
                 f"k={limit} (its neighbours of other classes). It was edited. {_REFIT}"
             )
+
+
+def _check_entry_arrays(
+    name: str, rules: IndexRules, tensors: dict[str, torch.Tensor], counts: torch.Tensor
+) -> None:
+    weight, flag = tensors["pool_weight"], tensors["extrapolate"]
+    size = len(tensors["base_rows"])
+    for array_name, array in (("pool_weight", weight), ("extrapolate", flag)):
+        if len(array) != size:
+            raise IndexFileError(
+                f"index file {name}: {array_name} has {len(array)} entries but base_rows has "
+                f"{size}; each pool entry has one. It was edited. {_REFIT}"
+            )
+    if size and not bool((torch.isfinite(weight) & (weight > 0)).all()):
+        bad = float(weight[~(torch.isfinite(weight) & (weight > 0))][0])
+        raise IndexFileError(
+            f"index file {name}: pool_weight holds {bad!r}; every entry's weight is finite and "
+            f"positive. It was edited. {_REFIT}"
+        )
+    sums = torch.stack([part.sum() for part in weight.split(counts.tolist())]) if size else weight
+    off = (sums - 1).abs() > 1e-9
+    if bool(off.any()):
+        raise IndexFileError(
+            f"index file {name}: a pool's weights add up to {float(sums[off][0])!r}, not 1. It was "
+            f"edited. {_REFIT}"
+        )
+    allowed = (flag == 0) | (flag == 1) if rules.may_extrapolate else flag == 0
+    if not bool(allowed.all()):
+        raise IndexFileError(
+            f"index file {name}: extrapolate holds {int(flag[~allowed][0])}; it is 0 or 1 per "
+            f"entry{'' if rules.may_extrapolate else ' and always 0 for this method'}. It was "
+            f"edited. {_REFIT}"
+        )
 
 
 def _check_neighbors(

@@ -202,10 +202,10 @@ class SMOTEN(Oversampler):
             return
         self.modes_ = neighbor_modes(codes, self.base_rows_, self.neighbors_).to(self.X_.dtype)
 
-    def draw_at(
+    def unfiltered_draw_at(
         self, positions: torch.Tensor, slots: torch.Tensor, table: torch.Tensor
     ) -> SyntheticDraw:
-        draw = super().draw_at(positions, slots, table)
+        draw = super().unfiltered_draw_at(positions, slots, table)
         # The row depends on the base row only: no neighbour, no gap.
         draw.neighbor = torch.full_like(draw.base, -1)
         draw.gap = torch.zeros_like(draw.gap)

@@ -7,12 +7,17 @@ import pytest
 import torch
 from imblearn.metrics.pairwise import ValueDifferenceMetric
 from imblearn.over_sampling import SMOTEN as ImbSMOTEN
+from imblearn.over_sampling import SVMSMOTE as ImbSVMSMOTE
+from imblearn.over_sampling import KMeansSMOTE as ImbKMeansSMOTE
 from scipy.stats import mode
+from sklearn.cluster import KMeans
 from sklearn.neighbors import NearestNeighbors
 
 import imbalance_torch
 from imbalance_torch import SMOTEDataset
-from imbalance_torch.oversample import SMOTEN
+from imbalance_torch.neighbors import IndexFileError
+from imbalance_torch.oversample import SMOTEN, SVMSMOTE, KMeansSMOTE, interpolate
+from imbalance_torch.oversample._kmeans_smote import cluster_sparsity
 from imbalance_torch.oversample._smoten import ValueDifference, neighbor_modes
 from imbalance_torch.targets import oversampling_targets
 
@@ -127,23 +132,334 @@ def test_smoten_errors():
         SMOTEN(k_neighbors=True).fit(Xt, yt, {2: 10})
 
 
+# -- SVM-SMOTE -------------------------------------------------------------------------------
+
+
+def _overlapping(seed, sizes=(300, 50, 40), d=3, spread=1.5):
+    rng = np.random.default_rng(seed)
+    X = np.vstack([rng.normal(loc=spread * c, size=(n, d)) for c, n in enumerate(sizes)])
+    y = np.concatenate([np.full(n, c) for c, n in enumerate(sizes)])
+    order = rng.permutation(len(y))
+    return X[order], y[order]
+
+
+@pytest.mark.parametrize("seed", [0, 1])
+@pytest.mark.parametrize("m_neighbors", [6, 10])
+def test_svmsmote_support_vectors_and_their_split_match_imblearn(seed, m_neighbors):
+    X, y = _overlapping(seed)
+    imb = ImbSVMSMOTE(m_neighbors=m_neighbors, random_state=seed)
+    imb.fit_resample(X, y)
+    targets = oversampling_targets(y, "auto")
+    ours = SVMSMOTE(m_neighbors=m_neighbors).fit(torch.tensor(X), torch.tensor(y), targets)
+    svc = imb.svm_estimator_
+    for label in (1, 2):
+        support = svc.support_[y[svc.support_] == label]
+        assert ours.support_indices_[label].tolist() == support.tolist()
+        noise = imb._in_danger_noise(imb.nn_m_, X[support], label, y, kind="noise")
+        kept = support[~noise]
+        danger = imb._in_danger_noise(imb.nn_m_, X[kept], label, y, kind="danger")
+        assert ours.noise_indices_[label].tolist() == support[noise].tolist()
+        assert ours.danger_indices_[label].tolist() == kept[danger].tolist()
+        assert ours.safe_indices_[label].tolist() == kept[~danger].tolist()
+        assert len(kept[danger]) and len(kept[~danger])  # both kinds occur in this data
+
+
+@pytest.mark.parametrize("seed", [0, 3])
+def test_svmsmote_replay_is_bit_exact(seed):
+    X, y = _overlapping(seed)
+    k, out_step = 5, 0.5
+    expected_X, _ = ImbSVMSMOTE(k_neighbors=k, out_step=out_step, random_state=seed).fit_resample(
+        X, y
+    )
+    targets = oversampling_targets(y, "auto")
+    ours = SVMSMOTE(k_neighbors=k, out_step=out_step).fit(torch.tensor(X), torch.tensor(y), targets)
+    fit_state = np.random.RandomState(seed)  # one per fit: the danger share per class
+    out = []
+    for label, n_new in targets.items():
+        if n_new == 0:
+            continue
+        n_danger = int(fit_state.beta(10, 10) * (n_new + 1))
+        position = ours.class_positions(torch.tensor([label]))
+        start, count = int(ours.pool_start_[position]), int(ours.pool_count_[position])
+        n_d = len(ours.danger_indices_[label])
+        parts = [
+            (start, n_d, n_danger, 1.0),
+            (start + n_d, count - n_d, n_new - n_danger, -out_step),
+        ]
+        for first, size, n_rows, step in parts:
+            state = np.random.RandomState(seed)  # imblearn: a fresh one per _make_samples call
+            draws = state.randint(low=0, high=size * k, size=n_rows)
+            gaps = step * state.uniform(size=n_rows)
+            entry = first + torch.tensor(draws // k)
+            assert bool((ours.extrapolate_[entry] == (step < 0)).all())
+            neighbor = ours.neighbors_[entry, torch.tensor(draws % k)]
+            out.append(
+                interpolate(ours.X_, ours.base_rows_[entry], neighbor, torch.tensor(gaps)).numpy()
+            )
+    np.testing.assert_array_equal(np.vstack([X] + out), expected_X)
+
+
+def test_svmsmote_draws_half_danger_half_safe_and_steps_away_from_safe_rows():
+    X, y = _overlapping(2)
+    Xt, yt = torch.tensor(X), torch.tensor(y)
+    sm = SVMSMOTE(k_neighbors=4, out_step=0.3).fit(Xt, yt, {1: 4000})
+    draw = sm.draw(torch.ones(4000, dtype=torch.long), torch.arange(4000), seed=1, epoch=0)
+    away = sm.extrapolate_[draw.pool]
+    assert abs(float(away.double().mean()) - 0.5) < 0.04
+    safe = set(sm.safe_indices_[1].tolist())
+    assert all((b in safe) == a for b, a in zip(draw.base.tolist(), away.tolist()))
+    assert bool(((draw.gap[away] <= 0) & (draw.gap[away] > -0.3)).all())
+    assert bool(((draw.gap[~away] >= 0) & (draw.gap[~away] < 1)).all())
+    assert bool((yt[draw.neighbor] == 1).all())
+    rows = sm.rows(draw)
+    expected = Xt[draw.base] + draw.gap[:, None] * (Xt[draw.neighbor] - Xt[draw.base])
+    torch.testing.assert_close(rows, expected, rtol=0, atol=1e-12)
+    # every danger and safe vector is used, with equal chances within its kind
+    counts = torch.bincount(draw.pool, minlength=len(sm.base_rows_))
+    assert bool((counts > 0).all())
+
+
+def test_svmsmote_with_one_kind_only_adds_exactly_the_rows_asked_for():
+    X, y = _overlapping(0, spread=6.0)  # far apart: no danger support vector
+    sm = SVMSMOTE(m_neighbors=5).fit(torch.tensor(X), torch.tensor(y), {1: 250, 2: 260})
+    assert all(len(v) == 0 for v in sm.danger_indices_.values())
+    assert bool(sm.extrapolate_.all())
+    ds = SMOTEDataset(torch.tensor(X), torch.tensor(y), oversampler=SVMSMOTE(m_neighbors=5), seed=0)
+    assert torch.bincount(ds[torch.arange(len(ds))][1]).tolist() == [300, 300, 300]
+
+
+def test_svmsmote_errors():
+    X, y = _overlapping(0)
+    Xt, yt = torch.tensor(X), torch.tensor(y)
+    with pytest.raises(ValueError, match=r"out_step must be in \[0, 1\] .*; got out_step=1.5"):
+        SVMSMOTE(out_step=1.5).fit(Xt, yt, {1: 10})
+    with pytest.raises(TypeError, match="out_step must be a float in \\[0, 1\\]; got True"):
+        SVMSMOTE(out_step=True).fit(Xt, yt, {1: 10})
+    with pytest.raises(
+        TypeError, match="svm_estimator must be None or an unfitted scikit-learn SVM"
+    ):
+        SVMSMOTE(svm_estimator="svc").fit(Xt, yt, {1: 10})
+    from sklearn.linear_model import LogisticRegression
+
+    with pytest.raises(TypeError, match="has no support_ attribute once fitted"):
+        SVMSMOTE(svm_estimator=LogisticRegression()).fit(Xt, yt, {1: 10})
+    with pytest.raises(
+        ValueError, match=r"m_neighbors=400 needs at least 401 training rows; there are 390"
+    ):
+        SVMSMOTE(m_neighbors=400).fit(Xt, yt, {1: 10})
+    with pytest.raises(
+        ValueError, match=r"k_neighbors=40 needs at least 41 rows of class 2, which has 40"
+    ):
+        SVMSMOTE(k_neighbors=40).fit(Xt, yt, {2: 10})
+    # A linear SVM on separable classes keeps no support vector of class 2 in the ovo pairs?
+    # Force it: an estimator whose support_ holds class-0 rows only.
+    with pytest.raises(
+        ValueError, match=r"SVMSMOTE found no support vector of class 1 among the 3 support vectors"
+    ):
+        SVMSMOTE(svm_estimator=_FixedSupport(np.flatnonzero(y == 0)[:3])).fit(Xt, yt, {1: 10})
+    noise = np.flatnonzero(y == 1)[:1]
+    far = X.copy()
+    far[noise] = X[np.flatnonzero(y == 0)[0]] + 1e-3  # deep inside class 0
+    with pytest.raises(
+        ValueError, match=r"all 1 support vectors of class 1 are noise .*m_neighbors=3"
+    ):
+        SVMSMOTE(m_neighbors=3, svm_estimator=_FixedSupport(noise)).fit(
+            torch.tensor(far), yt, {1: 10}
+        )
+
+
+class _FixedSupport:
+    """A stand-in SVM whose support vectors are given."""
+
+    def __init__(self, support=None):
+        self.support = support
+
+    def get_params(self, deep=True):
+        return {"support": self.support}
+
+    def set_params(self, **params):
+        self.support = params["support"]
+        return self
+
+    def fit(self, X, y):
+        self.support_ = np.asarray(self.support)
+        return self
+
+
+# -- KMeans-SMOTE ----------------------------------------------------------------------------
+
+
+def _clustered(seed):
+    """Four majority blobs, three minority blobs of their own (unevenly dense) and a few
+    minority rows scattered among the majority."""
+    rng = np.random.default_rng(seed)
+    parts, labels = [], []
+    for _ in range(4):
+        parts.append(rng.normal(scale=8.0, size=2) + rng.normal(size=(80, 2)))
+        labels += [0] * 80
+    for n_minor, scale in ((30, 0.3), (20, 0.7), (12, 1.2)):
+        parts.append(rng.normal(scale=8.0, size=2) + rng.normal(scale=scale, size=(n_minor, 2)))
+        labels += [1] * n_minor
+    parts.append(parts[0][:4] + rng.normal(scale=0.2, size=(4, 2)))
+    labels += [1] * 4
+    X, y = np.vstack(parts), np.array(labels)
+    order = rng.permutation(len(y))
+    return X[order], y[order]
+
+
+def _imblearn_clusters(imb, X, y):
+    """Run imbalanced-learn, recording the class rows, neighbour table and row count of each
+    cluster it samples from (its ``_make_samples`` calls)."""
+    calls = []
+    original = imb._make_samples
+
+    def spy(X_class, y_dtype, label, nn_data, nns, n_samples, step_size=1.0):
+        calls.append((X_class, nns, n_samples))
+        return original(X_class, y_dtype, label, nn_data, nns, n_samples, step_size)
+
+    imb._make_samples = spy
+    expected_X, _ = imb.fit_resample(X, y)
+    return expected_X, calls
+
+
+@pytest.mark.parametrize("seed", [0, 1])
+@pytest.mark.parametrize("threshold", ["auto", 0.1])
+def test_kmeans_smote_cluster_filter_weights_and_replay(seed, threshold):
+    X, y = _clustered(seed)
+    k = 2
+    make_kmeans = lambda: KMeans(n_clusters=6, n_init=1, random_state=seed)  # noqa: E731
+    imb = ImbKMeansSMOTE(
+        k_neighbors=k,
+        kmeans_estimator=make_kmeans(),
+        cluster_balance_threshold=threshold,
+        random_state=seed,
+    )
+    expected_X, calls = _imblearn_clusters(imb, X, y)
+    targets = oversampling_targets(y, "auto")
+    ours = KMeansSMOTE(
+        k_neighbors=k, kmeans_estimator=make_kmeans(), cluster_balance_threshold=threshold
+    )
+    ours.fit(torch.tensor(X), torch.tensor(y), targets)
+    np.testing.assert_array_equal(ours.cluster_labels_.numpy(), imb.kmeans_estimator_.labels_)
+    weights = ours.cluster_weights_[1]
+    assert len(weights) == len(calls) >= 2  # the same kept clusters, in the same order
+    n_new, start, out = targets[1], 0, []
+    for (cluster, weight), (X_class, nns, n_rows) in zip(weights.items(), calls):
+        rows = torch.tensor(np.flatnonzero((y == 1) & (imb.kmeans_estimator_.labels_ == cluster)))
+        np.testing.assert_array_equal(X[rows.numpy()], X_class)
+        assert n_rows == int(np.ceil(n_new * weight))  # imblearn's per-cluster rounding
+        sparsity = cluster_sparsity(torch.tensor(X_class))
+        assert sparsity == pytest.approx(imb._find_cluster_sparsity(X_class), rel=1e-9)
+        entries = slice(start, start + len(rows))
+        assert torch.equal(ours.base_rows_[entries], rows)
+        np.testing.assert_allclose(
+            ours.pool_weight_[entries].numpy(), weight / len(rows), rtol=1e-12
+        )
+        np.testing.assert_array_equal(ours.neighbors_[entries].numpy(), rows.numpy()[nns])
+        state = np.random.RandomState(seed)  # a fresh one per cluster
+        draws = state.randint(low=0, high=nns.size, size=n_rows)
+        gaps = state.uniform(size=n_rows)
+        entry = start + torch.tensor(draws // k)
+        neighbor = ours.neighbors_[entry, torch.tensor(draws % k)]
+        out.append(
+            interpolate(ours.X_, ours.base_rows_[entry], neighbor, torch.tensor(gaps)).numpy()
+        )
+        start += len(rows)
+    # sparsities -> weights
+    sparsities = np.array([imb._find_cluster_sparsity(c[0]) for c in calls])
+    np.testing.assert_allclose(list(weights.values()), sparsities / sparsities.sum(), rtol=1e-9)
+    np.testing.assert_array_equal(np.vstack([X] + out), expected_X)
+    assert len(expected_X) - len(X) > n_new  # imblearn overshoots; we add exactly n_new
+
+
+def test_kmeans_smote_draws_clusters_by_weight_and_neighbours_within_them():
+    X, y = _clustered(2)
+    Xt, yt = torch.tensor(X), torch.tensor(y)
+    sm = KMeansSMOTE(kmeans_estimator=KMeans(n_clusters=6, n_init=1, random_state=0)).fit(
+        Xt, yt, {1: 5000}
+    )
+    draw = sm.draw(torch.ones(5000, dtype=torch.long), torch.arange(5000), seed=3, epoch=1)
+    clusters = sm.cluster_labels_
+    assert bool((clusters[draw.base] == clusters[draw.neighbor]).all())
+    assert bool((yt[draw.base] == 1).all() and (yt[draw.neighbor] == 1).all())
+    share = torch.bincount(clusters[draw.base], minlength=6).double() / 5000
+    for cluster, weight in sm.cluster_weights_[1].items():
+        assert abs(float(share[cluster]) - weight) < 0.025
+    assert float(share.sum()) == pytest.approx(1.0)
+
+
+def test_kmeans_smote_multiclass_and_single_cluster():
+    X, y = _overlapping(1, sizes=(200, 60, 45))
+    Xt, yt = torch.tensor(X), torch.tensor(y)
+    ds = SMOTEDataset(Xt, yt, oversampler=KMeansSMOTE(kmeans_estimator=1), seed=0)
+    assert torch.bincount(ds[torch.arange(len(ds))][1]).tolist() == [200, 200, 200]
+    assert set(ds.oversampler.cluster_weights_[1]) == {0}  # one cluster: every threshold passes
+
+
+def test_kmeans_smote_errors():
+    X, y = _clustered(0)
+    Xt, yt = torch.tensor(X), torch.tensor(y)
+    kmeans = KMeans(n_clusters=6, n_init=1, random_state=0)
+    with pytest.raises(
+        ValueError,
+        match=r"KMeansSMOTE found no cluster for class 1: a cluster needs a share of class 1 rows of at least cluster_balance_threshold=0.9; the largest among the 2 clusters is 0\.1849 \(cluster 0, 54 rows of class 1\)\. Lower cluster_balance_threshold to 0\.1849 or use more clusters",
+    ):
+        two = KMeans(n_clusters=2, n_init=1, random_state=0)  # shares 0.185 and 0.128
+        KMeansSMOTE(kmeans_estimator=two, cluster_balance_threshold=0.9).fit(Xt, yt, {1: 100})
+    with pytest.raises(
+        ValueError, match=r"none of the 6 clusters holds k_neighbors \+ 1 = 41 rows of class 1"
+    ):
+        KMeansSMOTE(k_neighbors=40, kmeans_estimator=kmeans).fit(Xt, yt, {1: 100})
+    with pytest.raises(
+        ValueError, match=r"k_neighbors=70 needs at least 71 rows of class 1, which has 66"
+    ):
+        KMeansSMOTE(k_neighbors=70).fit(Xt, yt, {1: 100})
+    with pytest.raises(TypeError, match="kmeans_estimator must be None, a number of clusters"):
+        KMeansSMOTE(kmeans_estimator="kmeans").fit(Xt, yt, {1: 100})
+    with pytest.raises(TypeError, match="kmeans_estimator must be None, .*; got True of type bool"):
+        KMeansSMOTE(kmeans_estimator=True).fit(Xt, yt, {1: 100})
+    with pytest.raises(
+        ValueError, match="kmeans_estimator must be an int >= 1; got kmeans_estimator=0"
+    ):
+        KMeansSMOTE(kmeans_estimator=0).fit(Xt, yt, {1: 100})
+    with pytest.raises(
+        TypeError, match="cluster_balance_threshold must be \"auto\" or a number; got 'high'"
+    ):
+        KMeansSMOTE(cluster_balance_threshold="high").fit(Xt, yt, {1: 100})
+    with pytest.raises(
+        ValueError,
+        match='density_exponent must be "auto" or a finite number; got density_exponent=inf',
+    ):
+        KMeansSMOTE(density_exponent=float("inf")).fit(Xt, yt, {1: 100})
+
+
 # -- all three -----------------------------------------------------------------------------
 
 
 def test_new_oversamplers_are_exported():
     from imbalance_torch import oversample
 
-    for name in ("SMOTEN",):
+    for name in ("SMOTEN", "SVMSMOTE", "KMeansSMOTE"):
         assert getattr(imbalance_torch, name) is getattr(oversample, name)
         assert name in imbalance_torch.__all__ and name in oversample.__all__
 
 
 def _makers():
-    return [lambda: SMOTEN(k_neighbors=3)]
+    return [
+        lambda: SMOTEN(k_neighbors=3),
+        lambda: SVMSMOTE(k_neighbors=3, m_neighbors=6),
+        lambda: KMeansSMOTE(
+            kmeans_estimator=KMeans(n_clusters=3, n_init=1, random_state=0),
+            cluster_balance_threshold=0.1,
+        ),
+    ]
 
 
 def _data_for(make):
-    X, y = _categorical(6)
+    if isinstance(make(), SMOTEN):
+        X, y = _categorical(6)
+    else:
+        X, y = _overlapping(6, sizes=(150, 45, 30))
     return torch.tensor(X, dtype=torch.float64), torch.tensor(y)
 
 
@@ -171,3 +487,47 @@ def test_index_round_trip_gives_identical_rows(tmp_path, make):
     ds.set_epoch(1)
     loaded.set_epoch(1)
     assert torch.equal(ds[rows][0], loaded[rows][0])
+
+
+@pytest.mark.parametrize("make", _makers()[1:])
+def test_weighted_index_content_checks(tmp_path, make):
+    import zipfile
+
+    X, y = _data_for(make)
+    ds = SMOTEDataset(X, y, oversampler=make(), seed=3)
+    path = tmp_path / "index.npz"
+    ds.save_index(path)
+    with zipfile.ZipFile(path) as archive:
+        assert {"pool_weight.npy", "extrapolate.npy"} <= set(archive.namelist())
+    from imbalance_torch.oversample._index_checks import check_index_arrays, index_rules
+
+    sm = ds.oversampler
+    arrays = {name: t.numpy().copy() for name, t in sm._state_arrays().items()}
+    labels = sm.classes_.tolist()
+    rules = index_rules(sm)
+    check_index_arrays(path, rules, arrays, y, labels)  # as written: accepted
+    edits = {
+        "pool_weight holds -0.5": ("pool_weight", lambda a: a.__setitem__(0, -0.5)),
+        "weights add up to": ("pool_weight", lambda a: a.__setitem__(0, a[0] * 2)),
+        "extrapolate holds 2": ("extrapolate", lambda a: a.__setitem__(0, 2)),
+        "lists a base row twice": ("base_rows", lambda a: a.__setitem__(1, a[0])),
+    }
+    for message, (name, edit) in edits.items():
+        changed = {key: value.copy() for key, value in arrays.items()}
+        edit(changed[name])
+        with pytest.raises(IndexFileError, match=message):
+            check_index_arrays(path, rules, changed, y, labels)
+
+
+def test_kmeans_index_refuses_extrapolation_flags(tmp_path):
+    from imbalance_torch.oversample._index_checks import check_index_arrays, index_rules
+
+    X, y = _data_for(_makers()[2])
+    sm = _makers()[2]().fit(X, y, oversampling_targets(y.numpy(), "auto"))
+    arrays = {name: t.numpy().copy() for name, t in sm._state_arrays().items()}
+    arrays["extrapolate"][0] = 1
+    with pytest.raises(
+        IndexFileError,
+        match="extrapolate holds 1; it is 0 or 1 per entry and always 0 for this method",
+    ):
+        check_index_arrays(tmp_path / "x.npz", index_rules(sm), arrays, y, sm.classes_.tolist())
