@@ -1,0 +1,180 @@
+"""Fit + one DataLoader epoch from features on disk (a memory-mapped ``.npy``) vs in memory:
+time, rows/s and peak resident memory.
+
+The script writes a ``rows x features`` float32 ``.npy`` file (minority rows of class 1
+shifted as in the fraud shape, scattered through the file) and int8 labels into a scratch
+folder, chunk by chunk, then measures in a fresh (spawned) process each:
+
+* out of core: ``SMOTEDataset(MemmapSource(path), y, oversampler=...)`` (the fit reads the
+  minority rows, and streams the file once for Borderline-SMOTE / ADASYN), then one epoch of
+  ``DataLoader(ds, sampler=BalancedSampler(ds, batch_size=B), batch_size=None)`` (real rows
+  read from the file per batch, synthetic rows generated);
+* in memory (skipped when the file is larger than a third of the memory available): the same
+  with the array read into memory first (``np.load``), the way it is done today.
+
+Peak memory is the kernel's high-water mark of the process (``VmHWM``, reset before each
+phase through ``/proc/self/clear_refs``), shown as the absolute peak and as the growth above
+the baseline (after imports and the labels file, before the features). The scratch folder is
+deleted at the end unless ``--keep``.
+
+    python benchmarks/out_of_core.py                                  # the issue's 100M x 30 (12 GB)
+    python benchmarks/out_of_core.py --rows 10000000 --minority 2000 --methods smote,borderline
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import sys
+import tempfile
+import time
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+
+import _common as C  # noqa: E402
+import numpy as np  # noqa: E402
+
+MEMORY_TARGET = 3 * 2**30
+
+
+def write_data(folder: str, rows: int, features: int, minority: int, seed: int = 0) -> tuple[str, str]:
+    """``features.npy`` (float32, written chunk by chunk) and ``labels.npy`` (int8)."""
+    rng = np.random.default_rng(seed)
+    picked = np.unique(rng.integers(0, rows, size=minority * 2))
+    picked = rng.permutation(picked)[:minority]
+    labels = np.zeros(rows, dtype=np.int8)
+    labels[picked] = 1
+    shift = np.full(features, 3.5 / np.sqrt(features), dtype=np.float32)
+    path = os.path.join(folder, "features.npy")
+    header = {"descr": "<f4", "fortran_order": False, "shape": (rows, features)}
+    chunk = 1_000_000
+    with open(path, "wb") as handle:
+        np.lib.format.write_array_header_2_0(handle, header)
+        for start in range(0, rows, chunk):
+            stop = min(start + chunk, rows)
+            block = rng.standard_normal((stop - start, features), dtype=np.float32)
+            minor = labels[start:stop] == 1
+            block[minor] = block[minor] * 0.7 + shift
+            handle.write(block.tobytes())
+    labels_path = os.path.join(folder, "labels.npy")
+    np.save(labels_path, labels)
+    return path, labels_path
+
+
+def _oversampler(method: str):
+    from imbalance_torch import ADASYN, SMOTE, BorderlineSMOTE
+
+    return {"smote": SMOTE, "borderline": BorderlineSMOTE, "adasyn": ADASYN}[method]()
+
+
+def measure(path: str, labels_path: str, method: str, where: str, batch_size: int, threads: int | None) -> dict:
+    """One fit + one epoch in this (fresh) process."""
+    import torch
+    from torch.utils.data import DataLoader
+
+    from imbalance_torch import BalancedSampler, SMOTEDataset
+    from imbalance_torch.data import MemmapSource
+
+    C.set_threads(threads)
+    rss = C.PeakRSS()
+    y = torch.from_numpy(np.load(labels_path))
+    torch.randn(256, 64) @ torch.randn(64, 256)  # start the thread pool and BLAS before the baseline
+    baseline = rss.reset()
+    start = time.perf_counter()
+    features = MemmapSource(path) if where == "disk" else torch.from_numpy(np.load(path))
+    read_s = time.perf_counter() - start
+    ds = SMOTEDataset(features, y, oversampler=_oversampler(method), seed=0)
+    fit_s = time.perf_counter() - start - read_s
+    fit_peak = rss.peak()
+    rss.reset()
+    loader = DataLoader(ds, sampler=BalancedSampler(ds, batch_size=batch_size), batch_size=None)
+    start = time.perf_counter()
+    served = 0
+    for _, labels in loader:
+        served += len(labels)
+    epoch_s = time.perf_counter() - start
+    epoch_peak = rss.peak()
+    return {
+        "baseline": baseline,
+        "read_s": read_s,
+        "fit_s": fit_s,
+        "fit_peak": fit_peak,
+        "epoch_s": epoch_s,
+        "epoch_peak": epoch_peak,
+        "rows": served,
+        "fit_rows": None if getattr(ds, "fit_rows", None) is None else len(ds.fit_rows),
+        "threads": torch.get_num_threads(),
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--rows", type=int, default=100_000_000)
+    parser.add_argument("--features", type=int, default=30)
+    parser.add_argument("--minority", type=int, default=2_000, help="rows of class 1 (the class-vs-all search costs minority x rows)")
+    parser.add_argument("--methods", default="smote,borderline", help="comma-separated from smote, borderline, adasyn")
+    parser.add_argument("--batch-size", type=int, default=8192)
+    parser.add_argument("--in-memory", choices=("auto", "yes", "no"), default="auto")
+    parser.add_argument("--scratch", default=None, help="folder for the generated file (default: a temporary folder)")
+    parser.add_argument("--keep", action="store_true", help="keep the generated files")
+    parser.add_argument("--threads", type=int, default=None)
+    parser.add_argument("--timeout", type=float, default=3600.0, help="seconds per measurement")
+    parser.add_argument("--output", default=None, help="also write the report (markdown) here")
+    args = parser.parse_args()
+    report = C.Report("Out of core: fit + one epoch from a memory-mapped .npy vs in memory", args)
+    file_bytes = args.rows * args.features * 4
+    folder = tempfile.mkdtemp(prefix="imbalance-ooc-", dir=args.scratch)
+    try:
+        start = time.perf_counter()
+        path, labels_path = write_data(folder, args.rows, args.features, args.minority)
+        report.add(f"- data: {args.rows:,} x {args.features} float32 ({C.fmt_mib(file_bytes)} on disk), {args.minority:,} minority rows; written in {time.perf_counter() - start:.1f} s")
+        available = C_available()
+        in_memory = args.in_memory == "yes" or (args.in_memory == "auto" and available is not None and file_bytes < available / 3)
+        report.add(f"- batch size {args.batch_size}; memory available at start {C.fmt_mib(available or 0)}; in-memory runs: {'yes' if in_memory else 'no (the file is too large for this machine)'}")
+        report.add("")
+        rows = []
+        for method in args.methods.split(","):
+            for where in ("disk", "memory") if in_memory else ("disk",):
+                result = C.in_fresh_process(
+                    "out_of_core:measure", timeout=args.timeout, path=path, labels_path=labels_path,
+                    method=method, where=where, batch_size=args.batch_size, threads=args.threads,
+                )
+                peak = max(result["fit_peak"], result["epoch_peak"])
+                rows.append([
+                    method, "memmap (out of core)" if where == "disk" else "in memory (np.load)",
+                    f"{result['read_s']:.2f} s" if where == "memory" else "-",
+                    f"{result['fit_s']:.2f} s", f"{result['epoch_s']:.2f} s",
+                    f"{result['rows'] / result['epoch_s'] / 1e6:.2f} M",
+                    f"{result['rows'] / (result['fit_s'] + result['epoch_s'] + result['read_s']) / 1e6:.2f} M",
+                    C.fmt_mib(peak), C.fmt_mib(peak - result["baseline"]),
+                    "-" if result["fit_rows"] is None else f"{result['fit_rows']:,}",
+                ])
+                if where == "disk":
+                    report.verdict(f"{method}: peak RSS {C.fmt_mib(peak)} for a {C.fmt_mib(file_bytes)} file (target under 3 GiB)", peak < MEMORY_TARGET)
+        report.add("")
+        report.table(
+            ["method", "features", "read", "fit", "epoch", "epoch rows/s", "fit + epoch rows/s", "peak RSS", "peak above baseline", "rows in the fit set"],
+            rows,
+        )
+        report.add("Epoch rows: every real row once plus the synthetic rows that bring class 1 to class 0 (1:1). "
+                   "The baseline is the process after imports and the labels, before the features.")
+    finally:
+        if not args.keep:
+            shutil.rmtree(folder, ignore_errors=True)
+    report.finish()
+
+
+def C_available() -> int | None:  # noqa: N802 - a helper next to the _common ones
+    try:
+        with open("/proc/meminfo") as f:
+            for line in f:
+                if line.startswith("MemAvailable:"):
+                    return int(line.split()[1]) * 1024
+    except OSError:
+        return None
+    return None
+
+
+if __name__ == "__main__":
+    main()
