@@ -29,6 +29,7 @@ from imbalance_torch.lightning.resume import (
 )
 from imbalance_torch.lightning.samplers import eval_loader
 from imbalance_torch.lightning.sources import cached_table
+from imbalance_torch.lightning.split_kinds import SplitKind, SplitPlan
 from imbalance_torch.lightning.splits import PreparedSplits, Splits, split_and_preprocess
 from imbalance_torch.lightning.strategies import (
     RESAMPLERS,
@@ -94,6 +95,18 @@ class ImbalanceDataModule(pl.LightningDataModule):
         val_fraction: share of all rows in the validation split.
         test_fraction: share of all rows in the test split.
         split_seed: seed of the stratified split.
+        split: ``stratified`` (at random, each class keeping its share), ``time`` (train on
+            the earliest rows, validate on the next, test on the latest, by ``time_column``)
+            or ``group`` (rows of one ``group_column`` value never cross splits; stratified
+            where possible). See :mod:`~imbalance_torch.lightning.split_kinds`.
+        time_column: the column that orders rows for ``split: time`` (numbers or dates);
+            not a feature.
+        group_column: the id column (a card, a customer) kept in one split for
+            ``split: group``, or with ``split: time`` (rows of a group before its latest
+            split are left out); not a feature.
+        val_start: ``split: time`` only: the first validation time (a number or a date);
+            with ``test_start``, replaces the fractions.
+        test_start: ``split: time`` only: the first test time.
         sampler_seed: seed of the training shuffle and of the synthetic rows.
         batch_size: training rows per batch.
         eval_batch_size: rows per validation/test batch.
@@ -118,6 +131,11 @@ class ImbalanceDataModule(pl.LightningDataModule):
         val_fraction: float = 0.2,
         test_fraction: float = 0.2,
         split_seed: int = 0,
+        split: SplitKind = "stratified",
+        time_column: str | None = None,
+        group_column: str | None = None,
+        val_start: float | str | None = None,
+        test_start: float | str | None = None,
         sampler_seed: int = 0,
         batch_size: int = 512,
         eval_batch_size: int = 16384,
@@ -146,6 +164,16 @@ class ImbalanceDataModule(pl.LightningDataModule):
             ("eval_batch_size", eval_batch_size, 1),
         ):
             _check_int(name, value, minimum)
+        self.split_plan = SplitPlan(
+            split,
+            val_fraction=val_fraction,
+            test_fraction=test_fraction,
+            seed=split_seed,
+            time_column=time_column,
+            group_column=group_column,
+            val_start=val_start,
+            test_start=test_start,
+        )
         self.save_hyperparameters(logger=False)
         self.resampler: Resampler = resampler
         self._table: Table | None = None
@@ -204,15 +232,16 @@ class ImbalanceDataModule(pl.LightningDataModule):
     @classmethod
     def from_frame(cls, frame: Any, *, target: str, **kwargs: Any) -> ImbalanceDataModule:
         """A data module over a pandas DataFrame with a ``target`` column."""
-        table = table_from_frame(
+        module = cls(target=target, **kwargs)
+        module._table = table_from_frame(
             frame,
             target=target,
             categorical=kwargs.get("categorical"),
             drop_columns=kwargs.get("drop_columns"),
             positive_label=kwargs.get("positive_label"),
+            split_columns=module.split_plan.columns,
         )
-        module = cls.from_table(table, target=target, **kwargs)
-        dropped = {target, *(kwargs.get("drop_columns") or ())}
+        dropped = {target, *(kwargs.get("drop_columns") or ()), *module.split_plan.columns}
         module._input_columns = [str(c) for c in frame.columns if str(c) not in dropped]
         return module
 
@@ -227,6 +256,7 @@ class ImbalanceDataModule(pl.LightningDataModule):
                 target=hp.target,
                 categorical=hp.categorical,
                 drop_columns=hp.drop_columns,
+                split_columns=self.split_plan.columns,
                 positive_label=hp.positive_label,
                 rows=hp.rows,
             )
@@ -257,7 +287,8 @@ class ImbalanceDataModule(pl.LightningDataModule):
                 min_train_rows=lambda natural: self.resampler.min_train_rows(natural, hp.k_neighbors),
                 input_columns=self._input_order(),
                 target=hp.target,
-                ignored_columns=hp.drop_columns or (),
+                ignored_columns=[*(hp.drop_columns or ()), *self.split_plan.columns],
+                split_plan=self.split_plan,
             )
             self.resampler.check_ratio(prepared.natural_class_counts, hp.ratio)
             self._prepared = prepared
@@ -270,7 +301,9 @@ class ImbalanceDataModule(pl.LightningDataModule):
 
             header = file_columns(self.hparams.data)
             if header is not None:
-                dropped = {self.hparams.target, *(self.hparams.drop_columns or ())}
+                dropped = {
+                    self.hparams.target, *(self.hparams.drop_columns or ()), *self.split_plan.columns
+                }
                 self._input_columns = [c for c in header if c not in dropped]
         return self._input_columns
 

@@ -20,6 +20,7 @@ def _load(
     drop_columns: tuple[str, ...],
     positive_label: str | None,
     rows: int | None,
+    split_columns: tuple[str, ...] = (),
 ) -> Table:
     # mtime is part of the key so an edited file is read again.
     return load_table(
@@ -29,6 +30,7 @@ def _load(
         drop_columns=drop_columns,
         positive_label=positive_label,
         rows=rows,
+        split_columns=split_columns,
     )
 
 
@@ -40,14 +42,17 @@ def cached_table(
     drop_columns: list[str] | None,
     positive_label: str | None,
     rows: int | None,
+    split_columns: tuple[str, ...] = (),
 ) -> Table:
     """The loaded, checked table of ``data`` (a built-in name, ``keel:NAME`` or a file path).
 
     The last two tables stay cached, keyed on the arguments and the file's modification time,
-    so a comparison that builds one data module per run reads its file once.
+    so a comparison that builds one data module per run reads its file once. ``split_columns``
+    (a time or group column) are kept beside the features, not as features.
     """
     path = os.fspath(data)
     mtime = os.path.getmtime(path) if os.path.isfile(path) else 0.0
     return _load(
-        path, mtime, target, tuple(categorical or ()), tuple(drop_columns or ()), positive_label, rows
+        path, mtime, target, tuple(categorical or ()), tuple(drop_columns or ()), positive_label, rows,
+        tuple(split_columns),
     )

@@ -12,6 +12,7 @@ import torch
 
 if TYPE_CHECKING:
     from imbalance_torch.lightning.preprocessing import Preprocessing
+    from imbalance_torch.lightning.split_kinds import SplitPlan
     from imbalance_torch.lightning.tables import Table
 
 __all__ = [
@@ -210,9 +211,11 @@ def split_and_preprocess(
     input_columns: Sequence[str] | None = None,
     target: str | None = None,
     ignored_columns: Sequence[str] = (),
+    split_plan: SplitPlan | None = None,
 ) -> PreparedSplits:
-    """Split ``table`` (stratified, by ``split_seed`` alone), check every split, then impute
-    and standardise the numeric columns with statistics of the train split only.
+    """Split ``table`` (stratified by ``split_seed`` alone, or as ``split_plan`` says: by time
+    or by group), check every split, then impute and standardise the numeric columns with
+    statistics of the train split only.
 
     Args:
         table: the loaded table.
@@ -228,6 +231,10 @@ def split_and_preprocess(
             :class:`~imbalance_torch.lightning.preprocessing.Preprocessing`).
         target: label column name, for the preprocessing.
         ignored_columns: columns left out in training (``drop_columns``).
+        split_plan: the split kind and its settings
+            (:class:`~imbalance_torch.lightning.split_kinds.SplitPlan`); when None, a
+            stratified split by ``val_fraction``, ``test_fraction`` and ``split_seed``. Its
+            description (kind, rows, time ranges) is kept in ``preprocessing.split``.
 
     Raises:
         ValueError: NaN without ``impute_median``, a split without a class, too few train
@@ -242,12 +249,14 @@ def split_and_preprocess(
                 message + ". Clean them, or pass impute_median=True (--data.impute_median "
                 "true) to fill each column with its train-split median."
             )
-    splits = stratified_split(
-        table.labels,
-        val_fraction=val_fraction,
-        test_fraction=test_fraction,
-        seed=split_seed,
-        class_names=table.class_names,
+    from imbalance_torch.lightning.split_kinds import SplitPlan
+
+    if split_plan is None:
+        split_plan = SplitPlan(
+            "stratified", val_fraction=val_fraction, test_fraction=test_fraction, seed=split_seed
+        )
+    splits, split_description = split_plan.split(
+        table.labels, table.split_columns, class_names=table.class_names
     )
     natural = table.class_counts(splits.train)
     needed = dict(min_train_rows(natural)) if min_train_rows is not None else {}
@@ -264,13 +273,7 @@ def split_and_preprocess(
         input_columns=input_columns,
         target=target,
         ignored_columns=ignored_columns,
-        split={
-            "kind": "stratified",
-            "seed": split_seed,
-            "val_fraction": val_fraction,
-            "test_fraction": test_fraction,
-            "rows": {name: int(splits[name].size) for name in SPLIT_NAMES},
-        },
+        split=split_description,
     )
     return PreparedSplits(
         splits=splits,

@@ -10,6 +10,9 @@
   ``table_from_frame``.
 * Broken files (empty, ragged or short lines, not UTF-8, not Parquet) are refused with the
   line and the fix.
+* :func:`read_sample` reads the header and the first rows only, so checks that need no more
+  (target present, declared columns exist, text columns declared) answer in milliseconds
+  instead of after the whole file is parsed.
 """
 
 from __future__ import annotations
@@ -22,13 +25,15 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-__all__ = ["MAX_LINE_BYTES", "read_frame", "refuse_duplicate_columns"]
+__all__ = ["MAX_LINE_BYTES", "SAMPLE_ROWS", "read_frame", "read_sample", "refuse_duplicate_columns"]
 
 #: The longest CSV line (header included) that :func:`load_table` reads, in bytes (16 MiB).
 #: Checked in 1 MiB chunks before pandas parses the file; ``load_table(max_line_bytes=...)``
 #: sets another bound for one call.
 MAX_LINE_BYTES = 16 * 2**20
 _CHUNK_BYTES = 2**20
+#: Rows :func:`read_sample` reads after the header.
+SAMPLE_ROWS = 1000
 
 
 def refuse_duplicate_columns(names: Sequence[str], source: str) -> None:
@@ -52,34 +57,10 @@ def read_frame(path: Path, text: str, max_line_bytes: int | None = None) -> Any:
     """
     import pandas as pd
 
-    bound = MAX_LINE_BYTES if max_line_bytes is None else max_line_bytes
-    if isinstance(bound, bool) or not isinstance(bound, int) or bound < 1:
-        raise ValueError(f"max_line_bytes must be a positive int or None, got {bound!r}.")
-    if path.is_dir():
-        raise IsADirectoryError(
-            f"data={text!r} is a directory, not a file; pass the path of the .csv or .parquet "
-            "file itself."
-        )
-    if not path.is_file():
-        raise FileNotFoundError(
-            f"data={text!r}: no such file (relative paths start at {os.getcwd()}); pass the "
-            "path of an existing .csv or .parquet file."
-        )
-    if path.stat().st_size == 0:
-        raise ValueError(f"{path.name} is empty (0 bytes): no header and no rows.")
+    bound = _line_bound(max_line_bytes)
+    _check_path(path, text)
     if path.suffix.lower() != ".csv":
-        try:
-            import pyarrow.parquet as pq
-
-            names = pq.read_schema(path).names
-        except ImportError:
-            raise
-        except Exception as error:  # pyarrow raises its own types (ArrowInvalid, OSError)
-            raise ValueError(
-                f"{path.name} could not be read as a Parquet file ({type(error).__name__}: "
-                f"{error}); check that it is a complete Parquet file."
-            ) from None
-        refuse_duplicate_columns(names, path.name)
+        refuse_duplicate_columns(_parquet_schema(path).names, path.name)
         try:
             frame = pd.read_parquet(path)
         except ImportError:
@@ -114,15 +95,104 @@ def read_frame(path: Path, text: str, max_line_bytes: int | None = None) -> Any:
     return frame
 
 
+def read_sample(path: Path, text: str, max_line_bytes: int | None = None, rows: int = SAMPLE_ROWS) -> Any:
+    """The header and the first ``rows`` rows of a CSV or Parquet file, as a DataFrame.
+
+    The same file checks as :func:`read_frame` (a bounded line length, over the lines read
+    here; unique column names), without reading the rest of the file.
+    """
+    import pandas as pd
+
+    bound = _line_bound(max_line_bytes)
+    _check_path(path, text)
+    if path.suffix.lower() != ".csv":
+        schema = _parquet_schema(path)
+        refuse_duplicate_columns(schema.names, path.name)
+        import pyarrow.parquet as pq
+
+        try:
+            batch = next(pq.ParquetFile(path).iter_batches(batch_size=rows), None)
+        except Exception as error:  # pyarrow raises its own types (ArrowInvalid, OSError)
+            raise ValueError(
+                f"{path.name} could not be read as a Parquet file ({type(error).__name__}: "
+                f"{error}); check that it is a complete Parquet file."
+            ) from None
+        return (batch if batch is not None else schema.empty_table()).to_pandas()
+    _check_line_lengths(path, bound, max_lines=rows + 1)
+    header = _csv_header(path)
+    refuse_duplicate_columns(header, path.name)
+    # A ragged line among the first rows: the header alone here; read_frame names the line.
+    first_rows = rows if _fields_match(path, len(header), rows) else 0
+    try:
+        return pd.read_csv(path, nrows=first_rows)
+    except UnicodeDecodeError as error:
+        raise _not_utf8(path, error) from None
+    except pd.errors.EmptyDataError:
+        raise ValueError(f"{path.name} holds no header and no rows.") from None
+    except pd.errors.ParserError:
+        return pd.read_csv(path, nrows=0)  # read_frame names the broken line
+
+
+def _fields_match(path: Path, fields: int, rows: int) -> bool:
+    """Whether the first ``rows`` lines after the header have as many fields as the header."""
+    with open(path, newline="", encoding="utf-8-sig") as handle:
+        try:
+            for number, row in enumerate(csv.reader(handle)):
+                if number > rows:
+                    return True
+                if row and len(row) != fields:
+                    return False
+        except (UnicodeDecodeError, csv.Error):
+            return False
+    return True
+
+
+def _line_bound(max_line_bytes: int | None) -> int:
+    bound = MAX_LINE_BYTES if max_line_bytes is None else max_line_bytes
+    if isinstance(bound, bool) or not isinstance(bound, int) or bound < 1:
+        raise ValueError(f"max_line_bytes must be a positive int or None, got {bound!r}.")
+    return bound
+
+
+def _check_path(path: Path, text: str) -> None:
+    if path.is_dir():
+        raise IsADirectoryError(
+            f"data={text!r} is a directory, not a file; pass the path of the .csv or .parquet "
+            "file itself."
+        )
+    if not path.is_file():
+        raise FileNotFoundError(
+            f"data={text!r}: no such file (relative paths start at {os.getcwd()}); pass the "
+            "path of an existing .csv or .parquet file."
+        )
+    if path.stat().st_size == 0:
+        raise ValueError(f"{path.name} is empty (0 bytes): no header and no rows.")
+
+
+def _parquet_schema(path: Path) -> Any:
+    try:
+        import pyarrow.parquet as pq
+
+        return pq.read_schema(path)
+    except ImportError:
+        raise
+    except Exception as error:  # pyarrow raises its own types (ArrowInvalid, OSError)
+        raise ValueError(
+            f"{path.name} could not be read as a Parquet file ({type(error).__name__}: "
+            f"{error}); check that it is a complete Parquet file."
+        ) from None
+
+
 def _not_utf8(path: Path, error: UnicodeDecodeError) -> ValueError:
     return ValueError(f"{path.name} is not a UTF-8 text CSV file ({error}); save it as UTF-8 CSV.")
 
 
-def _check_line_lengths(path: Path, bound: int) -> None:
+def _check_line_lengths(path: Path, bound: int, max_lines: int | None = None) -> None:
     """Refuse a CSV line longer than ``bound`` bytes after reading at most about the bound.
 
     The file is read in chunks no longer than the bound, so a line inside one chunk is within
     the bound; only the run of bytes since the last newline is carried from chunk to chunk.
+    With ``max_lines``, stop once that many lines were checked.
     """
     chunk_size = max(1, min(bound, _CHUNK_BYTES))
     line, run = 1, 0
@@ -141,6 +211,8 @@ def _check_line_lengths(path: Path, bound: int) -> None:
             if first >= 0:
                 line += chunk.count(b"\n")
                 run = len(chunk) - chunk.rfind(b"\n") - 1
+                if max_lines is not None and line > max_lines:
+                    return
 
 
 def _csv_header(path: Path) -> list[str]:

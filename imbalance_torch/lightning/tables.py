@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import numbers
 import os
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -43,6 +43,7 @@ from imbalance_torch.lightning.builtin import BUILTIN_DATASETS, make_builtin
 from imbalance_torch.lightning.table_files import (
     MAX_LINE_BYTES,
     read_frame,
+    read_sample,
     refuse_duplicate_columns,
 )
 
@@ -50,7 +51,9 @@ __all__ = [
     "KEEL_PREFIX",
     "MAX_LINE_BYTES",
     "Table",
+    "check_declared_columns",
     "check_finite",
+    "flag_hint",
     "load_table",
     "table_from_arrays",
     "table_from_frame",
@@ -60,10 +63,35 @@ KEEL_PREFIX = "keel:"
 _TABLE_SUFFIXES = (".csv", ".parquet", ".pq")
 
 _TABLE_BOOL_FIX = (
-    "Declare those columns categorical (categorical=[...], --data.categorical; "
-    "categorical_features=[...] for arrays) so synthetic rows copy a neighbour's value, or "
-    "convert them to float on purpose (astype(float)) to interpolate them."
+    "Declare those columns categorical (categorical_features=[...] for arrays) so synthetic "
+    "rows copy a neighbour's value, or convert them to float on purpose (astype(float)) to "
+    "interpolate them."
 )
+
+
+def flag_hint(name: str, values: Sequence[str]) -> str:
+    """How to pass a list setting, as typed: in Python, and on the command line.
+
+    ``--data.NAME '[a, b]'`` works for ``train`` and ``compare`` alike (a YAML list for
+    LightningCLI); ``compare`` also takes ``--categorical a b``. ``--data.categorical a b``
+    does not parse (jsonargparse reads one value per flag).
+    """
+    shown = [str(v) for v in list(values)[:5]]
+    hint = (
+        f"{name}={shown!r} in Python, or on the command line --data.{name} "
+        f"'[{', '.join(shown)}]'"
+    )
+    if name == "categorical":
+        hint += f" (compare also takes --categorical {' '.join(shown)})"
+    return hint
+
+
+def _bool_fix(columns: Sequence[str]) -> str:
+    return (
+        f"Declare those columns categorical ({flag_hint('categorical', columns)}) so synthetic "
+        "rows copy a neighbour's value, or convert them to float on purpose (astype(float)) to "
+        "interpolate them."
+    )
 
 
 @dataclass(frozen=True, eq=False)
@@ -82,6 +110,8 @@ class Table:
             ``categories[j][i]``).
         class_names: original label value of each class code, as text.
         source: where the data came from, for messages.
+        split_columns: columns read beside the features for the split (a time or group
+            column, by name; :mod:`~imbalance_torch.lightning.split_kinds`); never features.
     """
 
     features: np.ndarray
@@ -92,6 +122,7 @@ class Table:
     class_names: tuple[str, ...] = ()
     source: str = "arrays"
     row_ids: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
+    split_columns: Mapping[str, np.ndarray] = field(default_factory=dict)
 
     @property
     def num_rows(self) -> int:
@@ -350,6 +381,7 @@ def table_from_frame(
     drop_columns: Sequence[str] | None = None,
     positive_label: Any = None,
     source: str = "DataFrame",
+    split_columns: Sequence[str] = (),
 ) -> Table:
     """Build a :class:`Table` from a pandas DataFrame with a target column.
 
@@ -363,6 +395,8 @@ def table_from_frame(
         drop_columns: columns to leave out (identifiers, timestamps as text, ...).
         positive_label: for binary targets, the positive class value (default: the minority).
         source: how messages name this data.
+        split_columns: columns kept beside the features for the split (time, group), not
+            features (:attr:`Table.split_columns`).
 
     Returns:
         The validated table.
@@ -380,26 +414,13 @@ def table_from_frame(
     columns = [str(c) for c in frame.columns]
     refuse_duplicate_columns(columns, source)
     frame = frame.set_axis(columns, axis=1)
-    if target is None:
-        raise ValueError(
-            f"target is required to read {source}; pass the label column's name, one of: "
-            f"{', '.join(columns)}."
-        )
-    if target not in columns:
-        raise ValueError(
-            f"target={target!r} is not a column of {source}; its columns are: "
-            f"{', '.join(columns)}. Pass the label column's name as target (--data.target)."
-        )
+    check_declared_columns(
+        columns, source, target=target, categorical=categorical, drop_columns=drop_columns,
+        split_columns=split_columns,
+    )
     categorical = list(categorical or [])
-    drop_columns = list(drop_columns or [])
-    for name, listed in (("categorical", categorical), ("drop_columns", drop_columns)):
-        unknown = [c for c in listed if c not in columns]
-        if unknown:
-            raise ValueError(
-                f"{name}={unknown} names columns that {source} does not have; its columns are: "
-                f"{', '.join(columns)}."
-            )
-    feature_columns = [c for c in columns if c != target and c not in drop_columns]
+    left_out = {target, *(drop_columns or ()), *split_columns}
+    feature_columns = [c for c in columns if c not in left_out]
     if len(frame) == 0 or not feature_columns:
         raise ValueError(
             f"features of {source} are empty (shape ({len(frame)}, {len(feature_columns)})); "
@@ -428,6 +449,7 @@ def table_from_frame(
     labels, class_names = _encode_labels(_label_array(frame[target], source), positive_label, source)
     check_finite(numeric_values, numeric, where=f"features of {source}")
     return Table(
+        split_columns={c: frame[c].to_numpy() for c in split_columns},
         features=features,
         labels=labels,
         feature_names=tuple(numeric + [c for c in feature_columns if c in categorical]),
@@ -439,14 +461,59 @@ def table_from_frame(
     )
 
 
+def check_declared_columns(
+    columns: Sequence[str],
+    source: str,
+    *,
+    target: str | None,
+    categorical: Sequence[str] | None = None,
+    drop_columns: Sequence[str] | None = None,
+    split_columns: Sequence[str] = (),
+) -> None:
+    """The target and every declared column exist (checked on a file's header alone).
+
+    Raises:
+        ValueError: no target, or a target or declared column that is not among ``columns``,
+            naming the columns there are.
+    """
+    if target is None:
+        raise ValueError(
+            f"target is required to read {source}; pass the label column's name, one of: "
+            f"{', '.join(columns)} (target='NAME' in Python, --data.target NAME on the command "
+            "line; compare also takes --target NAME)."
+        )
+    if target not in columns:
+        raise ValueError(
+            f"target={target!r} is not a column of {source}; its columns are: "
+            f"{', '.join(columns)}. Pass the label column's name as target (--data.target NAME; "
+            "compare also takes --target NAME)."
+        )
+    for name, listed in (
+        ("categorical", categorical or ()),
+        ("drop_columns", drop_columns or ()),
+        ("time_column/group_column", split_columns),
+    ):
+        unknown = [c for c in listed if c not in columns]
+        if unknown:
+            raise ValueError(
+                f"{name}={unknown} names columns that {source} does not have; its columns are: "
+                f"{', '.join(columns)}."
+            )
+    if target in split_columns:
+        raise ValueError(
+            f"target={target!r} is also the split's time or group column; name another column."
+        )
+
+
 def _check_feature_kinds(frame: Any, numeric: list[str], kinds: dict[str, str], source: str) -> None:
     """Columns not declared categorical must hold real numbers (NOTE [one rule per container])."""
-    text = [f"{c} ({frame[c].dtype})" for c in numeric if kinds[c] in ("text", "other")]
-    if text:
+    text_columns = [c for c in numeric if kinds[c] in ("text", "other")]
+    if text_columns:
+        text = [f"{c} ({frame[c].dtype})" for c in text_columns]
         raise TypeError(
             f"features of {source} are not numeric: columns {', '.join(text)}; declare them "
-            "categorical (categorical=[...], --data.categorical) or leave them out "
-            "(drop_columns=[...], --data.drop_columns)."
+            f"categorical ({flag_hint('categorical', text_columns)}) or leave them out "
+            f"({flag_hint('drop_columns', text_columns)})."
         )
     complex_columns = [f"{c} ({frame[c].dtype})" for c in numeric if kinds[c] == "complex"]
     if complex_columns:
@@ -456,7 +523,7 @@ def _check_feature_kinds(frame: Any, numeric: list[str], kinds: dict[str, str], 
         )
     flags = [c for c in numeric if kinds[c] == "bool"]
     if flags:
-        raise bool_features_error(f"features of {source} hold", flags, _TABLE_BOOL_FIX)
+        raise bool_features_error(f"features of {source} hold", flags, _bool_fix(flags))
 
 
 def _load_keel(name: str, positive_label: Any) -> Table:
@@ -515,6 +582,7 @@ def load_table(
     rows: int | None = None,
     seed: int = 0,
     max_line_bytes: int | None = None,
+    split_columns: Sequence[str] = (),
 ) -> Table:
     """Load a dataset by name or path.
 
@@ -530,6 +598,12 @@ def load_table(
         max_line_bytes: the longest CSV line (the header included) read, in bytes;
             :data:`MAX_LINE_BYTES` (16 MiB) when None. A longer line is refused after reading
             about this many bytes of it, before pandas parses the file.
+        split_columns: columns of a file kept beside the features for the split (time,
+            group); not features.
+
+    A file's header and first rows (:func:`~imbalance_torch.lightning.table_files.read_sample`)
+    are checked before the whole file is read: the target and the declared columns exist,
+    and text columns are declared categorical or dropped.
 
     Returns:
         The validated table.
@@ -564,6 +638,11 @@ def load_table(
             f"data={text!r} is neither a built-in dataset ({', '.join(BUILTIN_DATASETS)}), "
             f"'{KEEL_PREFIX}NAME', nor a .csv/.parquet path."
         )
+    _check_sample(
+        read_sample(path, text, max_line_bytes), path.name,
+        target=target, categorical=categorical, drop_columns=drop_columns,
+        split_columns=split_columns,
+    )
     frame = read_frame(path, text, max_line_bytes)
     return table_from_frame(
         frame,
@@ -572,4 +651,29 @@ def load_table(
         drop_columns=drop_columns,
         positive_label=positive_label,
         source=path.name,
+        split_columns=split_columns,
     )
+
+
+def _check_sample(
+    sample: Any,
+    source: str,
+    *,
+    target: str | None,
+    categorical: Sequence[str] | None,
+    drop_columns: Sequence[str] | None,
+    split_columns: Sequence[str],
+) -> None:
+    """The checks of :func:`table_from_frame` that a file's header and first rows answer."""
+    columns = [str(c) for c in sample.columns]
+    check_declared_columns(
+        columns, source, target=target, categorical=categorical, drop_columns=drop_columns,
+        split_columns=split_columns,
+    )
+    if len(sample) == 0:  # a header alone says nothing of the values
+        return
+    sample = sample.set_axis(columns, axis=1)
+    left_out = {target, *(categorical or ()), *(drop_columns or ()), *split_columns}
+    kinds = {c: column_kind(sample[c]) for c in columns if c not in left_out}
+    numeric = [c for c, kind in kinds.items() if kind != "category"]
+    _check_feature_kinds(sample, numeric, kinds, source)

@@ -1,0 +1,484 @@
+"""Split kinds: stratified at random, by time, or by group (rows of one id never cross splits).
+
+:class:`SplitPlan` holds the split settings of a data module and turns the labels (and the
+time or group column) into :class:`~imbalance_torch.lightning.splits.Splits`:
+
+* ``stratified``: each class keeps its share in every split, at random by ``seed``
+  (:func:`~imbalance_torch.lightning.splits.stratified_split`).
+* ``time``: train on the earliest rows, validate on the next, test on the latest, by the
+  ``time_column``. The cuts are times: ``val_start`` and ``test_start`` when given, otherwise
+  the times at the ``val_fraction`` / ``test_fraction`` quantiles of the rows. A row whose time
+  equals a cut goes to the later split, so every train time is strictly earlier than every
+  validation time, and every validation time strictly earlier than every test time. With a
+  ``group_column`` too, NOTE [purged groups] applies.
+* ``group``: whole groups of the ``group_column`` (a card, a customer) go to one split,
+  stratified where possible with scikit-learn's ``StratifiedGroupKFold``. The fractions are
+  met to the nearest ``1/k`` folds: ``test_fraction=0.2`` makes 5 folds and tests on one.
+
+NOTE [purged groups]: a time split with a group column keeps both promises, time order and no
+id on two sides, by leaving rows out: each group belongs to the split of its latest row, and
+its rows from earlier periods are used nowhere (they are counted as ``purged_rows`` in the
+split description). Assigning a group to the split of its first row instead would put later
+rows into the train split, so a model would be validated on days it had trained on.
+
+The time and group columns are not features: the data module reads them beside the table
+(:attr:`~imbalance_torch.lightning.tables.Table.split_columns`) and the fitted preprocessing
+ignores them at scoring time.
+"""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any, Literal, get_args
+
+import numpy as np
+
+from imbalance_torch.lightning.splits import SPLIT_NAMES, Splits, stratified_split
+
+__all__ = [
+    "SPLIT_KINDS",
+    "STRATIFIED_GROUP_LIMIT",
+    "SplitKind",
+    "SplitPlan",
+    "describe_split",
+    "group_split",
+    "time_keys",
+    "time_split",
+]
+
+SplitKind = Literal["stratified", "time", "group"]
+SPLIT_KINDS: tuple[str, ...] = get_args(SplitKind)
+
+
+def _check_fraction(name: str, value: Any) -> None:
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0.0 < value < 1.0:
+        raise ValueError(f"{name} must be a float in (0, 1), got {value!r}.")
+
+
+def _check_fractions(val_fraction: float, test_fraction: float) -> None:
+    _check_fraction("val_fraction", val_fraction)
+    _check_fraction("test_fraction", test_fraction)
+    if val_fraction + test_fraction >= 1.0:
+        raise ValueError(
+            f"val_fraction + test_fraction must leave rows for training, got "
+            f"{val_fraction} + {test_fraction} = {val_fraction + test_fraction}."
+        )
+
+
+# ----------------------------------------------------------------------------- time keys
+def _is_datetime(values: Any) -> bool:
+    return np.issubdtype(np.asarray(values).dtype, np.datetime64) or str(
+        getattr(values, "dtype", "")
+    ).startswith("datetime64")
+
+
+def time_keys(values: Any, column: str) -> tuple[np.ndarray, bool]:
+    """Sortable keys of a time column: ``(float64 keys, is_datetime)``.
+
+    Numbers are kept as they are (seconds, days, a row counter); dates (datetime values or
+    text such as ``2024-05-01 13:00``) become nanoseconds since 1970.
+
+    Raises:
+        ValueError: missing times, or values that are neither numbers nor dates (naming the
+            column, the first bad value and its row).
+    """
+    import pandas as pd
+
+    series = pd.Series(values)
+    if series.isna().any():
+        rows = np.flatnonzero(series.isna().to_numpy())
+        raise ValueError(
+            f"time_column={column!r} has {rows.size} missing value(s), first at rows "
+            f"{rows[:5].tolist()}; every row needs a time to be put in order. Fill or drop "
+            "those rows."
+        )
+    if series.dtype == bool:
+        raise ValueError(f"time_column={column!r} holds True/False, not times; name a column of numbers or dates.")
+    if pd.api.types.is_numeric_dtype(series.dtype):
+        return series.to_numpy(dtype=np.float64), False
+    if not pd.api.types.is_datetime64_any_dtype(series.dtype):
+        parsed = pd.to_datetime(series, errors="coerce", format="mixed")
+        bad = np.flatnonzero(parsed.isna().to_numpy())
+        if bad.size:
+            raise ValueError(
+                f"time_column={column!r} holds values that are neither numbers nor dates: "
+                f"{series.iloc[bad[0]]!r} at row {bad[0]} ({bad.size} such rows); write times "
+                "as numbers (e.g. seconds) or dates such as 2024-05-01 13:00."
+            )
+        series = parsed
+    if getattr(series.dt, "tz", None) is not None:
+        series = series.dt.tz_convert("UTC").dt.tz_localize(None)
+    return series.to_numpy(dtype="datetime64[ns]").astype(np.int64).astype(np.float64), True
+
+
+def _cut_key(value: Any, is_datetime: bool, name: str) -> float:
+    """A cut point (``val_start`` / ``test_start``) as a key comparable with :func:`time_keys`."""
+    import pandas as pd
+
+    if is_datetime:
+        try:
+            stamp = pd.Timestamp(value)
+        except (ValueError, TypeError):
+            stamp = pd.NaT
+        if pd.isna(stamp):
+            raise ValueError(
+                f"{name}={value!r} is not a date, but the time column holds dates; pass one such "
+                "as 2024-05-01 or 2024-05-01 13:00."
+            )
+        if stamp.tzinfo is not None:
+            stamp = stamp.tz_convert("UTC").tz_localize(None)
+        return float(stamp.as_unit("ns").value)
+    if isinstance(value, bool):
+        raise TypeError(f"{name} must be a number or a date, got {value!r}.")
+    try:
+        return float(value)
+    except (TypeError, ValueError):
+        raise ValueError(
+            f"{name}={value!r} is not a number, but the time column holds numbers; pass a "
+            "number in the column's unit."
+        ) from None
+
+
+def _show_time(key: float, is_datetime: bool) -> str:
+    if is_datetime:
+        import pandas as pd
+
+        return str(pd.Timestamp(int(key)))
+    return f"{key:g}"
+
+
+# ----------------------------------------------------------------------------- splitters
+def time_split(
+    keys: np.ndarray,
+    *,
+    val_fraction: float = 0.2,
+    test_fraction: float = 0.2,
+    val_start: float | None = None,
+    test_start: float | None = None,
+    groups: np.ndarray | None = None,
+) -> Splits:
+    """Train on the earliest rows, validate on the next, test on the latest.
+
+    Args:
+        keys: ``(n,)`` sortable times (:func:`time_keys`).
+        val_fraction: share of rows from the validation cut on (ignored with cut points).
+        test_fraction: share of rows from the test cut on (ignored with cut points).
+        val_start: the first validation time (a key); rows before it train.
+        test_start: the first test time (a key).
+        groups: ``(n,)`` group codes: NOTE [purged groups].
+
+    Returns:
+        The three index arrays; rows of a group purged from earlier periods are in none.
+
+    Raises:
+        ValueError: bad fractions, cut points out of order, or an empty split (naming the
+            cut and how many rows share its time).
+    """
+    keys = np.asarray(keys, dtype=np.float64)
+    n = keys.shape[0]
+    if (val_start is None) != (test_start is None):
+        raise ValueError(
+            f"val_start={val_start!r} and test_start={test_start!r}: give both cut points, or "
+            "neither (then val_fraction and test_fraction place the cuts)."
+        )
+    if val_start is None:
+        _check_fractions(val_fraction, test_fraction)
+        ordered = np.sort(keys, kind="stable")
+        num_test = int(round(test_fraction * n))
+        num_val = int(round(val_fraction * n))
+        first_val = n - num_test - num_val
+        if num_test < 1 or num_val < 1 or first_val < 1:
+            raise ValueError(
+                f"{n} rows cannot be split in time into train/validation/test with "
+                f"val_fraction={val_fraction}, test_fraction={test_fraction}; use more rows."
+            )
+        val_cut, test_cut = float(ordered[first_val]), float(ordered[n - num_test])
+    else:
+        val_cut, test_cut = float(val_start), float(test_start)  # type: ignore[arg-type]
+        if not val_cut < test_cut:
+            raise ValueError(
+                f"val_start must be earlier than test_start, got {val_start!r} and {test_start!r}."
+            )
+    split_of_row = np.searchsorted(np.array([val_cut, test_cut]), keys, side="right")
+    if groups is not None:
+        # NOTE [purged groups]: a group lives in the split of its latest row.
+        codes = np.asarray(groups)
+        latest = np.zeros(int(codes.max()) + 1 if codes.size else 0, dtype=np.int64)
+        np.maximum.at(latest, codes, split_of_row)
+        keep = split_of_row == latest[codes]
+        split_of_row = np.where(keep, split_of_row, -1)
+    splits = Splits(*(np.flatnonzero(split_of_row == s) for s in range(3)))
+    for name in SPLIT_NAMES:
+        if splits[name].size == 0:
+            tied = int(np.isin(keys, [val_cut, test_cut]).sum())
+            raise ValueError(
+                f"the time split leaves the {name} split empty (cuts at times {val_cut:g} and "
+                f"{test_cut:g}; rows of one time stay together, and {tied} row(s) sit on a cut"
+                f"{'' if groups is None else '; groups live in the split of their latest row'}). "
+                "Move val_start/test_start, or change val_fraction/test_fraction."
+            )
+    return splits
+
+
+def _folds(fraction: float) -> int:
+    """Folds whose one fold holds about ``fraction`` of the rows."""
+    return max(2, int(round(1.0 / fraction)))
+
+
+#: Most groups dealt by ``StratifiedGroupKFold``: it places one group at a time (a Python
+#: loop, about 0.2 ms a group); with more groups, ``GroupShuffleSplit`` draws whole groups at
+#: random, and with that many groups each split's class shares stay close to the data's.
+STRATIFIED_GROUP_LIMIT = 10_000
+
+
+def group_split(
+    labels: np.ndarray,
+    groups: np.ndarray,
+    *,
+    val_fraction: float,
+    test_fraction: float,
+    seed: int,
+) -> tuple[Splits, bool]:
+    """Split whole groups into train/validation/test, keeping class shares where possible.
+
+    Up to :data:`STRATIFIED_GROUP_LIMIT` groups, scikit-learn's ``StratifiedGroupKFold``
+    runs twice: one fold of ``round(1 / test_fraction)`` is the test split, then one fold of
+    the rest (``round((1 - test_fraction) / val_fraction)`` folds) is the validation split,
+    so the fractions are met to the nearest fold. With more groups, ``GroupShuffleSplit``
+    draws the same shares of groups at random. No group has rows in two splits.
+
+    Args:
+        labels: ``(n,)`` class codes.
+        groups: ``(n,)`` group values (any hashable values).
+        val_fraction: share of rows (stratified) or groups (shuffled) for validation.
+        test_fraction: share of rows (stratified) or groups (shuffled) for test.
+        seed: shuffles groups before they are dealt.
+
+    Returns:
+        ``(splits, stratified)``.
+
+    Raises:
+        ValueError: bad fractions, or fewer groups than folds.
+    """
+    from sklearn.model_selection import GroupShuffleSplit, StratifiedGroupKFold
+
+    _check_fractions(val_fraction, test_fraction)
+    codes = np.unique(np.asarray(groups), return_inverse=True)[1].reshape(-1)
+    rows = np.arange(labels.shape[0])
+    stratified = int(codes.max(initial=-1)) + 1 <= STRATIFIED_GROUP_LIMIT
+
+    def one_fold(subset: np.ndarray, fraction: float, which: str) -> tuple[np.ndarray, np.ndarray]:
+        folds = _folds(fraction) if stratified else 2
+        have = np.unique(codes[subset]).size
+        if have < folds:
+            raise ValueError(
+                f"a group split of the {which} needs at least {folds} groups, but there are "
+                f"{have}; use a larger fraction, more groups, or split='stratified'."
+            )
+        if stratified:
+            splitter: Any = StratifiedGroupKFold(n_splits=folds, shuffle=True, random_state=seed)
+        else:
+            splitter = GroupShuffleSplit(n_splits=1, test_size=fraction, random_state=seed)
+        with warnings.catch_warnings():
+            # Too few rows of a class for every fold: check_split_counts says which split.
+            warnings.filterwarnings("ignore", message=".*least populated class.*")
+            rest, fold = next(splitter.split(subset, labels[subset], codes[subset]))
+        return subset[rest], subset[fold]
+
+    rest, test = one_fold(rows, test_fraction, "test split")
+    train, val = one_fold(rest, val_fraction / (1.0 - test_fraction), "validation split")
+    return Splits(np.sort(train), np.sort(val), np.sort(test)), stratified
+
+
+# ----------------------------------------------------------------------------- the plan
+@dataclass(frozen=True)
+class SplitPlan:
+    """How a data module splits its rows (its ``split*`` arguments, checked once).
+
+    Args:
+        kind: ``stratified``, ``time`` or ``group``.
+        val_fraction: share of rows for validation.
+        test_fraction: share of rows for test.
+        seed: seed of a stratified or group split.
+        time_column: the time column (``time`` splits; not a feature).
+        group_column: the id column whose rows never cross splits (``group`` splits, or
+            ``time`` splits: NOTE [purged groups]; not a feature).
+        val_start: first validation time of a ``time`` split (a number or a date).
+        test_start: first test time of a ``time`` split.
+
+    Raises:
+        ValueError: an unknown kind, a kind without its column, cut points without a time
+            split, or bad fractions.
+        TypeError: a column name that is not a string.
+    """
+
+    kind: str = "stratified"
+    val_fraction: float = 0.2
+    test_fraction: float = 0.2
+    seed: int = 0
+    time_column: str | None = None
+    group_column: str | None = None
+    val_start: float | str | None = None
+    test_start: float | str | None = None
+
+    def __post_init__(self) -> None:
+        if self.kind not in SPLIT_KINDS:
+            raise ValueError(f"split={self.kind!r} is not one of {', '.join(SPLIT_KINDS)}.")
+        for name in ("time_column", "group_column"):
+            value = getattr(self, name)
+            if value is not None and not isinstance(value, str):
+                raise TypeError(f"{name} must be a column name (str), got {value!r}.")
+        if self.kind == "time" and self.time_column is None:
+            raise ValueError(
+                "split='time' needs time_column, the column that orders the rows "
+                "(--data.time_column Time)."
+            )
+        if self.kind == "group" and self.group_column is None:
+            raise ValueError(
+                "split='group' needs group_column, the id whose rows must stay in one split "
+                "(--data.group_column card_id)."
+            )
+        if self.kind != "time" and self.time_column is not None:
+            raise ValueError(
+                f"time_column={self.time_column!r} is read by split='time' only, got "
+                f"split={self.kind!r}; pass --data.split time, or list the column in "
+                "drop_columns to leave it out of the features."
+            )
+        if self.kind == "stratified" and self.group_column is not None:
+            raise ValueError(
+                f"group_column={self.group_column!r} is read by split='group' (or 'time') only, "
+                "got split='stratified'; pass --data.split group to keep each group in one split."
+            )
+        if self.kind != "time" and (self.val_start is not None or self.test_start is not None):
+            raise ValueError(
+                f"val_start/test_start are cut points of split='time', got split={self.kind!r}."
+            )
+        if (self.val_start is None) != (self.test_start is None):
+            raise ValueError(
+                f"val_start={self.val_start!r} and test_start={self.test_start!r}: give both cut "
+                "points, or neither (then val_fraction and test_fraction place the cuts)."
+            )
+        if self.val_start is None:
+            _check_fractions(self.val_fraction, self.test_fraction)
+
+    @property
+    def columns(self) -> tuple[str, ...]:
+        """The columns the split reads; they are not features."""
+        return tuple(c for c in (self.time_column, self.group_column) if c is not None)
+
+    def _column(self, values: Mapping[str, np.ndarray], name: str) -> np.ndarray:
+        if name not in values:
+            raise ValueError(
+                f"split={self.kind!r} reads column {name!r}, which this data does not carry; "
+                "load the data from a file or a DataFrame that has it."
+            )
+        return np.asarray(values[name])
+
+    def split(
+        self,
+        labels: np.ndarray,
+        columns: Mapping[str, np.ndarray] | None = None,
+        *,
+        class_names: Sequence[str] | None = None,
+    ) -> tuple[Splits, dict[str, Any]]:
+        """Split the rows, and describe the split for reports and checkpoints.
+
+        Args:
+            labels: ``(n,)`` class codes.
+            columns: the values of :attr:`columns`, by name.
+            class_names: names of the classes, for messages.
+
+        Returns:
+            ``(splits, description)``; the description holds plain values: the kind, its
+            settings, rows per split and, for time splits, each split's first and last time.
+        """
+        columns = columns or {}
+        description: dict[str, Any] = {"kind": self.kind}
+        if self.kind == "stratified":
+            splits = stratified_split(
+                labels,
+                val_fraction=self.val_fraction,
+                test_fraction=self.test_fraction,
+                seed=self.seed,
+                class_names=class_names,
+            )
+            description.update(seed=self.seed, val_fraction=self.val_fraction, test_fraction=self.test_fraction)
+        elif self.kind == "group":
+            groups = self._column(columns, self.group_column)  # type: ignore[arg-type]
+            splits, stratified = group_split(
+                labels, groups, val_fraction=self.val_fraction, test_fraction=self.test_fraction,
+                seed=self.seed,
+            )
+            description.update(
+                seed=self.seed, stratified=stratified, val_fraction=self.val_fraction, test_fraction=self.test_fraction,
+                group_column=self.group_column,
+                groups={name: int(np.unique(groups[splits[name]]).size) for name in SPLIT_NAMES},
+            )
+        else:
+            splits, facts = self._time_split(columns)
+            description.update(facts)
+        description["rows"] = {name: int(splits[name].size) for name in SPLIT_NAMES}
+        return splits, description
+
+    def _time_split(self, columns: Mapping[str, np.ndarray]) -> tuple[Splits, dict[str, Any]]:
+        keys, is_datetime = time_keys(self._column(columns, self.time_column), self.time_column)  # type: ignore[arg-type]
+        groups = None
+        if self.group_column is not None:
+            groups = np.unique(self._column(columns, self.group_column), return_inverse=True)[1].reshape(-1)
+        cuts = {
+            name: None if value is None else _cut_key(value, is_datetime, name)
+            for name, value in (("val_start", self.val_start), ("test_start", self.test_start))
+        }
+        splits = time_split(
+            keys, val_fraction=self.val_fraction, test_fraction=self.test_fraction,
+            groups=groups, **cuts,
+        )
+        facts: dict[str, Any] = {"time_column": self.time_column}
+        if self.val_start is None:
+            facts.update(val_fraction=self.val_fraction, test_fraction=self.test_fraction)
+        else:
+            facts.update(val_start=str(self.val_start), test_start=str(self.test_start))
+        facts["time_range"] = {
+            name: [_show_time(keys[splits[name]].min(), is_datetime),
+                   _show_time(keys[splits[name]].max(), is_datetime)]
+            for name in SPLIT_NAMES
+        }
+        if groups is not None:
+            facts["group_column"] = self.group_column
+            purged = int(keys.size - sum(splits[n].size for n in SPLIT_NAMES))
+            facts["purged_rows"] = purged
+            if purged > 0.25 * keys.size:
+                warnings.warn(
+                    f"the time split with group_column={self.group_column!r} left out {purged} of "
+                    f"{keys.size} rows: rows of a group from periods before its latest row "
+                    "(NOTE [purged groups] in lightning/split_kinds.py). Use split='time' alone "
+                    "if ids may appear on both sides, or split='group' if time order may go.",
+                    UserWarning,
+                    stacklevel=2,
+                )
+        return splits, facts
+
+
+def describe_split(description: Mapping[str, Any]) -> str:
+    """One line for reports: the split kind and, for time splits, each split's time range."""
+    kind = description.get("kind", "stratified")
+    rows = description.get("rows", {})
+    if kind == "time":
+        ranges = description.get("time_range", {})
+        parts = [f"{name} {ranges[name][0]} to {ranges[name][1]} ({rows.get(name, '?')} rows)"
+                 for name in SPLIT_NAMES if name in ranges]
+        text = f"time split on {description.get('time_column')!r}: " + "; ".join(parts)
+        if "group_column" in description:
+            text += (f"; groups of {description['group_column']!r} never cross splits "
+                     f"({description.get('purged_rows', 0)} earlier rows of later groups left out)")
+        return text
+    if kind == "group":
+        groups = description.get("groups", {})
+        counts = ", ".join(f"{name} {rows.get(name, '?')} rows / {groups.get(name, '?')} groups"
+                           for name in SPLIT_NAMES)
+        how = "stratified" if description.get("stratified", True) else "groups drawn at random"
+        return f"group split on {description.get('group_column')!r}, {how} ({counts})"
+    counts = ", ".join(f"{name} {rows.get(name, '?')}" for name in SPLIT_NAMES)
+    return f"stratified random split, seed {description.get('seed', '?')} (rows: {counts})"
