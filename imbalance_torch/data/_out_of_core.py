@@ -20,7 +20,6 @@ neighbours each, one chunk of the pass, and the labels (int64, 8 bytes per row).
 
 from __future__ import annotations
 
-import json
 import os
 from collections.abc import Iterator, Mapping
 from pathlib import Path
@@ -31,6 +30,7 @@ import torch
 from imbalance_torch._validation import as_feature_tensor
 from imbalance_torch.data._sources import FeatureSource
 from imbalance_torch.neighbors import read_index, write_index
+from imbalance_torch.neighbors._backends import ExactNeighbors
 from imbalance_torch.neighbors._chunked import chunked_kneighbors
 from imbalance_torch.oversample import (
     ADASYN,
@@ -41,14 +41,21 @@ from imbalance_torch.oversample import (
     RandomOverSampler,
 )
 from imbalance_torch.oversample._base import ClassPool
-from imbalance_torch.oversample._index_checks import check_index_arrays, index_layout, index_rules
+from imbalance_torch.oversample._index_checks import (
+    check_index_arrays,
+    check_index_backend,
+    index_layout,
+    index_rules,
+)
 
 __all__ = ["class_vs_all_k", "fit_out_of_core", "load_out_of_core", "save_out_of_core"]
 
 
 def class_vs_all_k(oversampler: Oversampler) -> int:
     """How many nearest rows of any class the method needs per row of an over-sampled class
-    (0: it searches within the class only). Methods not listed are refused out of core."""
+    (0: it searches within the class only). Methods not listed, and per-epoch filters (which
+    check synthetic rows against every real row), are refused out of core."""
+    _refuse_whole_data_options(oversampler)
     kind = type(oversampler)
     if kind in (SMOTE, SMOTENC, RandomOverSampler):
         return 0
@@ -62,6 +69,24 @@ def class_vs_all_k(oversampler: Oversampler) -> int:
         f"ParquetSource); use SMOTE, SMOTENC, BorderlineSMOTE, ADASYN or RandomOverSampler, "
         f"or load the features into memory as a tensor."
     )
+
+
+def _refuse_whole_data_options(oversampler: Oversampler) -> None:
+    name = type(oversampler).__name__
+    if getattr(oversampler, "safe", False) or getattr(oversampler, "filter", None) is not None:
+        setting = "safe=True" if getattr(oversampler, "safe", False) else f"filter={oversampler.filter!r}"
+        raise ValueError(
+            f"{name}({setting}) checks each epoch's synthetic rows against every real row, which "
+            f"is not held in memory out of core; drop {setting.split('=')[0]}= for features read "
+            f"from a MemmapSource or ParquetSource, or load them into memory as a tensor."
+        )
+    neighbors = getattr(oversampler, "neighbors", None)
+    if neighbors is not None and type(oversampler) in (BorderlineSMOTE, ADASYN) and not isinstance(neighbors, ExactNeighbors):
+        raise ValueError(
+            f"{name}(neighbors={neighbors!r}) out of core: the search among all rows is streamed "
+            f"with the exact search, so another backend would search a subset of the rows; "
+            f"leave neighbors= unset (exact) for features read from a MemmapSource or ParquetSource."
+        )
 
 
 def _checked_chunks(source: FeatureSource, chunk_rows: int | None) -> Iterator[tuple[int, torch.Tensor]]:
@@ -149,14 +174,7 @@ def save_out_of_core(
 
 
 def _meta(oversampler: Oversampler, source: FeatureSource, y: torch.Tensor) -> dict[str, Any]:
-    params = json.loads(json.dumps(oversampler._index_params(), default=str))
-    return {
-        "oversampler": type(oversampler).__name__,
-        "params": params,
-        "rows": int(source.shape[0]),
-        "features": int(source.shape[1]),
-        "fingerprint": source.data_fingerprint(y),
-    }
+    return oversampler._meta(source, y, fingerprint=source.data_fingerprint(y))  # type: ignore[arg-type]
 
 
 def load_out_of_core(
@@ -179,7 +197,11 @@ def load_out_of_core(
     labels = [int(c) for c, n in sorted(target_counts.items()) if n > 0]
     rules = index_rules(oversampler)
     layout = index_layout(rules, int(source.shape[0]), len(labels))
-    _, arrays = read_index(path, expected=_meta(oversampler, source, y), layout=layout, key=key)
+    expected = _meta(oversampler, source, y)
+    backend = expected.pop("neighbors", None)
+    meta, arrays = read_index(path, expected=expected, layout=layout, key=key)
+    if backend is not None:
+        check_index_backend(path, meta, backend)
     tensors = check_index_arrays(path, rules, arrays, y.cpu(), labels)
     class_rows = torch.isin(y.cpu(), torch.tensor(labels, dtype=torch.int64)).nonzero().flatten()
     parts = [class_rows, tensors["base_rows"]] + ([tensors["neighbors"].flatten()] if "neighbors" in tensors else [])

@@ -302,14 +302,16 @@ class Oversampler:
         """The neighbour search that builds the index (``None``: the method keeps none)."""
         return None
 
-    def _meta(self, X: torch.Tensor, y: torch.Tensor) -> dict[str, Any]:
+    def _meta(self, X: torch.Tensor, y: torch.Tensor, fingerprint: str | None = None) -> dict[str, Any]:
+        """What an index file records (``fingerprint``: given when X is read out of core and
+        hashed chunk by chunk, NOTE [out-of-core fit])."""
         params = json.loads(json.dumps(self._index_params(), default=str))
         meta = {
             "oversampler": type(self).__name__,
             "params": params,
             "rows": int(X.shape[0]),
             "features": int(X.shape[1]),
-            "fingerprint": data_fingerprint(X, y),
+            "fingerprint": data_fingerprint(X, y) if fingerprint is None else fingerprint,
         }
         backend = self._neighbors_meta()
         if backend is not None:

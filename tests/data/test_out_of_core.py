@@ -22,6 +22,7 @@ from imbalance_torch import (
     BorderlineSMOTE,
     RandomOverSampler,
     SMOTEDataset,
+    TomekLinks,
 )
 from imbalance_torch.data import MemmapSource, ParquetSource, to_npy
 from imbalance_torch.neighbors import data_fingerprint, kneighbors
@@ -227,6 +228,15 @@ def test_index_files_move_between_memory_and_disk(npy, tmp_path):
         SMOTEDataset(MemmapSource(tmp_path / "changed.npy"), y, oversampler=oversampler, index_path=tmp_path / "disk.npz")
 
 
+def test_source_docstring_examples():
+    import doctest
+
+    import imbalance_torch.data._sources as sources
+
+    result = doctest.testmod(sources, optionflags=doctest.ELLIPSIS)
+    assert result.attempted > 0 and result.failed == 0
+
+
 # -- errors ------------------------------------------------------------------------------------
 def test_source_errors(tmp_path):
     with pytest.raises(FileNotFoundError, match="MemmapSource: no file at .*missing.npy"):
@@ -301,6 +311,15 @@ def test_dataset_errors(npy):
         SMOTEDataset(source, y, compile=True)
     with pytest.raises(ValueError, match="categorical_features searches every row with the categorical distance term"):
         SMOTEDataset(source, y, oversampler=ADASYN(categorical_features=[0]))
+
+    with pytest.raises(ValueError, match=r"SMOTE\(safe=True\) checks each epoch's synthetic rows against every real row"):
+        SMOTEDataset(source, y, oversampler=SMOTE(safe=True))
+    with pytest.raises(ValueError, match=r"ADASYN\(filter=TomekLinks\(.*\)\) checks each epoch's synthetic rows"):
+        SMOTEDataset(source, y, oversampler=ADASYN(filter=TomekLinks()))
+    from sklearn.neighbors import NearestNeighbors
+
+    with pytest.raises(ValueError, match=r"BorderlineSMOTE\(neighbors=.*\) out of core: the search among all rows is streamed"):
+        SMOTEDataset(source, y, oversampler=BorderlineSMOTE(neighbors=NearestNeighbors()))
 
     class MySMOTE(SMOTE):
         pass
