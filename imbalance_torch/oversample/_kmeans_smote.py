@@ -212,7 +212,10 @@ class KMeansSMOTE(WeightedPoolOversampler):
                 continue
             members = X.index_select(0, rows)
             _, local = kneighbors(
-                members, members, self.k_neighbors, query_indices=torch.arange(len(rows))
+                members,
+                members,
+                self.k_neighbors,
+                query_indices=torch.arange(len(rows), device=X.device),
             )
             bases.append(rows)
             neighbors.append(rows[local])

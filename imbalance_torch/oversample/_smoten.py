@@ -86,7 +86,8 @@ class ValueDifference:
         for start in range(0, m, chunk):
             stop = min(start + chunk, m)
             distance = self.pairwise(codes[start:stop], codes)
-            distance[torch.arange(stop - start), torch.arange(start, stop)] = float("inf")
+            own = torch.arange(start, stop, device=codes.device)
+            distance[own - start, own] = float("inf")
             out[start:stop] = distance.sort(dim=1, stable=True).indices[:, :k]
         return out
 

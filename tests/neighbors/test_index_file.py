@@ -8,7 +8,16 @@ import numpy as np
 import pytest
 import torch
 
-from imbalance_torch import ADASYN, SMOTE, SMOTENC, BorderlineSMOTE, RandomOverSampler, SMOTEDataset
+from imbalance_torch import (
+    ADASYN,
+    SMOTE,
+    SMOTENC,
+    SVMSMOTE,
+    BorderlineSMOTE,
+    KMeansSMOTE,
+    RandomOverSampler,
+    SMOTEDataset,
+)
 from imbalance_torch.neighbors import IndexFileError
 
 
@@ -33,6 +42,8 @@ def _data(seed=0, n=300):
         lambda: BorderlineSMOTE(kind="borderline-1", categorical_features=[4]),
         lambda: BorderlineSMOTE(kind="borderline-2", categorical_features=[False, False, False, False, True]),
         lambda: ADASYN(categorical_features=[4]),
+        lambda: SVMSMOTE(k_neighbors=3),
+        lambda: KMeansSMOTE(cluster_balance_threshold=0.05),
     ],
 )
 def test_round_trip_gives_identical_rows(tmp_path, make):
@@ -213,7 +224,8 @@ def test_key_must_be_bytes(tmp_path):
 @pytest.mark.parametrize(
     "make",
     [SMOTE, ADASYN, lambda: SMOTENC(categorical_features=[4]), RandomOverSampler,
-     lambda: SMOTE(categorical_features=[4]), lambda: ADASYN(categorical_features=[4])],
+     lambda: SMOTE(categorical_features=[4]), lambda: ADASYN(categorical_features=[4]),
+     SVMSMOTE, KMeansSMOTE],
 )
 def test_index_with_no_class_to_over_sample_round_trips(tmp_path, make):
     X, y = _data()
@@ -227,7 +239,8 @@ def test_index_with_no_class_to_over_sample_round_trips(tmp_path, make):
     [SMOTE, lambda: BorderlineSMOTE(kind="borderline-1"), lambda: BorderlineSMOTE(kind="borderline-2"), ADASYN,
      lambda: SMOTENC(categorical_features=[4]), lambda: RandomOverSampler(shrinkage=0.5),
      lambda: SMOTE(categorical_features=[4]), lambda: BorderlineSMOTE(kind="borderline-1", categorical_features=[4]),
-     lambda: BorderlineSMOTE(kind="borderline-2", categorical_features=[4]), lambda: ADASYN(categorical_features=[4])],
+     lambda: BorderlineSMOTE(kind="borderline-2", categorical_features=[4]), lambda: ADASYN(categorical_features=[4]),
+     lambda: SVMSMOTE(k_neighbors=3), lambda: KMeansSMOTE(cluster_balance_threshold=0.05)],
 )
 def test_multi_class_index_passes_the_content_checks(tmp_path, make):
     g = torch.Generator().manual_seed(1)

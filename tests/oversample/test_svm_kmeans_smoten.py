@@ -226,6 +226,8 @@ def test_svmsmote_with_one_kind_only_adds_exactly_the_rows_asked_for():
     assert bool(sm.extrapolate_.all())
     ds = SMOTEDataset(torch.tensor(X), torch.tensor(y), oversampler=SVMSMOTE(m_neighbors=5), seed=0)
     assert torch.bincount(ds[torch.arange(len(ds))][1]).tolist() == [300, 300, 300]
+    _, theirs = ImbSVMSMOTE(m_neighbors=5, random_state=0).fit_resample(X, y)
+    assert np.bincount(theirs)[1:].max() < 300  # imbalanced-learn adds one kind's share only
 
 
 def test_svmsmote_errors():
@@ -531,3 +533,26 @@ def test_kmeans_index_refuses_extrapolation_flags(tmp_path):
         match="extrapolate holds 1; it is 0 or 1 per entry and always 0 for this method",
     ):
         check_index_arrays(tmp_path / "x.npz", index_rules(sm), arrays, y, sm.classes_.tolist())
+
+
+@pytest.mark.parametrize("make", _makers())
+def test_index_with_no_class_to_over_sample_round_trips(tmp_path, make):
+    X, y = _data_for(make)
+    y = torch.arange(len(y)) % 3  # balanced: nothing to add
+    SMOTEDataset(X, y, oversampler=make()).save_index(tmp_path / "empty.npz")
+    loaded = SMOTEDataset(X, y, oversampler=make(), index_path=tmp_path / "empty.npz")
+    assert loaded.num_synthetic == 0
+
+
+@pytest.mark.skipif(not torch.cuda.is_available(), reason="needs CUDA")
+@pytest.mark.parametrize("make", _makers())
+def test_cuda_fit_gives_the_cpu_rows(make):
+    X, y = _data_for(make)
+    targets = oversampling_targets(y.numpy(), "auto")
+    cpu = make().fit(X, y, targets)
+    cuda = make().fit(X.cuda(), y.cuda(), targets)
+    labels = torch.tensor([c for c, n in sorted(targets.items()) for _ in range(n)])
+    slots = torch.cat([torch.arange(n) for _, n in sorted(targets.items())])
+    expected = cpu.generate(labels, slots, seed=4, epoch=2)
+    got = cuda.generate(labels.cuda(), slots.cuda(), seed=4, epoch=2).cpu()
+    torch.testing.assert_close(got, expected, rtol=0, atol=1e-12)
