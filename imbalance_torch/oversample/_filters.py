@@ -58,6 +58,7 @@ __all__ = [
     "PROBE_DRAWS",
     "SyntheticFilter",
     "check_filter_params",
+    "filter_agreement",
     "filter_report",
     "fit_filter",
 ]
@@ -69,7 +70,7 @@ MIN_ACCEPTANCE = 0.1
 #: First attempts per class in the fit-time probe.
 PROBE_DRAWS = 4096
 #: Nearest real rows (any class) kept per base/neighbour row for the bounded search.
-CANDIDATE_NEIGHBORS = 10
+CANDIDATE_NEIGHBORS = 20
 #: The values of ``filter_search``.
 FILTER_SEARCHES = ("candidates", "exact")
 #: The constructor arguments every SMOTE-family member takes for filtering, with defaults.
@@ -77,6 +78,8 @@ FILTER_PARAMS = {"safe": False, "safe_k": 5, "filter": None, "filter_search": "c
 #: Keys the probe apart from every (seed, epoch, class): a prefix no (seed, epoch) pair has.
 _PROBE_PREFIX = (0x5AFE, 0xF117E4, 0x9E0BE)
 _CHUNK = 4096
+#: Largest (pairs x candidates) table of NOTE [distances along a segment], in elements.
+_SEGMENT_BUDGET = 2**24
 
 
 @dataclass(frozen=True)
@@ -169,6 +172,45 @@ class SyntheticFilter:
         if self.tomek:  # each candidate's distance to its nearest other real row
             self.universe = torch.unique(self.candidates)
             self.universe_gap = self._nearest_other(self.universe)
+        self.segments: tuple[torch.Tensor, ...] | None = None
+        pairs = 0 if oversampler.neighbors_ is None else oversampler.neighbors_.numel()
+        on_segments = pairs and getattr(oversampler, "votes_", None) is None and oversampler.X_.is_floating_point()
+        if on_segments and pairs * 2 * self.candidates.shape[1] <= _SEGMENT_BUDGET:
+            self._fit_segments(oversampler.base_rows_, oversampler.neighbors_)
+
+    def _candidate_lists(self, base: torch.Tensor, neighbor: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        """``(near, repeated)``: the union of ``base``'s and ``neighbor``'s candidate lists,
+        sorted, with the second copy of a row shared by both marked."""
+        lists = self.candidates
+        near = torch.cat([lists[torch.searchsorted(self.involved, base)], lists[torch.searchsorted(self.involved, neighbor)]], 1)
+        near, _ = torch.sort(near, 1)
+        repeated = torch.zeros_like(near, dtype=torch.bool)
+        repeated[:, 1:] = near[:, 1:] == near[:, :-1]
+        return near, repeated
+
+    # NOTE [distances along a segment]: a synthetic row is s = b + g (n - b) (base b, neighbour
+    # n, gap g), so for any real row c, |s - c|^2 = |b - c|^2 + g (2 (b - c).(n - b) + g |n - b|^2).
+    # At fit, for every (pool entry, neighbour) pair and every candidate c of the pair, the two
+    # terms that do not depend on g are stored; per synthetic row the distances to its
+    # candidates are then a gather and a multiply-add of width 2 (m + 1), with no feature
+    # columns read. Used when rows are plain interpolations (no categorical vote) and the
+    # tables stay below _SEGMENT_BUDGET elements; otherwise the candidates' rows are gathered.
+    def _fit_segments(self, base_rows: torch.Tensor, neighbors: torch.Tensor) -> None:
+        k = neighbors.shape[1]
+        base, neighbor = base_rows.repeat_interleave(k), neighbors.flatten()
+        near, repeated = self._candidate_lists(base, neighbor)
+        square = torch.empty(near.shape, dtype=self.X.dtype, device=near.device)
+        cross = torch.empty_like(square)
+        for start in range(0, len(base), _CHUNK):
+            stop = min(start + _CHUNK, len(base))
+            xb = self.X.index_select(0, base[start:stop])
+            step = self.X.index_select(0, neighbor[start:stop]) - xb
+            away = xb.unsqueeze(1) - self.X.index_select(0, near[start:stop].flatten()).view(stop - start, near.shape[1], -1)
+            square[start:stop] = away.square().sum(2)
+            cross[start:stop] = 2 * (away * step.unsqueeze(1)).sum(2)
+        length = (self.X.index_select(0, neighbor) - self.X.index_select(0, base)).square().sum(1)
+        square.masked_fill_(repeated, float("inf"))
+        self.segments = (near, square, cross, length.unsqueeze(1), neighbors)
 
     def _nearest_other(self, rows: torch.Tensor) -> torch.Tensor:
         if self.X.shape[0] < 2:
@@ -176,14 +218,22 @@ class SyntheticFilter:
         distance, _ = kneighbors(self.X.index_select(0, rows), self.X, 1, query_indices=rows)
         return distance[:, 0]
 
+    def _segment_nearest(self, draw: SyntheticDraw) -> tuple[torch.Tensor, torch.Tensor]:
+        near, square, cross, length, neighbors = self.segments  # type: ignore[misc]
+        choice = (neighbors.index_select(0, draw.pool) == draw.neighbor.unsqueeze(1)).to(torch.int8).argmax(1)
+        pair = draw.pool * neighbors.shape[1] + choice
+        gap = draw.gap.to(square.dtype).unsqueeze(1)
+        distance = square.index_select(0, pair).addcmul_(gap, cross.index_select(0, pair) + gap * length.index_select(0, pair))
+        if self.depth == 1:  # Tomek links alone: the nearest row
+            distance, at = distance.min(1, keepdim=True)
+        else:
+            distance, at = torch.topk(distance, self.depth, dim=1, largest=False, sorted=True)
+        return distance.clamp_(min=0).sqrt_(), near.index_select(0, pair).gather(1, at)
+
     def _candidate_nearest(self, rows: torch.Tensor, draw: SyntheticDraw) -> tuple[torch.Tensor, torch.Tensor]:
-        lists = self.candidates
-        base = torch.searchsorted(self.involved, draw.base)
-        neighbor = torch.where(draw.neighbor < 0, draw.base, draw.neighbor)
-        near = torch.cat([lists.index_select(0, base), lists.index_select(0, torch.searchsorted(self.involved, neighbor))], 1)
-        near, _ = torch.sort(near, 1)
-        repeated = torch.zeros_like(near, dtype=torch.bool)
-        repeated[:, 1:] = near[:, 1:] == near[:, :-1]
+        if self.segments is not None:
+            return self._segment_nearest(draw)
+        near, repeated = self._candidate_lists(draw.base, torch.where(draw.neighbor < 0, draw.base, draw.neighbor))
         points = rows.to(self.X.dtype).unsqueeze(1)
         distance = (self.X.index_select(0, near.flatten()).view(*near.shape, -1) - points).square_().sum(2).sqrt_()
         distance.masked_fill_(repeated, float("inf"))
@@ -341,6 +391,36 @@ def filter_report(oversampler: Any, target_counts: dict[int, int], *, seed: int,
             "reserve_rows": int((attempt == MAX_ATTEMPTS).sum()),
         }
     return report
+
+
+def filter_agreement(oversampler: Any, target_counts: dict[int, int], *, seed: int, epoch: int) -> dict[str, float]:
+    """How often the bounded search (``"candidates"``) decides as the exact one, on the first
+    attempts of one epoch's synthetic rows (the same draws for both).
+
+    Returns:
+        ``{"rows", "agreement", "exact_acceptance", "candidate_acceptance",
+        "false_accept", "false_reject"}``: shares of the rows; ``false_accept`` is accepted by
+        the bounded search but rejected by the exact one.
+    """
+    rules = check_filter_params(oversampler)
+    if not rules:
+        raise ValueError(f"{oversampler!r} filters nothing; pass safe=True or filter=TomekLinks()/EditedNearestNeighbours() to compare searches.")
+    exact, bounded = SyntheticFilter(oversampler, rules, "exact"), SyntheticFilter(oversampler, rules, "candidates")
+    labels = torch.tensor([c for c, n in sorted(target_counts.items()) for _ in range(n)], dtype=torch.int64)
+    slots = torch.cat([torch.arange(n) for _, n in sorted(target_counts.items())]).to(oversampler.classes_.device)
+    positions = oversampler.class_positions(labels.to(slots.device))
+    draw = _per_row(oversampler.unfiltered_draw_at(positions, slots, oversampler.class_keys(seed, epoch)))
+    rows = oversampler.rows(draw)
+    truth, guess = exact.accept(rows, draw), bounded.accept(rows, draw)
+    n = max(len(rows), 1)
+    return {
+        "rows": len(rows),
+        "agreement": float((truth == guess).sum()) / n,
+        "exact_acceptance": float(truth.sum()) / n,
+        "candidate_acceptance": float(guess.sum()) / n,
+        "false_accept": float((guess & ~truth).sum()) / n,
+        "false_reject": float((truth & ~guess).sum()) / n,
+    }
 
 
 # -- draws as columns ---------------------------------------------------------------------------
