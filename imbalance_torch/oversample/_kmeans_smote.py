@@ -44,7 +44,10 @@ def cluster_sparsity(rows: torch.Tensor, density_exponent: float | str = "auto")
     the cluster's rows of the class; Last et al. use the number of features as ``e``)."""
     n = len(rows)
     exponent = math.log(n, 1.6) ** 1.8 * 0.16 if density_exponent == "auto" else density_exponent
-    return mean_distance(rows) ** exponent / n
+    mean = mean_distance(rows)
+    if mean == 0 and exponent < 0:
+        return math.inf
+    return mean**exponent / n
 
 
 def _check_real_or_auto(value: Any, name: str, example: str) -> None:
@@ -180,6 +183,27 @@ class KMeansSMOTE(WeightedPoolOversampler):
         return float(self.cluster_balance_threshold)
 
     def _fit_weighted(self, X: torch.Tensor, y: torch.Tensor, label: int) -> WeightedClassPool:
+        kept = self._kept_clusters(X, y, label)
+        weights = self._cluster_weights(label, [sparsity for _, _, sparsity in kept])
+        self.cluster_weights_[label] = {c: w for (c, _, _), w in zip(kept, weights)}
+        bases, neighbors, entry_weights = [], [], []
+        for (_, rows, _), weight in zip(kept, weights):
+            if weight == 0:  # a cluster of identical rows beside sparser ones adds nothing
+                continue
+            members = X.index_select(0, rows)
+            own = torch.arange(len(rows), device=X.device)
+            _, local = kneighbors(members, members, self.k_neighbors, query_indices=own)
+            bases.append(rows)
+            neighbors.append(rows[local])
+            entry_weights.append(torch.full((len(rows),), weight / len(rows), dtype=torch.float64))
+        return WeightedClassPool(
+            torch.cat(bases), torch.cat(neighbors), torch.cat(entry_weights).to(X.device)
+        )
+
+    def _kept_clusters(
+        self, X: torch.Tensor, y: torch.Tensor, label: int
+    ) -> list[tuple[int, torch.Tensor, float]]:
+        """``(cluster, class rows, sparsity)`` of each cluster that passes the filter."""
         threshold, need = self._threshold(label), self.k_neighbors + 1
         clusters = self.cluster_labels_
         kept: list[tuple[int, torch.Tensor, float]] = []
@@ -190,39 +214,25 @@ class KMeansSMOTE(WeightedPoolOversampler):
             share = len(rows) / len(members)
             if len(rows) >= need and (best is None or share > best[0]):
                 best = (share, len(rows), cluster)
-            if share < threshold or len(rows) < need:
-                continue
-            kept.append((cluster, rows, cluster_sparsity(X[rows], self.density_exponent)))
+            if share >= threshold and len(rows) >= need:
+                kept.append((cluster, rows, cluster_sparsity(X[rows], self.density_exponent)))
         if not kept:
             raise self._no_cluster_error(label, threshold, best)
-        sparsity = torch.tensor([s for _, _, s in kept], dtype=torch.float64)
-        if not bool(torch.isfinite(sparsity).all()):
+        return kept
+
+    def _cluster_weights(self, label: int, sparsities: list[float]) -> list[float]:
+        """``sparsity / sum(sparsity)``; equal weights when every kept cluster is made of
+        identical rows (all sparsities 0)."""
+        if not all(math.isfinite(s) for s in sparsities):
             raise ValueError(
-                f"KMeansSMOTE: the sparsity of a cluster of class {label} is {sparsity.tolist()} "
-                f"with density_exponent={self.density_exponent!r}; use a smaller exponent or "
-                f'"auto".'
+                f"KMeansSMOTE: the sparsities of the kept clusters of class {label} are "
+                f"{sparsities} with density_exponent={self.density_exponent!r} (a cluster of "
+                f'identical rows has mean distance 0); use a positive exponent or "auto".'
             )
-        total = float(sparsity.sum())
-        # Every kept cluster made of identical rows (sparsity 0): weigh them equally.
-        weights = sparsity / total if total > 0 else torch.full_like(sparsity, 1 / len(kept))
-        self.cluster_weights_[label] = {c: float(w) for (c, _, _), w in zip(kept, weights)}
-        bases, neighbors, entry_weights = [], [], []
-        for (_, rows, _), weight in zip(kept, weights.tolist()):
-            if weight == 0:
-                continue
-            members = X.index_select(0, rows)
-            _, local = kneighbors(
-                members,
-                members,
-                self.k_neighbors,
-                query_indices=torch.arange(len(rows), device=X.device),
-            )
-            bases.append(rows)
-            neighbors.append(rows[local])
-            entry_weights.append(torch.full((len(rows),), weight / len(rows), dtype=torch.float64))
-        return WeightedClassPool(
-            torch.cat(bases), torch.cat(neighbors), torch.cat(entry_weights).to(X.device)
-        )
+        total = sum(sparsities)
+        if total == 0:
+            return [1 / len(sparsities)] * len(sparsities)
+        return [s / total for s in sparsities]
 
     def _no_cluster_error(
         self, label: int, threshold: float, best: tuple[float, int, int] | None

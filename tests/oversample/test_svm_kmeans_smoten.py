@@ -5,6 +5,8 @@ strategies, index round trips and the error messages."""
 import numpy as np
 import pytest
 import torch
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from imblearn.metrics.pairwise import ValueDifferenceMetric
 from imblearn.over_sampling import SMOTEN as ImbSMOTEN
 from imblearn.over_sampling import SVMSMOTE as ImbSVMSMOTE
@@ -396,6 +398,59 @@ def test_kmeans_smote_multiclass_and_single_cluster():
     ds = SMOTEDataset(Xt, yt, oversampler=KMeansSMOTE(kmeans_estimator=1), seed=0)
     assert torch.bincount(ds[torch.arange(len(ds))][1]).tolist() == [200, 200, 200]
     assert set(ds.oversampler.cluster_weights_[1]) == {0}  # one cluster: every threshold passes
+
+
+def _identical_blobs():
+    rng = np.random.default_rng(0)
+    X = np.vstack([rng.normal(size=(60, 2)), np.full((5, 2), 10.0), np.full((6, 2), -10.0)])
+    y = np.array([0] * 60 + [1] * 11)
+    return torch.tensor(X), torch.tensor(y)
+
+
+def test_kmeans_smote_clusters_of_identical_rows_share_the_weight():
+    X, y = _identical_blobs()
+    kmeans = KMeans(n_clusters=3, n_init=1, random_state=0)
+    sm = KMeansSMOTE(kmeans_estimator=kmeans).fit(X, y, {1: 49})
+    assert sorted(sm.cluster_weights_[1].values()) == [0.5, 0.5]
+    rows = sm.generate(torch.ones(49, dtype=torch.long), torch.arange(49), seed=0, epoch=0)
+    assert bool(((rows == 10.0) | (rows == -10.0)).all())
+    with pytest.raises(
+        ValueError,
+        match=r"the sparsities of the kept clusters of class 1 are \[inf, inf\] with "
+        r"density_exponent=-1.0 .*use a positive exponent",
+    ):
+        KMeansSMOTE(kmeans_estimator=kmeans, density_exponent=-1.0).fit(X, y, {1: 49})
+
+
+@given(seed=st.integers(0, 2**31), epoch=st.integers(0, 10**6), which=st.sampled_from([0, 1]))
+@settings(max_examples=25, deadline=None)
+def test_weighted_pool_draws_stay_in_their_class(fitted_weighted, seed, epoch, which):
+    sm = fitted_weighted[which]
+    labels = torch.tensor([1, 2, 2, 1] * 50)
+    draw = sm.draw(labels, torch.arange(200), seed=seed, epoch=epoch)
+    y = sm.y_
+    assert bool((y[draw.base] == labels).all() and (y[draw.neighbor] == labels).all())
+    position = sm.class_positions(labels)
+    start = sm.pool_start_[position]
+    assert bool(((draw.pool >= start) & (draw.pool < start + sm.pool_count_[position])).all())
+    away = sm.extrapolate_[draw.pool]
+    step = -0.5 if which == 0 else 0.0
+    assert bool(((draw.gap[away] <= 0) & (draw.gap[away] > step)).all())
+    assert bool(((draw.gap[~away] >= 0) & (draw.gap[~away] < 1)).all())
+    assert torch.equal(sm.rows(draw), sm.generate(labels, torch.arange(200), seed, epoch))
+
+
+@pytest.fixture(scope="module")
+def fitted_weighted():
+    """A fitted SVMSMOTE and KMeansSMOTE on three classes."""
+    X, y = _overlapping(4)
+    Xt, yt = torch.tensor(X), torch.tensor(y)
+    targets = oversampling_targets(y, "auto")
+    kmeans = KMeans(n_clusters=3, n_init=1, random_state=0)
+    return [
+        SVMSMOTE(k_neighbors=3).fit(Xt, yt, targets),
+        KMeansSMOTE(kmeans_estimator=kmeans, cluster_balance_threshold=0.1).fit(Xt, yt, targets),
+    ]
 
 
 def test_kmeans_smote_errors():
