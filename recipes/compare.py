@@ -7,6 +7,9 @@ validation (early stopping, checkpointing and the decision threshold) and test k
 natural class ratio. Writes to ``--out`` (default ``compare_out/``):
 
 * ``results.csv``: one row per run (updated after every run);
+* ``runs/``: each finished run's result; a comparison started again with the same settings
+  skips them and redoes only the runs that did not finish (NOTE [run cache] in
+  ``imbalance_torch/lightning/runner.py``; ``--fresh`` starts over);
 * ``summary.md`` / ``summary.json``: mean ± std per metric and strategy, best marked, and
   each strategy's paired test-AUPRC differences against ``none`` and against the best
   strategy (per seed, mean, 95 % interval, paired t-test; the console prints the readings);
@@ -16,13 +19,20 @@ natural class ratio. Writes to ``--out`` (default ``compare_out/``):
 Examples::
 
     python recipes/compare.py                       # built-in fraud-like data, all strategies
-    python recipes/compare.py --quick               # 2 strategies, 1 seed, 2 epochs
+    python recipes/compare.py --quick               # smoke run: 2 strategies, 1 seed
     python recipes/compare.py --data creditcard.csv --target Class
-    python recipes/compare.py --data keel:yeast4 --seeds 5
+    python recipes/compare.py --data keel:yeast4 --seeds 5 --config configs/keel.yaml
     python recipes/compare.py --strategies none smote random_over --ratios 1.0 0.5 0.33
     python recipes/compare.py --trainer.strategy ddp --trainer.devices 2 --trainer.accelerator cpu
 
-Any ``--trainer.*``, ``--model.*`` or ``--data.*`` flag is passed to every run's LightningCLI.
+Any ``--trainer.*``, ``--model.*`` or ``--data.*`` flag, and ``--config FILE``, is passed to
+every run's LightningCLI (after the strategy config, so it overrides it).
+
+Every arm trains for the same number of optimizer steps, with a batch size and budget derived
+from the training split's size (NOTE [training budget] in
+``imbalance_torch/lightning/budget.py``); the values are printed and written to the report.
+Runs execute in ``--jobs`` processes (default: one per CPU core) with ``--threads`` torch
+threads each (default: cores / jobs), with the same results as one at a time.
 
 Before anything runs, every config is checked within the bounds of
 :mod:`imbalance_torch.lightning.config_guard`, and a plan of more than ``MAX_RUNS`` (1000)
@@ -33,7 +43,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import logging
 import math
 import os
 import platform
@@ -42,7 +51,6 @@ import shutil
 import statistics
 import sys
 import time
-import warnings
 from pathlib import Path
 from typing import Any
 
@@ -50,8 +58,10 @@ REPO = Path(__file__).resolve().parents[1]
 if str(REPO) not in sys.path:  # run from a checkout without installing
     sys.path.insert(0, str(REPO))
 
-DEFAULT_QUICK = {"strategies": ["none", "smote"], "seeds": 1, "max_epochs": 2, "rows": 20_000}
+DEFAULT_QUICK = {"strategies": ["none", "smote"], "seeds": 1, "rows": 20_000}
 _PASS_THROUGH = ("--trainer.", "--model.", "--data.", "--seed_everything")
+CONSOLE_WIDTH = 100
+"""Widest line of the console table (the full table is in summary.md)."""
 MAX_RUNS = 1000
 """Most runs (strategy arms x seeds) started without ``--max-runs``: a typo such as
 ``--seeds 1000000`` is refused with the count instead of starting a million runs."""
@@ -64,19 +74,22 @@ def build_parser() -> argparse.ArgumentParser:
         allow_abbrev=False,
         epilog="Other --trainer.*, --model.*, --data.* flags go to every run's LightningCLI.",
     )
-    parser.add_argument("--data", default="fraud_like", help="built-in name, keel:NAME, or a .csv/.parquet path (default: fraud_like)")
+    parser.add_argument("--data", default=None, help="built-in name, keel:NAME, or a .csv/.parquet path (default: fraud_like)")
+    parser.add_argument("--config", action="append", default=[], metavar="FILE", help="a LightningCLI config for every run, after the strategy config (e.g. configs/keel.yaml); may be repeated")
     parser.add_argument("--target", default=None, help="label column of a file (e.g. Class)")
     parser.add_argument("--categorical", nargs="+", default=None, help="categorical columns of a file (enables smote_nc)")
     parser.add_argument("--strategies", nargs="+", default=None, help="strategy configs to run (default: all that apply)")
     parser.add_argument("--seeds", type=int, default=None, help="paired seeds per strategy (default: 3)")
     parser.add_argument("--max-runs", type=int, default=MAX_RUNS, help=f"refuse a plan of more runs (arms x seeds) than this (default {MAX_RUNS}); raise it to confirm a larger one")
     parser.add_argument("--ratios", type=float, nargs="+", default=None, help="sweep resampling strategies over minority/majority ratios, e.g. 1.0 0.5 0.33")
-    parser.add_argument("--max-epochs", type=int, default=None, help="epochs per run (default: configs/trainer.yaml)")
+    parser.add_argument("--max-epochs", type=int, default=None, help="training budget as passes over the natural training split, the same steps for every arm (default: derived from the split's size)")
     parser.add_argument("--rows", type=int, default=None, help="rows of the built-in dataset (default: its own size)")
-    parser.add_argument("--quick", action="store_true", help="smoke run: none + smote, 1 seed, 2 epochs, 20k built-in rows")
+    parser.add_argument("--quick", action="store_true", help="smoke run: none + smote, 1 seed, 20k built-in rows (checks the pipeline; not a verdict)")
     parser.add_argument("--out", default="compare_out", help="output folder (default: compare_out)")
     parser.add_argument("--configs", default=str(REPO / "configs"), help="config folder (default: the repo's configs/)")
-    parser.add_argument("--threads", type=int, default=1, help="torch CPU threads per process (default 1: fastest for small MLPs on shared cores; 0 keeps torch's default)")
+    parser.add_argument("--jobs", type=int, default=None, help="runs at a time, each in its own process (default: the CPU cores; 1 runs in this process)")
+    parser.add_argument("--threads", type=int, default=None, help="torch CPU threads per process (default: cores / jobs, at least 1; 0 keeps torch's default)")
+    parser.add_argument("--fresh", action="store_true", help="ignore the finished runs under OUT/runs and run everything again")
     parser.add_argument("--keep-checkpoints", action="store_true", help="keep each run's best checkpoint under OUT/checkpoints")
     return parser
 
@@ -92,8 +105,16 @@ def parse(argv: list[str] | None) -> tuple[argparse.Namespace, list[str]]:
         )
     if options.quick:
         for key, value in DEFAULT_QUICK.items():
-            if getattr(options, key) is None and not (key == "rows" and options.data != "fraud_like"):
+            if getattr(options, key) is None and not (key == "rows" and options.data not in (None, "fraud_like")):
                 setattr(options, key, value)
+    cores = os.cpu_count() or 1
+    for name in ("jobs", "threads", "max_epochs"):
+        value = getattr(options, name)
+        if value is not None and value < (0 if name == "threads" else 1):
+            parser.error(f"--{name.replace('_', '-')} must be >= {0 if name == 'threads' else 1}, got {value}.")
+    options.jobs = cores if options.jobs is None else options.jobs
+    if options.threads is None:
+        options.threads = max(1, cores // options.jobs)
     options.seeds = 3 if options.seeds is None else options.seeds
     if options.seeds < 1:
         parser.error(f"--seeds must be >= 1, got {options.seeds}.")
@@ -119,22 +140,14 @@ def _check_run_count(num_arms: int, options: argparse.Namespace) -> None:
         )
 
 
-def _quiet() -> None:
-    for name in ("lightning.pytorch", "lightning.fabric", "lightning"):
-        logging.getLogger(name).setLevel(logging.WARNING)
-    warnings.filterwarnings("ignore", message=".*isinstance\\(treespec, LeafSpec\\).*")
-    warnings.filterwarnings("ignore", message=".*does not have many workers.*")
-    warnings.filterwarnings("ignore", message=".*litlogger.*")
-    # compare.py hands each run its own argument list on purpose.
-    warnings.filterwarnings("ignore", message=".*LightningCLI's args parameter is intended.*")
-
-
 def _is_rank_zero() -> bool:
     return int(os.environ.get("RANK", os.environ.get("LOCAL_RANK", "0"))) == 0
 
 
 def _data_args(options: argparse.Namespace) -> list[str]:
-    args = ["--data.data", options.data]
+    args = [a for path in options.config for a in ("--config", path)]
+    if options.data is not None:
+        args += ["--data.data", options.data]
     if options.target is not None:
         args += ["--data.target", options.target]
     if options.categorical:
@@ -160,7 +173,9 @@ def _dataset_facts(data: Any) -> dict[str, Any]:
     return facts
 
 
-def _markdown(meta: dict[str, Any], table: str, skipped: list[str], paired: str) -> str:
+def _markdown(
+    meta: dict[str, Any], table: str, skipped: list[str], paired: str, flags: list[str]
+) -> str:
     facts = meta["dataset"]
     counts = ", ".join(
         f"{split} {facts[f'{split}_class_counts']}" for split in ("train", "val", "test")
@@ -174,8 +189,12 @@ def _markdown(meta: dict[str, Any], table: str, skipped: list[str], paired: str)
         f"{facts['classes']} with counts {facts['class_counts']} (split {counts}).",
         f"- {meta['seeds']} paired seed(s) per strategy (same split and initial weights per "
         "seed); resampling on the train split only; validation and test at the natural ratio.",
-        f"- Total wall time {meta['wall_s']:.0f} s on {meta['machine']}.",
+        f"- Training budget, the same for every arm: {meta['budget_text']}.",
+        f"- Total wall time {meta['wall_s']:.0f} s on {meta['machine']}; {meta['jobs']} run(s) at "
+        f"a time; {meta['cached_runs']} run(s) read from {meta['out']}/runs.",
     ]
+    if meta.get("smoke"):
+        lines.append(f"- **Smoke run** (--quick): {meta['smoke']}")
     if skipped:
         lines.append(f"- Skipped: {', '.join(skipped)}.")
     lines += [
@@ -192,6 +211,16 @@ def _markdown(meta: dict[str, Any], table: str, skipped: list[str], paired: str)
         "## Paired differences",
         "",
         paired,
+        "",
+        "## Kept models",
+        "",
+        "Each run keeps the model of its best validation AUPRC (ties: lower validation loss, "
+        "then the later step). An arm is flagged when a run kept the model of its last "
+        "evaluation with the whole budget used (still improving: may be undertrained) or of "
+        "its first evaluation (nothing later was better: saturated or diverging). The step, "
+        "epoch and note of every run are in results.csv.",
+        "",
+        *([f"- {line}" for line in flags] or ["No run flagged."]),
         "",
         "![precision-recall curves](pr_curves.png)",
         "",
@@ -215,19 +244,54 @@ def _add_cost_metrics(summary: list[dict[str, Any]], rows: list[dict[str, Any]])
                 entry[metric] = {"mean": statistics.mean(values), "std": spread}
 
 
+def _console_table(summary: list[dict[str, Any]], width: int = CONSOLE_WIDTH) -> str:
+    """Test AUPRC (mean ± std), AUROC, F1, MCC, R@P (means), the mean kept step and the time
+    of each arm in at most ``width`` columns; the full table is in summary.md."""
+    from imbalance_torch.lightning.report import COLUMN_TITLES
+
+    metrics = ("auprc", "auroc", "f1", "mcc", "recall_at_precision")
+    best = {
+        m: max((e[m]["mean"] for e in summary if math.isfinite(e[m]["mean"])), default=math.nan)
+        for m in metrics
+    }
+    header = ["strategy", *(COLUMN_TITLES[m] for m in metrics), "kept step", "time"]
+    body = []
+    for entry in summary:
+        cells = [entry["arm"]]
+        for metric in metrics:
+            mean, std = entry[metric]["mean"], entry[metric]["std"]
+            text = "n/a" if not math.isfinite(mean) else f"{mean:.3f}"
+            if metric == "auprc" and math.isfinite(std):
+                text += f" ± {std:.3f}"
+            if math.isfinite(mean) and mean == best[metric] and len(summary) > 1:
+                text += " *"
+            cells.append(text)
+        kept = entry.get("kept_step", math.nan)
+        cells += [f"{kept:,.0f}" if math.isfinite(kept) else "-", f"{entry['wall_s']:.0f}s"]
+        body.append(cells)
+    widths = [max(len(row[i]) for row in [header, *body]) for i in range(len(header))]
+    spare = width - (sum(widths) + 2 * (len(widths) - 1))
+    if spare < 0:  # long arm names: shorten them, never the numbers
+        widths[0] = max(8, widths[0] + spare)
+        body = [[r[0] if len(r[0]) <= widths[0] else r[0][: widths[0] - 1] + "~", *r[1:]] for r in body]
+    lines = [
+        "  ".join(c.ljust(w) if i == 0 else c.rjust(w) for i, (c, w) in enumerate(zip(row, widths)))
+        for row in [header, *body]
+    ]
+    lines.insert(1, "  ".join("-" * w for w in widths))
+    return "\n".join(lines)
+
+
 def main(argv: list[str] | None = None) -> int:
     """Run the comparison; returns the process exit status."""
     options, passthrough = parse(argv)
     import torch
 
-    if options.threads > 0:
-        torch.set_num_threads(options.threads)
-    from tqdm.auto import tqdm
-
-    from imbalance_torch.lightning.comparison import plan_arms, run_arm
+    from imbalance_torch.lightning.comparison import budget_for, plan_arms
     from imbalance_torch.lightning.report import (
+        atomic_write_text,
         format_paired,
-        format_table,
+        kept_model_flags,
         markdown_table,
         paired_markdown,
         plot_auprc_bars,
@@ -236,19 +300,23 @@ def main(argv: list[str] | None = None) -> int:
         write_csv,
         write_json,
     )
+    from imbalance_torch.lightning.runner import (
+        data_fingerprint,
+        plan_tasks,
+        quiet_lightning,
+        run_line,
+        run_tasks,
+    )
 
     config_dir = Path(options.configs)
     out = Path(options.out)
-    extra = _data_args(options)
-    if options.max_epochs is not None:
-        extra += ["--trainer.max_epochs", str(options.max_epochs)]
-    extra += ["--trainer.enable_progress_bar", "false", *passthrough]
+    extra = [*_data_args(options), "--trainer.enable_progress_bar", "false", *passthrough]
 
-    # Check the data (target, columns, NaN, split sizes) before any run starts.
+    # Check the configs and the data (target, columns, NaN, split sizes) before any run starts.
     from imbalance_torch.lightning.cli import ImbalanceCLI, default_config_files
     from imbalance_torch.lightning.config_guard import check_recipe_configs
 
-    _quiet()  # after importing lightning, which sets its own log level
+    quiet_lightning()  # after importing lightning, which sets its own log level
     try:
         configs = sorted((config_dir / "strategies").glob("*.yaml"))
         check_recipe_configs(extra, [*default_config_files(config_dir), *configs])
@@ -258,8 +326,9 @@ def main(argv: list[str] | None = None) -> int:
             parser_kwargs={"default_config_files": default_config_files(config_dir)},
             save_config_callback=None,
         )
-        probe.datamodule.split_and_preprocess()
+        budget = budget_for(probe.datamodule, extra, max_epochs=options.max_epochs)
         facts = _dataset_facts(probe.datamodule)
+        fingerprint = data_fingerprint(probe.datamodule.table)
         min_precision = probe.model.hparams.min_precision
         arms, skipped = plan_arms(
             config_dir,
@@ -273,37 +342,63 @@ def main(argv: list[str] | None = None) -> int:
         if argv is not None:
             raise
         sys.exit(f"error: {error}")
+    del probe
     rank_zero = _is_rank_zero()
     distributed = int(os.environ.get("WORLD_SIZE", "1")) > 1 or any(
         "ddp" in a for a in passthrough
     )
-    rows: list[dict[str, Any]] = []
-    curves: dict[str, dict[int, tuple[Any, Any]]] = {}  # arm -> seed -> (scores, target)
-    start = time.perf_counter()
-    jobs = [(arm, seed) for arm in arms for seed in range(options.seeds)]
-    progress = tqdm(jobs, desc="runs", unit="run", disable=not rank_zero, dynamic_ncols=True)
-    for arm, seed in progress:
-        progress.set_postfix_str(f"{arm.name} seed {seed}")
-        run_dir = out / "checkpoints" / arm.name.replace(":", "-") / f"seed{seed}"
-        if rank_zero and not distributed and run_dir.exists():
-            shutil.rmtree(run_dir)
-        result = run_arm(
-            arm, seed, config_dir=config_dir, run_dir=run_dir, extra_args=extra,
-            dataset=facts["source"],
-        )
-        rank_zero = rank_zero and result.is_global_zero
-        rows.append(result.row)
-        if result.scores is not None:
-            curves.setdefault(arm.name, {})[seed] = (result.scores, result.target)
+    jobs = 1 if distributed else options.jobs
+    if jobs == 1 and options.threads > 0:
+        torch.set_num_threads(options.threads)
+    if options.fresh and rank_zero:
+        shutil.rmtree(out / "runs", ignore_errors=True)
+    smoke = (
+        f"1 seed of {facts['rows']:,} rows ({facts['test_class_counts'][-1]} positive test "
+        "rows): it checks that the pipeline runs; the numbers are not a verdict on the "
+        "strategies (run without --quick for that)." if options.quick else ""
+    )
+    if rank_zero:
+        print(f"training budget (every arm): {budget.describe()}")
+        print(f"{len(arms)} arm(s) x {options.seeds} seed(s); {jobs} run(s) at a time, "
+              f"{options.threads or torch.get_num_threads()} thread(s) each", flush=True)
+        if smoke:
+            print(f"SMOKE RUN: {smoke}", flush=True)
+    tasks = plan_tasks(
+        arms, options.seeds, out, default_configs=default_config_files(config_dir),
+        extra_args=extra, budget=budget, fingerprint=fingerprint,
+    )
+    finished: list[Any] = []
+    cached_runs = 0
+
+    def report_run(task: Any, result: Any, cached: bool) -> None:
+        nonlocal cached_runs
+        finished.append(result.row)
+        cached_runs += cached
         if rank_zero:
-            write_csv(out / "results.csv", rows)
-    progress.close()
+            print(f"[{len(finished)}/{len(tasks)}] {run_line(result, cached=cached)}", flush=True)
+            # results.csv in plan order of the runs finished so far
+            order = {(t.arm.name, t.seed): i for i, t in enumerate(tasks)}
+            write_csv(out / "results.csv", sorted(finished, key=lambda r: order[(r["arm"], r["seed"])]))
+
+    start = time.perf_counter()
+    results = run_tasks(
+        tasks, config_dir=config_dir, extra_args=extra, dataset=facts["source"], budget=budget,
+        jobs=jobs, threads=options.threads, write=rank_zero, clean_run_dirs=not distributed,
+        on_result=report_run,
+    )
+    rank_zero = rank_zero and all(r.is_global_zero for r in results)
     if not rank_zero:
         return 0
     wall = time.perf_counter() - start
+    rows = [r.row for r in results]
+    curves: dict[str, dict[int, tuple[Any, Any]]] = {}  # arm -> seed -> (scores, target)
+    for task, result in zip(tasks, results):
+        if result.scores is not None:
+            curves.setdefault(task.arm.name, {})[task.seed] = (result.scores, result.target)
+    write_csv(out / "results.csv", rows)
     summary = summarize(rows)
     _add_cost_metrics(summary, rows)
-    table = format_table(summary)
+    flags = kept_model_flags(summary)
     meta = {
         "command": shlex.join(
             ["python", "recipes/compare.py", *(argv if argv is not None else sys.argv[1:])]
@@ -312,26 +407,32 @@ def main(argv: list[str] | None = None) -> int:
         "seeds": options.seeds,
         "strategies": [a.name for a in arms],
         "skipped": skipped,
+        "budget": budget.as_dict(),
+        "budget_text": budget.describe(),
+        "kept_model_flags": flags,
+        "smoke": smoke,
         "wall_s": wall,
+        "jobs": jobs,
+        "cached_runs": cached_runs,
+        "out": str(out),
         "machine": f"{platform.machine()} {os.cpu_count()} CPU cores, torch {torch.__version__}, "
-        f"{torch.get_num_threads()} thread(s) per process",
+        f"{options.threads or torch.get_num_threads()} thread(s) per process",
         "min_precision": min_precision,
     }
-    title = f"{facts['source']}: test set, {options.seeds} seed(s)"
+    title = f"{facts['source']}: test set, {options.seeds} seed(s)" + (" (smoke run)" if smoke else "")
     write_json(out / "summary.json", {"meta": meta, "summary": summary, "runs": rows})
-    from imbalance_torch.lightning.report import atomic_write_text
-
     atomic_write_text(
         out / "summary.md",
-        _markdown(meta, markdown_table(summary), skipped, paired_markdown(summary)),
+        _markdown(meta, markdown_table(summary), skipped, paired_markdown(summary), flags),
     )
     if curves:
         plot_pr_curves(out / "pr_curves.png", curves, summary, title=title)
     plot_auprc_bars(out / "auprc_bars.png", summary, rows, title=title)
     if not options.keep_checkpoints and not distributed:
         shutil.rmtree(out / "checkpoints", ignore_errors=True)
-    print(f"\n{title}; mean ± std over seeds, * = best per column")
-    print(table)
+    print(f"\n{title}; mean (AUPRC ± std) over seeds, * = best per column; all metrics in "
+          "summary.md")
+    print(_console_table(summary))
     costs = [e for e in summary if "cost" in e]
     if costs:
         print("\ntest cost / value caught at the threshold of lowest validation cost (mean): "
@@ -340,10 +441,14 @@ def main(argv: list[str] | None = None) -> int:
     paired = format_paired(summary)
     if paired:
         print(f"\n{paired}")
+    for line in flags:
+        print(f"flag: {line}")
     if skipped:
         print("skipped: " + ", ".join(skipped))
-    print(f"\n{len(rows)} runs in {wall:.0f} s; wrote {out}/results.csv, summary.md, "
-          "summary.json, pr_curves.png, auprc_bars.png")
+    if smoke:
+        print(f"\nSMOKE RUN: {smoke}")
+    print(f"\n{len(rows)} runs in {wall:.0f} s ({cached_runs} from {out}/runs); wrote "
+          f"{out}/results.csv, summary.md, summary.json, pr_curves.png, auprc_bars.png")
     return 0 if all(math.isfinite(r["test_auprc"]) for r in rows) else 1
 
 

@@ -20,17 +20,22 @@ from imbalance_torch.lightning._files import atomic_write
 from imbalance_torch.lightning.metrics import LOWER_IS_BETTER, METRIC_NAMES
 from imbalance_torch.lightning.statistics import format_p, paired_by_seed
 
+KEPT_NOTES = ("end of budget", "first evaluation")
+"""The ``kept_note`` values of a run row that flag its arm (``comparison.kept_model_note``)."""
+
 REFERENCE_ARM = "none"
 """The arm every other arm is paired with in reports (the untreated baseline)."""
 
 __all__ = [
     "COLUMN_TITLES",
+    "KEPT_NOTES",
     "atomic_write_text",
     "REFERENCE_ARM",
     "arm_styles",
     "auprc_figure",
     "format_paired",
     "format_table",
+    "kept_model_flags",
     "markdown_table",
     "paired_markdown",
     "plot_auprc_bars",
@@ -125,6 +130,11 @@ def summarize(
         entry["val_auprc"] = dict(zip(("mean", "std"), _stats(float(r["val_auprc"]) for r in runs)))
         entry["crossing_share"] = _stats(float(r.get("crossing_share", math.nan)) for r in runs)[0]
         entry["epochs"] = _stats(float(r.get("epochs", math.nan)) for r in runs)[0]
+        entry["kept_step"] = _stats(float(r.get("kept_step", math.nan)) for r in runs)[0]
+        entry["stopped_early"] = sum(str(r.get("stopped_early")) == "True" for r in runs)
+        entry["kept_notes"] = {
+            note: sum(r.get("kept_note") == note for r in runs) for note in KEPT_NOTES
+        }
         entry["wall_s"] = float(sum(float(r.get("wall_s", 0.0)) for r in runs))
         summary.append(entry)
     best = _best_arm(summary)
@@ -138,6 +148,27 @@ def summarize(
             paired_by_seed(rows, arm, best).as_dict() if best is not None and arm != best else None
         )
     return summary
+
+
+def kept_model_flags(summary: Sequence[Mapping[str, Any]]) -> list[str]:
+    """One line per arm whose runs kept the model of their last evaluation with the whole
+    budget used (``may be undertrained``) or of their first evaluation, with the counts."""
+    lines = []
+    for entry in summary:
+        notes, runs = entry.get("kept_notes") or {}, entry["runs"]
+        if notes.get("end of budget"):
+            lines.append(
+                f"{entry['arm']}: may be undertrained: {notes['end of budget']} of {runs} run(s) "
+                "kept the model of the last evaluation of the whole budget (validation AUPRC "
+                "still rising); give more steps with --trainer.max_steps or --max-epochs."
+            )
+        if notes.get("first evaluation"):
+            lines.append(
+                f"{entry['arm']}: kept at the first evaluation in {notes['first evaluation']} of "
+                f"{runs} run(s) (no later model had a higher validation AUPRC, or an equal one "
+                "with a lower validation loss): validation may be saturated or training diverging."
+            )
+    return lines
 
 
 def _best_arm(summary: Sequence[Mapping[str, Any]], metric: str = "auprc") -> str | None:
