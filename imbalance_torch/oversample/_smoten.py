@@ -14,6 +14,7 @@ from typing import Any
 import torch
 
 from imbalance_torch._validation import check_positive_int
+from imbalance_torch.neighbors._distributed import check_same_data, check_same_index
 from imbalance_torch.oversample._base import ClassPool, Oversampler, SyntheticDraw
 from imbalance_torch.oversample._family import check_class_size, class_rows
 
@@ -180,9 +181,12 @@ class SMOTEN(Oversampler):
 
     def fit(self, X: torch.Tensor, y: torch.Tensor, target_counts: Any) -> SMOTEN:
         self._check_params(X)
+        check_same_data(X, y)  # NOTE [distributed fit]: every rank fits the same index
         self._fit_codes = self._codes(X)
         self.metric_ = ValueDifference(self._fit_codes, y)
         super().fit(X, y, target_counts)
+        del self._fit_codes
+        check_same_index(self._state_arrays())
         self._fit_modes()
         return self
 

@@ -26,6 +26,7 @@ from imbalance_torch._random import (
     uniform_int,
     words,
 )
+from imbalance_torch.neighbors._distributed import check_same_data, check_same_index
 from imbalance_torch.oversample._base import ClassPool, Oversampler, SyntheticDraw, compute_dtype
 
 __all__ = ["WeightedClassPool", "WeightedPoolOversampler"]
@@ -66,6 +67,7 @@ class WeightedPoolOversampler(Oversampler):
     def fit(
         self, X: torch.Tensor, y: torch.Tensor, target_counts: Mapping[int, int]
     ) -> WeightedPoolOversampler:
+        check_same_data(X, y)  # NOTE [distributed fit]: a collective fit under a process group
         self._entry_parts: list[WeightedClassPool] = []
         super().fit(X, y, target_counts)
         device = X.device
@@ -82,6 +84,8 @@ class WeightedPoolOversampler(Oversampler):
             torch.cat(weights) if weights else torch.empty(0, dtype=torch.float64, device=device),
             torch.cat(flags) if flags else torch.empty(0, dtype=torch.bool, device=device),
         )
+        # The SVM and the clustering run on every rank: the ranks must agree on their result.
+        check_same_index(self._state_arrays())
         return self
 
     def _set_entries(self, weights: torch.Tensor, extrapolate: torch.Tensor) -> None:

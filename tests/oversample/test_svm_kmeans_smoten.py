@@ -611,3 +611,41 @@ def test_cuda_fit_gives_the_cpu_rows(make):
     expected = cpu.generate(labels, slots, seed=4, epoch=2)
     got = cuda.generate(labels.cuda(), slots.cuda(), seed=4, epoch=2).cpu()
     torch.testing.assert_close(got, expected, rtol=0, atol=1e-12)
+
+
+def _fit_new_methods():
+    out = {}
+    for number, make in enumerate(_makers()):
+        X, y = _data_for(make)
+        fitted = make().fit(X, y, oversampling_targets(y.numpy(), "auto"))
+        out[number] = {key: value.clone() for key, value in fitted._state_arrays().items()}
+    return out
+
+
+def _gloo_worker(rank, folder):
+    import os
+
+    import torch.distributed as dist
+
+    torch.set_num_threads(1)
+    dist.init_process_group(
+        "gloo", init_method=f"file://{folder}/rendezvous", rank=rank, world_size=2
+    )
+    try:
+        torch.save(_fit_new_methods(), os.path.join(folder, f"rank{rank}.pt"))
+    finally:
+        dist.destroy_process_group()
+
+
+@pytest.mark.slow
+def test_two_gloo_ranks_fit_the_one_process_index(tmp_path):
+    import torch.multiprocessing as mp
+
+    mp.spawn(_gloo_worker, args=(str(tmp_path),), nprocs=2, join=True)
+    expected = _fit_new_methods()
+    for rank in range(2):
+        got = torch.load(tmp_path / f"rank{rank}.pt", weights_only=False)
+        for number, arrays in expected.items():
+            assert sorted(got[number]) == sorted(arrays)
+            for key in arrays:
+                assert torch.equal(got[number][key], arrays[key]), f"rank {rank}, {number}: {key}"
