@@ -250,7 +250,7 @@ class SyntheticFilter:
         if self.search == "exact":
             unique, inverse = torch.unique(rows, return_inverse=True)
             return self._nearest_other(unique)[inverse]
-        return self.universe_gap[torch.searchsorted(self.universe, rows)]
+        return self.universe_gap[torch.searchsorted(self.universe, rows.contiguous())]
 
     def accept(self, rows: torch.Tensor, draw: SyntheticDraw) -> torch.Tensor:
         """``(b,)`` bool: which synthetic ``rows`` (with their ``draw``) pass every rule."""
