@@ -20,7 +20,7 @@ from imbalance_torch import SMOTEDataset
 from imbalance_torch.neighbors import IndexFileError
 from imbalance_torch.oversample import SMOTEN, SVMSMOTE, KMeansSMOTE, interpolate
 from imbalance_torch.oversample._kmeans_smote import cluster_sparsity
-from imbalance_torch.oversample._smoten import ValueDifference, neighbor_modes
+from imbalance_torch.oversample._smoten import ValueDifference, neighbor_modes, smallest_columns
 from imbalance_torch.targets import oversampling_targets
 
 # -- SMOTE-N -----------------------------------------------------------------------------------
@@ -63,6 +63,16 @@ def test_smoten_votes_match_scipy_mode_with_ties():
     group = codes[np.concatenate([base[:, None], neighbors], 1)]  # (500, 6, 4): many ties
     expected = np.squeeze(mode(group, axis=1, keepdims=True).mode, axis=1)
     np.testing.assert_array_equal(got, expected)
+
+
+@given(seed=st.integers(0, 2**31), k=st.integers(1, 12), values=st.integers(1, 6))
+@settings(max_examples=40, deadline=None)
+def test_smallest_columns_is_a_stable_sort_prefix(seed, k, values):
+    g = torch.Generator().manual_seed(seed)
+    distance = torch.randint(0, values, (7, 13), generator=g).double()  # many ties
+    distance[torch.arange(7), torch.arange(7)] = float("inf")
+    expected = distance.sort(dim=1, stable=True).indices[:, :k]
+    assert torch.equal(smallest_columns(distance, k), expected)
 
 
 @pytest.mark.parametrize("seed", [0, 2])
