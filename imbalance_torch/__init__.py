@@ -16,6 +16,7 @@ from imbalance_torch.oversample import (
     KMeansSMOTE,
     Oversampler,
     RandomOverSampler,
+    filter_report,
 )
 from imbalance_torch.targets import oversampling_targets, undersampling_targets
 from imbalance_torch.undersample import (
@@ -52,6 +53,7 @@ __all__ = [
     "SMOTEDataset",
     "TomekLinks",
     "__version__",
+    "filter_report",
     "oversampling_targets",
     "undersampling_targets",
 ]

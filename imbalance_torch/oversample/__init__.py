@@ -3,6 +3,7 @@
 from imbalance_torch.oversample._adasyn import ADASYN
 from imbalance_torch.oversample._base import ClassPool, Oversampler, SyntheticDraw, interpolate
 from imbalance_torch.oversample._borderline import BorderlineSMOTE
+from imbalance_torch.oversample._filters import SyntheticFilter, filter_agreement, filter_report
 from imbalance_torch.oversample._kmeans_smote import KMeansSMOTE
 from imbalance_torch.oversample._random_over import RandomOverSampler
 from imbalance_torch.oversample._smote import SMOTE
@@ -22,5 +23,8 @@ __all__ = [
     "Oversampler",
     "RandomOverSampler",
     "SyntheticDraw",
+    "SyntheticFilter",
+    "filter_agreement",
+    "filter_report",
     "interpolate",
 ]
