@@ -140,3 +140,25 @@ def test_console_table_fits_100_columns():
     table = compare._console_table([entry, {**entry, "arm": "none"}])
     assert max(len(line) for line in table.splitlines()) <= 100
     assert "0.123 ± 0.012 *" in table and "4,321" in table
+
+
+def test_config_file_is_guarded_and_its_budget_settings_are_used(data, tmp_path):
+    from imbalance_torch.lightning.config_guard import ConfigBoundError
+
+    bomb = tmp_path / "bomb.yaml"
+    bomb.write_text("a: &a [x, x, x, x, x, x, x, x, x, x]\n" + "".join(
+        f"{chr(98 + i)}: &{chr(98 + i)} [*{chr(97 + i)}, *{chr(97 + i)}, *{chr(97 + i)}, *{chr(97 + i)}, *{chr(97 + i)}, *{chr(97 + i)}, *{chr(97 + i)}, *{chr(97 + i)}, *{chr(97 + i)}, *{chr(97 + i)}]\n"
+        for i in range(8)
+    ))
+    with pytest.raises(ConfigBoundError, match="bomb.yaml"):
+        compare.main(["--data", str(data), "--target", "Class", "--config", str(bomb), "--out", str(tmp_path / "x")])
+    config = tmp_path / "small.yaml"
+    config.write_text("data:\n  batch_size: 16\n  eval_batch_size: 1024\ntrainer:\n  max_steps: 20\n")
+    out = tmp_path / "out"
+    assert compare.main([
+        "--data", str(data), "--target", "Class", "--strategies", "none", "--seeds", "1",
+        "--jobs", "1", "--config", str(config), "--out", str(out),
+    ]) == 0
+    (row,) = read_rows(out / "results.csv")
+    assert (row["batch_size"], row["budget_steps"]) == ("16", "20")
+    assert "--data.batch_size 16" in json.loads((out / "summary.json").read_text())["meta"]["budget"]["source"]
