@@ -58,6 +58,7 @@ _POOL_KIND: dict[str, PoolKind] = {
     "ADASYN": "weighted",
     "SVMSMOTE": "distinct",
     "KMeansSMOTE": "distinct",
+    "WeightedPoolOversampler": "distinct",  # their base: a subclass saves the same arrays
 }
 #: The per-entry arrays of the pool kinds drawn by real-valued weights, and their dtypes.
 _ENTRY_ARRAYS: dict[str, np.dtype] = {
@@ -65,7 +66,7 @@ _ENTRY_ARRAYS: dict[str, np.dtype] = {
     "extrapolate": np.dtype(np.int64),
 }
 #: The oversamplers whose entries may be marked ``extrapolate`` (a step away from the neighbour).
-_EXTRAPOLATING = ("SVMSMOTE",)
+_EXTRAPOLATING = ("SVMSMOTE", "WeightedPoolOversampler")
 _REFIT = "Delete it and refit (fit again, then save_index)."
 
 
@@ -98,7 +99,8 @@ def index_rules(oversampler: Oversampler) -> IndexRules:
         for cls in type(oversampler).__mro__
         if cls.__module__.startswith("imbalance_torch.oversample")
     ]
-    pool = next((_POOL_KIND[name] for name in known if name in _POOL_KIND), None)
+    method = next((name for name in known if name in _POOL_KIND), None)
+    pool = None if method is None else _POOL_KIND[method]
     if pool is None:
         return IndexRules(
             k=None if k is None else int(k), pool="weighted", same_class_neighbors=False
@@ -108,7 +110,7 @@ def index_rules(oversampler: Oversampler) -> IndexRules:
         k=None if k is None else int(k),
         pool=pool,
         same_class_neighbors=not borderline_2,
-        may_extrapolate=any(name in _EXTRAPOLATING for name in known),
+        may_extrapolate=method in _EXTRAPOLATING,
     )
 
 

@@ -19,8 +19,10 @@ import imbalance_torch
 from imbalance_torch import SMOTEDataset
 from imbalance_torch.neighbors import IndexFileError
 from imbalance_torch.oversample import SMOTEN, SVMSMOTE, KMeansSMOTE, interpolate
+from imbalance_torch.oversample._family import within_class_neighbors
 from imbalance_torch.oversample._kmeans_smote import cluster_sparsity
 from imbalance_torch.oversample._smoten import ValueDifference, neighbor_modes, smallest_columns
+from imbalance_torch.oversample._weighted_pool import WeightedClassPool, WeightedPoolOversampler
 from imbalance_torch.targets import oversampling_targets
 
 # -- SMOTE-N -----------------------------------------------------------------------------------
@@ -584,6 +586,28 @@ def test_weighted_index_content_checks(tmp_path, make):
         edit(changed[name])
         with pytest.raises(IndexFileError, match=message):
             check_index_arrays(path, rules, changed, y, labels)
+
+
+class _EveryRowOnce(WeightedPoolOversampler):
+    """A user's weighted oversampler: each class row, weight by position, 2 neighbours."""
+
+    _params = ("k_neighbors",)
+    k_neighbors = 2
+
+    def _fit_weighted(self, X, y, label):
+        rows, neighbors = within_class_neighbors(X, y, label, 2)
+        weights = torch.arange(1, len(rows) + 1, dtype=torch.float64)
+        return WeightedClassPool(rows, neighbors, weights / weights.sum())
+
+
+def test_a_user_weighted_pool_saves_and_loads(tmp_path):
+    X, y = _data_for(_makers()[1])
+    targets = oversampling_targets(y.numpy(), "auto")
+    fitted = _EveryRowOnce().fit(X, y, targets)
+    fitted.save(tmp_path / "user.npz")
+    loaded = _EveryRowOnce().load(tmp_path / "user.npz", X, y, targets)
+    labels, slots = torch.tensor([1, 2] * 30), torch.arange(60)
+    assert torch.equal(loaded.generate(labels, slots, 1, 2), fitted.generate(labels, slots, 1, 2))
 
 
 def test_kmeans_index_refuses_extrapolation_flags(tmp_path):
