@@ -159,6 +159,31 @@ class SVMSMOTE(WeightedPoolOversampler):
         return self
 
     def _fit_weighted(self, X: torch.Tensor, y: torch.Tensor, label: int) -> WeightedClassPool:
+        support, noise, danger = self._split_support(X, y, label)
+        kept = support[~noise]
+        bases = torch.cat([kept[danger], kept[~danger]])  # danger vectors first
+        n_danger = int(danger.sum())
+        n_safe = len(bases) - n_danger
+        _, neighbors = within_class_neighbors(X, y, label, self.k_neighbors, queries=bases)
+        share = 0.5 if n_danger and n_safe else 1.0  # half of the rows from each kind
+        weights = torch.cat(
+            [
+                torch.full((n_danger,), share / max(n_danger, 1), dtype=torch.float64),
+                torch.full((n_safe,), share / max(n_safe, 1), dtype=torch.float64),
+            ]
+        ).to(X.device)
+        extrapolate = torch.arange(len(bases), device=X.device) >= n_danger
+        self.support_indices_[label] = support
+        self.noise_indices_[label] = support[noise]
+        self.danger_indices_[label] = bases[:n_danger]
+        self.safe_indices_[label] = bases[n_danger:]
+        return WeightedClassPool(bases, neighbors, weights, extrapolate)
+
+    def _split_support(
+        self, X: torch.Tensor, y: torch.Tensor, label: int
+    ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+        """``(support, noise, danger)``: the class's support vectors (estimator order), which
+        of them are noise, and which of the others are in danger (the rest are safe)."""
         labels = y.detach().cpu().numpy()
         support = self._support[labels[self._support] == label]
         _, first = np.unique(support, return_index=True)
@@ -173,33 +198,15 @@ class SVMSMOTE(WeightedPoolOversampler):
         m = self.m_neighbors
         others = (y[any_class_neighbors(X, support, m)] != label).sum(1)
         noise = others == m
-        kept, others = support[~noise], others[~noise]
-        if len(kept) == 0:
+        if bool(noise.all()):
             raise ValueError(
                 f"SVMSMOTE: all {len(support)} support vectors of class {label} are noise (all of "
                 f"their m_neighbors={m} nearest rows are of another class), so it has no row to "
                 f"start from. Use a larger m_neighbors, or SMOTE or BorderlineSMOTE for class "
                 f"{label}."
             )
-        danger = others.to(torch.float64) >= m / 2
-        order = torch.cat([danger.nonzero().flatten(), (~danger).nonzero().flatten()])
-        bases = kept[order]
-        n_danger = int(danger.sum())
-        n_safe = len(kept) - n_danger
-        _, neighbors = within_class_neighbors(X, y, label, self.k_neighbors, queries=bases)
-        share = 0.5 if n_danger and n_safe else 1.0
-        weights = torch.cat(
-            [
-                torch.full((n_danger,), share / max(n_danger, 1), dtype=torch.float64),
-                torch.full((n_safe,), share / max(n_safe, 1), dtype=torch.float64),
-            ]
-        ).to(X.device)
-        extrapolate = torch.arange(len(bases), device=X.device) >= n_danger
-        self.support_indices_[label] = support
-        self.noise_indices_[label] = support[noise]
-        self.danger_indices_[label] = bases[:n_danger]
-        self.safe_indices_[label] = bases[n_danger:]
-        return WeightedClassPool(bases, neighbors, weights, extrapolate)
+        danger = others[~noise].to(torch.float64) >= m / 2  # m/2 <= m' < m
+        return support, noise, danger
 
     def _load_arrays(self, arrays: dict[str, torch.Tensor]) -> None:
         super()._load_arrays(arrays)
