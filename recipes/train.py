@@ -13,7 +13,10 @@ Examples::
         --trainer.strategy ddp --trainer.devices 2 --trainer.accelerator cpu
 
 ``configs/trainer.yaml``, ``configs/data.yaml`` and ``configs/model.yaml`` are read first as
-defaults; a strategy config and command-line flags override them.
+defaults; a strategy config and command-line flags override them. The same command is
+``imbalance-torch train ...`` once the package is installed (``--strategy smote`` stands for
+``--config <shipped configs>/strategies/smote.yaml``); the logic lives in
+:mod:`imbalance_torch.lightning.console`.
 """
 
 from __future__ import annotations
@@ -25,56 +28,19 @@ REPO = Path(__file__).resolve().parents[1]
 if str(REPO) not in sys.path:  # run from a checkout without installing
     sys.path.insert(0, str(REPO))
 
-from imbalance_torch.lightning.cli import ImbalanceCLI, default_config_files  # noqa: E402
+from imbalance_torch.lightning.console import (  # noqa: E402
+    check_config_files,
+    train_main,
+)
+
+__all__ = ["check_config_files", "main"]
 
 
-def check_config_files(args: list[str]) -> None:
-    """Check every config before LightningCLI reads it: bounds first, then unknown keys.
-
-    The defaults and every ``--config`` (a file, or an inline YAML string of any length) are
-    scanned within the bounds of :mod:`imbalance_torch.lightning.config_guard`, so an alias
-    bomb is refused in milliseconds. LightningCLI would reject an unknown key too, but without
-    saying which keys exist.
-
-    Raises:
-        ValueError: a config over a bound, or an unknown key, naming the file and the bound or
-            the known keys.
-        OSError: a config file that exists but cannot be read.
-    """
-    from imbalance_torch.lightning.comparison import load_strategy_config
-    from imbalance_torch.lightning.config_guard import check_recipe_configs, config_file_arguments
-
-    check_recipe_configs(args, default_config_files(REPO / "configs"))
-    for path in config_file_arguments(args):
-        load_strategy_config(path)
-
-
-def main(args: list[str] | None = None) -> ImbalanceCLI | Path:
-    """Run LightningCLI (``fit``, ``validate``, ``test``) with the repo defaults; ``predict``
-    scores a raw file with a checkpoint
-    (:func:`~imbalance_torch.lightning.scoring.predict_main`) and returns the path written."""
-    given = list(sys.argv[1:] if args is None else args)
-    if given[:1] == ["predict"]:
-        from imbalance_torch.lightning.scoring import predict_main
-
-        try:
-            return predict_main(given[1:])
-        except (ValueError, TypeError, OSError) as error:
-            if args is not None:
-                raise
-            sys.exit(f"error: {error}")
-    try:
-        check_config_files(list(sys.argv[1:] if args is None else args))
-    except (ValueError, OSError) as error:
-        if args is not None:
-            raise
-        sys.exit(f"error: {error}")
-    defaults = {"default_config_files": default_config_files(REPO / "configs")}
-    return ImbalanceCLI(
-        args=args,
-        parser_kwargs={name: defaults for name in ("fit", "validate", "test", "predict")},
-        save_config_kwargs={"overwrite": True},
-    )
+def main(args: list[str] | None = None):
+    """``imbalance-torch train`` (:func:`imbalance_torch.lightning.console.train_main`): run
+    LightningCLI (``fit``, ``validate``, ``test``) with the shipped defaults, ending a fit
+    with its summary; ``predict`` scores a raw file with a checkpoint."""
+    return train_main(args)
 
 
 if __name__ == "__main__":

@@ -22,6 +22,7 @@ its own class so its checkpointed state never collides with another unmonitored
 
 from __future__ import annotations
 
+import os
 from datetime import timedelta
 from typing import Any
 
@@ -33,14 +34,26 @@ from torch import Tensor
 __all__ = ["BestCheckpoint", "LastCheckpoint"]
 
 
-class BestCheckpoint(ModelCheckpoint):
+class _CheckpointFolder(ModelCheckpoint):
+    """A ``ModelCheckpoint`` whose default folder is ``default_root_dir/checkpoints`` whatever
+    the loggers (NOTE [checkpoint folder] in ``lightning/run_log.py``)."""
+
+    def setup(self, trainer: pl.Trainer, pl_module: pl.LightningModule, stage: str) -> None:
+        if getattr(self, "_folder_from_trainer", self.dirpath is None):
+            self._folder_from_trainer = True
+            self.dirpath = os.path.join(trainer.default_root_dir, "checkpoints")
+        super().setup(trainer, pl_module, stage)
+
+
+class BestCheckpoint(_CheckpointFolder):
     """Keep the best model: higher ``monitor``, then lower ``tie_breaker``, then later step.
 
     A ``ModelCheckpoint`` with ``save_top_k=1`` whose comparison follows NOTE [kept model];
     ``best_model_path``, ``best_model_score`` and ``ckpt_path="best"`` work as usual.
 
     Args:
-        dirpath: folder (default: the trainer's ``default_root_dir/checkpoints``).
+        dirpath: folder (default: the trainer's ``default_root_dir/checkpoints``, also when a
+            logger is on).
         filename: file name pattern (``best-{epoch}``).
         monitor: the logged metric to maximise or minimise (``val_auprc``).
         mode: ``max`` or ``min``.
@@ -132,14 +145,15 @@ class BestCheckpoint(ModelCheckpoint):
         self.best_model_epoch = state_dict.get("best_model_epoch")
 
 
-class LastCheckpoint(ModelCheckpoint):
+class LastCheckpoint(_CheckpointFolder):
     """Write the latest training state to ``last.ckpt`` at every save point.
 
     Use it beside a monitored ``ModelCheckpoint`` without ``save_last``; resume with
     ``trainer.fit(..., ckpt_path="last")``. See NOTE [last checkpoint].
 
     Args:
-        dirpath: folder (default: the trainer's ``default_root_dir/checkpoints``).
+        dirpath: folder (default: the trainer's ``default_root_dir/checkpoints``, also when a
+            logger is on).
         filename: file name without ``.ckpt`` (``last``, so ``ckpt_path="last"`` finds it).
         every_n_train_steps: also save every this many optimizer steps.
         every_n_epochs: save every this many epochs (default 1 when no other trigger is set).

@@ -243,7 +243,10 @@ class TabularClassifier(pl.LightningModule):
     def training_step(self, batch: tuple[Tensor, Tensor], batch_idx: int) -> Tensor:
         x, y = batch
         loss = self.criterion(self(x), y.long())
-        self.log("train_loss", loss, on_step=False, on_epoch=True, batch_size=y.shape[0])
+        # Each rank's epoch mean differs: sync_dist averages them over all rows of all ranks.
+        self.log(
+            "train_loss", loss, on_step=False, on_epoch=True, batch_size=y.shape[0], sync_dist=True
+        )
         return loss
 
     def _collect(self, stage: str, batch: tuple[Tensor, Tensor]) -> None:
@@ -310,8 +313,7 @@ class TabularClassifier(pl.LightningModule):
         self.val_history.append(
             {"epoch": float(self.current_epoch), "step": float(self.global_step), **metrics}
         )
-        # Values are already gathered over ranks, so every rank logs the same number.
-        self.log_dict({f"val_{k}": v for k, v in metrics.items()}, batch_size=target.numel())
+        self._log_gathered("val", metrics, target.numel())
 
     def on_test_epoch_end(self) -> None:
         column_costs = self._column_costs("test")
@@ -333,7 +335,21 @@ class TabularClassifier(pl.LightningModule):
             "corrected": corrected.cpu(),
             "target": target.cpu(),
         }
-        self.log_dict({f"test_{k}": v for k, v in metrics.items()}, batch_size=target.numel())
+        self._log_gathered("test", metrics, target.numel())
+
+    def _log_gathered(self, stage: str, metrics: dict[str, float], rows: int) -> None:
+        """Log metrics computed from predictions gathered over every rank.
+
+        Every rank holds the same values, so the sync is a ``max`` over equal numbers (exact,
+        unlike a mean); asking for it tells Lightning the values are synced, instead of one
+        "use sync_dist=True" warning per metric under DDP.
+        """
+        self.log_dict(
+            {f"{stage}_{k}": v for k, v in metrics.items()},
+            batch_size=rows,
+            sync_dist=True,
+            reduce_fx="max",
+        )
 
     def on_save_checkpoint(self, checkpoint: dict[str, Any]) -> None:
         # The validation history is not a tensor; keep it so a resumed fit reports it whole.

@@ -1,0 +1,196 @@
+"""The ``imbalance-torch`` console script: ``compare``, ``train``, ``predict`` and ``configs``.
+
+Installed with the package (``[project.scripts]``), so it works from a non-editable install;
+the configs it reads ship inside the package (:data:`CONFIG_DIR`), and ``recipes/*.py`` in a
+checkout are thin wrappers around the same functions::
+
+    imbalance-torch compare --quick
+    imbalance-torch compare --data creditcard.csv --target Class --data.split time --data.time_column Time
+    imbalance-torch train fit --strategy smote --data.data creditcard.csv --data.target Class \\
+        --trainer.default_root_dir runs/smote
+    imbalance-torch train test --strategy smote --ckpt_path runs/smote/checkpoints/best-epoch=3.ckpt
+    imbalance-torch predict --ckpt_path runs/smote/checkpoints/best-epoch=3.ckpt \\
+        --data tomorrow.csv --out scores.csv
+    imbalance-torch configs          # where the shipped configs are
+
+``--strategy NAME`` stands for ``--config <configs>/strategies/NAME.yaml``.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+__all__ = ["COMMANDS", "CONFIG_DIR", "check_config_files", "main", "strategy_config_args", "train_main"]
+
+CONFIG_DIR = Path(__file__).resolve().parents[1] / "configs"
+"""The configs shipped inside the package: ``trainer.yaml``, ``data.yaml``, ``model.yaml``,
+``keel.yaml`` and ``strategies/*.yaml`` (``configs/`` in a checkout links here)."""
+
+COMMANDS = {
+    "compare": "compare strategies on untouched validation and test splits",
+    "train": "LightningCLI fit / validate / test of one strategy (and predict, as below)",
+    "predict": "score a CSV/Parquet file with a checkpoint (same as 'train predict')",
+    "configs": "print the folder of the shipped configs",
+}
+
+
+def strategy_config_args(args: Sequence[str], config_dir: str | Path = CONFIG_DIR) -> list[str]:
+    """Replace ``--strategy NAME`` (or ``--strategy=NAME``) by ``--config
+    <config_dir>/strategies/NAME.yaml``.
+
+    Raises:
+        ValueError: a name without a config, listing the known ones; a missing name.
+    """
+    folder = Path(config_dir) / "strategies"
+    out: list[str] = []
+    items = list(args)
+    i = 0
+    while i < len(items):
+        item = items[i]
+        if item == "--strategy" or item.startswith("--strategy="):
+            if item == "--strategy":
+                if i + 1 >= len(items):
+                    raise ValueError("--strategy needs a name, e.g. --strategy smote.")
+                name, i = items[i + 1], i + 2
+            else:
+                name, i = item.split("=", 1)[1], i + 1
+            path = folder / f"{name}.yaml"
+            if not path.is_file():
+                known = ", ".join(sorted(p.stem for p in folder.glob("*.yaml")))
+                raise ValueError(
+                    f"--strategy {name!r} has no config {path}; known strategies: {known}."
+                )
+            out += ["--config", str(path)]
+            continue
+        out.append(item)
+        i += 1
+    return out
+
+
+def check_config_files(args: list[str], config_dir: str | Path = CONFIG_DIR) -> None:
+    """Check every config before LightningCLI reads it: bounds first, then unknown keys.
+
+    The defaults and every ``--config`` (a file, or an inline YAML string of any length) are
+    scanned within the bounds of :mod:`imbalance_torch.lightning.config_guard`, so an alias
+    bomb is refused in milliseconds. LightningCLI would reject an unknown key too, but without
+    saying which keys exist.
+
+    Raises:
+        ValueError: a config over a bound, or an unknown key, naming the file and the bound or
+            the known keys.
+        OSError: a config file that exists but cannot be read.
+    """
+    from imbalance_torch.lightning.cli import default_config_files
+    from imbalance_torch.lightning.comparison import load_strategy_config
+    from imbalance_torch.lightning.config_guard import check_recipe_configs, config_file_arguments
+
+    check_recipe_configs(args, default_config_files(config_dir))
+    for path in config_file_arguments(args):
+        load_strategy_config(path)
+
+
+def train_main(
+    args: Sequence[str] | None = None,
+    *,
+    config_dir: str | Path = CONFIG_DIR,
+    exit_on_error: bool | None = None,
+) -> Any:
+    """Run LightningCLI (``fit``, ``validate``, ``test``) with the shipped defaults; ``predict``
+    scores a raw file with a checkpoint
+    (:func:`~imbalance_torch.lightning.scoring.predict_main`) and returns the path written.
+
+    A ``fit`` ends with :func:`~imbalance_torch.lightning.run_log.fit_summary`: the best epoch,
+    its validation metrics, and the paths of the best and last checkpoints and the metrics log.
+
+    Args:
+        args: the command line after ``train`` (``sys.argv[1:]`` when None).
+        config_dir: folder of the default configs.
+        exit_on_error: errors found before training exit with one line (a command line)
+            instead of raising; default: when ``args`` is None.
+    """
+    from_command_line = args is None if exit_on_error is None else exit_on_error
+    given = list(sys.argv[1:] if args is None else args)
+    try:
+        if given[:1] == ["predict"]:
+            from imbalance_torch.lightning.scoring import predict_main
+
+            return predict_main(given[1:])
+        given = strategy_config_args(given, config_dir)
+        check_config_files(given, config_dir)
+    except (ValueError, TypeError, OSError) as error:
+        if not from_command_line:
+            raise
+        sys.exit(f"error: {error}")
+    import warnings
+
+    from imbalance_torch.lightning.cli import ImbalanceCLI, default_config_files
+
+    # The console script hands LightningCLI the arguments after its command word on purpose.
+    warnings.filterwarnings("ignore", message=".*LightningCLI's args parameter is intended.*")
+    defaults = {"default_config_files": default_config_files(config_dir)}
+    cli = ImbalanceCLI(
+        args=given,
+        parser_kwargs={name: defaults for name in ("fit", "validate", "test", "predict")},
+        save_config_kwargs={"overwrite": True},
+    )
+    if getattr(cli, "subcommand", None) == "fit" and cli.trainer.is_global_zero:
+        from imbalance_torch.lightning.run_log import fit_summary
+
+        print(fit_summary(cli.trainer, cli.model), flush=True)
+    return cli
+
+
+def compare_main(args: Sequence[str] | None = None, *, exit_on_error: bool | None = None) -> int:
+    """``compare``: the strategy comparison (:mod:`imbalance_torch.lightning.compare_recipe`).
+
+    Args:
+        args: the command line after ``compare`` (``sys.argv[1:]`` when None).
+        exit_on_error: errors found before the first run exit with one line instead of
+            raising; default: when ``args`` is None.
+    """
+    from imbalance_torch.lightning.compare_recipe import main as run_compare
+
+    from_command_line = args is None if exit_on_error is None else exit_on_error
+    try:
+        return run_compare(list(sys.argv[1:] if args is None else args))
+    except (ValueError, TypeError, OSError) as error:
+        if not from_command_line:
+            raise
+        sys.exit(f"error: {error}")
+
+
+def _usage() -> str:
+    width = max(len(name) for name in COMMANDS)
+    lines = [f"  {name:<{width}}  {text}" for name, text in COMMANDS.items()]
+    return "usage: imbalance-torch COMMAND [options]\n\ncommands:\n" + "\n".join(lines) + (
+        "\n\n'imbalance-torch COMMAND --help' shows a command's options."
+    )
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of ``imbalance-torch``; returns the exit status."""
+    given = list(sys.argv[1:] if argv is None else argv)
+    if not given or given[0] in ("-h", "--help"):
+        print(_usage())
+        return 0 if given else 2
+    command, rest = given[0], given[1:]
+    if command not in COMMANDS:
+        print(f"error: unknown command {command!r}; commands: {', '.join(COMMANDS)}.\n", file=sys.stderr)
+        print(_usage(), file=sys.stderr)
+        return 2
+    if command == "configs":
+        print(CONFIG_DIR)
+        return 0
+    # sys.argv stays whole: Lightning's DDP launcher starts each worker with it.
+    if command == "compare":
+        return compare_main(rest, exit_on_error=argv is None)
+    train_args = ["predict", *rest] if command == "predict" else rest
+    train_main(train_args, exit_on_error=argv is None)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
