@@ -379,3 +379,14 @@ def test_peak_memory_stays_far_below_the_file(tmp_path):
     # measured here: 44 MiB (one mapping of the whole file instead of 128 MiB windows: 314 MiB;
     # a copy of the features: over 400 MiB)
     assert grown < 160 * 2**20, f"peak memory grew by {grown / 2**20:.0f} MiB for a 400 MB file"
+
+
+def test_readme_example_runs(capsys):
+    import re
+    from pathlib import Path
+
+    text = (Path(__file__).resolve().parents[2] / "README.md").read_text(encoding="utf-8")
+    found = re.search(re.escape("<!-- test: out-of-core -->") + r"\n```python\n(.*?)```", text, re.S)
+    assert found, "README.md has no ```python block after <!-- test: out-of-core -->"
+    exec(compile(found.group(1), "README.md", "exec"), {})
+    assert "rows held in memory of 200000" in capsys.readouterr().out
