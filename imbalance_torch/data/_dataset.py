@@ -84,7 +84,11 @@ class SMOTEDataset(Dataset):
 
     Args:
         X: ``(n, d)`` training features: tensor (dtype and device kept), numpy array or pandas
-            DataFrame of numeric columns; or a map-style ``Dataset`` to wrap.
+            DataFrame of numeric columns; or a map-style ``Dataset`` to wrap; or features
+            on disk, read out of core: a :class:`~imbalance_torch.data.MemmapSource`, a
+            :class:`~imbalance_torch.data.ParquetSource` or an ``np.memmap`` of a file
+            (NOTE [out-of-core features], NOTE [out-of-core fit]; ``fit_rows`` then lists
+            the rows held in memory).
         y: ``(n,)`` integer class labels (whole-number floats accepted). Required with arrays;
             with a dataset, optional (for items that hold no label; see ``label``).
         oversampler: an unfitted :class:`~imbalance_torch.oversample.Oversampler`
