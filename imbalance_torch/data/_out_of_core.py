@@ -129,9 +129,18 @@ def fit_out_of_core(
     k = class_vs_all_k(oversampler)
     labels = torch.tensor(sorted(int(c) for c, n in target_counts.items() if n > 0), dtype=torch.int64)
     class_rows = torch.isin(y, labels.to(y.device)).nonzero().flatten().cpu()
+    if len(class_rows) == 0:  # nothing to over-sample: a few rows for the parameter checks
+        class_rows = torch.arange(min(len(source), k + 1), dtype=torch.int64)
+        k = 0
     features = _read_checked(source, class_rows)
     fit_rows = class_rows
-    if k and len(class_rows):
+    if k:
+        if k > len(source) - 1:
+            raise ValueError(
+                f"{oversampler!r} looks at the {k} nearest rows of each over-sampled row among "
+                f"all rows, which needs at least {k + 1} rows; there are {len(source)}. Lower "
+                f"its neighbour counts to {len(source) - 1} or less."
+            )
         if getattr(oversampler, "categorical_features", None) is not None:
             raise ValueError(
                 f"{type(oversampler).__name__} with categorical_features searches every row with "

@@ -237,6 +237,20 @@ def test_source_docstring_examples():
     assert result.attempted > 0 and result.failed == 0
 
 
+def test_nothing_to_over_sample_and_too_few_rows(tmp_path):
+    X, _ = _data(100)
+    np.save(tmp_path / "x.npy", X)
+    balanced = np.array([0, 1] * 50)
+    for oversampler in (SMOTE(), BorderlineSMOTE()):
+        memory = SMOTEDataset(torch.from_numpy(X), balanced, oversampler=oversampler)
+        disk = SMOTEDataset(MemmapSource(tmp_path / "x.npy"), balanced, oversampler=oversampler)
+        assert len(disk) == len(memory) == 100 and disk.num_synthetic == 0
+        assert torch.equal(disk[torch.arange(100)][0], torch.from_numpy(X))
+    np.save(tmp_path / "small.npy", X[:8])
+    with pytest.raises(ValueError, match=r"BorderlineSMOTE\(.*\) looks at the 10 nearest rows .* needs at least 11 rows; there are 8"):
+        SMOTEDataset(MemmapSource(tmp_path / "small.npy"), [0] * 6 + [1] * 2, oversampler=BorderlineSMOTE())
+
+
 # -- errors ------------------------------------------------------------------------------------
 def test_source_errors(tmp_path):
     with pytest.raises(FileNotFoundError, match="MemmapSource: no file at .*missing.npy"):
