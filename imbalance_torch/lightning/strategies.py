@@ -43,6 +43,10 @@ __all__ = [
 ]
 
 EpochKind = Literal["natural", "oversample", "undersample"]
+#: Which feature columns an oversampler handles: ``any`` (categorical columns get SMOTE-NC's
+#: rules), ``numeric`` (it interpolates every column, so categorical codes would stop being
+#: codes) or ``categorical`` (every column must be a declared categorical column: SMOTE-N).
+ColumnKind = Literal["any", "numeric", "categorical"]
 
 
 @dataclass(frozen=True)
@@ -59,7 +63,15 @@ class Resampler:
             indices; ``None`` for strategies that make no synthetic rows.
         settings: data-module settings, besides ``resampling``, ``frozen_synthetic`` and
             ``sampler_seed``, that shape every epoch (a resumed fit must keep them).
-        needs_categorical: refuses data without declared categorical columns.
+        needs_categorical: refuses data without declared categorical columns (the comparison
+            skips the strategy on such data).
+        columns: the feature columns the oversampler handles (:data:`ColumnKind`), checked by
+            :meth:`check_columns`.
+        cleaner: builds the unfitted cleaning method (:mod:`imbalance_torch.undersample`) from
+            the data module's settings; the training sampler fits it once on the real train
+            rows and never serves the rows it drops (``BalancedSampler(cleaning=...)``).
+            ``None`` for strategies that serve every real row. Its fixed arguments are part
+            of the strategy's name; settings it reads belong in ``settings``.
     """
 
     name: str
@@ -67,6 +79,8 @@ class Resampler:
     oversampler: Callable[[Mapping[str, Any], list[int]], Any] | None = None
     settings: tuple[str, ...] = ()
     needs_categorical: bool = False
+    columns: ColumnKind = "any"
+    cleaner: Callable[[Mapping[str, Any]], Any] | None = None
 
     @property
     def synthetic(self) -> bool:
@@ -83,6 +97,34 @@ class Resampler:
         if self.oversampler is None:
             return None
         return self.oversampler(settings, list(categorical_features))
+
+    def build_cleaner(self, settings: Mapping[str, Any]) -> Any:
+        """The unfitted cleaning method (``None`` for strategies that serve every real row)."""
+        return None if self.cleaner is None else self.cleaner(settings)
+
+    def check_columns(self, categorical_features: Sequence[int], num_features: int) -> None:
+        """Refuse feature columns the oversampler cannot handle (see :data:`ColumnKind`).
+
+        Raises:
+            ValueError: categorical columns for a ``numeric`` oversampler, or numeric columns
+                for a ``categorical`` one; the message names the columns and the fix.
+        """
+        categorical = sorted(set(categorical_features))
+        if self.columns == "numeric" and categorical:
+            raise ValueError(
+                f"resampling={self.name!r} interpolates every column, so the categorical "
+                f"columns {categorical} (of {num_features}) would get values that are not "
+                "category codes; use 'smote' or 'borderline1' (they keep categorical columns "
+                "valid, SMOTE-NC's rule), or leave those columns out (drop_columns)."
+            )
+        numeric = [c for c in range(num_features) if c not in set(categorical)]
+        if self.columns == "categorical" and numeric:
+            raise ValueError(
+                f"resampling={self.name!r} needs every column to be categorical, but "
+                f"{len(numeric)} of the {num_features} columns are numeric (columns "
+                f"{numeric[:10]}{' ...' if len(numeric) > 10 else ''}); declare them all in "
+                "categorical (--data.categorical) or use 'smote_nc' for mixed data."
+            )
 
     def check_data(self, *, categorical: bool, num_classes: int, ratio: float, source: str) -> None:
         """Refuse data this strategy cannot resample at ``ratio``.
@@ -132,10 +174,12 @@ class Resampler:
         """``BalancedSampler`` arguments for ``ratio``; ``None`` means a plain shuffle.
 
         On a ``SMOTEDataset`` the sampler serves the dataset's own targets (built with
-        ``sampling_strategy`` from :func:`sampling_strategy`), so nothing is passed.
+        ``sampling_strategy`` from :func:`sampling_strategy`), so nothing is passed. A
+        natural epoch with a ``cleaner`` is every kept row once (no rows added); the
+        ``cleaning`` itself is built per data module (:meth:`build_cleaner`).
         """
         if self.epoch == "natural":
-            return None
+            return None if self.cleaner is None else {"oversampling": None}
         strategy = sampling_strategy(ratio)
         if self.epoch == "undersample":
             return {"oversampling": None, "undersampling": strategy}
@@ -188,6 +232,72 @@ def _smote_nc(settings: Mapping[str, Any], categorical: list[int]) -> Any:
     return SMOTENC(categorical_features=categorical, k_neighbors=settings["k_neighbors"])
 
 
+def _svm_smote(settings: Mapping[str, Any], categorical: list[int]) -> Any:
+    from imbalance_torch import SVMSMOTE
+
+    return SVMSMOTE(k_neighbors=settings["k_neighbors"], m_neighbors=settings["m_neighbors"])
+
+
+def _kmeans_smote(settings: Mapping[str, Any], categorical: list[int]) -> Any:
+    from imbalance_torch import KMeansSMOTE
+
+    # imbalanced-learn's "auto" threshold is 0.5 on binary data: a kept cluster must be half
+    # minority, which no cluster of strongly imbalanced data is (fraud_like: 0.5 % at most), so
+    # the fit would fail. Here every cluster with k_neighbors + 1 minority rows is kept and
+    # weighted by its sparsity (configs/strategies/kmeans_smote.yaml says so).
+    return KMeansSMOTE(k_neighbors=settings["k_neighbors"], cluster_balance_threshold=0.0)
+
+
+def _smoten(settings: Mapping[str, Any], categorical: list[int]) -> Any:
+    from imbalance_torch import SMOTEN
+
+    return SMOTEN(k_neighbors=settings["k_neighbors"])
+
+
+# NOTE [cleaning strategies]: a cleaner's own arguments are fixed per strategy name (so a
+# resumed fit that keeps the name keeps them). The real train rows are cleaned in the classes
+# other than the minority (imbalanced-learn's "auto"), also in the SMOTE combinations:
+# imbalanced-learn's SMOTETomek / SMOTEENN clean every class, but after balancing, when a real
+# minority row's neighbours are mostly synthetic rows, so they keep nearly all real minority
+# rows; cleaning "all" classes before any synthetic row exists dropped every real minority row
+# of fraud_like (23 of 23 with ENN). The combinations then filter each epoch's synthetic rows
+# with the same rule against the real rows (NOTE [per-epoch filtering] in
+# oversample/_filters.py); SMOTE-ENN's filter uses kind_sel="mode", since with "all" a
+# synthetic row must agree with every one of its real neighbours, and the fit is refused on
+# fraud-shaped data for accepting too few draws (README: SMOTE-Tomek, SMOTE-ENN and safe=).
+def _tomek_links(sampling_strategy: str) -> Callable[[Mapping[str, Any]], Any]:
+    def build(settings: Mapping[str, Any]) -> Any:
+        from imbalance_torch import TomekLinks
+
+        return TomekLinks(sampling_strategy=sampling_strategy)
+
+    return build
+
+
+def _edited(sampling_strategy: str, kind_sel: str) -> Callable[[Mapping[str, Any]], Any]:
+    def build(settings: Mapping[str, Any]) -> Any:
+        from imbalance_torch import EditedNearestNeighbours
+
+        return EditedNearestNeighbours(sampling_strategy=sampling_strategy, kind_sel=kind_sel)
+
+    return build
+
+
+def _near_miss(settings: Mapping[str, Any]) -> Any:
+    from imbalance_torch import NearMiss
+
+    return NearMiss(sampling_strategy=sampling_strategy(settings["ratio"]), version=1)
+
+
+def _filtered_smote(cleaner: Callable[[Mapping[str, Any]], Any]) -> Callable[[Mapping[str, Any], list[int]], Any]:
+    def build(settings: Mapping[str, Any], categorical: list[int]) -> Any:
+        from imbalance_torch import SMOTE
+
+        return SMOTE(k_neighbors=settings["k_neighbors"], filter=cleaner(settings), **_categorical(categorical))
+
+    return build
+
+
 RESAMPLERS: dict[str, Resampler] = {
     r.name: r
     for r in (
@@ -199,6 +309,22 @@ RESAMPLERS: dict[str, Resampler] = {
         Resampler("borderline2", "oversample", _borderline("borderline-2"), ("ratio", "k_neighbors", "m_neighbors")),
         Resampler("adasyn", "oversample", _adasyn, ("ratio", "k_neighbors")),
         Resampler("smote_nc", "oversample", _smote_nc, ("ratio", "k_neighbors"), needs_categorical=True),
+        Resampler("svm_smote", "oversample", _svm_smote, ("ratio", "k_neighbors", "m_neighbors"), columns="numeric"),
+        Resampler("kmeans_smote", "oversample", _kmeans_smote, ("ratio", "k_neighbors"), columns="numeric"),
+        Resampler(
+            "smoten", "oversample", _smoten, ("ratio", "k_neighbors"), needs_categorical=True, columns="categorical"
+        ),
+        Resampler("tomek", "natural", cleaner=_tomek_links("auto")),
+        Resampler("enn", "natural", cleaner=_edited("auto", "all")),
+        Resampler("nearmiss", "undersample", settings=("ratio",), cleaner=_near_miss),
+        Resampler(
+            "smote_tomek", "oversample", _filtered_smote(_tomek_links("auto")), ("ratio", "k_neighbors"),
+            cleaner=_tomek_links("auto"),
+        ),
+        Resampler(
+            "smote_enn", "oversample", _filtered_smote(_edited("auto", "mode")), ("ratio", "k_neighbors"),
+            cleaner=_edited("auto", "all"),
+        ),
     )
 }
 """``resampling`` name -> :class:`Resampler`, in display order."""

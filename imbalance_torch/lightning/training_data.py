@@ -2,7 +2,8 @@
 
 Built from one :class:`~imbalance_torch.lightning.strategies.Resampler` entry: a
 ``SMOTEDataset`` (with the oversampler the entry builds) for synthetic strategies, plain rows
-otherwise; a ``BalancedSampler`` with the entry's sampler arguments, or a plain shuffle
+otherwise; a ``BalancedSampler`` with the entry's sampler arguments (and its cleaning method,
+fitted once on the real rows), or a plain shuffle
 (:class:`~imbalance_torch.lightning.samplers.ShuffledBatchSampler`) for the natural and the
 frozen-synthetic epochs. The rows per class of an epoch are always the sampler's answer
 (``epoch_counts``), never recomputed here.
@@ -48,6 +49,14 @@ class TrainingData:
         self.resampler = resampler
         self.settings = dict(settings)
         self.features, self.labels = features, labels
+        resampler.check_columns(categorical_features, int(features.shape[1]))
+        if resampler.cleaner is not None and self.settings["frozen_synthetic"]:
+            raise ValueError(
+                f"frozen_synthetic=True serves one fixed epoch with a plain shuffle of every row, "
+                f"so resampling={resampler.name!r} could not leave out the real rows its cleaning "
+                "drops; set frozen_synthetic: false (the real rows are still cleaned only once, "
+                "at fit)."
+            )
         if resampler.synthetic:
             from imbalance_torch import SMOTEDataset
 
@@ -97,6 +106,13 @@ class TrainingData:
         # targets (NOTE [one epoch mix]), so len(dataset) is the epoch.
         arguments = self.resampler.sampler_arguments(self.settings["ratio"]) or {}
         labels = None if self.resampler.synthetic else self.labels
+        cleaning = self.resampler.build_cleaner(self.settings)
+        if cleaning is not None:
+            # NOTE [cleaned rows] in data/_sampler.py: fitted here on every real train row; a
+            # SMOTEDataset lends its own features, plain rows pass them.
+            arguments["cleaning"] = cleaning
+            if not self.resampler.synthetic:
+                arguments["features"] = self.features
         return BalancedSampler(self.dataset, labels=labels, **arguments, **common)
 
     def epoch_counts(self, num_classes: int) -> list[int]:

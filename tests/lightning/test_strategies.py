@@ -44,8 +44,8 @@ def test_every_shipped_strategy_combines_table_parts():
 def test_unknown_part_in_a_strategy_file_is_refused_with_the_table(tmp_path):
     (tmp_path / "strategies").mkdir()
     bad = tmp_path / "strategies" / "bad.yaml"
-    bad.write_text("data:\n  resampling: kmeans_smote\nmodel:\n  loss: cross_entropy\n")
-    with pytest.raises(ValueError, match=r"bad.yaml: data.resampling='kmeans_smote' is not a known strategy; known: none, random_over, random_under, smote"):
+    bad.write_text("data:\n  resampling: cluster_smote\nmodel:\n  loss: cross_entropy\n")
+    with pytest.raises(ValueError, match=r"bad.yaml: data.resampling='cluster_smote' is not a known strategy; known: none, random_over, random_under, smote"):
         load_strategy_config(bad)
     bad.write_text("data:\n  resampling: none\nmodel:\n  loss: dice\n")
     with pytest.raises(ValueError, match=r"bad.yaml: model.loss='dice' is not a known loss; known: cross_entropy, class_weighted, focal, logit_adjusted"):
@@ -127,12 +127,25 @@ def test_each_loss_sets_the_prior_of_its_table_entry(loss, small):
         torch.testing.assert_close(model.train_prior, effective_prior(sampled))
 
 
+def _columns_for(resampling, x, y):
+    """The small data with the columns ``resampling`` takes: a categorical code column added,
+    except for numeric-only oversamplers; only categorical columns for SMOTE-N."""
+    rng = np.random.default_rng(1)
+    columns = RESAMPLERS[resampling].columns
+    if columns == "numeric":
+        return x, []
+    if columns == "categorical":
+        codes = np.column_stack([rng.integers(0, 3, len(y)), (x[:, 0] > 0.5) + 2 * (x[:, 1] > 1)])
+        return codes, [0, 1]
+    return np.column_stack([x, rng.integers(0, 3, len(y))]), [3]
+
+
 @pytest.mark.parametrize("resampling", list(RESAMPLERS))
 def test_sampled_counts_are_the_samplers_answer(resampling, small):
-    x, y = small
-    x = np.column_stack([x, np.random.default_rng(1).integers(0, 3, len(y))])
+    x, categorical = _columns_for(resampling, *small)
+    y = small[1]
     frozen = resampling == "smote"
-    dm = ImbalanceDataModule.from_arrays(x, y, categorical_features=[3], resampling=resampling, ratio=0.5, frozen_synthetic=frozen, batch_size=64)
+    dm = ImbalanceDataModule.from_arrays(x, y, categorical_features=categorical, resampling=resampling, ratio=0.5, frozen_synthetic=frozen, batch_size=64)
     dm.setup("fit")
     counts = dm.train_sampler().epoch_counts()
     assert dm.sampled_class_counts == [counts[0], counts[1]]
@@ -145,3 +158,113 @@ def test_a_name_that_is_not_a_string_is_a_type_error():
         ImbalanceDataModule(resampling=3)
     with pytest.raises(TypeError, match=r"loss must be a string naming a loss, got None of type NoneType; known: cross_entropy"):
         TabularClassifier(num_features=3, loss=None)
+
+
+# -- the over-samplers and cleaning methods of issue 12 as strategies -------------------------
+NEW_STRATEGIES = ("svm_smote", "kmeans_smote", "smoten", "tomek", "enn", "nearmiss", "smote_tomek", "smote_enn")
+CLEANING = ("tomek", "enn", "nearmiss", "smote_tomek", "smote_enn")
+
+
+@pytest.fixture
+def overlapping():
+    """Two overlapping classes, so that Tomek links and ENN find rows to remove."""
+    rng = np.random.default_rng(2)
+    y = (rng.random(400) < 0.2).astype(np.int64)
+    return rng.standard_normal((400, 3)) + 1.2 * y[:, None], y
+
+
+def test_each_new_strategy_ships_one_yaml_of_its_table_entry():
+    for name in NEW_STRATEGIES:
+        config = load_strategy_config(CONFIGS / "strategies" / f"{name}.yaml")
+        assert config["data"]["resampling"] == name and config["model"]["loss"] == "cross_entropy"
+    assert load_strategy_config(CONFIGS / "strategies" / "kmeans_smote.yaml")["data"]["k_neighbors"] == 2
+
+
+def test_smoten_is_skipped_by_the_comparison_without_categorical_columns():
+    arms, skipped = plan_arms(CONFIGS, ["none", "smoten", "tomek"])
+    assert [a.name for a in arms] == ["none", "tomek"]
+    assert skipped == ["smoten (no categorical columns declared)"]
+
+
+@pytest.mark.parametrize("resampling", CLEANING)
+def test_cleaning_strategies_serve_the_rows_their_cleaner_keeps(resampling, overlapping):
+    dm = ImbalanceDataModule.from_arrays(*overlapping, resampling=resampling, ratio=1.0, batch_size=64)
+    dm.setup("fit")
+    x, y = dm.split_tensors("train")
+    cleaner = RESAMPLERS[resampling].build_cleaner(dm.hparams)
+    kept = cleaner.fit(x, y).sample_indices_
+    sampler = dm.train_sampler()
+    assert torch.equal(sampler.kept_rows, kept) and len(kept) < len(y)
+    served = torch.cat(list(sampler))
+    real = served[served < len(y)]
+    assert torch.equal(torch.sort(real).values, kept)  # each kept real row once, no dropped row
+    natural = dm.natural_class_counts
+    dropped = sampler.dropped_counts()
+    assert dropped[1] == 0 and dropped[0] == natural[0] - int((y[kept] == 0).sum())
+    expected = {
+        "tomek": [natural[0] - dropped[0], natural[1]],
+        "enn": [natural[0] - dropped[0], natural[1]],
+        "nearmiss": [natural[1], natural[1]],  # the majority down to the minority, once
+        # synthetic rows fill up to the uncleaned majority (the dataset's own targets)
+        "smote_tomek": [natural[0] - dropped[0], natural[0]],
+        "smote_enn": [natural[0] - dropped[0], natural[0]],
+    }
+    assert dm.sampled_class_counts == expected[resampling]
+
+
+@pytest.mark.parametrize("resampling", ["smote_tomek", "smote_enn"])
+def test_smote_combinations_filter_each_epochs_synthetic_rows(resampling, overlapping):
+    from imbalance_torch import EditedNearestNeighbours, TomekLinks
+
+    dm = ImbalanceDataModule.from_arrays(*overlapping, resampling=resampling, batch_size=64)
+    oversampler = dm.train_dataset().oversampler
+    rule = oversampler.filter
+    assert isinstance(rule, TomekLinks if resampling == "smote_tomek" else EditedNearestNeighbours)
+    assert oversampler.filter_ is not None and 0.1 <= oversampler.filter_.acceptance_[1] <= 1.0
+    if resampling == "smote_enn":
+        assert rule.kind_sel == "mode" and dm.training_data.sampler().cleaning.kind_sel == "all"
+    counts = dm.sampled_class_counts
+    assert counts[1] == dm.natural_class_counts[0]  # synthetic rows fill to the uncleaned majority
+
+
+def test_resume_settings_of_the_new_strategies(overlapping):
+    def settings(resampling):
+        return ImbalanceDataModule.from_arrays(*overlapping, resampling=resampling).epoch_settings()
+
+    common = {"frozen_synthetic": False, "sampler_seed": 0}
+    assert settings("tomek") == {"resampling": "tomek", **common}
+    assert settings("nearmiss") == {"resampling": "nearmiss", **common, "ratio": 1.0}
+    assert settings("smote_enn") == {"resampling": "smote_enn", **common, "ratio": 1.0, "k_neighbors": 5}
+    assert settings("svm_smote") == {"resampling": "svm_smote", **common, "ratio": 1.0, "k_neighbors": 5, "m_neighbors": 10}
+
+
+def test_columns_a_strategy_cannot_handle_are_refused(small):
+    x, y = small
+    with_codes = np.column_stack([x, np.random.default_rng(1).integers(0, 3, len(y))])
+    dm = ImbalanceDataModule.from_arrays(with_codes, y, categorical_features=[3], resampling="svm_smote")
+    with pytest.raises(ValueError, match=r"resampling='svm_smote' interpolates every column, so the categorical columns \[3\] \(of 4\) would get values that are not category codes; use 'smote'"):
+        dm.model_arguments()
+    dm = ImbalanceDataModule.from_arrays(with_codes, y, categorical_features=[3], resampling="smoten")
+    with pytest.raises(ValueError, match=r"resampling='smoten' needs every column to be categorical, but 3 of the 4 columns are numeric \(columns \[0, 1, 2\]\); declare them all in categorical .* or use 'smote_nc'"):
+        dm.model_arguments()
+    dm = ImbalanceDataModule.from_arrays(x, y, resampling="smote_tomek", frozen_synthetic=True)
+    with pytest.raises(ValueError, match=r"frozen_synthetic=True serves one fixed epoch .* resampling='smote_tomek' could not leave out the real rows its cleaning drops; set frozen_synthetic: false"):
+        dm.model_arguments()
+
+
+@pytest.mark.parametrize("resampling", NEW_STRATEGIES)
+def test_each_new_strategy_fits_an_epoch(resampling, overlapping):
+    import lightning.pytorch as pl
+
+    x, categorical = _columns_for(resampling, *overlapping)
+    dm = ImbalanceDataModule.from_arrays(x, overlapping[1], categorical_features=categorical, resampling=resampling, batch_size=64)
+    pl.seed_everything(0, verbose=False)
+    model = TabularClassifier(**dm.model_arguments(), hidden_width=8)
+    trainer = pl.Trainer(
+        max_epochs=1, accelerator="cpu", logger=False, enable_checkpointing=False,
+        enable_progress_bar=False, enable_model_summary=False, num_sanity_val_steps=0,
+    )
+    trainer.fit(model, dm)
+    counts = dm.sampled_class_counts
+    assert trainer.global_step == -(-sum(counts) // 64)  # every batch of the epoch served
+    assert np.isfinite(model.val_history[-1]["auprc"])
