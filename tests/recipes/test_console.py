@@ -23,9 +23,8 @@ REPO = Path(__file__).resolve().parents[2]
 def console(*args, cwd):
     """``imbalance-torch ARGS`` in a fresh process (the script's own entry point)."""
     env = {**os.environ, "OMP_NUM_THREADS": "1", "PYTHONPATH": str(REPO)}
-    code = "import sys; from imbalance_torch.lightning.console import main; sys.exit(main())"
     return subprocess.run(
-        [sys.executable, "-c", code, *args], cwd=cwd, env=env, capture_output=True, text=True,
+        [sys.executable, "-m", "imbalance_torch.lightning.console", *args], cwd=cwd, env=env, capture_output=True, text=True,
         timeout=600,
     )
 
@@ -121,3 +120,29 @@ def test_compare_train_the_winner_and_predict_tomorrow(tmp_path):
     assert len(scores) == 300
     expected = Scorer.from_checkpoint(best_path).predict_proba(pd.read_csv(tomorrow))
     np.testing.assert_allclose(scores["probability"], expected["probability"], atol=1e-6)
+
+
+@pytest.mark.slow
+def test_ddp_runs_log_without_sync_warnings_and_clean_up(tmp_path):
+    """Under DDP (2 CPU processes): no "use sync_dist=True" warning (the logged values are
+    gathered), one summary, and a comparison removes its checkpoints folder."""
+    train, _ = write_files(tmp_path)
+    ddp = ["--trainer.strategy", "ddp", "--trainer.devices", "2", "--trainer.accelerator", "cpu"]
+    trained = console(
+        "train", "fit", "--strategy", "none", "--data.data", str(train), "--data.target", "Class",
+        "--data.drop_columns", "[Time, card]", "--trainer.max_epochs", "2",
+        "--trainer.default_root_dir", "runs", "--trainer.enable_progress_bar", "false", *ddp,
+        cwd=tmp_path,
+    )
+    assert trained.returncode == 0, trained.stderr[-3000:]
+    assert "sync_dist" not in trained.stderr
+    assert trained.stdout.count("best checkpoint: ") == 1
+    compared = console(
+        "compare", "--data", str(train), "--target", "Class", "--data.drop_columns", "[Time, card]",
+        "--strategies", "none", "--seeds", "1", "--trainer.max_steps", "10", "--out", "out", *ddp,
+        cwd=tmp_path,
+    )
+    assert compared.returncode == 0, compared.stderr[-3000:]
+    assert "sync_dist" not in compared.stderr
+    assert (tmp_path / "out" / "results.csv").is_file()
+    assert not (tmp_path / "out" / "checkpoints").exists()
