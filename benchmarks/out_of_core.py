@@ -108,6 +108,38 @@ def measure(path: str, labels_path: str, method: str, where: str, batch_size: in
     }
 
 
+def parquet_reads(folder: str, rows: int, features: int, batch_size: int, row_group: int = 131_072) -> list[list[str]]:
+    """Random batches from a Parquet table vs its ``.npy`` copy made by ``to_npy``."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+    import torch
+
+    from imbalance_torch.data import ParquetSource, to_npy
+
+    rng = np.random.default_rng(1)
+    path = os.path.join(folder, "table.parquet")
+    with pq.ParquetWriter(path, pa.schema([(f"f{j}", pa.float32()) for j in range(features)])) as writer:
+        for start in range(0, rows, row_group):
+            block = rng.standard_normal((min(row_group, rows - start), features), dtype=np.float32)
+            writer.write_table(pa.table({f"f{j}": block[:, j] for j in range(features)}), row_group_size=row_group)
+    parquet = ParquetSource(path)
+    start = time.perf_counter()
+    copy = to_npy(parquet, os.path.join(folder, "table.npy"))
+    convert_s = time.perf_counter() - start
+    out = []
+    for name, source in (("ParquetSource", parquet), ("MemmapSource (to_npy copy)", copy)):
+        times = []
+        for _ in range(5):
+            batch = torch.randint(0, rows, (batch_size,))
+            start = time.perf_counter()
+            source.read(batch)
+            times.append(time.perf_counter() - start)
+        best = min(times)
+        out.append([name, f"{best * 1e3:.1f} ms", f"{batch_size / best / 1e6:.3f} M"])
+    out.append(["to_npy conversion (once)", f"{convert_s:.2f} s", "-"])
+    return out
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--rows", type=int, default=100_000_000)
@@ -120,6 +152,7 @@ def main() -> None:
     parser.add_argument("--keep", action="store_true", help="keep the generated files")
     parser.add_argument("--threads", type=int, default=None)
     parser.add_argument("--timeout", type=float, default=3600.0, help="seconds per measurement")
+    parser.add_argument("--parquet-rows", type=int, default=1_000_000, help="rows of the Parquet random-read comparison (0: skip)")
     parser.add_argument("--output", default=None, help="also write the report (markdown) here")
     args = parser.parse_args()
     report = C.Report("Out of core: fit + one epoch from a memory-mapped .npy vs in memory", args)
@@ -159,6 +192,12 @@ def main() -> None:
         )
         report.add("Epoch rows: every real row once plus the synthetic rows that bring class 1 to class 0 (1:1). "
                    "The baseline is the process after imports and the labels, before the features.")
+        if args.parquet_rows:
+            report.add("")
+            report.add(f"Random batches of {args.batch_size} rows from a {args.parquet_rows:,} x {args.features} float32 Parquet file "
+                       "(row groups of 131,072 rows) vs its .npy copy (best of 5):")
+            report.add("")
+            report.table(["source", "batch", "rows/s"], parquet_reads(folder, args.parquet_rows, args.features, args.batch_size))
     finally:
         if not args.keep:
             shutil.rmtree(folder, ignore_errors=True)
