@@ -214,8 +214,9 @@ def _fraud_like(rows):
     return ((X - X.mean(0)) / X.std(0)).float(), torch.from_numpy(y)
 
 
-# Floors measured with benchmarks/filters.py and here (fraud-like 20,000 rows at 1 % positives:
-# 99.3-100 %; KEEL-like: 99.6-100 %), kept a little below.
+# Measured here (SMOTE, 2,000 first draws): KEEL-like 99.9-100 %, fraud-like (20,000 rows at
+# 1 % positives) 100 %, at most 0.1 % accepted by the bounded search alone; the floors sit a
+# little below. benchmarks/filters.py measures the 200,000-row data (98.x-100 %).
 @pytest.mark.parametrize("data", ["keel_like", "fraud_like"])
 @pytest.mark.parametrize("rule", sorted(RULES))
 def test_bounded_search_agrees_with_the_exact_one(data, rule):
@@ -225,8 +226,8 @@ def test_bounded_search_agrees_with_the_exact_one(data, rule):
         setattr(oversampler, name, value)
     result = filter_agreement(oversampler, {1: 2000}, seed=0, epoch=0)
     assert result["rows"] == 2000
-    assert result["agreement"] >= 0.98
-    assert result["false_accept"] <= 0.02
+    assert result["agreement"] >= 0.99
+    assert result["false_accept"] <= 0.01
 
 
 def test_segment_distances_equal_gathered_distances():
