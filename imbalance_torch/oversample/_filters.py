@@ -45,7 +45,7 @@ import torch
 from imbalance_torch._random import STREAM_FILTER_ATTEMPT, key_table, words
 from imbalance_torch._validation import check_positive_int, describe
 from imbalance_torch.neighbors import kneighbors
-from imbalance_torch.oversample._base import SyntheticDraw
+from imbalance_torch.oversample._base import SyntheticDraw, compute_dtype
 from imbalance_torch.undersample import EditedNearestNeighbours, TomekLinks
 from imbalance_torch.undersample._base import check_kind_sel, check_n_neighbors, vote
 
@@ -144,7 +144,8 @@ class SyntheticFilter:
         self.rules = rules
         self.search = search
         X = oversampler.X_
-        self.X = X if X.is_floating_point() else X.double()
+        # distances in float32 or float64 (half precision and integer features are converted)
+        self.X = X if X.dtype in (torch.float32, torch.float64) else X.to(compute_dtype(X.dtype))
         self.y = oversampler.y_
         self.labels = torch.unique(self.y)
         self.depth = max(rule.k for rule in rules)

@@ -301,3 +301,15 @@ def test_bad_filter_arguments_are_refused():
     for error, message, oversampler in cases:
         with pytest.raises(error, match=message):
             SMOTEDataset(X, y, oversampler=oversampler, seed=0)
+
+
+@pytest.mark.parametrize("dtype", [torch.float16, torch.bfloat16, torch.int64])
+def test_half_precision_and_integer_features_are_filtered(dtype):
+    X, y = _blobs(shift=2.0, dtype=torch.float32)
+    X = (X * 10).round().to(dtype) if dtype == torch.int64 else X.to(dtype)
+    ds = SMOTEDataset(X, y, oversampler=SMOTE(safe=True, filter_search="exact"), seed=0)
+    rows, labels, _ = _synthetic(ds)
+    assert rows.dtype == dtype and len(rows) == ds.num_synthetic
+    assert bool(_passes("safe", X.double(), y, rows.double(), labels).all())
+    bounded = SMOTEDataset(X, y, oversampler=SMOTE(safe=True), seed=0)
+    assert (bounded.oversampler.filter_.segments is not None) == (dtype != torch.int64)
