@@ -60,6 +60,34 @@ def test_the_wheel_holds_the_configs_and_the_console_script(tmp_path):
     assert "imbalance-torch = imbalance_torch.lightning.console:main" in text
 
 
+@pytest.mark.slow
+def test_the_installed_wheel_trains_outside_the_checkout(tmp_path):
+    """A non-editable copy (the wheel installed into a folder, the dependencies from this
+    environment) runs ``imbalance-torch train fit --strategy none`` away from the checkout."""
+    wheels, target, work = tmp_path / "wheels", tmp_path / "site", tmp_path / "work"
+    work.mkdir()
+    for command in (
+        lambda: ["wheel", str(REPO), "--no-deps", "--no-build-isolation", "-q", "-w", str(wheels)],
+        lambda: ["install", "--no-deps", "-q", "--target", str(target), *map(str, wheels.glob("*.whl"))],
+    ):
+        done = subprocess.run([sys.executable, "-m", "pip", *command()], capture_output=True, text=True, timeout=600)
+        assert done.returncode == 0, done.stderr
+    train, _ = write_files(work)
+    env = {**os.environ, "OMP_NUM_THREADS": "1", "PYTHONPATH": str(target)}
+    script = [sys.executable, str(target / "bin" / "imbalance-torch")]
+    shown = subprocess.run([*script, "configs"], cwd=work, env=env, capture_output=True, text=True)
+    assert shown.stdout.strip() == str(target / "imbalance_torch" / "configs")
+    trained = subprocess.run(
+        [*script, "train", "fit", "--strategy", "none", "--data.data", str(train),
+         "--data.target", "Class", "--data.split", "time", "--data.time_column", "Time",
+         "--data.drop_columns", "[card]", "--trainer.max_epochs", "1",
+         "--trainer.default_root_dir", "runs", "--trainer.enable_progress_bar", "false"],
+        cwd=work, env=env, capture_output=True, text=True, timeout=600,
+    )
+    assert trained.returncode == 0, trained.stderr[-3000:]
+    assert "best checkpoint: runs/checkpoints/best-epoch=0.ckpt" in trained.stdout
+
+
 def test_strategy_names_stand_for_shipped_configs():
     assert strategy_config_args(["fit", "--strategy", "smote", "--trainer.strategy", "ddp"]) == [
         "fit", "--config", str(CONFIG_DIR / "strategies" / "smote.yaml"), "--trainer.strategy", "ddp",
