@@ -23,6 +23,7 @@ import numpy as np
 from lightning.pytorch.callbacks import EarlyStopping
 
 from imbalance_torch.lightning.budget import TrainingBudget, explicit_settings, training_budget
+from imbalance_torch.lightning.checkpoints import LastCheckpoint
 from imbalance_torch.lightning.cli import LINKED_MODEL_ARGUMENTS, ImbalanceCLI, default_config_files
 from imbalance_torch.lightning.datamodule import ImbalanceDataModule
 from imbalance_torch.lightning.metrics import METRIC_NAMES
@@ -331,12 +332,16 @@ def run_arm(
     if on_cli is not None:
         on_cli(cli)
     trainer, model, data = cli.trainer, cli.model, cli.datamodule
+    # A comparison redoes an interrupted run from the start (NOTE [run cache] in runner.py),
+    # so last.ckpt, written at every evaluation, would only cost time.
+    trainer.callbacks = [cb for cb in trainer.callbacks if not isinstance(cb, LastCheckpoint)]
     crossing = data.synthetic_crossing_share()
     trainer.fit(model, datamodule=data)
     stopping = [cb for cb in trainer.callbacks if isinstance(cb, EarlyStopping)]
     # before test, which may restore the callbacks' state from the kept checkpoint
     stopped_early = any(cb.wait_count >= cb.patience for cb in stopping)
     steps_trained = int(trainer.global_step)
+    val_history = list(model.val_history)  # test restores the kept checkpoint's shorter one
     checkpoint = trainer.checkpoint_callback
     best_path = getattr(checkpoint, "best_model_path", "") if checkpoint else ""
     trainer.test(model, datamodule=data, ckpt_path=best_path or None, verbose=False)
@@ -362,7 +367,7 @@ def run_arm(
         "budget_steps": trainer.estimated_stepping_batches,
         "stopped_early": stopped_early,
         "kept_note": kept_model_note(
-            kept_step, model.val_history, trainer.estimated_stepping_batches, steps_trained
+            kept_step, val_history, trainer.estimated_stepping_batches, steps_trained
         ),
         "batch_size": data.hparams.batch_size,
         "val_check_interval": trainer.val_check_interval,
@@ -387,6 +392,6 @@ def run_arm(
         row=row,
         scores=scores,
         target=target,
-        val_history=list(model.val_history),
+        val_history=val_history,
         is_global_zero=trainer.is_global_zero,
     )

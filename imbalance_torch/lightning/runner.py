@@ -54,7 +54,7 @@ __all__ = [
     "save_result",
 ]
 
-CACHE_FORMAT = 1
+CACHE_FORMAT = 2
 """Version of the run cache files; a file of another version is redone."""
 
 
