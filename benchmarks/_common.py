@@ -102,6 +102,23 @@ def make_data(shape: Shape, *, categorical: bool = False, seed: int = 0) -> tupl
     return X, y
 
 
+def make_codes(shape: Shape, *, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
+    """Deterministic all-categorical data for SMOTE-N: ``X`` (rows, features) float32 integer
+    codes, column ``j`` with ``CATEGORICAL_LEVELS[j % 5]`` levels, the minority's codes skewed
+    toward low levels as in :func:`make_data`; ``y`` int64 in {0, 1}."""
+    rng = np.random.default_rng(seed)
+    X = np.empty((shape.rows, shape.features), dtype=np.float32)
+    y = np.zeros(shape.rows, dtype=np.int64)
+    rows = np.sort(rng.choice(shape.rows, shape.minority, replace=False))
+    y[rows] = 1
+    for column in range(shape.features):
+        levels = CATEGORICAL_LEVELS[column % len(CATEGORICAL_LEVELS)]
+        X[:, column] = rng.integers(0, levels, shape.rows).astype(np.float32)
+        skew = 1.0 / np.arange(1, levels + 1) ** 1.5
+        X[rows, column] = rng.choice(levels, shape.minority, p=skew / skew.sum()).astype(np.float32)
+    return X, y
+
+
 def categorical_columns(shape: Shape) -> list[int]:
     first = shape.features - len(CATEGORICAL_LEVELS)
     return list(range(first, shape.features))
@@ -120,8 +137,27 @@ def parse_shapes(text: str, quick: bool) -> list[Shape]:
 # Methods: ours and imbalanced-learn's, with the same settings
 # --------------------------------------------------------------------------------------------
 
-METHODS = ("smote", "borderline", "adasyn", "smotenc")
-METHOD_TITLES = {"smote": "SMOTE", "borderline": "BorderlineSMOTE", "adasyn": "ADASYN", "smotenc": "SMOTENC"}
+METHODS = ("smote", "borderline", "adasyn", "smotenc", "svm_smote", "kmeans_smote", "smoten", "smote_tomek", "smote_enn")
+METHOD_TITLES = {
+    "smote": "SMOTE", "borderline": "BorderlineSMOTE", "adasyn": "ADASYN", "smotenc": "SMOTENC",
+    "svm_smote": "SVMSMOTE", "kmeans_smote": "KMeansSMOTE", "smoten": "SMOTEN",
+    "smote_tomek": "SMOTE-Tomek", "smote_enn": "SMOTE-ENN",
+}
+#: The data a method takes (default: numeric ``make_data``): ``mixed`` (last 5 columns hold
+#: category codes) or ``codes`` (every column does, ``make_codes``).
+METHOD_DATA = {"smotenc": "mixed", "smoten": "codes"}
+#: KMeans-SMOTE's cluster filter on both sides: imbalanced-learn's "auto" threshold (half of
+#: a cluster of the minority) keeps no cluster of these shapes and its fit fails; 0 keeps every
+#: cluster with k_neighbors + 1 minority rows, as the Lightning strategy kmeans_smote does.
+KMEANS_BALANCE_THRESHOLD = 0.0
+
+
+def method_data(method: str, shape: Shape) -> tuple[np.ndarray, np.ndarray]:
+    """The data set ``method`` is timed on (see :data:`METHOD_DATA`)."""
+    kind = METHOD_DATA.get(method, "numeric")
+    if kind == "codes":
+        return make_codes(shape)
+    return make_data(shape, categorical=kind == "mixed")
 
 
 def parse_methods(text: str) -> list[str]:
@@ -144,7 +180,29 @@ def ours(method: str, shape: Shape):
         return it.ADASYN(n_neighbors=5)
     if method == "smotenc":
         return it.SMOTENC(categorical_features=categorical_columns(shape), k_neighbors=5)
+    if method == "svm_smote":
+        return it.SVMSMOTE(k_neighbors=5, m_neighbors=10)
+    if method == "kmeans_smote":
+        return it.KMeansSMOTE(k_neighbors=2, cluster_balance_threshold=KMEANS_BALANCE_THRESHOLD)
+    if method == "smoten":
+        return it.SMOTEN(k_neighbors=5)
+    if method == "smote_tomek":  # the Lightning strategies smote_tomek / smote_enn
+        return it.SMOTE(k_neighbors=5, filter=it.TomekLinks())
+    if method == "smote_enn":
+        return it.SMOTE(k_neighbors=5, filter=it.EditedNearestNeighbours(kind_sel="mode"))
     raise ValueError(method)
+
+
+def ours_cleaner(method: str):
+    """The unfitted cleaning of the real rows that goes with ``method`` (fitted once per
+    training run, by ``BalancedSampler(cleaning=...)``), or None."""
+    import imbalance_torch as it
+
+    if method == "smote_tomek":
+        return it.TomekLinks()
+    if method == "smote_enn":
+        return it.EditedNearestNeighbours()
+    return None
 
 
 def theirs(method: str, shape: Shape, random_state: int = 0):
@@ -159,6 +217,18 @@ def theirs(method: str, shape: Shape, random_state: int = 0):
         return ios.ADASYN(n_neighbors=5, random_state=random_state)
     if method == "smotenc":
         return ios.SMOTENC(categorical_features=categorical_columns(shape), k_neighbors=5, random_state=random_state)
+    if method == "svm_smote":
+        return ios.SVMSMOTE(k_neighbors=5, m_neighbors=10, random_state=random_state)
+    if method == "kmeans_smote":
+        return ios.KMeansSMOTE(k_neighbors=2, cluster_balance_threshold=KMEANS_BALANCE_THRESHOLD, random_state=random_state)
+    if method == "smoten":
+        return ios.SMOTEN(k_neighbors=5, random_state=random_state)
+    from imblearn import combine
+
+    if method == "smote_tomek":
+        return combine.SMOTETomek(smote=ios.SMOTE(k_neighbors=5, random_state=random_state), random_state=random_state)
+    if method == "smote_enn":
+        return combine.SMOTEENN(smote=ios.SMOTE(k_neighbors=5, random_state=random_state), random_state=random_state)
     raise ValueError(method)
 
 
