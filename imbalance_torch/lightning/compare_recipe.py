@@ -293,8 +293,14 @@ def _console_table(summary: list[dict[str, Any]], width: int = CONSOLE_WIDTH) ->
     return "\n".join(lines)
 
 
-def main(argv: list[str] | None = None) -> int:
-    """Run the comparison; returns the process exit status."""
+def main(argv: list[str] | None = None, *, command: str = "python recipes/compare.py") -> int:
+    """Run the comparison; returns the process exit status.
+
+    Args:
+        argv: the options (``sys.argv[1:]`` when None; then errors found before the first
+            run exit with one line instead of raising).
+        command: how the report names the command that was run.
+    """
     options, passthrough = parse(argv)
     import torch
 
@@ -412,7 +418,7 @@ def main(argv: list[str] | None = None) -> int:
     flags = kept_model_flags(summary)
     meta = {
         "command": shlex.join(
-            ["python", "recipes/compare.py", *(argv if argv is not None else sys.argv[1:])]
+            [*command.split(), *(argv if argv is not None else sys.argv[1:])]
         ),
         "dataset": facts,
         "seeds": options.seeds,

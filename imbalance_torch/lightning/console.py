@@ -155,7 +155,9 @@ def compare_main(args: Sequence[str] | None = None, *, exit_on_error: bool | Non
 
     from_command_line = args is None if exit_on_error is None else exit_on_error
     try:
-        return run_compare(list(sys.argv[1:] if args is None else args))
+        return run_compare(
+            list(sys.argv[1:] if args is None else args), command="imbalance-torch compare"
+        )
     except (ValueError, TypeError, OSError) as error:
         if not from_command_line:
             raise

@@ -10,7 +10,9 @@ time or group column) into :class:`~imbalance_torch.lightning.splits.Splits`:
   the times at the ``val_fraction`` / ``test_fraction`` quantiles of the rows. A row whose time
   equals a cut goes to the later split, so every train time is strictly earlier than every
   validation time, and every validation time strictly earlier than every test time. With a
-  ``group_column`` too, NOTE [purged groups] applies.
+  ``group_column`` too, NOTE [purged groups] applies. Time decides the rows, so a time split
+  is not stratified: a split left without a class is refused by
+  :func:`~imbalance_torch.lightning.splits.check_split_counts`, naming the class.
 * ``group``: whole groups of the ``group_column`` (a card, a customer) go to one split,
   stratified where possible with scikit-learn's ``StratifiedGroupKFold``. The fractions are
   met to the nearest ``1/k`` folds: ``test_fraction=0.2`` makes 5 folds and tests on one.

@@ -124,6 +124,7 @@ def test_compare_train_the_winner_and_predict_tomorrow(tmp_path):
     assert "split: time split on 'Time'" in compared.stdout
     summary = json.loads((tmp_path / "out" / "summary.json").read_text())
     assert summary["meta"]["dataset"]["split"]["kind"] == "time"
+    assert summary["meta"]["command"].startswith("imbalance-torch compare --data ")
     assert "- Split: time split on 'Time'" in (tmp_path / "out" / "summary.md").read_text()
     winner = max(summary["summary"], key=lambda entry: entry["auprc"]["mean"])["strategy"]
 
