@@ -15,8 +15,10 @@ from imbalance_torch.lightning.metrics import (
 from imbalance_torch.lightning.module import TabularClassifier
 from imbalance_torch.lightning.preprocessing import Preprocessing
 from imbalance_torch.lightning.resume import AtomicCheckpointIO, BatchSeeder, ResumableLoader
+from imbalance_torch.lightning.run_log import MetricsLog, fit_summary
 from imbalance_torch.lightning.samplers import RowsDataset, ShuffledBatchSampler
 from imbalance_torch.lightning.scoring import Scorer, predict_file
+from imbalance_torch.lightning.split_kinds import SPLIT_KINDS, SplitPlan
 from imbalance_torch.lightning.strategies import LOSSES, RESAMPLERS, Loss, Resampler
 from imbalance_torch.lightning.tables import (
     Table,
@@ -31,24 +33,28 @@ __all__ = [
     "LOSSES",
     "METRIC_NAMES",
     "RESAMPLERS",
+    "SPLIT_KINDS",
     "AtomicCheckpointIO",
     "BatchSeeder",
     "BestCheckpoint",
     "ImbalanceDataModule",
     "LastCheckpoint",
     "Loss",
+    "MetricsLog",
     "Preprocessing",
     "Resampler",
     "ResumableLoader",
     "RowsDataset",
     "Scorer",
     "ShuffledBatchSampler",
+    "SplitPlan",
     "TabularClassifier",
     "Table",
     "ThresholdSettings",
     "choose_thresholds",
     "classification_metrics",
     "effective_prior",
+    "fit_summary",
     "load_table",
     "make_fraud_like",
     "max_f1_threshold",
