@@ -31,7 +31,7 @@ ignores them at scoring time.
 from __future__ import annotations
 
 import warnings
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal, get_args
 
@@ -70,21 +70,17 @@ def _check_fractions(val_fraction: float, test_fraction: float) -> None:
 
 
 # ----------------------------------------------------------------------------- time keys
-def _is_datetime(values: Any) -> bool:
-    return np.issubdtype(np.asarray(values).dtype, np.datetime64) or str(
-        getattr(values, "dtype", "")
-    ).startswith("datetime64")
-
-
 def time_keys(values: Any, column: str) -> tuple[np.ndarray, bool]:
-    """Sortable keys of a time column: ``(float64 keys, is_datetime)``.
+    """Sortable keys of a time column: ``(keys, is_datetime)``.
 
-    Numbers are kept as they are (seconds, days, a row counter); dates (datetime values or
-    text such as ``2024-05-01 13:00``) become nanoseconds since 1970.
+    Numbers are kept as float64 (seconds, days, a row counter); dates (datetime values or
+    text such as ``2024-05-01 13:00``) become int64 nanoseconds since 1970 (UTC when they
+    carry a time zone).
 
     Raises:
         ValueError: missing times, or values that are neither numbers nor dates (naming the
             column, the first bad value and its row).
+        TypeError: a column of True/False.
     """
     import pandas as pd
 
@@ -97,7 +93,10 @@ def time_keys(values: Any, column: str) -> tuple[np.ndarray, bool]:
             "those rows."
         )
     if series.dtype == bool:
-        raise ValueError(f"time_column={column!r} holds True/False, not times; name a column of numbers or dates.")
+        raise TypeError(
+            f"time_column={column!r} holds True/False, not times; name a column of numbers "
+            "or dates."
+        )
     if pd.api.types.is_numeric_dtype(series.dtype):
         return series.to_numpy(dtype=np.float64), False
     if not pd.api.types.is_datetime64_any_dtype(series.dtype):
@@ -112,10 +111,10 @@ def time_keys(values: Any, column: str) -> tuple[np.ndarray, bool]:
         series = parsed
     if getattr(series.dt, "tz", None) is not None:
         series = series.dt.tz_convert("UTC").dt.tz_localize(None)
-    return series.to_numpy(dtype="datetime64[ns]").astype(np.int64).astype(np.float64), True
+    return series.to_numpy(dtype="datetime64[ns]").astype(np.int64), True
 
 
-def _cut_key(value: Any, is_datetime: bool, name: str) -> float:
+def _cut_key(value: Any, is_datetime: bool, name: str) -> float | int:
     """A cut point (``val_start`` / ``test_start``) as a key comparable with :func:`time_keys`."""
     import pandas as pd
 
@@ -131,7 +130,7 @@ def _cut_key(value: Any, is_datetime: bool, name: str) -> float:
             )
         if stamp.tzinfo is not None:
             stamp = stamp.tz_convert("UTC").tz_localize(None)
-        return float(stamp.as_unit("ns").value)
+        return int(stamp.as_unit("ns").value)
     if isinstance(value, bool):
         raise TypeError(f"{name} must be a number or a date, got {value!r}.")
     try:
@@ -143,7 +142,7 @@ def _cut_key(value: Any, is_datetime: bool, name: str) -> float:
         ) from None
 
 
-def _show_time(key: float, is_datetime: bool) -> str:
+def _show_time(key: float | int, is_datetime: bool) -> str:
     if is_datetime:
         import pandas as pd
 
@@ -157,9 +156,10 @@ def time_split(
     *,
     val_fraction: float = 0.2,
     test_fraction: float = 0.2,
-    val_start: float | None = None,
-    test_start: float | None = None,
+    val_start: float | int | None = None,
+    test_start: float | int | None = None,
     groups: np.ndarray | None = None,
+    show_time: Callable[[Any], str] = "{:g}".format,
 ) -> Splits:
     """Train on the earliest rows, validate on the next, test on the latest.
 
@@ -170,6 +170,7 @@ def time_split(
         val_start: the first validation time (a key); rows before it train.
         test_start: the first test time (a key).
         groups: ``(n,)`` group codes: NOTE [purged groups].
+        show_time: how messages write a key.
 
     Returns:
         The three index arrays; rows of a group purged from earlier periods are in none.
@@ -178,7 +179,7 @@ def time_split(
         ValueError: bad fractions, cut points out of order, or an empty split (naming the
             cut and how many rows share its time).
     """
-    keys = np.asarray(keys, dtype=np.float64)
+    keys = np.asarray(keys)
     n = keys.shape[0]
     if (val_start is None) != (test_start is None):
         raise ValueError(
@@ -196,14 +197,14 @@ def time_split(
                 f"{n} rows cannot be split in time into train/validation/test with "
                 f"val_fraction={val_fraction}, test_fraction={test_fraction}; use more rows."
             )
-        val_cut, test_cut = float(ordered[first_val]), float(ordered[n - num_test])
+        val_cut, test_cut = ordered[first_val].item(), ordered[n - num_test].item()
     else:
-        val_cut, test_cut = float(val_start), float(test_start)  # type: ignore[arg-type]
+        val_cut, test_cut = val_start, test_start
         if not val_cut < test_cut:
             raise ValueError(
                 f"val_start must be earlier than test_start, got {val_start!r} and {test_start!r}."
             )
-    split_of_row = np.searchsorted(np.array([val_cut, test_cut]), keys, side="right")
+    split_of_row = np.searchsorted(np.array([val_cut, test_cut], dtype=keys.dtype), keys, side="right")
     if groups is not None:
         # NOTE [purged groups]: a group lives in the split of its latest row.
         codes = np.asarray(groups)
@@ -216,8 +217,8 @@ def time_split(
         if splits[name].size == 0:
             tied = int(np.isin(keys, [val_cut, test_cut]).sum())
             raise ValueError(
-                f"the time split leaves the {name} split empty (cuts at times {val_cut:g} and "
-                f"{test_cut:g}; rows of one time stay together, and {tied} row(s) sit on a cut"
+                f"the time split leaves the {name} split empty (cuts at times {show_time(val_cut)} "
+                f"and {show_time(test_cut)}; rows of one time stay together, and {tied} row(s) sit on a cut"
                 f"{'' if groups is None else '; groups live in the split of their latest row'}). "
                 "Move val_start/test_start, or change val_fraction/test_fraction."
             )
@@ -435,7 +436,7 @@ class SplitPlan:
         }
         splits = time_split(
             keys, val_fraction=self.val_fraction, test_fraction=self.test_fraction,
-            groups=groups, **cuts,
+            groups=groups, show_time=lambda key: _show_time(key, is_datetime), **cuts,
         )
         facts: dict[str, Any] = {"time_column": self.time_column}
         if self.val_start is None:

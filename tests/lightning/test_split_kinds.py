@@ -129,6 +129,10 @@ def test_time_split_errors():
     labels = np.zeros(10, dtype=np.int64)
     with pytest.raises(ValueError, match=r"time_column='t' has 1 missing value\(s\), first at rows \[2\]"):
         time_keys(np.array([1.0, 2.0, np.nan]), "t")
+    with pytest.raises(TypeError, match=r"time_column='t' holds True/False, not times"):
+        time_keys(np.array([True, False]), "t")
+    with pytest.raises(ValueError, match=r"leaves the val split empty \(cuts at times 2024-01-03 00:00:00 and 2024-01-03 00:00:00"):
+        SplitPlan("time", time_column="t").split(labels, {"t": np.array(["2024-01-01"] * 5 + ["2024-01-03"] * 5)})
     with pytest.raises(ValueError, match=r"neither numbers nor dates: 'soon' at row 1 \(1 such rows\)"):
         time_keys(np.array(["2024-01-01", "soon"], dtype=object), "t")
     with pytest.raises(ValueError, match=r"test_start='tomorrow' is not a date"):
