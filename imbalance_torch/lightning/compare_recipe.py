@@ -255,6 +255,13 @@ def _add_cost_metrics(summary: list[dict[str, Any]], rows: list[dict[str, Any]])
                 entry[metric] = {"mean": statistics.mean(values), "std": spread}
 
 
+def _wrap(text: str, width: int = CONSOLE_WIDTH) -> str:
+    """A console message in lines of at most ``width`` columns."""
+    import textwrap
+
+    return textwrap.fill(text, width=width, subsequent_indent="  ", break_on_hyphens=False)
+
+
 def _console_table(summary: list[dict[str, Any]], width: int = CONSOLE_WIDTH) -> str:
     """Test AUPRC (mean ± std), AUROC, F1, MCC, R@P (means), the mean kept step and the time
     of each arm in at most ``width`` columns; the full table is in summary.md."""
@@ -375,11 +382,11 @@ def main(argv: list[str] | None = None, *, command: str = "python recipes/compar
         "strategies (run without --quick for that)." if options.quick else ""
     )
     if rank_zero:
-        print(f"training budget (every arm): {budget.describe()}")
+        print(_wrap(f"training budget (every arm): {budget.describe()}"))
         print(f"{len(arms)} arm(s) x {options.seeds} seed(s); {jobs} run(s) at a time, "
               f"{options.threads or torch.get_num_threads()} thread(s) each", flush=True)
         if smoke:
-            print(f"SMOKE RUN: {smoke}", flush=True)
+            print(_wrap(f"SMOKE RUN: {smoke}"), flush=True)
     tasks = plan_tasks(
         arms, options.seeds, out, default_configs=default_config_files(config_dir),
         extra_args=extra, budget=budget, fingerprint=fingerprint,
@@ -461,11 +468,11 @@ def main(argv: list[str] | None = None, *, command: str = "python recipes/compar
     if paired:
         print(f"\n{paired}")
     for line in flags:
-        print(f"flag: {line}")
+        print(_wrap(f"flag: {line}"))
     if skipped:
         print("skipped: " + ", ".join(skipped))
     if smoke:
-        print(f"\nSMOKE RUN: {smoke}")
+        print("\n" + _wrap(f"SMOKE RUN: {smoke}"))
     print(f"\n{len(rows)} runs in {wall:.0f} s ({cached_runs} from {out}/runs); wrote "
           f"{out}/results.csv, summary.md, summary.json, pr_curves.png, auprc_bars.png")
     return 0 if all(math.isfinite(r["test_auprc"]) for r in rows) else 1

@@ -261,14 +261,14 @@ def run_line(result: RunResult, *, cached: bool = False) -> str:
     line = (
         f"{row['arm']} seed {row['seed']}: kept step {whole('kept_step')}/{whole('budget_steps')}"
         f" (epoch {whole('kept_epoch')}), val AUPRC {number('val_auprc')}, "
-        f"test AUPRC {number('test_auprc')}, {float(row.get('wall_s', math.nan)):.1f} s"
+        f"test {number('test_auprc')}, {float(row.get('wall_s', math.nan)):.0f}s"
     )
     if row.get("stopped_early"):
         line += ", stopped early"
     if row.get("kept_note") == "end of budget":
-        line += "; kept at the end of the budget: may be undertrained"
+        line += ", may be undertrained"
     elif row.get("kept_note") == "first evaluation":
-        line += "; kept at the first evaluation"
+        line += ", kept the 1st evaluation"
     return line + (" (cached)" if cached else "")
 
 

@@ -162,3 +162,15 @@ def test_config_file_is_guarded_and_its_budget_settings_are_used(data, tmp_path)
     (row,) = read_rows(out / "results.csv")
     assert (row["batch_size"], row["budget_steps"]) == ("16", "20")
     assert "--data.batch_size 16" in json.loads((out / "summary.json").read_text())["meta"]["budget"]["source"]
+
+
+def test_run_line_fits_and_says_what_was_kept():
+    from imbalance_torch.lightning.comparison import RunResult
+    from imbalance_torch.lightning.runner import run_line
+
+    row = {"arm": "borderline2@1:3", "seed": 12, "kept_step": 5000, "budget_steps": 5000,
+           "kept_epoch": 1234, "val_auprc": 0.81234, "test_auprc": 0.7987, "wall_s": 123.4,
+           "stopped_early": False, "kept_note": "end of budget"}
+    line = run_line(RunResult(row=row), cached=True)
+    assert line == ("borderline2@1:3 seed 12: kept step 5000/5000 (epoch 1234), val AUPRC 0.812, "
+                    "test 0.799, 123s, may be undertrained (cached)")
