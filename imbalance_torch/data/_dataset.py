@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import functools
 import os
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 import torch
-from torch.utils.data import Dataset
+from torch.utils.data import DataLoader, Dataset
 
 from imbalance_torch._search import block_of
 from imbalance_torch._validation import (
@@ -54,6 +55,30 @@ def _oversampler_params(oversampler: Oversampler, layout: ItemLayout | None) -> 
         f"BorderlineSMOTE, ADASYN) or RandomOverSampler() without shrinkage; "
         f"{oversampler!r} would interpolate or perturb the codes."
     )
+
+
+# NOTE [generation threads]: a CPU batch is a handful of short element-wise passes, each one
+# of torch's intra-op parallel regions. When other processes keep the cores busy, every region
+# waits for a descheduled thread: on the 2-core machine, 65,536-row fetches took 1.6-2.0 s
+# with torch's 2 threads against 0.14-0.19 s with one, under load (benchmarks/threads.py).
+# So CPU generation runs in num_threads=1 by default (set around each fetch and restored,
+# ~12 us); parallelism comes from DataLoader workers, which stay fast under load. GPU data is
+# not affected. num_threads=None keeps torch's own setting.
+def _generation_threads(method: Callable[..., Any]) -> Callable[..., Any]:
+    @functools.wraps(method)
+    def wrapper(self: SMOTEDataset, *args: Any, **kwargs: Any) -> Any:
+        wanted = self.num_threads
+        device = getattr(self.features, "device", torch.device("cpu"))
+        if wanted is None or device.type != "cpu" or torch.get_num_threads() == wanted:
+            return method(self, *args, **kwargs)
+        previous = torch.get_num_threads()
+        torch.set_num_threads(wanted)
+        try:
+            return method(self, *args, **kwargs)
+        finally:
+            torch.set_num_threads(previous)
+
+    return wrapper
 
 
 class SMOTEDataset(Dataset):
@@ -103,6 +128,10 @@ class SMOTEDataset(Dataset):
         compile: generate synthetic rows through ``torch.compile`` (one fused kernel; worth
             it on GPU-resident data and very large batches; the first batch pays the compile).
             Array datasets only.
+        num_threads: torch intra-op threads while CPU rows are fetched and generated
+            (default 1: fast when other processes keep the cores busy; use DataLoader
+            workers for parallelism, NOTE [generation threads]); ``None`` keeps torch's
+            setting. Restored after each fetch; GPU data is not affected.
         features: (dataset) the field(s) holding numeric features: a dict key or tuple
             position, or a list of them (flattened and concatenated in that order). Default
             ``0`` for tuple items; required for dict items.
@@ -174,6 +203,7 @@ class SMOTEDataset(Dataset):
         weight_policy: str = "base",
         read_batch_size: int = 16384,
         max_read_bytes: int | None = None,
+        num_threads: int | None = 1,
     ) -> None:
         fields = {"features": features, "label": label, "categorical": categorical, "other_fields": other_fields}
         carried = {"sample_weight": sample_weight, "ids": ids, "weight_policy": weight_policy}
@@ -211,6 +241,9 @@ class SMOTEDataset(Dataset):
             raise ValueError("compile=True is for array datasets without sample_weight or ids; drop it for a wrapped dataset.")
         self.compile = compile
         self._compiled = None
+        if num_threads is not None:
+            check_positive_int(num_threads, "num_threads")
+        self.num_threads = num_threads
         if oversampler is None:
             oversampler = SMOTE()
         if not isinstance(oversampler, Oversampler):
@@ -400,6 +433,7 @@ class SMOTEDataset(Dataset):
         state["_compiled"] = None  # compiled code stays in its process; workers compile their own
         return state
 
+    @_generation_threads
     def fetch(self, index: Any) -> tuple[torch.Tensor, torch.Tensor]:
         """Batched fetch: ``(features (b, d), labels (b,))`` for any mix of real and synthetic
         indices, with one gather for the real rows and one batched generation for the rest."""
@@ -426,6 +460,7 @@ class SMOTEDataset(Dataset):
             out_labels.index_copy_(0, at, labels)
         return out, out_labels
 
+    @_generation_threads
     def _parts(self, index: Any) -> Batch:
         """A wrapped dataset's batch: engine rows and labels with each row's base row,
         neighbour and gap (one gather for the real rows, one batched draw for the rest)."""
@@ -480,6 +515,55 @@ class SMOTEDataset(Dataset):
         return list(zip(features.unbind(0), labels.unbind(0)))
 
     # -- provenance ------------------------------------------------------------------------
+    def dataloader(
+        self,
+        batch_size: int,
+        *,
+        shuffle: bool = True,
+        seed: int | None = None,
+        stratify_batches: bool = False,
+        drop_last: bool = False,
+        **loader_kwargs: Any,
+    ) -> DataLoader:
+        """The fast path in one call: ``DataLoader(self, sampler=BalancedSampler(self,
+        batch_size=batch_size, ...), batch_size=None)``, serving this dataset's own mix.
+
+        Each batch is one gather plus one batched generation (the plain
+        ``DataLoader(ds, batch_size=..., shuffle=True)`` fetches row by row and collates).
+        Call ``loader.sampler.set_epoch(epoch)`` each epoch for fresh rows (Lightning does).
+
+        Args:
+            batch_size: rows per batch.
+            shuffle: shuffle each epoch.
+            seed: the sampler's seed (default: this dataset's ``seed``).
+            stratify_batches: every batch holds the epoch's class mix (on every DDP rank).
+            drop_last: drop each rank's last incomplete batch.
+            **loader_kwargs: passed to :class:`~torch.utils.data.DataLoader` (e.g.
+                ``num_workers``, ``pin_memory``); ``batch_size``, ``shuffle`` and ``sampler``
+                are set here.
+
+        Returns:
+            A DataLoader yielding ``(features (b, d), labels (b,))`` batches (dicts or tuples
+            of batched fields for a wrapped dataset).
+
+        Raises:
+            TypeError: ``loader_kwargs`` sets ``sampler``, ``batch_sampler`` or ``shuffle``.
+        """
+        from imbalance_torch.data._sampler import BalancedSampler
+
+        clash = sorted({"sampler", "batch_sampler", "shuffle", "batch_size"} & set(loader_kwargs))
+        if clash:
+            raise TypeError(f"dataloader() sets {clash} itself; pass the sampler's settings as its own arguments.")
+        sampler = BalancedSampler(
+            self,
+            batch_size=batch_size,
+            seed=self.seed if seed is None else seed,
+            shuffle=shuffle,
+            stratify_batches=stratify_batches,
+            drop_last_batch=drop_last,
+        )
+        return DataLoader(self, sampler=sampler, batch_size=None, **loader_kwargs)
+
     def provenance(self, index: Any) -> dict[str, torch.Tensor]:
         """Where rows come from.
 
