@@ -260,25 +260,26 @@ def _smoten(settings: Mapping[str, Any], categorical: list[int]) -> Any:
 # imbalanced-learn's SMOTETomek / SMOTEENN clean every class, but after balancing, when a real
 # minority row's neighbours are mostly synthetic rows, so they keep nearly all real minority
 # rows; cleaning "all" classes before any synthetic row exists dropped every real minority row
-# of fraud_like (23 of 23 with ENN). The combinations then filter each epoch's synthetic rows
-# with the same rule against the real rows (NOTE [per-epoch filtering] in
-# oversample/_filters.py); SMOTE-ENN's filter uses kind_sel="mode", since with "all" a
-# synthetic row must agree with every one of its real neighbours, and the fit is refused on
-# fraud-shaped data for accepting too few draws (README: SMOTE-Tomek, SMOTE-ENN and safe=).
-def _tomek_links(sampling_strategy: str) -> Callable[[Mapping[str, Any]], Any]:
+# of the train split of fraud_like at 20,000 rows (23 of 23 with ENN, kind_sel "mode"). The
+# combinations then filter each epoch's synthetic rows with the same rule against the real
+# rows (NOTE [per-epoch filtering] in oversample/_filters.py); SMOTE-ENN's filter uses
+# kind_sel="mode", since with "all" a synthetic row must agree with every one of its real
+# neighbours, and the fit is refused on 20,000 fraud-like rows for accepting fewer than 10 %
+# of the draws (README: SMOTE-Tomek, SMOTE-ENN and safe=).
+def _tomek_links(classes: str) -> Callable[[Mapping[str, Any]], Any]:
     def build(settings: Mapping[str, Any]) -> Any:
         from imbalance_torch import TomekLinks
 
-        return TomekLinks(sampling_strategy=sampling_strategy)
+        return TomekLinks(sampling_strategy=classes)
 
     return build
 
 
-def _edited(sampling_strategy: str, kind_sel: str) -> Callable[[Mapping[str, Any]], Any]:
+def _edited(classes: str, kind_sel: str) -> Callable[[Mapping[str, Any]], Any]:
     def build(settings: Mapping[str, Any]) -> Any:
         from imbalance_torch import EditedNearestNeighbours
 
-        return EditedNearestNeighbours(sampling_strategy=sampling_strategy, kind_sel=kind_sel)
+        return EditedNearestNeighbours(sampling_strategy=classes, kind_sel=kind_sel)
 
     return build
 
