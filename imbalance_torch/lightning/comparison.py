@@ -263,8 +263,9 @@ def budget_for(
     on ``data``, with the batch size, steps or epochs the user gave in ``extra_args`` (and
     ``max_epochs`` passes over the natural training split, when given).
 
-    ``data`` is split here if it was not yet; the training split's size does not depend on
-    the seed (stratified fractions), so one budget serves every arm and seed.
+    ``data`` is split here if it was not yet (with its own ``split_seed``). A stratified or
+    time split has the same training size for every seed; a group split may differ by a few
+    rows between seeds. Either way this one budget serves every arm and seed.
     """
     data.split_and_preprocess()
     settings = explicit_settings(extra_args, _config_files(extra_args))
