@@ -68,8 +68,8 @@ def _oversampler(method: str):
     return {"smote": SMOTE, "borderline": BorderlineSMOTE, "adasyn": ADASYN}[method]()
 
 
-def measure(path: str, labels_path: str, method: str, where: str, batch_size: int, threads: int | None) -> dict:
-    """One fit + one epoch in this (fresh) process."""
+def measure(path: str, labels_path: str, method: str, where: str, batch_size: int, threads: int | None, epoch_batches: int = 0) -> dict:
+    """One fit + one epoch (its first ``epoch_batches`` batches when > 0) in this (fresh) process."""
     import torch
     from torch.utils.data import DataLoader
 
@@ -89,11 +89,15 @@ def measure(path: str, labels_path: str, method: str, where: str, batch_size: in
     fit_peak = rss.peak()
     rss.reset()
     loader = DataLoader(ds, sampler=BalancedSampler(ds, batch_size=batch_size), batch_size=None)
+    disk_before = _disk_read()
     start = time.perf_counter()
     served = 0
-    for _, labels in loader:
+    for number, (_, labels) in enumerate(loader):
         served += len(labels)
+        if epoch_batches and number + 1 == epoch_batches:
+            break
     epoch_s = time.perf_counter() - start
+    disk = _disk_read() - disk_before
     epoch_peak = rss.peak()
     return {
         "baseline": baseline,
@@ -103,6 +107,7 @@ def measure(path: str, labels_path: str, method: str, where: str, batch_size: in
         "epoch_s": epoch_s,
         "epoch_peak": epoch_peak,
         "rows": served,
+        "epoch_disk_read": disk,
         "fit_rows": None if getattr(ds, "fit_rows", None) is None else len(ds.fit_rows),
         "threads": torch.get_num_threads(),
     }
@@ -140,6 +145,15 @@ def parquet_reads(folder: str, rows: int, features: int, batch_size: int, row_gr
     return out
 
 
+def _disk_read() -> int:
+    """Bytes this process has made the kernel read from disk (page-cache misses)."""
+    try:
+        with open("/proc/self/io") as f:
+            return next(int(line.split()[1]) for line in f if line.startswith("read_bytes"))
+    except (OSError, StopIteration):
+        return 0
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--rows", type=int, default=100_000_000)
@@ -147,6 +161,8 @@ def main() -> None:
     parser.add_argument("--minority", type=int, default=2_000, help="rows of class 1 (the class-vs-all search costs minority x rows)")
     parser.add_argument("--methods", default="smote,borderline", help="comma-separated from smote, borderline, adasyn")
     parser.add_argument("--batch-size", type=int, default=8192)
+    parser.add_argument("--epoch-batches", type=int, default=0, help="serve only this many batches of the epoch (0: all)")
+    parser.add_argument("--reuse", default=None, help="a folder with features.npy and labels.npy from an earlier --keep run (not deleted)")
     parser.add_argument("--in-memory", choices=("auto", "yes", "no"), default="auto")
     parser.add_argument("--scratch", default=None, help="folder for the generated file (default: a temporary folder)")
     parser.add_argument("--keep", action="store_true", help="keep the generated files")
@@ -157,11 +173,21 @@ def main() -> None:
     args = parser.parse_args()
     report = C.Report("Out of core: fit + one epoch from a memory-mapped .npy vs in memory", args)
     file_bytes = args.rows * args.features * 4
-    folder = tempfile.mkdtemp(prefix="imbalance-ooc-", dir=args.scratch)
+    folder = args.reuse or tempfile.mkdtemp(prefix="imbalance-ooc-", dir=args.scratch)
     try:
         start = time.perf_counter()
-        path, labels_path = write_data(folder, args.rows, args.features, args.minority)
-        report.add(f"- data: {args.rows:,} x {args.features} float32 ({C.fmt_mib(file_bytes)} on disk), {args.minority:,} minority rows; written in {time.perf_counter() - start:.1f} s")
+        if args.reuse:
+            path, labels_path = os.path.join(folder, "features.npy"), os.path.join(folder, "labels.npy")
+            header = np.load(path, mmap_mode="r")
+            if header.shape != (args.rows, args.features) or int((np.load(labels_path) == 1).sum()) != args.minority:
+                raise SystemExit(f"--reuse {folder}: features {header.shape} or its minority count differ from --rows/--features/--minority")
+            del header
+        else:
+            path, labels_path = write_data(folder, args.rows, args.features, args.minority)
+        report.add(f"- data: {args.rows:,} x {args.features} float32 ({C.fmt_mib(file_bytes)} on disk), {args.minority:,} minority rows; "
+                   + ("reused" if args.reuse else f"written in {time.perf_counter() - start:.1f} s"))
+        if args.epoch_batches:
+            report.add(f"- **the epoch is cut after its first {args.epoch_batches} batches** (--epoch-batches): rows/s over those")
         available = C_available()
         in_memory = args.in_memory == "yes" or (args.in_memory == "auto" and available is not None and file_bytes < available / 3)
         report.add(f"- batch size {args.batch_size}; memory available at start {C.fmt_mib(available or 0)}; in-memory runs: {'yes' if in_memory else 'no (the file is too large for this machine)'}")
@@ -172,6 +198,7 @@ def main() -> None:
                 result = C.in_fresh_process(
                     "out_of_core:measure", timeout=args.timeout, path=path, labels_path=labels_path,
                     method=method, where=where, batch_size=args.batch_size, threads=args.threads,
+                    epoch_batches=args.epoch_batches,
                 )
                 peak = max(result["fit_peak"], result["epoch_peak"])
                 rows.append([
@@ -182,12 +209,13 @@ def main() -> None:
                     f"{result['rows'] / (result['fit_s'] + result['epoch_s'] + result['read_s']) / 1e6:.2f} M",
                     C.fmt_mib(peak), C.fmt_mib(peak - result["baseline"]),
                     "-" if result["fit_rows"] is None else f"{result['fit_rows']:,}",
+                    C.fmt_mib(result["epoch_disk_read"]),
                 ])
                 if where == "disk":
                     report.verdict(f"{method}: peak RSS {C.fmt_mib(peak)} for a {C.fmt_mib(file_bytes)} file (target under 3 GiB)", peak < MEMORY_TARGET)
         report.add("")
         report.table(
-            ["method", "features", "read", "fit", "epoch", "epoch rows/s", "fit + epoch rows/s", "peak RSS", "peak above baseline", "rows in the fit set"],
+            ["method", "features", "read", "fit", "epoch", "epoch rows/s", "fit + epoch rows/s", "peak RSS", "peak above baseline", "rows in the fit set", "read from disk in the epoch"],
             rows,
         )
         report.add("Epoch rows: every real row once plus the synthetic rows that bring class 1 to class 0 (1:1). "
@@ -199,7 +227,7 @@ def main() -> None:
             report.add("")
             report.table(["source", "batch", "rows/s"], parquet_reads(folder, args.parquet_rows, args.features, args.batch_size))
     finally:
-        if not args.keep:
+        if not args.keep and not args.reuse:
             shutil.rmtree(folder, ignore_errors=True)
     report.finish()
 
