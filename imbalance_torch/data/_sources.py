@@ -17,7 +17,11 @@ make the resident memory of an epoch the file's size; windows bound it by ``max_
 Measured on a 1.1 GiB file (8,192 random rows a read): 1 MiB windows read 0.08 M rows/s, 16 MiB
 0.3 M, 128 MiB 2.6 M with 126 MiB added at the peak, the whole file 3.3 M with 1,140 MiB.
 The page cache still keeps recently read pages, which the kernel drops under memory
-pressure.
+pressure. A file larger than the page cache can hold is read from disk at random, one row per
+page: measured here with the file's pages evicted, 0.5-0.6 s per batch of 8,192 rows (the
+kernel's readahead read 183 MiB a batch; with ``MADV_RANDOM`` 30 MiB, but twice as slow).
+That is bound by the disk, not by this code; serving such files fast needs an epoch order
+that reads blocks of consecutive rows (a block shuffle), which the sampler does not offer.
 
 A :class:`ParquetSource` reads whole row groups (the unit Parquet can decode), only those a
 read touches. A random batch touches most row groups of a table, so random access to Parquet
