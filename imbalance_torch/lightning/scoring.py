@@ -15,9 +15,10 @@ Python::
     scores = scorer.predict_proba(frame)            # probability, probability_corrected
     flags = scorer.predict(frame, threshold="min_precision")
 
-Command line (:func:`predict_file`; ``recipes/train.py predict`` calls it)::
+Command line (:func:`predict_file`; ``imbalance-torch predict`` and, in a checkout,
+``recipes/train.py predict`` call it)::
 
-    python recipes/train.py predict --ckpt_path best.ckpt --data new.csv --out scores.csv
+    imbalance-torch predict --ckpt_path best.ckpt --data new.csv --out scores.csv
 """
 
 from __future__ import annotations
@@ -252,14 +253,14 @@ def _score_file(
 
 
 def predict_main(args: Sequence[str]) -> Path:
-    """``train.py predict``: parse ``--ckpt_path --data --out [--id_column]
+    """``imbalance-torch predict``: parse ``--ckpt_path --data --out [--id_column]
     [--extra_columns]`` and call :func:`predict_file`; prints what it wrote."""
     parser = argparse.ArgumentParser(
-        prog="train.py predict",
+        prog="imbalance-torch predict",
         description="Score a CSV/Parquet file with a checkpoint: one row per input row with its "
         "id, the probability, the prior-corrected probability and a flag per stored threshold.",
     )
-    parser.add_argument("--ckpt_path", required=True, help="checkpoint written by train.py fit")
+    parser.add_argument("--ckpt_path", required=True, help="checkpoint written by imbalance-torch train fit")
     parser.add_argument("--data", required=True, help=".csv or .parquet file of rows to score")
     parser.add_argument("--out", required=True, help="where to write the scores (.csv or .parquet)")
     parser.add_argument("--id_column", default=None, help="column identifying rows (default: row number)")
