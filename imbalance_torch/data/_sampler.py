@@ -33,7 +33,7 @@ from imbalance_torch.undersample import Cleaner
 
 __all__ = ["BalancedSampler"]
 
-_STATE_VERSION = 1
+_STATE_VERSION = 2  # 2: under-sampled rows drawn per class (other rows than version 1)
 
 
 class _DatasetTargets:
@@ -234,8 +234,9 @@ class BalancedSampler(DistributedSampler):
         self._add_start = self._add_end - self._add
         self._num_kept = int(self._keep.sum())
         self._position = torch.searchsorted(torch.tensor(self.class_labels), labels)
-        # rows grouped by class: only needed to draw duplicates (any dataset but SMOTEDataset)
-        self._rows_by_class = None if self._synthetic else torch.argsort(self._position, stable=True)
+        # rows grouped by class: to draw duplicates (any dataset but SMOTEDataset) and under-sample
+        under = bool((self._keep < self._counts).any())
+        self._rows_by_class = None if self._synthetic and not under else torch.argsort(self._position, stable=True)
         if self._synthetic:
             fitted = torch.tensor(dataset.classes, dtype=torch.int64)
             self._dataset_position = torch.searchsorted(fitted, torch.tensor(self.class_labels)).clamp_(max=max(len(fitted) - 1, 0))
@@ -301,19 +302,26 @@ class BalancedSampler(DistributedSampler):
         if not self._synthetic:
             plan["duplicate_keys"] = self._duplicate_keys(epoch)
         if bool((self._keep < self._counts).any()):
-            n = len(self._labels)
-            perm = torch.randperm(n, generator=g)
-            grouped = perm[torch.argsort(self._position[perm], stable=True)]
-            del perm
-            grouped_position = self._position[grouped]
-            rank_in_class = torch.arange(n) - self._class_start[grouped_position]
-            plan["kept"] = grouped[rank_in_class < self._keep[grouped_position]].to(self._index_dtype)
+            plan["kept"] = self._kept_rows_of_epoch(g)
         if self.shuffle and not self.stratify_batches:
             plan["perm"] = torch.randperm(self.epoch_size, generator=g, dtype=self._index_dtype)
         if self.stratify_batches:
             plan["order"] = self._stratified_order(plan, g)
         self._plan_cache = plan
         return plan
+
+    def _kept_rows_of_epoch(self, g: torch.Generator) -> torch.Tensor:
+        """The real rows under-sampling keeps this epoch, class by class: a fresh subset
+        (without replacement) of each under-sampled class, every row of the others. One
+        permutation per under-sampled class of its own rows (no sort of all rows), since an
+        under-sampled epoch can be a single batch and this runs every epoch."""
+        parts = []
+        for start, count, keep in zip(self._class_start.tolist(), self._counts.tolist(), self._keep.tolist()):
+            rows = self._rows_by_class[start : start + count]
+            if keep < count:
+                rows = rows.index_select(0, torch.randperm(count, generator=g)[:keep])
+            parts.append(rows)
+        return torch.cat(parts).to(self._index_dtype)
 
     def _elements(self, plan: dict[str, Any], positions: torch.Tensor) -> torch.Tensor:
         """Dataset indices of the virtual list E at ``positions`` (int64 on CPU)."""
