@@ -367,6 +367,22 @@ class SplitPlan:
             _check_fractions(self.val_fraction, self.test_fraction)
 
     @property
+    def empty_class_fix(self) -> str | None:
+        """What to do when a split holds no row of a class (None: the stratified advice)."""
+        if self.kind == "time":
+            return (
+                "A time split is not stratified: its rows are those of their period. Move the "
+                "cut points (--data.val_start, --data.test_start) or change val_fraction/"
+                "test_fraction so that every period holds a row of each class."
+            )
+        if self.kind == "group":
+            return (
+                "Groups go whole to one split: use larger fractions, more groups, or "
+                "--data.split stratified."
+            )
+        return None
+
+    @property
     def columns(self) -> tuple[str, ...]:
         """The columns the split reads; they are not features."""
         return tuple(c for c in (self.time_column, self.group_column) if c is not None)

@@ -128,6 +128,7 @@ def check_split_counts(
     *,
     min_train_rows: dict[int, int] | None = None,
     neighbors_argument: str = "k_neighbors",
+    empty_class_fix: str | None = None,
 ) -> None:
     """Check that every split holds every class, and enough rows for the neighbour search.
 
@@ -138,6 +139,7 @@ def check_split_counts(
         min_train_rows: class code -> rows the train split needs (``k_neighbors + 1`` for
             classes that are oversampled).
         neighbors_argument: the argument to suggest lowering.
+        empty_class_fix: what to do when a split lacks a class (default: larger fractions).
 
     Raises:
         ValueError: naming the split, the class, the count and what to change.
@@ -148,9 +150,11 @@ def check_split_counts(
         for code in np.flatnonzero(counts == 0):
             raise ValueError(
                 f"the {name} split has no row of class {class_names[code]!r} ({code}); the data "
-                f"has {int((labels == code).sum())} such rows. Use a larger "
-                f"{'val_fraction' if name == 'val' else 'test_fraction' if name == 'test' else 'train split'}"
-                " or more data."
+                f"has {int((labels == code).sum())} such rows. "
+                + (empty_class_fix or (
+                    f"Use a larger {'val_fraction' if name == 'val' else 'test_fraction' if name == 'test' else 'train split'}"
+                    " or more data."
+                ))
             )
     train_counts = np.bincount(labels[splits.train], minlength=num_classes)
     for code, needed in sorted((min_train_rows or {}).items()):
@@ -260,7 +264,10 @@ def split_and_preprocess(
     )
     natural = table.class_counts(splits.train)
     needed = dict(min_train_rows(natural)) if min_train_rows is not None else {}
-    check_split_counts(table.labels, splits, table.class_names, min_train_rows=needed)
+    check_split_counts(
+        table.labels, splits, table.class_names, min_train_rows=needed,
+        empty_class_fix=split_plan.empty_class_fix,
+    )
     from imbalance_torch.lightning.preprocessing import Preprocessing
 
     # One fitted object makes the features here and at scoring time (NOTE [raw tables at

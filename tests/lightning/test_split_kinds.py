@@ -184,3 +184,11 @@ def test_data_module_group_split_from_a_file(tmp_path):
     data.setup("fit")
     assert_groups_apart(frame["card"].to_numpy(), data.splits)
     assert data.preprocessing.split["groups"]["test"] > 0
+
+
+def test_a_time_split_without_a_class_says_to_move_the_cuts():
+    frame = pd.DataFrame({"x": np.arange(100.0), "when": np.arange(100), "Class": 0})
+    frame.loc[[5, 10, 50, 60, 70], "Class"] = 1  # no fraud in the test period (80..99)
+    data = ImbalanceDataModule.from_frame(frame, target="Class", split="time", time_column="when")
+    with pytest.raises(ValueError, match=r"the test split has no row of class '1' \(1\); the data has 5 such rows\. A time split is not stratified: .* Move the cut points \(--data\.val_start, --data\.test_start\)"):
+        data.setup("fit")
