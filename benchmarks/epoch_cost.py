@@ -167,6 +167,7 @@ def one_case(args, shape, method, X, y, run_imblearn):
     floor_t = C.measure(copy_floor, repeats=args.repeats, slow_repeats=args.slow_repeats, huge_after=args.huge_after, sync=sync)
     imb_t = None
     imb_rows = "-"
+    imb_failed = None
     if run_imblearn:
         counts = {}
 
@@ -174,8 +175,13 @@ def one_case(args, shape, method, X, y, run_imblearn):
             Xr, _ = C.theirs(method, shape, random_state=run).fit_resample(X, y)
             counts["rows"] = len(Xr) - len(X)
 
-        imb_t = C.measure(resample, repeats=args.repeats, slow_repeats=args.imblearn_repeats, huge_after=args.huge_after)
-        imb_rows = f"{counts['rows']:,}"
+        try:
+            imb_t = C.measure(resample, repeats=args.repeats, slow_repeats=args.imblearn_repeats, huge_after=args.huge_after)
+            imb_rows = f"{counts['rows']:,}"
+        except Exception as error:  # noqa: BLE001 - a failure of the reference is a result
+            # e.g. imbalanced-learn 0.14.2's KMeansSMOTE on the wide shape stops with NaN
+            # cluster weights ("cannot convert float NaN to integer"); keep our side's figures
+            imb_failed = f"failed: {type(error).__name__}: {str(error)[:80]}"
     ratio = None if imb_t is None else imb_t.median / epoch_t.median
     first = None if imb_t is None else imb_t.median / (fit_t.median + epoch_t.median)
     target = TARGETS.get((method, shape.name))
@@ -186,7 +192,7 @@ def one_case(args, shape, method, X, y, run_imblearn):
         str(fit_t),
         str(epoch_t),
         f"{ours_rows / epoch_t.median / 1e6:.2f} M",
-        "-" if imb_t is None else str(imb_t),
+        imb_failed or ("-" if imb_t is None else str(imb_t)),
         "-" if ratio is None else C.fmt_ratio(ratio),
         "-" if first is None else C.fmt_ratio(first),
         f"{target}x" if target else "-",
