@@ -68,9 +68,9 @@ MAX_RUNS = 1000
 ``--seeds 1000000`` is refused with the count instead of starting a million runs."""
 
 
-def build_parser() -> argparse.ArgumentParser:
+def build_parser(prog: str = "compare.py") -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
-        prog="compare.py",
+        prog=prog,
         description=__doc__.split("\n\n")[0],
         allow_abbrev=False,
         epilog="Other --trainer.*, --model.*, --data.* flags go to every run's LightningCLI.",
@@ -95,8 +95,8 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def parse(argv: list[str] | None) -> tuple[argparse.Namespace, list[str]]:
-    parser = build_parser()
+def parse(argv: list[str] | None, prog: str = "compare.py") -> tuple[argparse.Namespace, list[str]]:
+    parser = build_parser(prog)
     options, rest = parser.parse_known_args(argv)
     unknown = [a for a in rest if a.startswith("-") and not a.startswith(_PASS_THROUGH)]
     if unknown:
@@ -300,6 +300,27 @@ def _console_table(summary: list[dict[str, Any]], width: int = CONSOLE_WIDTH) ->
     return "\n".join(lines)
 
 
+def _best_arm(summary: list[dict[str, Any]], arms: list[Any]) -> Any:
+    """The arm with the highest mean test AUPRC (None if no arm has a finite one)."""
+    scored = [e for e in summary if math.isfinite(e.get("auprc", {}).get("mean", math.nan))]
+    if not scored:
+        return None
+    name = max(scored, key=lambda e: e["auprc"]["mean"])["arm"]
+    return next((a for a in arms if a.name == name), None)
+
+
+def _train_command(arm: Any, command: str, data_args: list[str], budget: Any) -> str:
+    """The command that trains ``arm`` exactly as the comparison did (same data flags, same
+    step budget), for ``fit`` and later ``predict``."""
+    console = command.split()[0] == "imbalance-torch"
+    head = ["imbalance-torch", "train", "fit", "--strategy", arm.strategy] if console else [
+        "python", "recipes/train.py", "fit", "--config", str(arm.config_path)]
+    if arm.ratio is not None:
+        head += ["--data.ratio", repr(float(arm.ratio))]
+    keep = [a for a in data_args if a not in ("--trainer.enable_progress_bar",)]
+    return shlex.join([*head, *keep, *budget.cli_args()])
+
+
 def main(argv: list[str] | None = None, *, command: str = "python recipes/compare.py") -> int:
     """Run the comparison; returns the process exit status.
 
@@ -308,7 +329,7 @@ def main(argv: list[str] | None = None, *, command: str = "python recipes/compar
             run exit with one line instead of raising).
         command: how the report names the command that was run.
     """
-    options, passthrough = parse(argv)
+    options, passthrough = parse(argv, prog=command)
     import torch
 
     from imbalance_torch.lightning.comparison import budget_for, plan_arms
@@ -473,6 +494,12 @@ def main(argv: list[str] | None = None, *, command: str = "python recipes/compar
         print("skipped: " + ", ".join(skipped))
     if smoke:
         print("\n" + _wrap(f"SMOKE RUN: {smoke}"))
+    best = _best_arm(summary, arms)
+    if best is not None:
+        train = _train_command(best, command, [*_data_args(options), *passthrough], budget)
+        meta["train_best"] = train
+        write_json(out / "summary.json", {"meta": meta, "summary": summary, "runs": rows})
+        print(f"\ntrain the best arm ({best.name}) with the same budget:\n  {train}")
     print(f"\n{len(rows)} runs in {wall:.0f} s ({cached_runs} from {out}/runs); wrote "
           f"{out}/results.csv, summary.md, summary.json, pr_curves.png, auprc_bars.png")
     return 0 if all(math.isfinite(r["test_auprc"]) for r in rows) else 1

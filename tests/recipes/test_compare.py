@@ -230,3 +230,31 @@ def test_ddp_two_cpu_processes(tmp_path):
     assert done.returncode == 0, done.stderr[-3000:]
     assert [r["arm"] for r in read_rows(out / "results.csv")] == ["none", "smote"]
     assert (out / "pr_curves.png").is_file()
+
+
+def test_the_printed_train_command_parses_with_the_comparison_budget(tmp_path):
+    """compare prints how to train its best arm; that command's flags give the same budget."""
+    import shlex
+
+    from imbalance_torch.lightning.budget import training_budget
+    from imbalance_torch.lightning.cli import ImbalanceCLI, default_config_files
+    from imbalance_torch.lightning.compare_recipe import _train_command
+    from imbalance_torch.lightning.comparison import plan_arms
+    from imbalance_torch.lightning.console import CONFIG_DIR, strategy_config_args
+
+    arms, _ = plan_arms(CONFIG_DIR, ["smote"], ratios=[0.5])
+    budget = training_budget(3000)
+    for command in ("imbalance-torch compare", "python recipes/compare.py"):
+        line = _train_command(arms[0], command, ["--data.rows", "5000"], budget)
+        words = shlex.split(line)
+        assert words[:3] in (["imbalance-torch", "train", "fit"], ["python", "recipes/train.py", "fit"])
+        args = strategy_config_args(words[3:], CONFIG_DIR)
+        cli = ImbalanceCLI(
+            args=["--trainer.default_root_dir", str(tmp_path), *args],
+            run=False,
+            parser_kwargs={"default_config_files": default_config_files(CONFIG_DIR)},
+            save_config_callback=None,
+        )
+        assert cli.datamodule.hparams.resampling == "smote" and cli.datamodule.hparams.ratio == 0.5
+        assert cli.datamodule.hparams.batch_size == budget.batch_size
+        assert cli.trainer.max_steps == budget.max_steps
