@@ -87,6 +87,16 @@ def test_memmap_gives_the_in_memory_rows(npy, oversampler):
     assert isinstance(disk.features, MemmapSource)
 
 
+def test_categorical_columns_with_smote(tmp_path):
+    X, y = _data()
+    X[:, 3] = np.random.default_rng(3).integers(0, 4, len(X))  # a column of category codes
+    np.save(tmp_path / "x.npy", X)
+    oversampler = SMOTE(categorical_features=[3])
+    memory = SMOTEDataset(torch.from_numpy(X), y, oversampler=oversampler, seed=5)
+    disk = SMOTEDataset(MemmapSource(tmp_path / "x.npy"), y, oversampler=oversampler, seed=5)
+    _same_dataset(memory, disk)
+
+
 def test_fit_set_holds_only_the_classes_and_their_neighbours(npy):
     path, X, y = npy
     smote = SMOTEDataset(MemmapSource(path), y, oversampler=SMOTE(), seed=0)
