@@ -170,7 +170,8 @@ def plan_arms(
 
     Args:
         config_dir: folder with ``strategies/*.yaml``.
-        strategies: names to run (all when None).
+        strategies: names to run (when None: every strategy whose resampler is
+            ``in_default`` in the strategy table; the others are listed as skipped, opt-in).
         ratios: sweep every resampling strategy over these minority/majority ratios.
         has_categorical: whether the data declares categorical columns (strategies whose
             resampler needs them are skipped without).
@@ -199,10 +200,14 @@ def plan_arms(
                     defaults.setdefault(section, {}).update(values)
     arms: list[Arm] = []
     skipped: list[str] = []
+    opt_in: list[str] = []
     for name in names:
         config = load_strategy_config(available[name])
         resampling, loss, frozen = strategy_parts(config, defaults)
         resampler = check_resampling(resampling, argument="data.resampling")
+        if strategies is None and not resampler.in_default:
+            opt_in.append(name)
+            continue
         if resampler.needs_categorical and not has_categorical:
             skipped.append(f"{name} (no categorical columns declared)")
             continue
@@ -218,6 +223,8 @@ def plan_arms(
                 arms.append(Arm(name=f"{name}@{ratio_label(r)}", ratio=float(r), **common))
         else:
             arms.append(Arm(name=name, ratio=None, **common))
+    if opt_in:
+        skipped.append(f"opt-in, name them in --strategies: {', '.join(opt_in)}")
     return arms, skipped
 
 

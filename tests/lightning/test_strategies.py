@@ -268,3 +268,16 @@ def test_each_new_strategy_fits_an_epoch(resampling, overlapping):
     counts = dm.sampled_class_counts
     assert trainer.global_step == -(-sum(counts) // 64)  # every batch of the epoch served
     assert np.isfinite(model.val_history[-1]["auprc"])
+
+
+def test_default_comparison_runs_the_in_default_strategies_and_lists_the_opt_in_ones():
+    from imbalance_torch.lightning.comparison import plan_arms
+    from imbalance_torch.lightning.console import CONFIG_DIR
+    from imbalance_torch.lightning.strategies import RESAMPLERS
+
+    arms, skipped = plan_arms(CONFIG_DIR, None)
+    assert arms and all(RESAMPLERS[a.resampling].in_default for a in arms)
+    opt_in = [line for line in skipped if line.startswith("opt-in")]
+    assert len(opt_in) == 1 and "svm_smote" in opt_in[0] and "smote_enn" in opt_in[0]
+    named, _ = plan_arms(CONFIG_DIR, ["svm_smote", "tomek"])
+    assert [a.name for a in named] == ["svm_smote", "tomek"]
