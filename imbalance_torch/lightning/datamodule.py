@@ -82,9 +82,10 @@ class ImbalanceDataModule(pl.LightningDataModule):
         drop_columns: columns of a file to leave out.
         positive_label: positive class of binary data (default: the minority class).
         rows: rows of a built-in dataset (its default size when null).
-        resampling: a name of :data:`~imbalance_torch.lightning.strategies.RESAMPLERS`:
-            ``none``, ``random_over``, ``random_under``, ``smote``, ``borderline1``,
-            ``borderline2``, ``adasyn`` or ``smote_nc`` (train split only).
+        resampling: a name of :data:`~imbalance_torch.lightning.strategies.RESAMPLERS`
+            (e.g. ``none``, ``random_over``, ``smote``, ``borderline1``, ``adasyn``,
+            ``smote_nc``, ``svm_smote``, ``tomek``, ``smote_enn``; the table is the list),
+            applied to the train split only.
         ratio: minority/majority row ratio the resampling aims at per epoch (1.0 is 1:1,
             0.5 is 1:2; imbalanced-learn's float ``sampling_strategy``). Binary data only,
             except 1.0, which balances every class.
