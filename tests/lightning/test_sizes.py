@@ -7,11 +7,8 @@ Cases that would allocate or start work run in a child process under an address-
 from __future__ import annotations
 
 import importlib.util
-import os
 import re
 import subprocess
-import sys
-import time
 from pathlib import Path
 
 import pytest
@@ -20,9 +17,9 @@ from imbalance_torch._memory import check_fits_in_memory, format_bytes, memory_l
 
 resource = pytest.importorskip("resource")
 
+from child_limits import TIMEOUT_S, run_limited  # noqa: E402
+
 REPO = Path(__file__).resolve().parents[2]
-MEMORY_MIB = 1024  # torch and Lightning imported need about 0.5 GiB
-TIMEOUT_S = 90.0  # imports take ~10 s on a loaded machine
 
 
 def load_compare():
@@ -30,29 +27,6 @@ def load_compare():
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module
-
-
-def run_limited(*args: str, memory_mib: int = MEMORY_MIB, timeout_s: float = TIMEOUT_S):
-    """``python *args`` from the repo root under ``memory_mib`` of address space and a timeout.
-
-    Returns:
-        ``(completed process, seconds)``; a child still running at the timeout fails the test.
-    """
-    limit = memory_mib << 20
-
-    def cap_memory() -> None:
-        resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
-
-    env = {**os.environ, "OMP_NUM_THREADS": "1", "PYTHONPATH": str(REPO)}
-    start = time.monotonic()
-    try:
-        done = subprocess.run(
-            [sys.executable, *args], cwd=REPO, env=env, capture_output=True, text=True,
-            timeout=timeout_s, preexec_fn=cap_memory,
-        )
-    except subprocess.TimeoutExpired:
-        pytest.fail(f"{args[:2]} still running after {timeout_s} s under {memory_mib} MiB")
-    return done, time.monotonic() - start
 
 
 def last_line(done: subprocess.CompletedProcess) -> str:

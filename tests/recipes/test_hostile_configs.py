@@ -10,7 +10,6 @@ import os
 import re
 import shutil
 import subprocess
-import sys
 import time
 from pathlib import Path
 
@@ -29,9 +28,9 @@ from imbalance_torch.lightning.config_guard import (
 
 resource = pytest.importorskip("resource")
 
+from child_limits import TIMEOUT_S, run_limited  # noqa: E402
+
 REPO = Path(__file__).resolve().parents[2]
-MEMORY_MIB = 1024  # the refusals need about 0.5 GiB (torch and Lightning imported)
-TIMEOUT_S = 90.0  # imports take ~10 s on a loaded machine; the scan itself takes < 1 ms
 NODES_MESSAGE = "expands to more than 100,000 YAML values (aliases counted at each use)"
 
 
@@ -47,29 +46,6 @@ def bomb_config() -> str:
     """A config whose ``data.categorical`` expands to a billion column names."""
     indented = "\n".join("    " + line for line in bomb_list().splitlines())
     return f"data:\n  categorical:\n{indented}\n"
-
-
-def run_limited(*args: str, memory_mib: int = MEMORY_MIB, timeout_s: float = TIMEOUT_S):
-    """``python *args`` from the repo root under ``memory_mib`` of address space and a timeout.
-
-    Returns:
-        ``(completed process, seconds)``; a child still running at the timeout fails the test.
-    """
-    limit = memory_mib << 20
-
-    def cap_memory() -> None:
-        resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
-
-    env = {**os.environ, "OMP_NUM_THREADS": "1", "PYTHONPATH": str(REPO)}
-    start = time.monotonic()
-    try:
-        done = subprocess.run(
-            [sys.executable, *args], cwd=REPO, env=env, capture_output=True, text=True,
-            timeout=timeout_s, preexec_fn=cap_memory,
-        )
-    except subprocess.TimeoutExpired:
-        pytest.fail(f"{args[:2]} still running after {timeout_s} s under {memory_mib} MiB")
-    return done, time.monotonic() - start
 
 
 def assert_one_line_error(done: subprocess.CompletedProcess, *fragments: str) -> None:
