@@ -300,15 +300,6 @@ def _console_table(summary: list[dict[str, Any]], width: int = CONSOLE_WIDTH) ->
     return "\n".join(lines)
 
 
-def _best_arm(summary: list[dict[str, Any]], arms: list[Any]) -> Any:
-    """The arm with the highest mean test AUPRC (None if no arm has a finite one)."""
-    scored = [e for e in summary if math.isfinite(e.get("auprc", {}).get("mean", math.nan))]
-    if not scored:
-        return None
-    name = max(scored, key=lambda e: e["auprc"]["mean"])["arm"]
-    return next((a for a in arms if a.name == name), None)
-
-
 def _train_command(arm: Any, command: str, data_args: list[str], budget: Any) -> str:
     """The command that trains ``arm`` exactly as the comparison did (same data flags, same
     step budget), for ``fit`` and later ``predict``."""
@@ -335,6 +326,7 @@ def main(argv: list[str] | None = None, *, command: str = "python recipes/compar
     from imbalance_torch.lightning.comparison import budget_for, plan_arms
     from imbalance_torch.lightning.report import (
         atomic_write_text,
+        best_arm,
         format_paired,
         kept_model_flags,
         markdown_table,
@@ -464,6 +456,10 @@ def main(argv: list[str] | None = None, *, command: str = "python recipes/compar
         f"{options.threads or torch.get_num_threads()} thread(s) per process",
         "min_precision": min_precision,
     }
+    best_name = best_arm(summary)
+    best = next((a for a in arms if a.name == best_name), None)
+    if best is not None:
+        meta["train_best"] = _train_command(best, command, [*_data_args(options), *passthrough], budget)
     title = f"{facts['source']}: test set, {options.seeds} seed(s)" + (" (smoke run)" if smoke else "")
     write_json(out / "summary.json", {"meta": meta, "summary": summary, "runs": rows})
     atomic_write_text(
@@ -494,12 +490,8 @@ def main(argv: list[str] | None = None, *, command: str = "python recipes/compar
         print("skipped: " + ", ".join(skipped))
     if smoke:
         print("\n" + _wrap(f"SMOKE RUN: {smoke}"))
-    best = _best_arm(summary, arms)
     if best is not None:
-        train = _train_command(best, command, [*_data_args(options), *passthrough], budget)
-        meta["train_best"] = train
-        write_json(out / "summary.json", {"meta": meta, "summary": summary, "runs": rows})
-        print(f"\ntrain the best arm ({best.name}) with the same budget:\n  {train}")
+        print(f"\ntrain the best arm ({best.name}) with the same budget:\n  {meta['train_best']}")
     print(f"\n{len(rows)} runs in {wall:.0f} s ({cached_runs} from {out}/runs); wrote "
           f"{out}/results.csv, summary.md, summary.json, pr_curves.png, auprc_bars.png")
     return 0 if all(math.isfinite(r["test_auprc"]) for r in rows) else 1

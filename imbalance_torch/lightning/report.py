@@ -30,6 +30,7 @@ __all__ = [
     "COLUMN_TITLES",
     "KEPT_NOTES",
     "atomic_write_text",
+    "best_arm",
     "REFERENCE_ARM",
     "arm_styles",
     "auprc_figure",
@@ -137,7 +138,7 @@ def summarize(
         }
         entry["wall_s"] = float(sum(float(r.get("wall_s", 0.0)) for r in runs))
         summary.append(entry)
-    best = _best_arm(summary)
+    best = best_arm(summary)
     for entry in summary:
         arm = entry["arm"]
         entry["vs_reference"] = (
@@ -171,7 +172,7 @@ def kept_model_flags(summary: Sequence[Mapping[str, Any]]) -> list[str]:
     return lines
 
 
-def _best_arm(summary: Sequence[Mapping[str, Any]], metric: str = "auprc") -> str | None:
+def best_arm(summary: Sequence[Mapping[str, Any]], metric: str = "auprc") -> str | None:
     """The arm with the highest mean test ``metric`` (first in order on a tie)."""
     finite = [e for e in summary if math.isfinite(e[metric]["mean"])]
     if not finite:
