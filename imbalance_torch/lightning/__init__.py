@@ -4,7 +4,11 @@ Needs the ``recipes`` extra for reports and plots (pandas, matplotlib).
 """
 
 from imbalance_torch.lightning.builtin import BUILTIN_DATASETS, make_fraud_like
-from imbalance_torch.lightning.checkpoints import BestCheckpoint, LastCheckpoint
+from imbalance_torch.lightning.checkpoints import (
+    BestCheckpoint,
+    FlooredEarlyStopping,
+    LastCheckpoint,
+)
 from imbalance_torch.lightning.datamodule import ImbalanceDataModule
 from imbalance_torch.lightning.metrics import (
     METRIC_NAMES,
@@ -38,6 +42,7 @@ __all__ = [
     "BatchSeeder",
     "BestCheckpoint",
     "ImbalanceDataModule",
+    "FlooredEarlyStopping",
     "LastCheckpoint",
     "Loss",
     "MetricsLog",

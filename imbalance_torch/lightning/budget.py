@@ -26,7 +26,8 @@ Every arm of a comparison gets the same number of optimizer steps, derived from 
   on data with 0.17 % positives can sit on the class prior for a long time. On the built-in
   data, ``none`` with seed 2 held validation AUPRC at 0.03-0.07 for its first 2,000 of 5,000
   steps, then rose to 0.52 by step 4,750; without the floor it stopped at step 1,250 with
-  0.065 (test AUPRC 0.018).
+  0.065 (test AUPRC 0.018). The floor is ``FlooredEarlyStopping`` (``lightning/checkpoints.py``):
+  Lightning's ``min_steps`` alone would only postpone a stop decided before the floor.
 
 So ``n = 300`` gives batch 32, 520 steps, validation every 13 steps; ``n = 3,000`` batch 64,
 1,880 steps; ``n = 120,000`` (the built-in data) batch 512, 5,000 steps; ``n = 2,000,000``

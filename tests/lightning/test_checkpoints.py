@@ -111,3 +111,34 @@ def test_kept_model_note():
     assert kept_model_note(30, history, 30) == "end of budget"
     assert kept_model_note(20, history, 30) == ""
     assert kept_model_note(None, history, 30) == "" and kept_model_note(10, [], 30) == ""
+
+
+def test_floored_early_stopping_stops_only_on_evaluations_after_the_floor():
+    """Patience run out before min_steps must not cut the run at the floor when validation
+    improved meanwhile (Lightning's min_steps alone latches the stop)."""
+    from types import SimpleNamespace
+
+    import torch
+
+    from imbalance_torch.lightning import FlooredEarlyStopping
+
+    def trainer(step, value):
+        return SimpleNamespace(
+            min_steps=100, global_step=step, fast_dev_run=False, should_stop=False, current_epoch=0,
+            callback_metrics={"val_auprc": torch.tensor(value)},
+            strategy=SimpleNamespace(reduce_boolean_decision=lambda decision, all=False: decision),
+        )
+
+    stopping = FlooredEarlyStopping(monitor="val_auprc", mode="max", patience=2)
+    for step, value in [(10, 0.5), (20, 0.4), (30, 0.4), (40, 0.4)]:  # patience out before 100
+        t = trainer(step, value)
+        stopping._run_early_stopping_check(t)
+        assert not t.should_stop
+    t = trainer(90, 0.6)  # improves before the floor: the count restarts
+    stopping._run_early_stopping_check(t)
+    t = trainer(100, 0.55)
+    stopping._run_early_stopping_check(t)
+    assert not t.should_stop and stopping.wait_count == 1
+    t = trainer(110, 0.55)
+    stopping._run_early_stopping_check(t)
+    assert t.should_stop  # two evaluations without improvement, after the floor
