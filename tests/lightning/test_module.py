@@ -106,3 +106,39 @@ def test_bad_model_arguments():
         TabularClassifier(num_features=3, num_classes=3, loss="focal")
     with pytest.raises(ValueError, match="num_features must be an int >= 1, got 0"):
         TabularClassifier(num_features=0)
+
+
+class _BatchLosses(pl.Callback):
+    """Records every training batch's loss and row count, per epoch."""
+
+    def __init__(self):
+        self.epochs: list[list[tuple[float, int]]] = []
+
+    def on_train_epoch_start(self, trainer, pl_module):
+        self.epochs.append([])
+
+    def on_train_batch_end(self, trainer, pl_module, outputs, batch, batch_idx):
+        self.epochs[-1].append((float(outputs["loss"]), int(batch[1].shape[0])))
+
+
+@pytest.mark.parametrize("resampling", ["none", "random_over"])
+def test_train_loss_is_the_row_weighted_mean_of_the_epoch(blobs, resampling):
+    # train_loss is summed in training_step and logged once per epoch: it must be the mean
+    # loss over the epoch's rows (batches of unequal size weighted by their rows), the value
+    # Lightning's per-step self.log(on_epoch=True) gave.
+    x, y = blobs
+    dm = ImbalanceDataModule.from_arrays(x, y, batch_size=96, resampling=resampling)
+    pl.seed_everything(0, verbose=False)
+    model = TabularClassifier(**dm.model_arguments(), hidden_width=8)
+    record = _BatchLosses()
+    fit = trainer(max_epochs=2, callbacks=[record])
+    fit.fit(model, dm)
+    last = record.epochs[-1]
+    assert len({rows for _, rows in last}) > 1, "the test needs a short last batch"
+    expected = sum(loss * rows for loss, rows in last) / sum(rows for _, rows in last)
+    assert float(fit.callback_metrics["train_loss"]) == pytest.approx(expected, rel=1e-5)
+    # a fresh epoch starts a fresh sum
+    first = record.epochs[0]
+    assert expected != pytest.approx(
+        sum(loss * rows for loss, rows in first + last) / sum(rows for _, rows in first + last)
+    )
