@@ -8,17 +8,27 @@ benchmark resumes where it stopped; ``--jobs 2`` runs datasets in two processes.
 ``OUT/results.csv`` (one row per run), ``OUT/keel_table.md`` / ``.json`` (test AUPRC mean
 per dataset x strategy, each strategy's mean rank: 1 = best, the Friedman test, the Nemenyi
 critical difference, and each strategy's effect against ``none`` paired by dataset) and
-``OUT/keel_cd.png`` (critical-difference diagram). The statistics are computed in
-``imbalance_torch.lightning.statistics``.
+``OUT/keel_cd.png`` (critical-difference diagram), and how many runs of each dataset and
+strategy kept the model of the last evaluation of a full budget (may be undertrained) or of
+the first evaluation. The statistics are computed in ``imbalance_torch.lightning.statistics``.
+
+Every run trains under the default budget rule (NOTE [training budget] in
+``imbalance_torch/lightning/budget.py``), as ``compare.py --data keel:NAME`` does. With
+``--budget-check`` the ``none`` arm also runs with batch 64 for 40 passes over the training
+split (the reference budget under which every arm trained well on this kind of data), paired
+by seed, and ``OUT/budget_check.md`` says per dataset whether the rule's ``none`` is within
+noise of it.
 
 Example::
 
     python benchmarks/keel.py --jobs 2          # writes compare_out/keel/
+    python benchmarks/keel.py --jobs 2 --budget-check
 """
 
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import json
 import os
 import subprocess
@@ -47,6 +57,13 @@ DATASETS = (
 )
 
 
+REFERENCE_ARM = "none@batch64x40"
+"""The ``none`` arm at the reference budget of ``--budget-check``."""
+REFERENCE_ARGS = ("--data.batch_size", "64", "--trainer.max_epochs", "40")
+"""Batch 64 for 40 passes over the natural training split (read by the budget rule as the
+user's settings: the same steps as 40 epochs of ``none``)."""
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0], allow_abbrev=False)
     parser.add_argument("--datasets", nargs="+", default=list(DATASETS), help="KEEL dataset names")
@@ -56,6 +73,9 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--configs", default=str(REPO / "configs"))
     parser.add_argument("--jobs", type=int, default=1, help="datasets run in this many processes")
     parser.add_argument("--threads", type=int, default=1, help="torch threads per process")
+    parser.add_argument("--budget-check", action="store_true",
+                        help="also run none with batch 64 x 40 passes, paired by seed, and "
+                        "write budget_check.md")
     parser.add_argument("--no-report", action="store_true", help=argparse.SUPPRESS)
     return parser
 
@@ -94,6 +114,10 @@ def run_dataset(dataset: str, options: argparse.Namespace) -> None:
     out = Path(options.out)
     config_dir = Path(options.configs)
     arms, _ = plan_arms(config_dir, options.strategies)
+    plans = [(arm, ()) for arm in arms]
+    if options.budget_check:
+        reference = dataclasses.replace(plan_arms(config_dir, ["none"])[0][0], name=REFERENCE_ARM)
+        plans.append((reference, REFERENCE_ARGS))
     done = _finished(out, dataset)
     cache = _cache_path(out, dataset)
     cache.parent.mkdir(parents=True, exist_ok=True)
@@ -102,14 +126,15 @@ def run_dataset(dataset: str, options: argparse.Namespace) -> None:
         "--data.data", f"keel:{dataset}",
         "--trainer.enable_progress_bar", "false",
     ]
-    for arm in arms:
+    for arm, arm_args in plans:
         for seed in range(options.seeds):
             if (arm.name, seed) in done:
                 continue
             start = time.perf_counter()
             try:
                 result = run_arm(
-                    arm, seed, config_dir=config_dir, extra_args=extra, dataset=dataset,
+                    arm, seed, config_dir=config_dir, extra_args=[*extra, *arm_args],
+                    dataset=dataset,
                     run_dir=out / "checkpoints" / dataset / arm.name.replace(":", "-") / f"seed{seed}",
                 )
             except ValueError as error:
@@ -122,6 +147,12 @@ def run_dataset(dataset: str, options: argparse.Namespace) -> None:
             else:
                 row = {k: (None if isinstance(v, float) and v != v else v)
                        for k, v in result.row.items()}
+                # every evaluation's step, validation AUPRC and loss: the kept-model flags
+                # can be read again from the cache
+                row["val_history"] = [
+                    [int(h["step"]), round(float(h["auprc"]), 6), round(float(h["loss"]), 6)]
+                    for h in result.val_history
+                ]
             with open(cache, "a+", encoding="utf-8") as handle:
                 # a crash can leave a cut last line: start on a fresh line so this run is kept
                 handle.seek(0, os.SEEK_END)
@@ -252,6 +283,71 @@ def across_datasets(
     return "\n".join(lines), result
 
 
+def kept_model_flags(rows: list[dict[str, Any]]) -> tuple[str, dict[str, Any]]:
+    """How many runs kept the model of the last evaluation of a full budget (``end of
+    budget``: may be undertrained) or of the first evaluation, per dataset and strategy."""
+    from imbalance_torch.lightning.report import KEPT_NOTES
+
+    ran = [r for r in rows if r.get("test_auprc") is not None]
+    counts: dict[str, dict[str, list[str]]] = {note: {} for note in KEPT_NOTES}
+    for row in ran:
+        note = row.get("kept_note") or ""
+        if note in counts:
+            counts[note].setdefault(row["dataset"], []).append(f"{row['arm']} seed {row['seed']}")
+    lines = ["Kept models (NOTE [kept model]): runs whose kept model is the last evaluation of "
+             "the whole budget (may be undertrained) or the first evaluation (saturated, or "
+             f"nothing later was better), of {len(ran)} runs."]
+    for note, label in zip(KEPT_NOTES, ("may be undertrained", "first evaluation")):
+        total = sum(len(v) for v in counts[note].values())
+        detail = "; ".join(f"{d}: {len(v)} ({', '.join(v)})" if len(v) <= 3 else f"{d}: {len(v)}"
+                           for d, v in counts[note].items())
+        lines.append(f"- {label}: {total} run(s)" + (f": {detail}" if detail else ""))
+    return "\n".join(lines), {note: {d: len(v) for d, v in c.items()} for note, c in counts.items()}
+
+
+def budget_check(rows: list[dict[str, Any]], datasets: list[str]) -> tuple[str, dict[str, Any]]:
+    """Per dataset: ``none`` under the budget rule against ``none`` at batch 64 x 40 passes
+    (:data:`REFERENCE_ARM`), paired by seed (mean difference in test AUPRC, 95 % t interval,
+    paired t-test), with each side's budget and kept-model flags."""
+    from imbalance_torch.lightning.statistics import format_p, paired_by_seed
+
+    lines = [
+        "`none` under the default budget rule against `none` at batch 64 x 40 passes over the "
+        "training split, test AUPRC paired by seed (same split and initial weights): mean "
+        "difference (rule minus reference), 95 % t interval, paired t-test.", "",
+        "| dataset | train rows | rule's budget | rule | batch 64 x 40 passes | difference [95 % CI], p "
+        "| reading | undertrained flags (rule / reference) |",
+        "|---|---|---|---|---|---|---|---|",
+    ]
+    result: dict[str, Any] = {}
+    within = 0
+    for dataset in datasets:
+        here = [r for r in rows if r["dataset"] == dataset and r.get("test_auprc") is not None]
+        rule = [r for r in here if r["arm"] == "none"]
+        reference = [r for r in here if r["arm"] == REFERENCE_ARM]
+        if not rule or not reference:
+            continue
+        comparison = paired_by_seed(here, "none", REFERENCE_ARM)
+        flagged = [sum(r.get("kept_note") == "end of budget" for r in side)
+                   for side in (rule, reference)]
+        within += comparison.verdict in ("within noise", "same")
+        interval = (f"[{comparison.ci_low:+.3f}, {comparison.ci_high:+.3f}]"
+                    if comparison.n >= 2 else "n/a")
+        lines.append(
+            f"| {dataset} | {rule[0]['train_rows_per_epoch']:,} | batch {rule[0]['batch_size']}, "
+            f"{int(rule[0]['budget_steps']):,} steps | "
+            f"{sum(r['test_auprc'] for r in rule) / len(rule):.3f} | "
+            f"{sum(r['test_auprc'] for r in reference) / len(reference):.3f} | "
+            f"{comparison.mean:+.3f} {interval}, {format_p(comparison.p_value)} | "
+            f"{comparison.reading} | {flagged[0]} of {len(rule)} / {flagged[1]} of {len(reference)} |"
+        )
+        result[dataset] = {"comparison": comparison.as_dict(), "undertrained_flags": flagged,
+                           "rule_budget_steps": rule[0]["budget_steps"],
+                           "rule_batch_size": rule[0]["batch_size"]}
+    lines += ["", f"Within noise (p >= 0.05, or equal on every seed): {within} of {len(result)} datasets."]
+    return "\n".join(lines), result
+
+
 def main(argv: list[str] | None = None) -> int:
     options = build_parser().parse_args(argv)
     unknown = [d for d in options.datasets if d not in DATASETS]
@@ -266,6 +362,8 @@ def main(argv: list[str] | None = None) -> int:
                 "--jobs", "1"]
         if options.strategies:
             base += ["--strategies", *options.strategies]
+        if options.budget_check:
+            base.append("--budget-check")
         workers = [subprocess.Popen([*base, "--datasets", *g, "--no-report"]) for g in groups if g]
         codes = [w.wait() for w in workers]
         if any(codes):
@@ -286,8 +384,9 @@ def main(argv: list[str] | None = None) -> int:
         write_json,
     )
 
-    rows = [row for d in options.datasets for row in _finished(out, d).values()]
-    write_csv(out / "results.csv", rows)
+    every_row = [row for d in options.datasets for row in _finished(out, d).values()]
+    write_csv(out / "results.csv", every_row)
+    rows = [row for row in every_row if row["arm"] != REFERENCE_ARM]
     markdown, payload = table(rows, list(options.datasets))
     statistics, payload["across_datasets"] = across_datasets(rows, payload)
     header = (f"Test AUPRC, mean over {options.seeds} paired seeds (best per dataset in bold); "
@@ -301,11 +400,18 @@ def main(argv: list[str] | None = None) -> int:
             f"(1 = best); bars: within the Nemenyi CD at {across['alpha']:.0%}",
         )
         statistics += "\n\n![critical-difference diagram](keel_cd.png)"
+    flags_text, payload["kept_model_flags"] = kept_model_flags(rows)
+    statistics += "\n\n" + flags_text
     atomic_write_text(out / "keel_table.md", header + markdown + "\n\n" + statistics + "\n")
     write_json(out / "keel_table.json", payload)
     print(markdown)
     print(f"\n{statistics}")
-    print(f"\n{len(rows)} runs cached; this invocation took {time.perf_counter() - start:.0f} s; "
+    if any(row["arm"] == REFERENCE_ARM for row in every_row):
+        check_text, check = budget_check(every_row, list(options.datasets))
+        atomic_write_text(out / "budget_check.md", check_text + "\n")
+        write_json(out / "budget_check.json", check)
+        print(f"\n{check_text}")
+    print(f"\n{len(every_row)} runs cached; this invocation took {time.perf_counter() - start:.0f} s; "
           f"wrote {out}/keel_table.md, results.csv")
     return 0
 

@@ -8,6 +8,7 @@ import pytest
 
 from imbalance_torch.lightning.budget import (
     BATCH_SIZE_RANGE,
+    EPOCHS_EQUIVALENT,
     EVALUATIONS,
     STEPS_RANGE,
     explicit_settings,
@@ -18,10 +19,11 @@ from imbalance_torch.lightning.budget import (
 @pytest.mark.parametrize(
     ("rows", "batch", "steps", "interval"),
     [
-        (200, 32, 520, 13),  # tiny: the 500-step floor, rounded up to 40 evaluations
-        (300, 32, 520, 13),
-        (3_000, 64, 1_880, 47),  # the KEEL regime: batch 64, 40 passes
-        (20_000, 512, 1_600, 40),
+        (150, 32, 520, 13),  # tiny: the 500-step floor, rounded up to 40 evaluations
+        (200, 32, 560, 14),  # 7 batches per pass x 80 passes
+        (300, 32, 800, 20),
+        (3_861, 64, 4_880, 122),  # satimage: 61 batches per pass x 80 passes
+        (20_000, 256, 5_000, 125),
         (120_000, 512, 5_000, 125),  # the built-in data: the 5000-step cap
         (2_000_000, 512, 5_000, 125),
     ],
@@ -50,13 +52,14 @@ def test_rule_bounds_and_shape_over_the_whole_range():
 
 def test_user_settings_replace_the_rule():
     budget = training_budget(3_000, batch_size=128)
-    assert budget.batch_size == 128 and budget.max_steps == 40 * math.ceil(3_000 / 128)
+    assert budget.batch_size == 128
+    assert budget.max_steps == EPOCHS_EQUIVALENT * math.ceil(3_000 / 128) == 1_920
     assert "--data.batch_size 128" in budget.source
     assert training_budget(3_000, max_steps=100).max_steps == 100
     budget = training_budget(3_000, max_epochs=2)  # passes over the natural split
-    assert budget.max_steps == 2 * math.ceil(3_000 / 64) and budget.val_check_interval >= 1
+    assert budget.max_steps == 2 * math.ceil(3_000 / 32) and budget.val_check_interval >= 1
     args = training_budget(3_000).cli_args()
-    assert args[args.index("--trainer.max_steps") + 1] == "1880"
+    assert args[args.index("--trainer.max_steps") + 1] == "5000"
     assert args[args.index("--trainer.check_val_every_n_epoch") + 1] == "null"
 
 

@@ -215,3 +215,32 @@ def test_keel_across_datasets_view_and_cd_diagram(tmp_path):
                              across["cliques"], title="t")
     assert path.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     assert math.isfinite(across["nemenyi_q_alpha"])
+
+
+def test_keel_budget_check_and_kept_model_flags():
+    keel = _load_keel()
+    rng = np.random.default_rng(5)
+    rows = []
+    for d, shift in (("near", 0.0), ("far", -0.2)):
+        for seed in range(5):
+            base = 0.6 + 0.05 * rng.standard_normal()
+            for arm, value in (("none", base + shift + 0.01 * rng.standard_normal()),
+                               (keel.REFERENCE_ARM, base)):
+                rows.append({"dataset": d, "arm": arm, "seed": seed, "test_auprc": value,
+                             "batch_size": 32, "budget_steps": 520, "train_rows_per_epoch": 300,
+                             "kept_note": "end of budget" if (d, seed, arm) == ("far", 0, "none")
+                             else ("first evaluation" if seed == 1 else "")})
+    text, check = keel.budget_check(rows, ["near", "far", "absent"])
+    assert set(check) == {"near", "far"}
+    far = [r for r in rows if r["dataset"] == "far"]
+    expected_p = stats.ttest_rel([r["test_auprc"] for r in far if r["arm"] == "none"],
+                                 [r["test_auprc"] for r in far if r["arm"] != "none"]).pvalue
+    assert check["far"]["comparison"]["p_value"] == pytest.approx(expected_p)
+    assert check["far"]["comparison"]["verdict"] == "worse"
+    assert check["near"]["comparison"]["verdict"] == "within noise"
+    assert check["far"]["undertrained_flags"] == [1, 0]
+    assert "Within noise (p >= 0.05, or equal on every seed): 1 of 2 datasets." in text
+    flags_text, flags = keel.kept_model_flags(rows)
+    assert flags["end of budget"] == {"far": 1}
+    assert flags["first evaluation"] == {"near": 2, "far": 2}
+    assert "- may be undertrained: 1 run(s): far: 1 (none seed 0)" in flags_text

@@ -70,7 +70,7 @@ def test_readme_quick_start_command_reduced(tmp_path):
     assert [r["arm"] for r in rows] == ["none", "smote"]
     assert all(r["seed"] == "0" for r in rows)
     # Which model each run kept, and from which budget, the same for both arms (issue 10).
-    assert rows[0]["budget_steps"] == rows[1]["budget_steps"] == "1880"  # 12,000 train rows
+    assert rows[0]["budget_steps"] == rows[1]["budget_steps"] == "5000"  # 12,000 train rows
     for r in rows:
         assert int(r["kept_step"]) <= int(r["steps_trained"]) <= int(r["budget_steps"])
         assert r["stopped_early"] in ("True", "False")

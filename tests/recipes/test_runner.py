@@ -121,14 +121,14 @@ def test_keel_sized_data_with_defaults_stops_early(data, tmp_path, capsys):
     ])
     assert status == 0
     (row,) = read_rows(out / "results.csv")
-    assert (row["batch_size"], row["budget_steps"], row["val_check_interval"]) == ("32", "520", "13")
+    assert (row["batch_size"], row["budget_steps"], row["val_check_interval"]) == ("32", "640", "16")
     assert row["stopped_early"] == "True"
     assert int(row["steps_trained"]) < int(row["budget_steps"])
     assert row["kept_note"] != "end of budget"
     printed = capsys.readouterr().out
-    assert "training budget (every arm): batch 32, 520 optimizer steps" in printed
+    assert "training budget (every arm): batch 32, 640 optimizer steps" in printed
     assert "may be undertrained" not in printed
-    assert "batch 32, 520 optimizer steps" in (out / "summary.md").read_text()
+    assert "batch 32, 640 optimizer steps" in (out / "summary.md").read_text()
 
 
 def test_console_table_fits_100_columns():
