@@ -323,7 +323,7 @@ def main(argv: list[str] | None = None, *, command: str = "python recipes/compar
     options, passthrough = parse(argv, prog=command)
     import torch
 
-    from imbalance_torch.lightning.comparison import budget_for, plan_arms
+    from imbalance_torch.lightning.comparison import arms_with_work, budget_for, plan_arms
     from imbalance_torch.lightning.report import (
         atomic_write_text,
         best_arm,
@@ -373,6 +373,14 @@ def main(argv: list[str] | None = None, *, command: str = "python recipes/compar
             ratios=options.ratios,
             has_categorical=bool(facts["categorical"]),
         )
+        # A ratio at or below the data's own leaves nothing to resample: skip that arm now
+        # rather than fail when its run builds the data.
+        arms, no_work = arms_with_work(
+            arms, probe.parser.parse_args, probe.datamodule.natural_class_counts, extra
+        )
+        skipped = [*no_work, *skipped]
+        if not arms:
+            raise ValueError("no strategy has anything to do on this data: " + "; ".join(skipped))
         _check_run_count(len(arms), options)
     except (ValueError, TypeError, OSError) as error:
         # Bad input found before any run: one line for the command line, the exception in Python.

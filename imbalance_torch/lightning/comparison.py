@@ -228,6 +228,38 @@ def plan_arms(
     return arms, skipped
 
 
+def arms_with_work(
+    arms: Sequence[Arm],
+    parse: Callable[[list[str]], Any],
+    natural: Sequence[int],
+    extra_args: Sequence[str] = (),
+) -> tuple[list[Arm], list[str]]:
+    """The arms that have something to do on this data, and the others with the reason.
+
+    An arm whose resampling ratio is at or below the train split's own minority/majority
+    ratio (``smote_focal`` at 1:2 on data already at 1:1.8) would fail when its run builds
+    the data; it is skipped before any run starts, as a strategy that does not apply.
+
+    Args:
+        arms: the planned arms (:func:`plan_arms`).
+        parse: parses LightningCLI arguments into the run's config (the probe CLI's
+            ``parser.parse_args``), so the ratio is the one the run would use: the strategy
+            config's, a swept ``--ratios`` value, or the user's ``--data.ratio``/``--config``.
+        natural: rows per class of the train split.
+        extra_args: the flags every run gets after the arm's own.
+    """
+    keep: list[Arm] = []
+    skipped: list[str] = []
+    for arm in arms:
+        config = parse([*arm.cli_args(), *extra_args])
+        problem = RESAMPLERS[config.data.resampling].ratio_problem(natural, float(config.data.ratio))
+        if problem is None:
+            keep.append(arm)
+        else:
+            skipped.append(f"{arm.name} ({problem})")
+    return keep, skipped
+
+
 def kept_model_note(
     kept_step: int | None,
     val_history: Sequence[dict[str, float]],

@@ -149,23 +149,32 @@ class Resampler:
                 f"{num_classes} classes; use ratio: 1.0 (balance all)."
             )
 
+    def ratio_problem(self, natural: Sequence[int], ratio: float) -> str | None:
+        """Why ``ratio`` leaves nothing to resample on a binary train split with ``natural``
+        rows per class (it is at or below the split's own minority/majority ratio), or None
+        when this strategy has work to do (or does not resample)."""
+        if not self.resamples or len(natural) != 2:
+            return None
+        majority = max(range(2), key=lambda c: natural[c])
+        minority, largest = natural[1 - majority], natural[majority]
+        current = minority / largest
+        if ratio > current:
+            return None
+        return (
+            f"ratio={ratio} is not above the train split's own minority/majority ratio "
+            f"{current:.4g} ({minority}/{largest}), so resampling={self.name!r} has "
+            f"nothing to do; choose a ratio above {current:.4g}"
+        )
+
     def check_ratio(self, natural: Sequence[int], ratio: float) -> None:
         """Refuse a ``ratio`` at or below the train split's own (nothing to resample).
 
         Raises:
             ValueError: naming both ratios and the counts.
         """
-        if not self.resamples or len(natural) != 2:
-            return
-        majority = max(range(2), key=lambda c: natural[c])
-        minority, largest = natural[1 - majority], natural[majority]
-        current = minority / largest
-        if ratio <= current:
-            raise ValueError(
-                f"ratio={ratio} is not above the train split's own minority/majority ratio "
-                f"{current:.4g} ({minority}/{largest}), so resampling={self.name!r} has "
-                f"nothing to do; choose a ratio above {current:.4g}."
-            )
+        problem = self.ratio_problem(natural, ratio)
+        if problem is not None:
+            raise ValueError(problem + ".")
 
     def min_train_rows(self, natural: Sequence[int], k_neighbors: int) -> dict[int, int]:
         """Train rows each over-sampled class needs for the neighbour search (synthetic

@@ -174,3 +174,32 @@ def test_run_line_fits_and_says_what_was_kept():
     line = run_line(RunResult(row=row), cached=True)
     assert line == ("borderline2@1:3 seed 12: kept step 5000/5000 (epoch 1234), val AUPRC 0.812, "
                     "test 0.799, 123s, may be undertrained (cached)")
+
+
+def test_arms_with_nothing_to_resample_are_skipped_before_any_run(tmp_path, capsys):
+    """Data already at about 1:1.8: smote_focal (its config resamples to 1:2) and a swept ratio
+    of 0.3 have nothing to do. The comparison skips them with the reason (keel.py writes n/a)
+    instead of failing when their run builds the data; the ratio checked is the one each run
+    would use (strategy config, --ratios sweep, the user's --data.ratio)."""
+    data = small_csv(tmp_path / "near_balanced.csv", rows=300, positive_fraction=0.36)
+    common = ["--data", str(data), "--target", "Class", "--seeds", "1", "--jobs", "1",
+              "--threads", "1", "--trainer.max_steps", "20"]
+    out = tmp_path / "out"
+    assert compare.main([*common, "--strategies", "none", "smote_focal", "smote", "--out", str(out)]) == 0
+    assert [r["arm"] for r in read_rows(out / "results.csv")] == ["none", "smote"]
+    skipped = capsys.readouterr().out.split("skipped: ")[1].splitlines()[0]
+    assert skipped.startswith("smote_focal (ratio=0.5 is not above the train split's own "
+                              "minority/majority ratio 0.5")
+    assert "nothing to do" in skipped
+    summary = json.loads((out / "summary.json").read_text())
+    assert summary["meta"]["skipped"][0].startswith("smote_focal (ratio=0.5 ")
+
+    swept = tmp_path / "swept"
+    assert compare.main([*common, "--strategies", "none", "smote", "--ratios", "0.3", "1.0",
+                         "--out", str(swept)]) == 0
+    assert [r["arm"] for r in read_rows(swept / "results.csv")] == ["none", "smote@1:1"]
+    assert "skipped: smote@1:3.3 (ratio=0.3 is not above" in capsys.readouterr().out
+
+    with pytest.raises(ValueError, match="no strategy has anything to do on this data: smote "):
+        compare.main([*common, "--strategies", "smote", "--data.ratio", "0.4",
+                      "--out", str(tmp_path / "none_apply")])
