@@ -15,7 +15,7 @@ the first evaluation. The statistics are computed in ``imbalance_torch.lightning
 Every run trains under the default budget rule (NOTE [training budget] in
 ``imbalance_torch/lightning/budget.py``), as ``compare.py --data keel:NAME`` does. With
 ``--budget-check`` the ``none`` arm also runs with batch 64 for 40 passes over the training
-split (the reference budget under which every arm trained well on this kind of data), paired
+split (the reference budget under which ``none`` trained well on this kind of data), paired
 by seed, and ``OUT/budget_check.md`` says per dataset whether the rule's ``none`` is within
 noise of it.
 
@@ -384,7 +384,15 @@ def main(argv: list[str] | None = None) -> int:
         write_json,
     )
 
-    every_row = [row for d in options.datasets for row in _finished(out, d).values()]
+    # The report covers what this command asked for: the cache may hold other strategies
+    # or seeds from earlier commands with the same --out (they are reused, not reported).
+    from imbalance_torch.lightning.comparison import plan_arms
+
+    asked = {arm.name for arm in plan_arms(Path(options.configs), options.strategies)[0]}
+    if options.budget_check:
+        asked.add(REFERENCE_ARM)
+    every_row = [row for d in options.datasets for (arm, seed), row in _finished(out, d).items()
+                 if arm in asked and seed < options.seeds]
     write_csv(out / "results.csv", every_row)
     rows = [row for row in every_row if row["arm"] != REFERENCE_ARM]
     markdown, payload = table(rows, list(options.datasets))

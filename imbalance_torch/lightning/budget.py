@@ -5,7 +5,8 @@ Every arm of a comparison gets the same number of optimizer steps, derived from 
 ``n`` of the (natural, unresampled) training split; no hand config per dataset:
 
 * ``batch_size = clip(next_pow2(n / 100), 32, 512)``: about 50-100 batches per pass over the
-  natural training split while ``n`` is below ~50,000 rows. Small data needs many updates
+  natural training split while ``n`` is between ~3,200 and ~51,200 rows (fewer below, where
+  the batch stays at 32; a 400-row set has 13 per pass). Small data needs many updates
   per pass (a few hundred rows in batches of 512 is one step per epoch), and the gradient
   noise of small batches regularises; 32 keeps a batch's gradient from being one row's,
   512 keeps large data fast on a CPU without changing what a small MLP learns.
@@ -13,8 +14,8 @@ Every arm of a comparison gets the same number of optimizer steps, derived from 
   40 evaluations: 80 passes over the natural split, at least 500 steps (Adam needs a few
   hundred updates whatever the data size: 200 rows is 7 batches per pass), at most 5000 (a
   small MLP converges in a few thousand steps of 512 rows; on 2,000,000 rows that is 1.3
-  passes, and more passes cost time without changing the verdict). Why 80 passes and 100
-  rows per batch, measured on the twelve KEEL datasets of ``benchmarks/keel.py``: batch 512
+  passes, and more passes cost time without changing the verdict). Why 80 passes and
+  ``n / 100`` rows per batch, measured on the twelve KEEL datasets of ``benchmarks/keel.py``: batch 512
   for 20 epochs left ``none`` far undertrained; batch 64 for 40 epochs trained most arms
   well, but under the first version of this rule (``n / 50``, 40 passes, so batch 128 and
   1,040-1,240 steps on the 3-4k-row sets) ``none`` on page_blocks0 and class weights on

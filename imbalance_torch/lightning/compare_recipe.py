@@ -481,8 +481,8 @@ def main(argv: list[str] | None = None, *, command: str = "python recipes/compar
         # Under DDP too: every rank has finished its last run's test (a collective) by now.
         shutil.rmtree(out / "checkpoints", ignore_errors=True)
     print(f"split: {describe_split(facts['split'])}")
-    print(f"\n{title}; mean (AUPRC ± std) over seeds, * = best per column; all metrics in "
-          "summary.md")
+    print("\n" + _wrap(f"{title}; mean (AUPRC ± std) over seeds, * = best per column; all "
+                       "metrics in summary.md"))
     print(_console_table(summary))
     costs = [e for e in summary if "cost" in e]
     if costs:
@@ -495,13 +495,14 @@ def main(argv: list[str] | None = None, *, command: str = "python recipes/compar
     for line in flags:
         print(_wrap(f"flag: {line}"))
     if skipped:
-        print("skipped: " + ", ".join(skipped))
+        print(_wrap("skipped: " + ", ".join(skipped)))
     if smoke:
         print("\n" + _wrap(f"SMOKE RUN: {smoke}"))
     if best is not None:
         print(f"\ntrain the best arm ({best.name}) with the same budget:\n  {meta['train_best']}")
-    print(f"\n{len(rows)} runs in {wall:.0f} s ({cached_runs} from {out}/runs); wrote "
-          f"{out}/results.csv, summary.md, summary.json, pr_curves.png, auprc_bars.png")
+    print("\n" + _wrap(f"{len(rows)} runs in {wall:.0f} s ({cached_runs} from {out}/runs); "
+                       f"wrote {out}/results.csv, summary.md, summary.json, pr_curves.png, "
+                       "auprc_bars.png"))
     return 0 if all(math.isfinite(r["test_auprc"]) for r in rows) else 1
 
 

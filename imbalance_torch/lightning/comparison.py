@@ -247,6 +247,10 @@ def arms_with_work(
             config's, a swept ``--ratios`` value, or the user's ``--data.ratio``/``--config``.
         natural: rows per class of the train split.
         extra_args: the flags every run gets after the arm's own.
+
+    The check uses one split (the probe's). Stratified and time splits have the same class
+    counts for every seed; a group split's later seeds can differ, and a run whose ratio
+    falls at or below its own split's then fails with the data module's message.
     """
     keep: list[Arm] = []
     skipped: list[str] = []

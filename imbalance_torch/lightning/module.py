@@ -246,8 +246,8 @@ class TabularClassifier(pl.LightningModule):
         x, y = batch
         loss = self.criterion(self(x), y.long())
         # The epoch's mean training loss, summed here and logged once in on_train_epoch_end:
-        # self.log at every step cost as much as the forward pass and the loss together
-        # (0.7 ms of a 3.3 ms step on the built-in data).
+        # self.log at every step cost about 0.3 ms a step (a none run on the built-in data
+        # 5.3-5.6 s -> 4.6 s; benchmarks/results/compare_default/logging_change.txt).
         rows = y.shape[0]
         if self._train_loss_sum is None:
             self._train_loss_sum = loss.detach().new_zeros(())
@@ -259,10 +259,12 @@ class TabularClassifier(pl.LightningModule):
         self._train_loss_sum, self._train_loss_rows = None, 0
 
     def on_train_epoch_end(self) -> None:
+        # Under DDP every rank has the same number of batches (the sampler pads the last
+        # ones), so either every rank logs here or none does: the sync below is collective.
         if self._train_loss_sum is None or self._train_loss_rows == 0:
             return
-        # Each rank's epoch mean differs: sync_dist averages them over the ranks, whose
-        # batches hold the same number of rows (DistributedSampler pads).
+        # sync_dist with batch_size=rows: Lightning sums the row-weighted losses and the row
+        # counts over the ranks, so the value is the mean over all rows of all ranks.
         self.log(
             "train_loss",
             self._train_loss_sum / self._train_loss_rows,

@@ -10,6 +10,7 @@ import csv
 import io
 import json
 import math
+import textwrap
 from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -303,8 +304,10 @@ def format_paired(summary: Sequence[Mapping[str, Any]], *, width: int = 100) -> 
     if not against and not against_best:
         return ""
     if all(c["n"] < 2 for c in [*against, *against_best]):
-        return ("One seed per strategy: no paired test is possible, so these differences "
-                "cannot be told from noise (use --seeds 3 or more).")
+        return textwrap.fill(
+            "One seed per strategy: no paired test is possible, so these differences cannot "
+            "be told from noise (use --seeds 3 or more).", width=width, break_on_hyphens=False
+        )
     lines = []
     if against:
         reference = against[0]["reference"]
@@ -322,7 +325,8 @@ def format_paired(summary: Sequence[Mapping[str, Any]], *, width: int = 100) -> 
         text += ("within noise of it: " + ", ".join(
             f"{c['arm']} ({format_p(c['p_value'])})" for c in close) if close
             else "every other strategy is worse (paired t-test, 5 % level)")
-        lines.append(text + ".")
+        lines.append(textwrap.fill(text + ".", width=width, subsequent_indent="  ",
+                                   break_on_hyphens=False))
     return "\n".join(lines)
 
 

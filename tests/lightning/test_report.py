@@ -9,6 +9,7 @@ a hue or a (line style, marker) pair; the AUPRC figure must show the paired diff
 from __future__ import annotations
 
 import colorsys
+import csv
 import importlib.util
 import json
 import math
@@ -227,7 +228,7 @@ def test_keel_budget_check_and_kept_model_flags():
             for arm, value in (("none", base + shift + 0.01 * rng.standard_normal()),
                                (keel.REFERENCE_ARM, base)):
                 rows.append({"dataset": d, "arm": arm, "seed": seed, "test_auprc": value,
-                             "batch_size": 32, "budget_steps": 520, "train_rows_per_epoch": 300,
+                             "batch_size": 32, "budget_steps": 800, "train_rows_per_epoch": 300,
                              "kept_note": "end of budget" if (d, seed, arm) == ("far", 0, "none")
                              else ("first evaluation" if seed == 1 else "")})
     text, check = keel.budget_check(rows, ["near", "far", "absent"])
@@ -244,3 +245,27 @@ def test_keel_budget_check_and_kept_model_flags():
     assert flags["end of budget"] == {"far": 1}
     assert flags["first evaluation"] == {"near": 2, "far": 2}
     assert "- may be undertrained: 1 run(s): far: 1 (none seed 0)" in flags_text
+
+
+def test_keel_report_covers_only_the_strategies_and_seeds_asked_for(tmp_path):
+    # The cache of an --out folder can hold other strategies and seeds from earlier commands;
+    # they are reused when asked for again, never reported by a command that did not ask.
+    keel = _load_keel()
+    cache = tmp_path / "cache"
+    cache.mkdir()
+    rng = np.random.default_rng(0)
+    with open(cache / "ecoli1.jsonl", "w") as handle:
+        for arm in ("none", "smote", "random_over", keel.REFERENCE_ARM):
+            for seed in range(4):
+                handle.write(json.dumps({
+                    "dataset": "ecoli1", "arm": arm, "strategy": arm, "seed": seed,
+                    "test_auprc": float(0.7 + 0.05 * rng.random()), "kept_note": "",
+                    "batch_size": 32, "budget_steps": 560, "train_rows_per_epoch": 201,
+                }) + "\n")
+    assert keel.main(["--datasets", "ecoli1", "--strategies", "none", "smote", "--seeds", "2",
+                      "--out", str(tmp_path)]) == 0  # everything asked for is cached: no run
+    rows = list(csv.DictReader(open(tmp_path / "results.csv")))
+    assert sorted((r["arm"], r["seed"]) for r in rows) == [
+        ("none", "0"), ("none", "1"), ("smote", "0"), ("smote", "1")]
+    assert "random_over" not in (tmp_path / "keel_table.md").read_text()
+    assert not (tmp_path / "budget_check.md").exists()
