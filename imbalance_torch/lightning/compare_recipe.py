@@ -265,13 +265,10 @@ def _wrap(text: str, width: int = CONSOLE_WIDTH) -> str:
 def _console_table(summary: list[dict[str, Any]], width: int = CONSOLE_WIDTH) -> str:
     """Test AUPRC (mean ± std), AUROC, F1, MCC, R@P (means), the mean kept step and the time
     of each arm in at most ``width`` columns; the full table is in summary.md."""
-    from imbalance_torch.lightning.report import COLUMN_TITLES
+    from imbalance_torch.lightning.report import COLUMN_TITLES, best_mean, plain_table
 
     metrics = ("auprc", "auroc", "f1", "mcc", "recall_at_precision")
-    best = {
-        m: max((e[m]["mean"] for e in summary if math.isfinite(e[m]["mean"])), default=math.nan)
-        for m in metrics
-    }
+    best = {m: best_mean(summary, m) for m in metrics}
     header = ["strategy", *(COLUMN_TITLES[m] for m in metrics), "kept step", "time"]
     body = []
     for entry in summary:
@@ -292,12 +289,7 @@ def _console_table(summary: list[dict[str, Any]], width: int = CONSOLE_WIDTH) ->
     if spare < 0:  # long arm names: shorten them, never the numbers
         widths[0] = max(8, widths[0] + spare)
         body = [[r[0] if len(r[0]) <= widths[0] else r[0][: widths[0] - 1] + "~", *r[1:]] for r in body]
-    lines = [
-        "  ".join(c.ljust(w) if i == 0 else c.rjust(w) for i, (c, w) in enumerate(zip(row, widths)))
-        for row in [header, *body]
-    ]
-    lines.insert(1, "  ".join("-" * w for w in widths))
-    return "\n".join(lines)
+    return plain_table(header, body, widths)
 
 
 def _train_command(arm: Any, command: str, data_args: list[str], budget: Any) -> str:
@@ -308,8 +300,7 @@ def _train_command(arm: Any, command: str, data_args: list[str], budget: Any) ->
         "python", "recipes/train.py", "fit", "--config", str(arm.config_path)]
     if arm.ratio is not None:
         head += ["--data.ratio", repr(float(arm.ratio))]
-    keep = [a for a in data_args if a not in ("--trainer.enable_progress_bar",)]
-    return shlex.join([*head, *keep, *budget.cli_args()])
+    return shlex.join([*head, *data_args, *budget.cli_args()])
 
 
 def main(argv: list[str] | None = None, *, command: str = "python recipes/compare.py") -> int:
@@ -414,6 +405,7 @@ def main(argv: list[str] | None = None, *, command: str = "python recipes/compar
     )
     finished: list[Any] = []
     cached_runs = 0
+    order = {(t.arm.name, t.seed): i for i, t in enumerate(tasks)}
 
     def report_run(task: Any, result: Any, cached: bool) -> None:
         nonlocal cached_runs
@@ -421,8 +413,7 @@ def main(argv: list[str] | None = None, *, command: str = "python recipes/compar
         cached_runs += cached
         if rank_zero:
             print(f"[{len(finished)}/{len(tasks)}] {run_line(result, cached=cached)}", flush=True)
-            # results.csv in plan order of the runs finished so far
-            order = {(t.arm.name, t.seed): i for i, t in enumerate(tasks)}
+            # results.csv in plan order of the runs finished so far (after the last run: all)
             write_csv(out / "results.csv", sorted(finished, key=lambda r: order[(r["arm"], r["seed"])]))
 
     start = time.perf_counter()
@@ -440,7 +431,6 @@ def main(argv: list[str] | None = None, *, command: str = "python recipes/compar
     for task, result in zip(tasks, results):
         if result.scores is not None:
             curves.setdefault(task.arm.name, {})[task.seed] = (result.scores, result.target)
-    write_csv(out / "results.csv", rows)
     summary = summarize(rows)
     _add_cost_metrics(summary, rows)
     flags = kept_model_flags(summary)

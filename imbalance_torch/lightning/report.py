@@ -36,7 +36,7 @@ __all__ = [
     "arm_styles",
     "auprc_figure",
     "format_paired",
-    "format_table",
+    "plain_table",
     "kept_model_flags",
     "markdown_table",
     "paired_markdown",
@@ -181,7 +181,8 @@ def best_arm(summary: Sequence[Mapping[str, Any]], metric: str = "auprc") -> str
     return max(finite, key=lambda e: e[metric]["mean"])["arm"]
 
 
-def _best(summary: Sequence[Mapping[str, Any]], metric: str) -> float:
+def best_mean(summary: Sequence[Mapping[str, Any]], metric: str) -> float:
+    """The best finite mean of ``metric`` over the arms (lowest for Brier/ECE), or NaN."""
     means = [e[metric]["mean"] for e in summary if math.isfinite(e[metric]["mean"])]
     if not means:
         return math.nan
@@ -192,7 +193,7 @@ def _cells(
     summary: Sequence[Mapping[str, Any]], metrics: Sequence[str], *, marker: str
 ) -> tuple[list[str], list[list[str]]]:
     header = ["strategy", *[COLUMN_TITLES.get(m, m) for m in metrics], "crossing", "epochs", "time"]
-    best = {m: _best(summary, m) for m in metrics}
+    best = {m: best_mean(summary, m) for m in metrics}
     body = []
     for entry in summary:
         cells = [entry["arm"]]
@@ -214,12 +215,11 @@ def _cells(
     return header, body
 
 
-def format_table(
-    summary: Sequence[Mapping[str, Any]], metrics: Sequence[str] = METRIC_NAMES
-) -> str:
-    """A plain-text table: mean ± std per metric, best per column marked ``*``."""
-    header, body = _cells(summary, metrics, marker=" *")
-    widths = [max(len(r[i]) for r in [header, *body]) for i in range(len(header))]
+def plain_table(header: Sequence[str], body: Sequence[Sequence[str]], widths: Sequence[int] | None = None) -> str:
+    """Rows of cells as console text: the first column left-aligned, the others right-aligned,
+    a dashed rule under the header; ``widths`` (default: the widest cell of each column)."""
+    if widths is None:
+        widths = [max(len(r[i]) for r in [header, *body]) for i in range(len(header))]
     lines = [
         "  ".join(c.ljust(w) if i == 0 else c.rjust(w) for i, (c, w) in enumerate(zip(row, widths)))
         for row in [header, *body]

@@ -71,6 +71,7 @@ class TrainingData:
             self.dataset = TensorDataset(features, labels)
         self._index_labels: Tensor | None = None
         self._epoch_counts: dict[int, int] | None = None
+        self._samplers: dict[tuple[int, int], Any] = {}
 
     @property
     def plain_shuffle(self) -> bool:
@@ -91,7 +92,15 @@ class TrainingData:
         return self._index_labels
 
     def sampler(self, *, num_replicas: int = 1, rank: int = 0) -> Any:
-        """The training sampler (yields index tensors of ``batch_size``) of one DDP rank."""
+        """The training sampler (yields index tensors of ``batch_size``) of one DDP rank, built
+        once per rank: the epoch counts and the training loader ask for the same one, so a
+        cleaning strategy's cleaner is fitted once per run, not once per question."""
+        key = (num_replicas, rank)
+        if key not in self._samplers:
+            self._samplers[key] = self._build_sampler(num_replicas=num_replicas, rank=rank)
+        return self._samplers[key]
+
+    def _build_sampler(self, *, num_replicas: int, rank: int) -> Any:
         common = {
             "batch_size": self.settings["batch_size"],
             "seed": self.settings["sampler_seed"],

@@ -260,3 +260,25 @@ def test_declared_categorical_columns_reach_every_smote_variant(resampling):
         codes = features[:, column]
         assert torch.equal(codes, codes.round()), f"{resampling}: non-integer codes in column {column}"
         assert set(codes.long().tolist()) <= set(train_x[:, column].long().tolist())
+
+
+@pytest.mark.parametrize("resampling", ["enn", "smote_tomek"])
+def test_a_cleaning_strategy_fits_its_cleaner_once_per_run(blobs, resampling, monkeypatch):
+    # The epoch counts (model_arguments) and the training loader ask for the same sampler;
+    # the cleaner's neighbour search over the train split runs once, not once per question.
+    from imbalance_torch.undersample._base import Cleaner
+
+    fits = []
+    original = Cleaner.fit
+
+    def counted(self, X, y):
+        fits.append(type(self).__name__)
+        return original(self, X, y)
+
+    monkeypatch.setattr(Cleaner, "fit", counted)
+    x, y = blobs
+    dm = ImbalanceDataModule.from_arrays(x, y, batch_size=64, resampling=resampling)
+    dm.model_arguments()
+    loader = dm.train_dataloader()
+    next(iter(loader))
+    assert len(fits) == 1, fits
