@@ -473,9 +473,11 @@ class SMOTEDataset(Dataset):
         rows, labels = self.features.index_select(0, base), self.labels.index_select(0, base)
         at = synthetic.nonzero().squeeze(1)
         if len(at):
-            for mask, draw in self._draw(index.index_select(0, at)):
+            synthetic_index = index.index_select(0, at)
+            for mask, p, s, t in self._groups(synthetic_index):
+                draw, drawn_rows = self.oversampler.draw_rows_at(p, s, t)
                 where = at if mask is None else at[mask]
-                rows.index_copy_(0, where, self.oversampler.rows(draw))
+                rows.index_copy_(0, where, drawn_rows)
                 labels.index_copy_(0, where, draw.label)
                 base.index_copy_(0, where, draw.base)
                 neighbor.index_copy_(0, where, draw.neighbor)

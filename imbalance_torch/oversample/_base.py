@@ -270,6 +270,17 @@ class Oversampler:
         (written into ``out`` when given)."""
         return interpolate(self.X_, draw.base, draw.neighbor, draw.gap, out=out, work=self.work_dtype_)
 
+    def draw_rows_at(
+        self, positions: torch.Tensor, slots: torch.Tensor, table: torch.Tensor
+    ) -> tuple[SyntheticDraw, torch.Tensor]:
+        """:meth:`draw_at` and its rows, each generated once (with a filter: the accepted
+        draws and the rows the filter already built for them)."""
+        if self.filter_ is not None:
+            draw, rows, _ = self.filter_.run(self, positions, slots, table)
+            return draw, rows
+        draw = self.unfiltered_draw_at(positions, slots, table)
+        return draw, self.rows(draw)
+
     def rows_at(
         self, positions: torch.Tensor, slots: torch.Tensor, table: torch.Tensor, out: torch.Tensor | None = None
     ) -> tuple[torch.Tensor, torch.Tensor]:

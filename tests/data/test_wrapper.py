@@ -532,3 +532,33 @@ def test_balanced_sampler_still_serves_any_labelled_dataset():
     rows = [i for batch in sampler for i in batch.tolist()]
     assert len(rows) == 2 * (N - MINORITY) and int((y[rows] == 1).sum()) == N - MINORITY
     assert len(next(iter(loader))["x"]) == 32
+
+
+@pytest.mark.parametrize("safe", [True, False])
+def test_a_filtered_wrapped_dataset_generates_each_synthetic_row_once(safe, monkeypatch):
+    # A wrapped dataset's batch takes the rows the filter built for its accepted draws; it
+    # does not draw through the filter and then interpolate the accepted draws again. The
+    # rows are the array path's.
+    from imbalance_torch.oversample import _family
+
+    X, y = _arrays()
+    X[y == 1] += 2.0  # clear of the majority, so the filter accepts most rows
+    made = []
+    original = _family.interpolate
+
+    def counted(X_, base, *args, **kwargs):
+        made.append(len(base))
+        return original(X_, base, *args, **kwargs)
+
+    monkeypatch.setattr(_family, "interpolate", counted)
+    wrapped = SMOTEDataset(Rows({"x": X, "y": y.float()}), features="x", label="y",
+                           oversampler=SMOTE(k_neighbors=3, safe=safe), seed=3)
+    arrays = SMOTEDataset(X, y, oversampler=SMOTE(k_neighbors=3, safe=safe), seed=3)
+    synthetic = torch.arange(wrapped.num_real, len(wrapped))
+    made.clear()
+    batch = wrapped[synthetic]
+    made_wrapped = sum(made)
+    made.clear()
+    expected = arrays[synthetic]
+    assert made_wrapped == sum(made) > 0
+    assert torch.equal(batch["x"], expected[0]) and torch.equal(batch["y"].long(), expected[1])
