@@ -377,6 +377,7 @@ def main(argv: list[str] | None = None) -> int:
     import shutil
 
     shutil.rmtree(out / "checkpoints", ignore_errors=True)  # results live in cache/
+    from imbalance_torch.lightning.comparison import plan_arms
     from imbalance_torch.lightning.report import (
         atomic_write_text,
         plot_critical_difference,
@@ -386,8 +387,6 @@ def main(argv: list[str] | None = None) -> int:
 
     # The report covers what this command asked for: the cache may hold other strategies
     # or seeds from earlier commands with the same --out (they are reused, not reported).
-    from imbalance_torch.lightning.comparison import plan_arms
-
     asked = {arm.name for arm in plan_arms(Path(options.configs), options.strategies)[0]}
     if options.budget_check:
         asked.add(REFERENCE_ARM)

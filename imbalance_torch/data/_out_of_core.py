@@ -222,8 +222,8 @@ def load_out_of_core(
     counts = tensors["pool_count"].tolist()
     neighbor_splits: list[torch.Tensor | None] = [None] * len(counts)
     if "neighbors" in tensors:
-        neighbor_splits = list(torch.split(torch.searchsorted(fit_rows, tensors["neighbors"]), counts))
         tensors["neighbors"] = torch.searchsorted(fit_rows, tensors["neighbors"])
+        neighbor_splits = list(torch.split(tensors["neighbors"], counts))
     tensors["base_rows"] = base
     pools = [ClassPool(b, n) for b, n in zip(torch.split(base, counts), neighbor_splits)]
     oversampler._set_pools(features, local_y, labels, pools)

@@ -45,7 +45,7 @@ from typing import Any
 import numpy as np
 import torch
 
-from imbalance_torch._validation import as_feature_tensor, check_positive_int, describe
+from imbalance_torch._validation import check_positive_int, describe
 
 __all__ = ["FeatureSource", "MemmapSource", "ParquetSource", "as_source", "to_npy"]
 
@@ -356,13 +356,25 @@ class ParquetSource(FeatureSource):
             raise ValueError(f"ParquetSource: {str(self.path)!r} has no rows.")
         self.shape = (total, len(self.columns))
         self._open: dict[int, Any] = {}
+        # The last row group decoded: a pass in chunks smaller than a row group (the default
+        # chunk is ~32 MiB, a row group often more) reads each group once, not once per chunk.
+        self._last: tuple[int, np.ndarray] | None = None
 
     def __getstate__(self) -> dict[str, Any]:
         state = dict(self.__dict__)
         state["_open"] = {}  # open files stay in their process
+        state["_last"] = None
         return state
 
     def _group(self, position: int) -> np.ndarray:
+        """Row group ``position`` decoded (read-only: callers copy out of it)."""
+        if self._last is not None and self._last[0] == position:
+            return self._last[1]
+        out = self._decode(position)
+        self._last = (position, out)
+        return out
+
+    def _decode(self, position: int) -> np.ndarray:
         import pyarrow.parquet as pq
 
         number, group = self._groups[position]
@@ -441,7 +453,3 @@ def to_npy(source: FeatureSource, path: str | os.PathLike[str], *, chunk_rows: i
     os.replace(partial, path)
     return MemmapSource(path)
 
-
-def checked_rows(source: FeatureSource, rows: torch.Tensor, name: str = "X") -> torch.Tensor:
-    """Rows read from ``source`` with the in-memory checks (finite values)."""
-    return as_feature_tensor(source.read(rows), f"{name} (rows read from {source!r})")

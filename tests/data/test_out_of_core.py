@@ -414,3 +414,17 @@ def test_readme_example_runs(capsys):
     assert found, "README.md has no ```python block after <!-- test: out-of-core -->"
     exec(compile(found.group(1), "README.md", "exec"), {})
     assert "rows held in memory of 200000" in capsys.readouterr().out
+
+
+def test_parquet_pass_in_small_chunks_decodes_each_row_group_once(tmp_path, monkeypatch):
+    # Chunks smaller than a row group (the usual case: ~32 MiB chunks, ~1M-row groups) reuse
+    # the group last decoded instead of decoding it again for every chunk.
+    X, _ = _data()
+    _write_parquet(tmp_path / "table", X, files=1, row_group_size=500)
+    source = ParquetSource(tmp_path / "table")
+    decoded = []
+    original = ParquetSource._decode
+    monkeypatch.setattr(ParquetSource, "_decode", lambda self, p: decoded.append(p) or original(self, p))
+    assert torch.equal(torch.cat([b for _, b in source.chunks(50)]), torch.from_numpy(X))
+    assert decoded == sorted(set(decoded)) == list(range(len(source._groups)))
+    assert pickle.loads(pickle.dumps(source))._last is None  # the decoded group stays here
