@@ -37,7 +37,7 @@ from typing import Any, Literal, get_args
 
 import numpy as np
 
-from imbalance_torch.lightning.splits import SPLIT_NAMES, Splits, stratified_split
+from imbalance_torch.lightning.splits import SPLIT_NAMES, Splits, check_fractions, stratified_split
 
 __all__ = [
     "SPLIT_KINDS",
@@ -52,21 +52,6 @@ __all__ = [
 
 SplitKind = Literal["stratified", "time", "group"]
 SPLIT_KINDS: tuple[str, ...] = get_args(SplitKind)
-
-
-def _check_fraction(name: str, value: Any) -> None:
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0.0 < value < 1.0:
-        raise ValueError(f"{name} must be a float in (0, 1), got {value!r}.")
-
-
-def _check_fractions(val_fraction: float, test_fraction: float) -> None:
-    _check_fraction("val_fraction", val_fraction)
-    _check_fraction("test_fraction", test_fraction)
-    if val_fraction + test_fraction >= 1.0:
-        raise ValueError(
-            f"val_fraction + test_fraction must leave rows for training, got "
-            f"{val_fraction} + {test_fraction} = {val_fraction + test_fraction}."
-        )
 
 
 # ----------------------------------------------------------------------------- time keys
@@ -187,7 +172,7 @@ def time_split(
             "neither (then val_fraction and test_fraction place the cuts)."
         )
     if val_start is None:
-        _check_fractions(val_fraction, test_fraction)
+        check_fractions(val_fraction, test_fraction)
         ordered = np.sort(keys, kind="stable")
         num_test = int(round(test_fraction * n))
         num_val = int(round(val_fraction * n))
@@ -267,7 +252,7 @@ def group_split(
     """
     from sklearn.model_selection import GroupShuffleSplit, StratifiedGroupKFold
 
-    _check_fractions(val_fraction, test_fraction)
+    check_fractions(val_fraction, test_fraction)
     codes = np.unique(np.asarray(groups), return_inverse=True)[1].reshape(-1)
     rows = np.arange(labels.shape[0])
     stratified = int(codes.max(initial=-1)) + 1 <= STRATIFIED_GROUP_LIMIT
@@ -364,7 +349,7 @@ class SplitPlan:
                 "points, or neither (then val_fraction and test_fraction place the cuts)."
             )
         if self.val_start is None:
-            _check_fractions(self.val_fraction, self.test_fraction)
+            check_fractions(self.val_fraction, self.test_fraction)
 
     @property
     def empty_class_fix(self) -> str | None:

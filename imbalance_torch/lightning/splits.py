@@ -20,6 +20,7 @@ __all__ = [
     "PreparedSplits",
     "Splits",
     "check_split_counts",
+    "check_fractions",
     "split_and_preprocess",
     "stratified_split",
 ]
@@ -44,6 +45,21 @@ class Splits:
 def _check_fraction(name: str, value: float) -> None:
     if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0.0 < value < 1.0:
         raise ValueError(f"{name} must be a float in (0, 1), got {value!r}.")
+
+
+def check_fractions(val_fraction: float, test_fraction: float) -> None:
+    """Refuse validation/test fractions outside (0, 1) or leaving no rows for training.
+
+    Raises:
+        ValueError: naming the fraction and its value.
+    """
+    _check_fraction("val_fraction", val_fraction)
+    _check_fraction("test_fraction", test_fraction)
+    if val_fraction + test_fraction >= 1.0:
+        raise ValueError(
+            f"val_fraction + test_fraction must leave rows for training, got "
+            f"{val_fraction} + {test_fraction} = {val_fraction + test_fraction}."
+        )
 
 
 def stratified_split(
@@ -75,13 +91,7 @@ def stratified_split(
     """
     from sklearn.model_selection import train_test_split
 
-    _check_fraction("val_fraction", val_fraction)
-    _check_fraction("test_fraction", test_fraction)
-    if val_fraction + test_fraction >= 1.0:
-        raise ValueError(
-            f"val_fraction + test_fraction must leave rows for training, got "
-            f"{val_fraction} + {test_fraction} = {val_fraction + test_fraction}."
-        )
+    check_fractions(val_fraction, test_fraction)
     rows = np.arange(labels.shape[0])
     counts = np.bincount(labels)
     present = np.flatnonzero(counts)

@@ -66,10 +66,7 @@ def read_frame(path: Path, text: str, max_line_bytes: int | None = None) -> Any:
         except ImportError:
             raise
         except Exception as error:  # pyarrow raises its own types (ArrowInvalid, OSError)
-            raise ValueError(
-                f"{path.name} could not be read as a Parquet file ({type(error).__name__}: "
-                f"{error}); check that it is a complete Parquet file."
-            ) from None
+            raise _not_parquet(path, error) from None
     else:
         _check_line_lengths(path, bound)
         refuse_duplicate_columns(_csv_header(path), path.name)
@@ -113,10 +110,7 @@ def read_sample(path: Path, text: str, max_line_bytes: int | None = None, rows: 
         try:
             batch = next(pq.ParquetFile(path).iter_batches(batch_size=rows), None)
         except Exception as error:  # pyarrow raises its own types (ArrowInvalid, OSError)
-            raise ValueError(
-                f"{path.name} could not be read as a Parquet file ({type(error).__name__}: "
-                f"{error}); check that it is a complete Parquet file."
-            ) from None
+            raise _not_parquet(path, error) from None
         return (batch if batch is not None else schema.empty_table()).to_pandas()
     _check_line_lengths(path, bound, max_lines=rows + 1)
     header = _csv_header(path)
@@ -177,10 +171,15 @@ def _parquet_schema(path: Path) -> Any:
     except ImportError:
         raise
     except Exception as error:  # pyarrow raises its own types (ArrowInvalid, OSError)
-        raise ValueError(
-            f"{path.name} could not be read as a Parquet file ({type(error).__name__}: "
-            f"{error}); check that it is a complete Parquet file."
-        ) from None
+        raise _not_parquet(path, error) from None
+
+
+def _not_parquet(path: Path, error: Exception) -> ValueError:
+    # pyarrow raises its own types (ArrowInvalid, OSError): one message for all of them
+    return ValueError(
+        f"{path.name} could not be read as a Parquet file ({type(error).__name__}: "
+        f"{error}); check that it is a complete Parquet file."
+    )
 
 
 def _not_utf8(path: Path, error: UnicodeDecodeError) -> ValueError:
