@@ -104,7 +104,8 @@ def run_dataset(dataset: str, options: argparse.Namespace) -> None:
 
     import torch
 
-    from imbalance_torch.lightning.comparison import plan_arms, run_arm
+    from imbalance_torch.lightning.cli import ImbalanceCLI, default_config_files
+    from imbalance_torch.lightning.comparison import arms_with_work, budget_for, plan_arms, run_arm
 
     if options.threads > 0:
         torch.set_num_threads(options.threads)
@@ -126,25 +127,35 @@ def run_dataset(dataset: str, options: argparse.Namespace) -> None:
         "--data.data", f"keel:{dataset}",
         "--trainer.enable_progress_bar", "false",
     ]
+    if all((arm.name, seed) in done for arm, _ in plans for seed in range(options.seeds)):
+        return
+    # The data once per dataset: every arm's budget (the rule's, or the reference's) and
+    # which arms have anything to resample (compare.py's check, comparison.arms_with_work).
+    probe = ImbalanceCLI(
+        args=["--trainer.default_root_dir", str(out / "checkpoints" / dataset / "_probe"), *extra],
+        run=False, parser_kwargs={"default_config_files": default_config_files(config_dir)},
+        save_config_callback=None,
+    )
+    budgets = {arm_args: budget_for(probe.datamodule, [*extra, *arm_args]) for _, arm_args in plans}
     for arm, arm_args in plans:
+        _, no_work = arms_with_work(
+            [arm], probe.parser.parse_args, probe.datamodule.natural_class_counts, extra
+        )
         for seed in range(options.seeds):
             if (arm.name, seed) in done:
                 continue
             start = time.perf_counter()
-            try:
-                result = run_arm(
-                    arm, seed, config_dir=config_dir, extra_args=[*extra, *arm_args],
-                    dataset=dataset,
-                    run_dir=out / "checkpoints" / dataset / arm.name.replace(":", "-") / f"seed{seed}",
-                )
-            except ValueError as error:
-                if "has nothing to do" not in str(error):
-                    raise
+            if no_work:
                 # The arm's ratio is at or below this dataset's own ratio (e.g. 1:2 on a
                 # 1:1.8 dataset): there is nothing to resample, so the arm does not apply.
                 row = {"dataset": dataset, "arm": arm.name, "strategy": arm.strategy,
-                       "seed": seed, "test_auprc": None, "skipped": str(error)}
+                       "seed": seed, "test_auprc": None, "skipped": no_work[0]}
             else:
+                result = run_arm(
+                    arm, seed, config_dir=config_dir, extra_args=[*extra, *arm_args],
+                    dataset=dataset, budget=budgets[arm_args],
+                    run_dir=out / "checkpoints" / dataset / arm.name.replace(":", "-") / f"seed{seed}",
+                )
                 row = {k: (None if isinstance(v, float) and v != v else v)
                        for k, v in result.row.items()}
                 # every evaluation's step, validation AUPRC and loss: the kept-model flags

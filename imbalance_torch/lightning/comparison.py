@@ -334,9 +334,9 @@ def run_arm(
     *,
     config_dir: str | Path,
     run_dir: str | Path,
+    budget: TrainingBudget,
     extra_args: Sequence[str] = (),
     dataset: str = "",
-    budget: TrainingBudget | None = None,
     on_cli: Callable[[ImbalanceCLI], None] | None = None,
 ) -> RunResult:
     """Fit one arm at one seed index, test its best checkpoint, and return the result row.
@@ -348,18 +348,11 @@ def run_arm(
         run_dir: this run's ``trainer.default_root_dir`` (checkpoints).
         extra_args: LightningCLI flags for every run (data source, trainer overrides).
         dataset: dataset label for the row.
-        budget: the comparison's training budget (the same for every arm); derived from the
-            data with :func:`budget_for` when None (which loads the data once more).
+        budget: the comparison's training budget (the same for every arm; :func:`budget_for`).
         on_cli: called with the CLI object before fitting (tests use it).
     """
     start = time.perf_counter()
     parser_kwargs = {"default_config_files": default_config_files(config_dir)}
-    if budget is None:
-        probe = ImbalanceCLI(
-            args=[*arm.cli_args(), "--trainer.default_root_dir", str(run_dir), *extra_args],
-            run=False, parser_kwargs=parser_kwargs, save_config_callback=None,
-        )
-        budget = budget_for(probe.datamodule, extra_args)
     args = [
         *arm.cli_args(),
         "--data.split_seed", str(seed),
