@@ -86,15 +86,11 @@ def neighbor_table(
     positions = query_rows if data_rows is None else torch.searchsorted(data_rows, query_rows)
 
     def answer(start: int, stop: int) -> torch.Tensor:
-        rows = query_rows[start:stop]
-        if encode:
-            queries = penalty.encoded(X, rows)  # type: ignore[union-attr]
-        else:
-            queries = (X if penalty is None else penalty.features(X)).index_select(0, rows)
-        extra = None if penalty is None or encode else penalty.between(rows, data_rows)
-        return search.search(
-            queries, data, k, query_indices=positions[start:stop], extra_distance=extra
-        )
+        # The query rows are data rows (``positions`` excludes each one from its own answer),
+        # so their search-space rows are gathered from ``data``, not built again.
+        at = positions[start:stop]
+        extra = None if penalty is None or encode else penalty.between(query_rows[start:stop], data_rows)
+        return search.search(data.index_select(0, at), data, k, query_indices=at, extra_distance=extra)
 
     if search.split_across_ranks:
         local = gather_query_blocks(answer, len(query_rows), k, (data.shape[0], data.shape[1]))
