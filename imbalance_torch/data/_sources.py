@@ -34,7 +34,6 @@ read from the file themselves.
 
 from __future__ import annotations
 
-import hashlib
 import mmap
 import os
 from abc import ABC, abstractmethod
@@ -46,6 +45,7 @@ import numpy as np
 import torch
 
 from imbalance_torch._validation import check_positive_int, describe
+from imbalance_torch.neighbors._index_file import fingerprint_blocks
 
 __all__ = ["FeatureSource", "MemmapSource", "ParquetSource", "as_source", "to_npy"]
 
@@ -145,15 +145,7 @@ class FeatureSource(ABC):
         """SHA-256 of the features and labels, read chunk by chunk: the same digest as
         :func:`imbalance_torch.neighbors.data_fingerprint` of the same data in memory, so an
         index file saved in memory loads out of core and back."""
-        digest = hashlib.sha256()
-        digest.update(f"{tuple(self.shape)}|{self.dtype}|{tuple(y.shape)}".encode())
-        for _, block in self.chunks(chunk_rows):
-            raw = block.contiguous()
-            if raw.element_size() == 2:
-                raw = raw.view(torch.int16)
-            digest.update(memoryview(raw.numpy()).cast("B"))
-        digest.update(memoryview(y.detach().contiguous().cpu().numpy()).cast("B"))
-        return digest.hexdigest()
+        return fingerprint_blocks(self.shape, self.dtype, (b for _, b in self.chunks(chunk_rows)), y)
 
 
 class MemmapSource(FeatureSource):

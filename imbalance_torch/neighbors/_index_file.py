@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import itertools
 import json
 import math
 import os
@@ -36,7 +37,7 @@ import stat
 import tempfile
 import zipfile
 from collections import Counter
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -124,9 +125,17 @@ _SIGNATURE_SPEC = ArraySpec(np.dtype(np.uint8), (_SIGNATURE_BYTES,))
 
 def data_fingerprint(X: torch.Tensor, y: torch.Tensor) -> str:
     """SHA-256 over the shape, dtype and contents of the training data (features and labels)."""
+    return fingerprint_blocks(tuple(X.shape), X.dtype, [X], y)
+
+
+def fingerprint_blocks(
+    shape: tuple[int, ...], dtype: torch.dtype, blocks: Iterable[torch.Tensor], y: torch.Tensor
+) -> str:
+    """:func:`data_fingerprint` of features given as consecutive row blocks (an out-of-core
+    source read chunk by chunk gives the digest of the same data in memory)."""
     digest = hashlib.sha256()
-    digest.update(f"{tuple(X.shape)}|{X.dtype}|{tuple(y.shape)}".encode())
-    for tensor in (X, y):
+    digest.update(f"{tuple(shape)}|{dtype}|{tuple(y.shape)}".encode())
+    for tensor in itertools.chain(blocks, (y,)):
         raw = tensor.detach().contiguous().cpu()
         if raw.element_size() == 2:  # bfloat16/float16: hash the bits (numpy has no bfloat16)
             raw = raw.view(torch.int16)
