@@ -13,6 +13,7 @@ from imbalance_torch.oversample._family import (
     SMOTEFamily,
     any_class_neighbors,
     check_class_size,
+    in_danger,
     other_class_neighbor_counts,
     within_class_neighbors,
 )
@@ -120,16 +121,12 @@ class BorderlineSMOTE(SMOTEFamily):
             )
         finally:
             search.release()
-        return rows[self._in_danger(others)]
-
-    def _in_danger(self, others: torch.Tensor) -> torch.Tensor:
-        m = self.m_neighbors
-        return (others.to(torch.float64) >= m / 2) & (others < m)
+        return rows[in_danger(others, self.m_neighbors)]
 
     def _fit_class(self, X: torch.Tensor, y: torch.Tensor, label: int) -> ClassPool:
         penalty, search = self.penalty(X, y, label), self.search()
         rows, others = other_class_neighbor_counts(X, y, label, self.m_neighbors, penalty, search)
-        danger = rows[self._in_danger(others)]
+        danger = rows[in_danger(others, self.m_neighbors)]
         if len(danger) == 0:
             raise ValueError(
                 f"BorderlineSMOTE found no rows of class {label} in danger (rows with at least "

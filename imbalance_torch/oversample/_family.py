@@ -30,6 +30,7 @@ from imbalance_torch.oversample._filters import FILTER_PARAMS, check_filter_para
 __all__ = [
     "SMOTEFamily",
     "any_class_neighbors",
+    "in_danger",
     "check_class_size",
     "class_rows",
     "neighbor_table",
@@ -136,12 +137,21 @@ def other_class_neighbor_counts(
     m: int,
     penalty: CategoricalPenalty | None = None,
     search: NeighborSearch | None = None,
+    *,
+    queries: torch.Tensor | None = None,
 ) -> tuple[torch.Tensor, torch.Tensor]:
-    """For each row of class ``label``: how many of its ``m`` nearest rows (all classes,
-    itself excluded) are of another class. Returns ``(rows, counts)``."""
-    rows = class_rows(y, label)
+    """For each row of class ``label`` (or each of ``queries``, rows of that class): how many
+    of its ``m`` nearest rows (all classes, itself excluded) are of another class. Returns
+    ``(rows, counts)``."""
+    rows = class_rows(y, label) if queries is None else queries
     neighbors = any_class_neighbors(X, rows, m, penalty, search)
     return rows, (y[neighbors] != label).sum(1)
+
+
+def in_danger(others: torch.Tensor, m: int) -> torch.Tensor:
+    """Borderline-SMOTE's danger rule: at least half, but not all, of a row's ``m`` nearest
+    rows are of another class (``others`` from :func:`other_class_neighbor_counts`)."""
+    return (others.to(torch.float64) >= m / 2) & (others < m)
 
 
 class SMOTEFamily(Oversampler):

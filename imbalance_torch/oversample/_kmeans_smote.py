@@ -14,7 +14,11 @@ import torch
 from imbalance_torch._validation import check_positive_int, describe
 from imbalance_torch.neighbors import kneighbors
 from imbalance_torch.oversample._family import check_class_size
-from imbalance_torch.oversample._weighted_pool import WeightedClassPool, WeightedPoolOversampler
+from imbalance_torch.oversample._weighted_pool import (
+    WeightedClassPool,
+    WeightedPoolOversampler,
+    numpy_features,
+)
 from imbalance_torch.targets import class_counts
 
 __all__ = ["KMeansSMOTE", "cluster_sparsity"]
@@ -166,8 +170,7 @@ class KMeansSMOTE(WeightedPoolOversampler):
         self.cluster_weights_: dict[int, dict[int, float]] = {}
         if any(n > 0 for n in target_counts.values()):
             clusterer = self._make_clusterer()
-            features = X if X.dtype in (torch.float32, torch.float64) else X.to(torch.float64)
-            labels = np.asarray(clusterer.fit_predict(features.detach().cpu().numpy()))
+            labels = np.asarray(clusterer.fit_predict(numpy_features(X)))
             self.kmeans_estimator_ = clusterer
             self.cluster_labels_ = torch.as_tensor(labels.astype(np.int64), device=X.device)
             self._single_cluster = getattr(clusterer, "n_clusters", None) == 1

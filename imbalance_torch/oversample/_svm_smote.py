@@ -12,19 +12,19 @@ import torch
 
 from imbalance_torch._validation import check_positive_int, describe
 from imbalance_torch.oversample._family import (
-    any_class_neighbors,
     check_class_size,
+    in_danger,
+    other_class_neighbor_counts,
     within_class_neighbors,
 )
-from imbalance_torch.oversample._weighted_pool import WeightedClassPool, WeightedPoolOversampler
+from imbalance_torch.oversample._weighted_pool import (
+    WeightedClassPool,
+    WeightedPoolOversampler,
+    numpy_features,
+)
 from imbalance_torch.targets import class_counts
 
 __all__ = ["SVMSMOTE"]
-
-
-def _numpy_features(X: torch.Tensor) -> np.ndarray:
-    work = X if X.dtype in (torch.float32, torch.float64) else X.to(torch.float64)
-    return work.detach().cpu().numpy()
 
 
 class SVMSMOTE(WeightedPoolOversampler):
@@ -141,7 +141,7 @@ class SVMSMOTE(WeightedPoolOversampler):
             self._support = np.empty(0, dtype=np.int64)
         else:
             svm = self._make_svm()
-            svm.fit(_numpy_features(X), y.detach().cpu().numpy())
+            svm.fit(numpy_features(X), y.detach().cpu().numpy())
             if not hasattr(svm, "support_"):
                 raise TypeError(
                     f"svm_estimator={svm!r} has no support_ attribute once fitted; SVM-SMOTE "
@@ -196,7 +196,7 @@ class SVMSMOTE(WeightedPoolOversampler):
                 f"svm_estimator=SVC(C=0.1)), or SMOTE for class {label}."
             )
         m = self.m_neighbors
-        others = (y[any_class_neighbors(X, support, m)] != label).sum(1)
+        _, others = other_class_neighbor_counts(X, y, label, m, queries=support)
         noise = others == m
         if bool(noise.all()):
             raise ValueError(
@@ -205,7 +205,7 @@ class SVMSMOTE(WeightedPoolOversampler):
                 f"start from. Use a larger m_neighbors, or SMOTE or BorderlineSMOTE for class "
                 f"{label}."
             )
-        danger = others[~noise].to(torch.float64) >= m / 2  # m/2 <= m' < m
+        danger = in_danger(others[~noise], m)
         return support, noise, danger
 
     def _load_arrays(self, arrays: dict[str, torch.Tensor]) -> None:

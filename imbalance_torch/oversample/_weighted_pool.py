@@ -16,6 +16,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 
+import numpy as np
 import torch
 
 from imbalance_torch._random import (
@@ -30,6 +31,12 @@ from imbalance_torch.neighbors._distributed import check_same_data, check_same_i
 from imbalance_torch.oversample._base import ClassPool, Oversampler, SyntheticDraw, compute_dtype
 
 __all__ = ["WeightedClassPool", "WeightedPoolOversampler"]
+
+
+def numpy_features(X: torch.Tensor) -> np.ndarray:
+    """``X`` as a float32/float64 NumPy array for a scikit-learn estimator (SVC, KMeans)."""
+    work = X if X.dtype in (torch.float32, torch.float64) else X.to(torch.float64)
+    return work.detach().cpu().numpy()
 
 
 @dataclass
