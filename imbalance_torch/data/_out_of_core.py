@@ -29,7 +29,7 @@ import torch
 
 from imbalance_torch._validation import as_feature_tensor
 from imbalance_torch.data._sources import FeatureSource
-from imbalance_torch.neighbors import read_index, write_index
+from imbalance_torch.neighbors import write_index
 from imbalance_torch.neighbors._backends import ExactNeighbors
 from imbalance_torch.neighbors._chunked import chunked_kneighbors
 from imbalance_torch.oversample import (
@@ -39,13 +39,6 @@ from imbalance_torch.oversample import (
     BorderlineSMOTE,
     Oversampler,
     RandomOverSampler,
-)
-from imbalance_torch.oversample._base import ClassPool
-from imbalance_torch.oversample._index_checks import (
-    check_index_arrays,
-    check_index_backend,
-    index_layout,
-    index_rules,
 )
 
 __all__ = ["class_vs_all_k", "fit_out_of_core", "load_out_of_core", "save_out_of_core"]
@@ -204,28 +197,17 @@ def load_out_of_core(
     """
     class_vs_all_k(oversampler)
     labels = [int(c) for c, n in sorted(target_counts.items()) if n > 0]
-    rules = index_rules(oversampler)
-    layout = index_layout(rules, int(source.shape[0]), len(labels))
-    expected = _meta(oversampler, source, y)
-    backend = expected.pop("neighbors", None)
-    meta, arrays = read_index(path, expected=expected, layout=layout, key=key)
-    if backend is not None:
-        check_index_backend(path, meta, backend)
-    tensors = check_index_arrays(path, rules, arrays, y.cpu(), labels)
+    tensors = oversampler._read_index(
+        path, source, y.cpu(), labels, key=key, fingerprint=source.data_fingerprint(y)
+    )
     class_rows = torch.isin(y.cpu(), torch.tensor(labels, dtype=torch.int64)).nonzero().flatten()
     parts = [class_rows, tensors["base_rows"]] + ([tensors["neighbors"].flatten()] if "neighbors" in tensors else [])
     fit_rows = torch.cat(parts).unique()  # ascending
     features = _read_checked(source, fit_rows)
     oversampler._check_params(features)
     local_y = y.index_select(0, fit_rows.to(y.device)).to(features.device)
-    base = torch.searchsorted(fit_rows, tensors["base_rows"])
-    counts = tensors["pool_count"].tolist()
-    neighbor_splits: list[torch.Tensor | None] = [None] * len(counts)
-    if "neighbors" in tensors:
-        tensors["neighbors"] = torch.searchsorted(fit_rows, tensors["neighbors"])
-        neighbor_splits = list(torch.split(tensors["neighbors"], counts))
-    tensors["base_rows"] = base
-    pools = [ClassPool(b, n) for b, n in zip(torch.split(base, counts), neighbor_splits)]
-    oversampler._set_pools(features, local_y, labels, pools)
-    oversampler._load_arrays(tensors)
+    for name in ("base_rows", "neighbors"):  # source rows -> rows of the fit set
+        if name in tensors:
+            tensors[name] = torch.searchsorted(fit_rows, tensors[name])
+    oversampler._restore(features, local_y, labels, tensors)
     return fit_rows

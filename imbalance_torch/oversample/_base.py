@@ -357,18 +357,36 @@ class Oversampler:
         """
         self._check_params(X)
         labels = [int(c) for c, n in sorted(target_counts.items()) if n > 0]
+        tensors = self._read_index(path, X, y, labels, key=key)
+        self._restore(X, y, labels, {name: t.to(X.device) for name, t in tensors.items()})
+        return self
+
+    def _read_index(
+        self,
+        path: str | os.PathLike[str],
+        X: Any,
+        y: torch.Tensor,
+        labels: list[int],
+        *,
+        key: bytes | None,
+        fingerprint: str | None = None,
+    ) -> dict[str, torch.Tensor]:
+        """The arrays of the index file at ``path``, read bounded by what ``X`` (a tensor or
+        an out-of-core source with ``shape``), ``y`` and this oversampler imply and checked by
+        content (NOTE [index content checks]); ``fingerprint`` when X is hashed out of core."""
         rules = index_rules(self)
         layout = index_layout(rules, int(X.shape[0]), len(labels))
-        expected = self._meta(X, y)
+        expected = self._meta(X, y, fingerprint=fingerprint)
         backend = expected.pop("neighbors", None)
         meta, arrays = read_index(path, expected=expected, layout=layout, key=key)
         if backend is not None:
             check_index_backend(path, meta, backend)
-        tensors = {name: t.to(X.device) for name, t in check_index_arrays(path, rules, arrays, y, labels).items()}
+        return check_index_arrays(path, rules, arrays, y, labels)
+
+    def _restore(self, X: torch.Tensor, y: torch.Tensor, labels: list[int], tensors: dict[str, torch.Tensor]) -> None:
+        """The fitted state from an index's arrays, whose row indices are rows of ``X``."""
         counts = tensors["pool_count"].tolist()
         splits = torch.split(tensors["base_rows"], counts)
         neighbor_splits = torch.split(tensors["neighbors"], counts) if "neighbors" in tensors else [None] * len(counts)
-        pools = [ClassPool(b, n) for b, n in zip(splits, neighbor_splits)]
-        self._set_pools(X, y, labels, pools)
+        self._set_pools(X, y, labels, [ClassPool(b, n) for b, n in zip(splits, neighbor_splits)])
         self._load_arrays(tensors)
-        return self
