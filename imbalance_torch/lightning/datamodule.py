@@ -242,9 +242,14 @@ class ImbalanceDataModule(pl.LightningDataModule):
             positive_label=kwargs.get("positive_label"),
             split_columns=module.split_plan.columns,
         )
-        dropped = {target, *(kwargs.get("drop_columns") or ()), *module.split_plan.columns}
+        dropped = {target, *module._ignored_columns()}
         module._input_columns = [str(c) for c in frame.columns if str(c) not in dropped]
         return module
+
+    def _ignored_columns(self) -> list[str]:
+        """Columns besides the target that are not features: ``drop_columns``, then the
+        split's own (time, group)."""
+        return [*(self.hparams.drop_columns or ()), *self.split_plan.columns]
 
     # ----------------------------------------------------------------- table and splits
     @property
@@ -288,7 +293,7 @@ class ImbalanceDataModule(pl.LightningDataModule):
                 min_train_rows=lambda natural: self.resampler.min_train_rows(natural, hp.k_neighbors),
                 input_columns=self._input_order(),
                 target=hp.target,
-                ignored_columns=[*(hp.drop_columns or ()), *self.split_plan.columns],
+                ignored_columns=self._ignored_columns(),
                 split_plan=self.split_plan,
             )
             self.resampler.check_ratio(prepared.natural_class_counts, hp.ratio)
@@ -302,9 +307,7 @@ class ImbalanceDataModule(pl.LightningDataModule):
 
             header = file_columns(self.hparams.data)
             if header is not None:
-                dropped = {
-                    self.hparams.target, *(self.hparams.drop_columns or ()), *self.split_plan.columns
-                }
+                dropped = {self.hparams.target, *self._ignored_columns()}
                 self._input_columns = [c for c in header if c not in dropped]
         return self._input_columns
 
