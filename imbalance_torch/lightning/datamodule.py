@@ -285,16 +285,13 @@ class ImbalanceDataModule(pl.LightningDataModule):
             )
             prepared = split_and_preprocess(
                 table,
-                val_fraction=hp.val_fraction,
-                test_fraction=hp.test_fraction,
-                split_seed=hp.split_seed,
+                split_plan=self.split_plan,
                 impute_median=hp.impute_median,
                 scale=hp.scale,
                 min_train_rows=lambda natural: self.resampler.min_train_rows(natural, hp.k_neighbors),
                 input_columns=self._input_order(),
                 target=hp.target,
                 ignored_columns=self._ignored_columns(),
-                split_plan=self.split_plan,
             )
             self.resampler.check_ratio(prepared.natural_class_counts, hp.ratio)
             self._prepared = prepared

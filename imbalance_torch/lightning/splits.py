@@ -216,16 +216,13 @@ def _as_float32(features: np.ndarray, table: Table) -> torch.Tensor:
 def split_and_preprocess(
     table: Table,
     *,
-    val_fraction: float,
-    test_fraction: float,
-    split_seed: int,
+    split_plan: SplitPlan,
     impute_median: bool,
     scale: bool,
     min_train_rows: Callable[[list[int]], Mapping[int, int]] | None = None,
     input_columns: Sequence[str] | None = None,
     target: str | None = None,
     ignored_columns: Sequence[str] = (),
-    split_plan: SplitPlan | None = None,
 ) -> PreparedSplits:
     """Split ``table`` (stratified by ``split_seed`` alone, or as ``split_plan`` says: by time
     or by group), check every split, then impute and standardise the numeric columns with
@@ -233,9 +230,9 @@ def split_and_preprocess(
 
     Args:
         table: the loaded table.
-        val_fraction: share of all rows in the validation split.
-        test_fraction: share of all rows in the test split.
-        split_seed: seed of the split.
+        split_plan: the split kind and its settings, fractions and seed
+            (:class:`~imbalance_torch.lightning.split_kinds.SplitPlan`). Its description
+            (kind, rows, time ranges) is kept in ``preprocessing.split``.
         impute_median: fill NaN cells with the train split's column median; otherwise NaN
             raises an error that says where they are.
         scale: standardise numeric columns.
@@ -245,10 +242,6 @@ def split_and_preprocess(
             :class:`~imbalance_torch.lightning.preprocessing.Preprocessing`).
         target: label column name, for the preprocessing.
         ignored_columns: columns left out in training (``drop_columns``).
-        split_plan: the split kind and its settings
-            (:class:`~imbalance_torch.lightning.split_kinds.SplitPlan`); when None, a
-            stratified split by ``val_fraction``, ``test_fraction`` and ``split_seed``. Its
-            description (kind, rows, time ranges) is kept in ``preprocessing.split``.
 
     Raises:
         ValueError: NaN without ``impute_median``, a split without a class, too few train
@@ -263,12 +256,6 @@ def split_and_preprocess(
                 message + ". Clean them, or pass impute_median=True (--data.impute_median "
                 "true) to fill each column with its train-split median."
             )
-    from imbalance_torch.lightning.split_kinds import SplitPlan
-
-    if split_plan is None:
-        split_plan = SplitPlan(
-            "stratified", val_fraction=val_fraction, test_fraction=test_fraction, seed=split_seed
-        )
     splits, split_description = split_plan.split(
         table.labels, table.split_columns, class_names=table.class_names
     )
