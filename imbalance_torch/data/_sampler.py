@@ -235,8 +235,10 @@ class BalancedSampler(DistributedSampler):
         self._num_kept = int(self._keep.sum())
         self._position = torch.searchsorted(torch.tensor(self.class_labels), labels)
         # rows grouped by class: to draw duplicates (any dataset but SMOTEDataset) and under-sample
-        under = bool((self._keep < self._counts).any())
-        self._rows_by_class = None if self._synthetic and not under else torch.argsort(self._position, stable=True)
+        self._undersampled = bool((self._keep < self._counts).any())
+        self._rows_by_class = (
+            None if self._synthetic and not self._undersampled else torch.argsort(self._position, stable=True)
+        )
         if self._synthetic:
             fitted = torch.tensor(dataset.classes, dtype=torch.int64)
             self._dataset_position = torch.searchsorted(fitted, torch.tensor(self.class_labels)).clamp_(max=max(len(fitted) - 1, 0))
@@ -301,7 +303,7 @@ class BalancedSampler(DistributedSampler):
         plan: dict[str, Any] = {"epoch": epoch, "kept": None, "perm": None}
         if not self._synthetic:
             plan["duplicate_keys"] = self._duplicate_keys(epoch)
-        if bool((self._keep < self._counts).any()):
+        if self._undersampled:
             plan["kept"] = self._kept_rows_of_epoch(g)
         if self.shuffle and not self.stratify_batches:
             plan["perm"] = torch.randperm(self.epoch_size, generator=g, dtype=self._index_dtype)
