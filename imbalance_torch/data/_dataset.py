@@ -20,7 +20,12 @@ from imbalance_torch._validation import (
 )
 from imbalance_torch.data._encoding import ENCODED_BASE, MAX_CLASSES, MAX_SLOT, decode, encode
 from imbalance_torch.data._fields import Batch, ItemLayout, build_layout
-from imbalance_torch.data._out_of_core import fit_out_of_core, load_out_of_core, save_out_of_core
+from imbalance_torch.data._out_of_core import (
+    fit_out_of_core,
+    load_out_of_core,
+    save_out_of_core,
+    source_rows,
+)
 from imbalance_torch.data._read import Columns, read_columns
 from imbalance_torch.data._sources import FeatureSource, as_source
 from imbalance_torch.oversample import SMOTE, Oversampler, RandomOverSampler, SyntheticDraw
@@ -633,10 +638,7 @@ class SMOTEDataset(Dataset):
     def _source_rows(self, rows: torch.Tensor) -> torch.Tensor:
         """The oversampler's row indices as training rows (out of core they index the fit
         set, NOTE [out-of-core fit]); ``-1`` stays ``-1``."""
-        if self.fit_rows is None:
-            return rows
-        mapped = self.fit_rows.to(rows.device).index_select(0, rows.clamp(min=0))
-        return mapped.masked_fill_(rows < 0, -1)
+        return rows if self.fit_rows is None else source_rows(self.fit_rows, rows)
 
     def __repr__(self) -> str:
         wrapped = "" if self._layout is None else f"wrapped={self._layout.source}, "

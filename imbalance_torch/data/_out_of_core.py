@@ -150,8 +150,10 @@ def fit_out_of_core(
     return fit_rows
 
 
-def _global(fit_rows: torch.Tensor, rows: torch.Tensor) -> torch.Tensor:
-    return fit_rows.to(rows.device).index_select(0, rows.flatten()).view(rows.shape)
+def source_rows(fit_rows: torch.Tensor, rows: torch.Tensor) -> torch.Tensor:
+    """Row indices of the fit set (any shape) as rows of the source; ``-1`` stays ``-1``."""
+    mapped = fit_rows.to(rows.device).index_select(0, rows.flatten().clamp(min=0)).view(rows.shape)
+    return mapped.masked_fill_(rows < 0, -1)
 
 
 def save_out_of_core(
@@ -168,9 +170,9 @@ def save_out_of_core(
     writes, so either can load it."""
     oversampler._fitted()
     arrays = dict(oversampler._state_arrays())
-    arrays["base_rows"] = _global(fit_rows, arrays["base_rows"])
+    arrays["base_rows"] = source_rows(fit_rows, arrays["base_rows"])
     if "neighbors" in arrays:
-        arrays["neighbors"] = _global(fit_rows, arrays["neighbors"])
+        arrays["neighbors"] = source_rows(fit_rows, arrays["neighbors"])
     numpy_arrays = {name: t.detach().cpu().numpy() for name, t in arrays.items()}
     return write_index(path, _meta(oversampler, source, y), numpy_arrays, key=key)
 
