@@ -180,9 +180,14 @@ class Oversampler:
                     f"(classes present: {sorted(counts)[:20]}); over-sample existing classes only."
                 )
             self._check_class(X, y, label, counts.get(label, 0))
+        self._prepare(X, y, target_counts)
         pools = [self._fit_class(X, y, label) for label in labels]
         self._set_pools(X, y, labels, pools)
         return self
+
+    def _prepare(self, X: torch.Tensor, y: torch.Tensor, target_counts: Mapping[int, int]) -> None:
+        """Work done once per fit, after the checks and before the classes are fitted (the
+        SVM of SVM-SMOTE, the clustering of KMeans-SMOTE); nothing by default."""
 
     def _set_pools(self, X: torch.Tensor, y: torch.Tensor, labels: list[int], pools: list[ClassPool]) -> None:
         device = X.device

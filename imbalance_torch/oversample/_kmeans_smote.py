@@ -19,7 +19,6 @@ from imbalance_torch.oversample._weighted_pool import (
     WeightedPoolOversampler,
     numpy_features,
 )
-from imbalance_torch.targets import class_counts
 
 __all__ = ["KMeansSMOTE", "cluster_sparsity"]
 
@@ -161,11 +160,11 @@ class KMeansSMOTE(WeightedPoolOversampler):
         self, X: torch.Tensor, y: torch.Tensor, target_counts: Mapping[int, int]
     ) -> KMeansSMOTE:
         """Cluster once, then weight each class's kept clusters (see the class doc)."""
-        self._check_params(X)
-        counts = class_counts(y)
-        for label, n_new in sorted(target_counts.items()):
-            if n_new > 0 and counts.get(int(label), 0) > 0:  # before the clustering
-                self._check_class(X, y, int(label), counts[int(label)])
+        super().fit(X, y, target_counts)
+        del self._targets
+        return self
+
+    def _prepare(self, X: torch.Tensor, y: torch.Tensor, target_counts: Mapping[int, int]) -> None:
         self._targets = {int(c): int(n) for c, n in target_counts.items()}
         self.cluster_weights_: dict[int, dict[int, float]] = {}
         if any(n > 0 for n in target_counts.values()):
@@ -174,9 +173,6 @@ class KMeansSMOTE(WeightedPoolOversampler):
             self.kmeans_estimator_ = clusterer
             self.cluster_labels_ = torch.as_tensor(labels.astype(np.int64), device=X.device)
             self._single_cluster = getattr(clusterer, "n_clusters", None) == 1
-        super().fit(X, y, target_counts)
-        del self._targets
-        return self
 
     def _threshold(self, label: int) -> float:
         if self._single_cluster:

@@ -194,15 +194,16 @@ class SMOTEN(Oversampler):
         check_class_size("k_neighbors", self.k_neighbors, label, count, "SMOTEN")
 
     def fit(self, X: torch.Tensor, y: torch.Tensor, target_counts: Any) -> SMOTEN:
-        self._check_params(X)
-        check_same_data(X, y)  # NOTE [distributed fit]: every rank fits the same index
-        self._fit_codes = self._codes(X)
-        self.metric_ = ValueDifference(self._fit_codes, y)
         super().fit(X, y, target_counts)
         del self._fit_codes
         check_same_index(self._state_arrays())
         self._fit_modes()
         return self
+
+    def _prepare(self, X: torch.Tensor, y: torch.Tensor, target_counts: Any) -> None:
+        check_same_data(X, y)  # NOTE [distributed fit]: every rank fits the same index
+        self._fit_codes = self._codes(X)
+        self.metric_ = ValueDifference(self._fit_codes, y)
 
     def _fit_class(self, X: torch.Tensor, y: torch.Tensor, label: int) -> ClassPool:
         rows = class_rows(y, label)

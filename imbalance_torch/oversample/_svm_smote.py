@@ -22,7 +22,6 @@ from imbalance_torch.oversample._weighted_pool import (
     WeightedPoolOversampler,
     numpy_features,
 )
-from imbalance_torch.targets import class_counts
 
 __all__ = ["SVMSMOTE"]
 
@@ -132,11 +131,11 @@ class SVMSMOTE(WeightedPoolOversampler):
 
     def fit(self, X: torch.Tensor, y: torch.Tensor, target_counts: Mapping[int, int]) -> SVMSMOTE:
         """Train the SVM once, then split each class's support vectors (see the class doc)."""
-        self._check_params(X)
-        counts = class_counts(y)
-        for label, n_new in sorted(target_counts.items()):
-            if n_new > 0 and counts.get(int(label), 0) > 0:  # before the SVM is trained
-                self._check_class(X, y, int(label), counts[int(label)])
+        super().fit(X, y, target_counts)
+        del self._support
+        return self
+
+    def _prepare(self, X: torch.Tensor, y: torch.Tensor, target_counts: Mapping[int, int]) -> None:
         if not any(n > 0 for n in target_counts.values()):
             self._support = np.empty(0, dtype=np.int64)
         else:
@@ -154,9 +153,6 @@ class SVMSMOTE(WeightedPoolOversampler):
         self.noise_indices_: dict[int, torch.Tensor] = {}
         self.danger_indices_: dict[int, torch.Tensor] = {}
         self.safe_indices_: dict[int, torch.Tensor] = {}
-        super().fit(X, y, target_counts)
-        del self._support
-        return self
 
     def _fit_weighted(self, X: torch.Tensor, y: torch.Tensor, label: int) -> WeightedClassPool:
         support, noise, danger = self._split_support(X, y, label)
