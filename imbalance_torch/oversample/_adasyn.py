@@ -10,6 +10,7 @@ from imbalance_torch._validation import check_positive_int
 from imbalance_torch.neighbors._backends import NeighborSearch, SklearnLikeNeighbors
 from imbalance_torch.oversample._base import ClassPool
 from imbalance_torch.oversample._family import (
+    FAMILY_PARAMS,
     SMOTEFamily,
     check_class_size,
     other_class_neighbor_counts,
@@ -65,7 +66,7 @@ class ADASYN(SMOTEFamily):
         Learning. IJCNN 2008.
     """
 
-    _params = ("n_neighbors", "categorical_features", "neighbors", "safe", "safe_k", "filter", "filter_search")
+    _params = ("n_neighbors", "categorical_features", *FAMILY_PARAMS)
 
     def __init__(
         self,

@@ -10,6 +10,7 @@ from imbalance_torch._validation import check_positive_int, describe
 from imbalance_torch.neighbors._backends import NeighborSearch, SklearnLikeNeighbors
 from imbalance_torch.oversample._base import ClassPool
 from imbalance_torch.oversample._family import (
+    FAMILY_PARAMS,
     SMOTEFamily,
     any_class_neighbors,
     check_class_size,
@@ -71,7 +72,7 @@ class BorderlineSMOTE(SMOTEFamily):
         Learning. ICIC 2005.
     """
 
-    _params = ("kind", "k_neighbors", "m_neighbors", "categorical_features", "neighbors", "safe", "safe_k", "filter", "filter_search")
+    _params = ("kind", "k_neighbors", "m_neighbors", "categorical_features", *FAMILY_PARAMS)
 
     def __init__(
         self,

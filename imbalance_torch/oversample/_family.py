@@ -27,6 +27,10 @@ from imbalance_torch.oversample._categorical import (
 )
 from imbalance_torch.oversample._filters import FILTER_PARAMS, check_filter_params, fit_filter
 
+FAMILY_PARAMS = ("neighbors", *FILTER_PARAMS)
+"""The constructor arguments every member of the family takes last (neighbour search, then
+the per-epoch filter's), in ``repr`` order."""
+
 __all__ = [
     "SMOTEFamily",
     "any_class_neighbors",

@@ -11,7 +11,12 @@ import torch
 from imbalance_torch._validation import check_positive_int
 from imbalance_torch.neighbors._backends import NeighborSearch, SklearnLikeNeighbors
 from imbalance_torch.oversample._base import ClassPool
-from imbalance_torch.oversample._family import SMOTEFamily, check_class_size, within_class_neighbors
+from imbalance_torch.oversample._family import (
+    FAMILY_PARAMS,
+    SMOTEFamily,
+    check_class_size,
+    within_class_neighbors,
+)
 from imbalance_torch.undersample import Cleaner
 
 __all__ = ["SMOTE"]
@@ -66,7 +71,7 @@ class SMOTE(SMOTEFamily):
         True
     """
 
-    _params = ("k_neighbors", "categorical_features", "neighbors", "safe", "safe_k", "filter", "filter_search")
+    _params = ("k_neighbors", "categorical_features", *FAMILY_PARAMS)
 
     def __init__(
         self,

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from imbalance_torch.neighbors._backends import NeighborSearch, SklearnLikeNeighbors
+from imbalance_torch.oversample._family import FAMILY_PARAMS
 from imbalance_torch.oversample._smote import SMOTE
 from imbalance_torch.undersample import Cleaner
 
@@ -48,7 +49,7 @@ class SMOTENC(SMOTE):
         JAIR 16, 2002 (section 6.1, SMOTE-NC).
     """
 
-    _params = ("categorical_features", "k_neighbors", "neighbors", "safe", "safe_k", "filter", "filter_search")
+    _params = ("categorical_features", "k_neighbors", *FAMILY_PARAMS)
     _categorical_required = True
 
     def __init__(
