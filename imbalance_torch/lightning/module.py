@@ -9,6 +9,7 @@ import torch
 from torch import Tensor, nn
 from torchmetrics import CatMetric
 
+from imbalance_torch import __version__
 from imbalance_torch.lightning.metrics import classification_metrics
 from imbalance_torch.lightning.preprocessing import Preprocessing
 from imbalance_torch.lightning.strategies import LOSSES, LossName, check_loss
@@ -381,6 +382,7 @@ class TabularClassifier(pl.LightningModule):
         checkpoint["val_history"] = [dict(entry) for entry in self.val_history]
         # Plain values (torch.load(weights_only=True) reads them): what scoring needs.
         checkpoint["thresholds"] = dict(self.thresholds)
+        checkpoint["imbalance_torch_version"] = __version__  # named when a load fails
         if self.preprocessing is not None:
             checkpoint["preprocessing"] = self.preprocessing.state_dict()
 

@@ -24,10 +24,12 @@ Command line (:func:`predict_file`; ``imbalance-torch predict`` and, in a checko
 from __future__ import annotations
 
 import argparse
+import inspect
 import math
 import os
+import zipfile
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any, Literal
 
@@ -36,8 +38,11 @@ import torch
 
 from imbalance_torch.lightning.module import TabularClassifier
 from imbalance_torch.lightning.preprocessing import Preprocessing, describe_source
+from imbalance_torch.lightning.thresholds import alert_budget_rows, top_rows
 
-__all__ = ["OUTPUT_SUFFIXES", "Scorer", "predict_file", "predict_main"]
+__all__ = ["OUTPUT_SUFFIXES", "Scorer", "check_alert_budget", "predict_file", "predict_main"]
+
+_SHOWN = 3  # names listed in a message before "and N more"
 
 OUTPUT_SUFFIXES = (".csv", ".parquet", ".pq")
 
@@ -62,10 +67,16 @@ class Scorer:
     def from_checkpoint(cls, path: str | os.PathLike, *, map_location: str = "cpu") -> Scorer:
         """Load a checkpoint (``torch.load(weights_only=True)``: no pickled objects).
 
+        Every way a file can fail to be a usable checkpoint gives one ``ValueError`` naming
+        the file and the fault (NOTE [unusable checkpoints]), never torch's traceback.
+
         Raises:
             FileNotFoundError: no such file.
-            ValueError: the checkpoint holds no preprocessing (trained without a data module)
-                or is not a :class:`TabularClassifier` checkpoint.
+            ValueError: a file torch cannot read with ``weights_only=True`` (a CSV, a pickle
+                of other objects), a checkpoint that holds no preprocessing (trained without a
+                data module) or is not a :class:`TabularClassifier` checkpoint, hyper-parameters
+                or weights that do not fit this version's network (another version, another
+                width, renamed weights), or a preprocessing state with missing keys.
         """
         text = os.fspath(path)
         if not Path(text).is_file():
@@ -73,22 +84,29 @@ class Scorer:
                 f"ckpt_path={text!r}: no such checkpoint file; pass the path of a .ckpt written "
                 "by train.py fit (e.g. checkpoints/best-epoch=N.ckpt)."
             )
-        checkpoint = torch.load(text, map_location=map_location, weights_only=True)
-        if "state_dict" not in checkpoint or "hyper_parameters" not in checkpoint:
+        checkpoint = _read_checkpoint(text, map_location)
+        name = Path(text).name
+        if (not isinstance(checkpoint, dict) or "state_dict" not in checkpoint
+                or "hyper_parameters" not in checkpoint):
             raise ValueError(
-                f"{Path(text).name} is not a TabularClassifier checkpoint (it has no state_dict "
+                f"{name} is not a TabularClassifier checkpoint (it has no state_dict "
                 "or hyper_parameters); pass a checkpoint written by train.py fit."
             )
         if "preprocessing" not in checkpoint:
             raise ValueError(
-                f"{Path(text).name} holds no fitted preprocessing, so raw rows cannot be "
+                f"{name} holds no fitted preprocessing, so raw rows cannot be "
                 "prepared as in training; it was trained without an ImbalanceDataModule or by "
                 "an older imbalance-torch. Train it again with train.py fit."
             )
-        arguments = {k: v for k, v in checkpoint["hyper_parameters"].items() if not k.startswith("_")}
-        model = TabularClassifier(**arguments)
+        written_by = _written_by(checkpoint)
+        _check_preprocessing_state(name, checkpoint["preprocessing"], written_by)
+        model = _build_model(name, checkpoint["hyper_parameters"], written_by)
+        _check_weights(name, checkpoint["state_dict"], model, written_by)
         model.load_state_dict(checkpoint["state_dict"])
-        model.on_load_checkpoint(checkpoint)
+        try:
+            model.on_load_checkpoint(checkpoint)
+        except (KeyError, TypeError, ValueError) as error:
+            raise ValueError(f"{name}: {_one_line(error)}{written_by}") from None
         model.eval()
         return cls(model, model.preprocessing, dict(model.thresholds))  # type: ignore[arg-type]
 
@@ -195,9 +213,31 @@ class Scorer:
     def score(
         self, data: Any, *, id_column: str | None = None,
         extra_columns: Literal["warn", "error"] = "warn",
+        alert_count: int | None = None, alert_share: float | None = None,
     ) -> Any:
         """One row per input row: its id (``id_column``, or the input's index as ``row``),
-        the probabilities, and ``flag_<policy>`` (bool) at each stored threshold."""
+        the probabilities, and ``flag_<policy>`` (bool) at each stored threshold.
+
+        Alert budgets of this file (binary data), beside the thresholds chosen on validation:
+        ``alert_count=K`` adds ``flag_top_count``, true on the ``K`` rows of highest
+        ``probability`` (all rows when the file has fewer); ``alert_share=Q`` adds
+        ``flag_top_share``, true on the ``floor(Q * rows)`` rows of highest ``probability``
+        (never more than the share; the rule of the stored ``alert_share`` threshold). Equal
+        probabilities are taken in row order, the earlier row first, so the count is exact.
+
+        Raises:
+            TypeError: ``alert_count`` not an int or ``alert_share`` not a number (bools
+                included).
+            ValueError: ``alert_count < 1``, ``alert_share`` outside ``(0, 1]``, or a budget
+                on a model of more than two classes.
+        """
+        check_alert_budget(alert_count, alert_share)
+        if (alert_count is not None or alert_share is not None) and self.preprocessing.positive_class is None:
+            raise ValueError(
+                f"alert_count / alert_share flag the rows most likely positive, but this model "
+                f"has {len(self.preprocessing.class_names)} classes and no positive class; "
+                "leave them out (the scores hold the arg-max class as prediction)."
+            )
         frame = self.preprocessing.as_frame(data)
         scores = self.predict_proba(
             frame, id_column=id_column, extra_columns=extra_columns, source=describe_source(data)
@@ -206,11 +246,195 @@ class Scorer:
             probs = scores.to_numpy()
             scores["prediction"] = np.asarray(self.preprocessing.class_names, dtype=object)[probs.argmax(axis=1)]
         else:
+            probability = scores["probability"].to_numpy()
             for name, threshold in self.thresholds.items():
-                scores[f"flag_{name}"] = scores["probability"].to_numpy() >= threshold
+                scores[f"flag_{name}"] = probability >= threshold
+            budgets = {"top_count": {"alert_count": alert_count}, "top_share": {"alert_share": alert_share}}
+            for column, budget in budgets.items():
+                if next(iter(budget.values())) is not None:
+                    count = alert_budget_rows(len(probability), **budget)
+                    scores[f"flag_{column}"] = top_rows(probability, count)
         ids = frame[id_column].to_numpy() if id_column is not None else frame.index.to_numpy()
         scores.insert(0, id_column or "row", ids)
         return scores.reset_index(drop=True)
+
+
+
+# NOTE [unusable checkpoints]: a checkpoint is read with ``torch.load(weights_only=True)``
+# (no pickled code runs) and then checked piece by piece before the network is built, so that
+# each way a file can be unusable gets one line naming the file and the fault instead of the
+# traceback torch or Python would give: a file that is no torch checkpoint at all (a CSV
+# passed by mistake: torch's "Weights only load failed"), one holding pickled objects,
+# hyper-parameters this version does not know (another version), weights of another shape
+# (another width: "size mismatch") or name ("Unexpected key(s)"), a preprocessing state with
+# keys missing (a bare ``KeyError``). Checkpoints record the imbalance-torch version that
+# wrote them (``imbalance_torch_version``); the messages name it when it differs.
+
+
+def _one_line(error: BaseException) -> str:
+    text = " ".join(str(error).split()) or type(error).__name__
+    return text if len(text) <= 300 else text[:297] + "..."
+
+
+def _listed(names: Sequence[str]) -> str:
+    shown = ", ".join(repr(n) for n in names[:_SHOWN])
+    return shown + (f" and {len(names) - _SHOWN} more" if len(names) > _SHOWN else "")
+
+
+def _read_checkpoint(text: str, map_location: str) -> Any:
+    name = Path(text).name
+    try:
+        return torch.load(text, map_location=map_location, weights_only=True)
+    except Exception as error:  # torch raises many types on foreign bytes; all mean one thing
+        if zipfile.is_zipfile(text):
+            raise ValueError(
+                f"{name} is a torch file holding objects other than tensors and plain values "
+                f"({type(error).__name__}), which imbalance-torch does not unpickle (checkpoints "
+                "are loaded with weights_only=True); pass a checkpoint written by train.py fit."
+            ) from None
+        raise ValueError(
+            f"{name} is not a checkpoint: torch.load cannot read it ({type(error).__name__}; "
+            "a CSV or other file given as --ckpt_path?); pass the .ckpt written by train.py fit "
+            "(e.g. checkpoints/best-epoch=N.ckpt)."
+        ) from None
+
+
+def _written_by(checkpoint: dict[str, Any]) -> str:
+    from imbalance_torch import __version__
+
+    version = checkpoint.get("imbalance_torch_version")
+    if version == __version__:
+        return ""
+    writer = f"imbalance-torch {version}" if version is not None else "an imbalance-torch that did not record its version"
+    return f" (written by {writer}; this is {__version__}: score it with the version that trained it, or train again)"
+
+
+def _check_preprocessing_state(name: str, state: Any, written_by: str) -> None:
+    if not isinstance(state, dict):
+        raise ValueError(
+            f"{name}: the preprocessing state is a {type(state).__name__}, not a dict of plain "
+            f"values; the file was not written by train.py fit{written_by}."
+        )
+    missing = [f.name for f in fields(Preprocessing) if f.name not in state]
+    if missing:
+        raise ValueError(
+            f"{name}: the preprocessing state lacks {len(missing)} key(s): {_listed(missing)}; "
+            f"the file was edited or written by another version{written_by}. Train again with "
+            "train.py fit."
+        )
+
+
+def _build_model(name: str, hyper_parameters: Any, written_by: str) -> TabularClassifier:
+    if not isinstance(hyper_parameters, dict):
+        raise ValueError(f"{name}: hyper_parameters is a {type(hyper_parameters).__name__}, not a dict{written_by}.")
+    arguments = {k: v for k, v in hyper_parameters.items() if not str(k).startswith("_")}
+    accepted = inspect.signature(TabularClassifier.__init__).parameters
+    unknown = [str(k) for k in arguments if k not in accepted]
+    if unknown:
+        raise ValueError(
+            f"{name}: hyper-parameter(s) {_listed(unknown)} are unknown to this TabularClassifier; "
+            f"the checkpoint is of another version or another model{written_by}."
+        )
+    try:
+        return TabularClassifier(**arguments)
+    except (TypeError, ValueError) as error:
+        raise ValueError(
+            f"{name}: its hyper-parameters do not build a TabularClassifier: {_one_line(error)}{written_by}"
+        ) from None
+
+
+def _check_weights(name: str, weights: Any, model: TabularClassifier, written_by: str) -> None:
+    expected = model.state_dict()
+    if not isinstance(weights, dict):
+        raise ValueError(f"{name}: state_dict is a {type(weights).__name__}, not a dict of tensors{written_by}.")
+    missing = [k for k in expected if k not in weights]
+    unexpected = [str(k) for k in weights if k not in expected]
+    shapes = [
+        f"{k} {tuple(weights[k].shape)} where the network of its hyper-parameters has {tuple(v.shape)}"
+        for k, v in expected.items()
+        if k in weights and tuple(getattr(weights[k], "shape", ())) != tuple(v.shape)
+    ]
+    faults = []
+    if missing:
+        faults.append(f"lacks the weight(s) {_listed(missing)}")
+    if unexpected:
+        faults.append(f"holds weight(s) this network does not have: {_listed(unexpected)}")
+    if shapes:
+        faults.append("has " + "; ".join(shapes[:_SHOWN]) + (f" and {len(shapes) - _SHOWN} more" if len(shapes) > _SHOWN else ""))
+    if faults:
+        raise ValueError(
+            f"{name}: the weights do not fit the network its hyper-parameters describe: it "
+            + "; it ".join(faults)
+            + f". The weights were renamed or resized, or come from another model or version{written_by}; "
+            "pass the checkpoint train.py fit wrote for this model."
+        )
+
+
+def check_alert_budget(alert_count: Any = None, alert_share: Any = None) -> None:
+    """Check the alert budgets of a scored file (:meth:`Scorer.score`).
+
+    Args:
+        alert_count: rows to flag, an int ``>= 1``, or None.
+        alert_share: share of rows to flag, in ``(0, 1]``, or None.
+
+    Raises:
+        TypeError: ``alert_count`` not an int or ``alert_share`` not a real number (bools
+            are refused for both).
+        ValueError: ``alert_count < 1`` or ``alert_share`` outside ``(0, 1]`` (NaN included).
+    """
+    if alert_count is not None:
+        if isinstance(alert_count, bool) or not isinstance(alert_count, (int, np.integer)):
+            raise TypeError(
+                f"alert_count must be an int >= 1 (the rows of the scored file to flag), got "
+                f"{alert_count!r} of type {type(alert_count).__name__}."
+            )
+        if alert_count < 1:
+            raise ValueError(
+                f"alert_count must be >= 1 (the rows of the scored file to flag), got "
+                f"{alert_count}; leave it out to flag by the stored thresholds only."
+            )
+    if alert_share is not None:
+        if isinstance(alert_share, bool) or not isinstance(alert_share, (int, float, np.integer, np.floating)):
+            raise TypeError(
+                f"alert_share must be a number in (0, 1] (the share of the scored file's rows to "
+                f"flag), got {alert_share!r} of type {type(alert_share).__name__}."
+            )
+        if not 0 < alert_share <= 1:  # NaN fails both comparisons
+            raise ValueError(
+                f"alert_share must be in (0, 1] (the share of the scored file's rows to flag, "
+                f"e.g. 0.005 for 0.5 %), got {alert_share!r}."
+            )
+
+
+def _check_out_path(out: str | os.PathLike, data: str | os.PathLike, ckpt_path: str | os.PathLike) -> None:
+    """Refuse an output path that is the input file, the checkpoint, or inside a Parquet
+    folder given as the input: writing there would destroy what is being read."""
+    target = Path(os.fspath(out))
+    for argument, value, what in (("data", data, "the rows being scored"), ("ckpt_path", ckpt_path, "the model")):
+        if not isinstance(value, (str, os.PathLike)):
+            continue
+        source = Path(os.fspath(value))
+        if _same_file(target, source):
+            raise ValueError(
+                f"out={os.fspath(out)!r} is the same file as {argument}={os.fspath(value)!r} "
+                f"(after resolving links and relative paths); writing the scores there would "
+                f"replace {what}. Choose another --out path."
+            )
+        if source.is_dir() and source.resolve() in target.resolve().parents:
+            raise ValueError(
+                f"out={os.fspath(out)!r} lies inside the folder {argument}={os.fspath(value)!r}; "
+                f"the scores would become part of {what} the next time the folder is read. "
+                "Choose an --out path outside it."
+            )
+
+
+def _same_file(first: Path, second: Path) -> bool:
+    try:
+        if first.exists() and second.exists():
+            return os.path.samefile(first, second)  # hard links and case-insensitive names too
+    except OSError:
+        pass
+    return first.resolve() == second.resolve()
 
 
 def predict_file(
@@ -220,41 +444,72 @@ def predict_file(
     *,
     id_column: str | None = None,
     extra_columns: Literal["warn", "error"] = "warn",
+    alert_count: int | None = None,
+    alert_share: float | None = None,
 ) -> Path:
     """Score a ``.csv``/``.parquet`` file with a checkpoint and write one row per input row
     (:meth:`Scorer.score`) to ``out`` (``.csv`` or ``.parquet``, written atomically).
+
+    ``alert_count`` / ``alert_share`` add the file's own alert budgets (``flag_top_count``,
+    ``flag_top_share``; see :meth:`Scorer.score`).
 
     Returns:
         The path written.
 
     Raises:
-        ValueError: an output path of another kind, and the errors of
+        ValueError: an output path of another kind, or one that is ``data`` or ``ckpt_path``
+            (links and relative paths resolved) or lies inside a ``data`` folder, checked
+            before anything is read; and the errors of :func:`check_alert_budget`,
             :meth:`Scorer.from_checkpoint` and :meth:`Preprocessing.transform`.
     """
-    return _score_file(ckpt_path, data, out, id_column=id_column, extra_columns=extra_columns)[0]
+    return _score_file(ckpt_path, data, out, id_column=id_column, extra_columns=extra_columns,
+                       alert_count=alert_count, alert_share=alert_share)[0]
 
 
 def _score_file(
     ckpt_path: str | os.PathLike, data: str | os.PathLike, out: str | os.PathLike, **kwargs: Any
-) -> tuple[Path, Scorer]:
+) -> tuple[Path, Scorer, Any]:
     from imbalance_torch.lightning._files import atomic_write
 
     target = Path(os.fspath(out))
     suffix = target.suffix.lower()
     if suffix not in OUTPUT_SUFFIXES:
         raise ValueError(f"out={os.fspath(out)!r} must end in .csv or .parquet; choose where to write the scores.")
+    _check_out_path(out, data, ckpt_path)
+    check_alert_budget(kwargs.get("alert_count"), kwargs.get("alert_share"))
     scorer = Scorer.from_checkpoint(ckpt_path)
     scores = scorer.score(data, **kwargs)
     if suffix == ".csv":
         written = atomic_write(target, lambda handle: scores.to_csv(handle, index=False), binary=False)
     else:
         written = atomic_write(target, lambda handle: scores.to_parquet(handle, index=False))
-    return written, scorer
+    return written, scorer, scores
+
+
+def _count_argument(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"must be an int >= 1 (rows of the scored file to flag), got {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be >= 1 (rows of the scored file to flag), got {value}")
+    return value
+
+
+def _share_argument(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"must be a number in (0, 1], got {text!r}") from None
+    if not 0 < value <= 1:
+        raise argparse.ArgumentTypeError(f"must be in (0, 1] (e.g. 0.005 for 0.5 %), got {text!r}")
+    return value
 
 
 def predict_main(args: Sequence[str]) -> Path:
     """``imbalance-torch predict``: parse ``--ckpt_path --data --out [--id_column]
-    [--extra_columns]`` and call :func:`predict_file`; prints what it wrote."""
+    [--extra_columns] [--alert-count K] [--alert-share Q]`` and call :func:`predict_file`;
+    prints what it wrote."""
     parser = argparse.ArgumentParser(
         prog="imbalance-torch predict",
         description="Score a CSV/Parquet file with a checkpoint: one row per input row with its "
@@ -262,14 +517,29 @@ def predict_main(args: Sequence[str]) -> Path:
     )
     parser.add_argument("--ckpt_path", required=True, help="checkpoint written by imbalance-torch train fit")
     parser.add_argument("--data", required=True, help=".csv or .parquet file of rows to score")
-    parser.add_argument("--out", required=True, help="where to write the scores (.csv or .parquet)")
+    parser.add_argument("--out", required=True, help="where to write the scores (.csv or .parquet; "
+                        "not the --data file or the checkpoint)")
     parser.add_argument("--id_column", default=None, help="column identifying rows (default: row number)")
     parser.add_argument("--extra_columns", choices=("warn", "error"), default="warn",
                         help="columns the model was not trained on: ignore with a warning, or refuse")
+    parser.add_argument("--alert-count", "--alert_count", dest="alert_count", type=_count_argument,
+                        default=None, metavar="K",
+                        help="also flag the K rows of this file with the highest probability "
+                        "(column flag_top_count; equal scores: earlier rows first)")
+    parser.add_argument("--alert-share", "--alert_share", dest="alert_share", type=_share_argument,
+                        default=None, metavar="Q",
+                        help="also flag the floor(Q x rows) rows of this file with the highest "
+                        "probability, 0 < Q <= 1 (column flag_top_share; equal scores: earlier rows first)")
     options = parser.parse_args(list(args))
-    written, scorer = _score_file(options.ckpt_path, options.data, options.out,
-                                  id_column=options.id_column, extra_columns=options.extra_columns)
+    written, scorer, scores = _score_file(options.ckpt_path, options.data, options.out,
+                                  id_column=options.id_column, extra_columns=options.extra_columns,
+                                  alert_count=options.alert_count, alert_share=options.alert_share)
     shown = ", ".join(f"{k}={v:.4g}" if math.isfinite(v) else f"{k}=inf (flags none)"
                       for k, v in scorer.thresholds.items())
     print(f"wrote {written}" + (f" (thresholds: {shown})" if shown else ""))
+    for option, column in (("alert_count", "flag_top_count"), ("alert_share", "flag_top_share")):
+        value = getattr(options, option)
+        if value is not None:
+            print(f"{column}: {int(scores[column].sum())} of {len(scores)} rows flagged by "
+                  f"{option.replace('_', '-')} {value}")
     return written

@@ -29,12 +29,14 @@ import torch
 __all__ = [
     "COST_METRICS",
     "ThresholdSettings",
+    "alert_budget_rows",
     "alert_count_threshold",
     "alert_share_threshold",
     "choose_thresholds",
     "cost_threshold",
     "min_precision_threshold",
     "threshold_report",
+    "top_rows",
 ]
 
 
@@ -174,6 +176,26 @@ def alert_share_threshold(scores: object, share: float) -> float:
     """The lowest threshold that flags at most ``floor(share * rows)`` rows."""
     rows = len(_as_numpy(scores))
     return alert_count_threshold(scores, math.floor(share * rows + 1e-9))
+
+
+def alert_budget_rows(rows: int, *, alert_count: int | None = None, alert_share: float | None = None) -> int:
+    """How many rows of a file of ``rows`` rows an alert budget flags: ``min(alert_count,
+    rows)``, or ``floor(alert_share * rows)`` (the rule of :func:`alert_share_threshold`: a
+    budget is never exceeded, so a share below one row of the file flags none)."""
+    if alert_count is not None:
+        return min(int(alert_count), rows)
+    if alert_share is None:
+        raise ValueError("give alert_count or alert_share.")
+    return math.floor(alert_share * rows + 1e-9)
+
+
+def top_rows(scores: object, count: int) -> np.ndarray:
+    """``(n,)`` bool: the ``count`` rows of highest score, equal scores taken in row order
+    (the earlier row first), so exactly ``min(count, n)`` rows are flagged whatever the ties."""
+    values = _as_numpy(scores)
+    flags = np.zeros(values.size, dtype=bool)
+    flags[np.argsort(-values, kind="stable")[: max(int(count), 0)]] = True
+    return flags
 
 
 def cost_threshold(scores: object, target: object, missed_costs: object, cost_false_alarm: float) -> float:
