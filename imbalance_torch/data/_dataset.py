@@ -514,12 +514,24 @@ class SMOTEDataset(Dataset):
         return features[0], labels[0]
 
     def __getitems__(self, indices: list[int]) -> list[Any]:
-        """DataLoader's batched fetch: one gather, returned as rows for ``collate_fn``."""
+        """DataLoader's batched fetch: one gather, returned as rows for ``collate_fn``.
+
+        NOTE [plain loader rows]: torch passes this list through ``collate_fn``, which
+        re-stacks it, so the plain ``DataLoader(ds, batch_size=B, shuffle=True)`` path costs
+        one view per row and field plus the stack. Labels of CPU data are handed over as
+        Python ints (``default_collate`` makes them the same int64 batch tensor with one
+        ``torch.tensor`` call instead of stacking B zero-dimensional views): half the collate
+        time of a 1,024-row batch (benchmarks/plain_loader.py). ``ds[i]`` still returns a
+        0-d tensor label; the batched fast path (:meth:`dataloader`) skips collation entirely.
+        """
         if self._layout is not None:
             items = self._layout.batch(self._parts(indices))
             return [self._layout.row(items, i) for i in range(len(indices))]
         features, labels = self.fetch(indices)
-        return list(zip(features.unbind(0), labels.unbind(0)))
+        rows = features.unbind(0)
+        if labels.device.type == "cpu" and labels.dtype == torch.int64:  # collates to int64
+            return list(zip(rows, labels.tolist()))
+        return list(zip(rows, labels.unbind(0)))
 
     # -- provenance ------------------------------------------------------------------------
     def dataloader(

@@ -177,3 +177,22 @@ def test_fit_refuses_a_class_without_rows():
     X, y = _data()
     with pytest.raises(ValueError, match="class 5, which has no rows"):
         RandomOverSampler().fit(X, y, {5: 3})
+
+
+@pytest.mark.parametrize("shuffle", [False, True])
+def test_plain_dataloader_batches_equal_batched_fetch(shuffle):
+    # NOTE [plain loader rows]: __getitems__ hands CPU labels to collate as ints; the collated
+    # batch must be exactly the batched fetch, dtypes included.
+    from torch.utils.data import DataLoader
+
+    X, y = _data()
+    ds = SMOTEDataset(X, y, seed=3)
+    order = torch.randperm(len(ds), generator=torch.Generator().manual_seed(0)) if shuffle else torch.arange(len(ds))
+    loader = DataLoader(ds, batch_size=64, sampler=order.tolist())  # a shuffled order, as shuffle=True
+    start = 0
+    for features, labels in loader:
+        expected_x, expected_y = ds[order[start:start + len(labels)]]
+        assert features.dtype == expected_x.dtype and labels.dtype == torch.int64
+        assert torch.equal(features, expected_x) and torch.equal(labels, expected_y)
+        start += len(labels)
+    assert start == len(ds)
