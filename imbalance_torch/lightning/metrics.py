@@ -9,9 +9,25 @@ trained on a resampled or re-weighted class mix back to the natural class ratio.
 Ranking metrics (AUPRC, AUROC, recall at fixed precision) and thresholds picked on validation
 are unchanged by the correction for binary data, because the correction is a monotone map
 of the positive-class score; only calibration moves.
+
+NOTE [undefined metrics]: on a set that lacks a class, some metrics have no value, and the
+formulas still return numbers (torchmetrics gave AUROC 0.0, AUPRC -0.0 or 1.0, MCC +-0.016 on
+a set of one class), which a report would then rank. :func:`classification_metrics` returns
+NaN for them with an :class:`UndefinedMetricWarning` naming them. Binary, a set with one class:
+AUROC, AUPRC and recall at fixed precision (they rank positives against negatives; with no
+negatives AUPRC is 1 for any model), MCC (its denominator is 0) and balanced accuracy (the
+recall or the specificity is 0/0); F1 when it is 0/0 (no positive row, none predicted).
+Multi-class, a class absent from the set: every macro average (AUPRC, AUROC, F1, recall at
+fixed precision, balanced accuracy) and, with one class left, MCC. scikit-learn, the oracle,
+warns and returns NaN for ROC AUC, warns for average precision, balanced accuracy and recall
+of such sets, but returns MCC 0.0 silently; here MCC is NaN too, because 0.0 ("no better than
+chance") is a claim the set cannot support. Brier score and calibration error stay defined.
 """
 
 from __future__ import annotations
+
+import math
+import warnings
 
 import torch
 from torch import Tensor
@@ -34,7 +50,14 @@ from torchmetrics.functional.classification import (
     multiclass_recall_at_fixed_precision,
 )
 
-__all__ = ["METRIC_NAMES", "classification_metrics", "effective_prior", "max_f1_threshold"]
+__all__ = [
+    "METRIC_NAMES",
+    "UndefinedMetricWarning",
+    "classification_metrics",
+    "effective_prior",
+    "max_f1_threshold",
+    "undefined_metrics",
+]
 
 METRIC_NAMES = (
     "auprc",
@@ -51,6 +74,45 @@ METRIC_NAMES = (
 """Metric keys returned by :func:`classification_metrics`, primary first."""
 
 LOWER_IS_BETTER = frozenset({"brier", "ece", "brier_corrected", "ece_corrected"})
+
+_RANKING = ("auprc", "auroc", "recall_at_precision")
+
+
+class UndefinedMetricWarning(UserWarning):
+    """Metrics that have no value on the set given (NOTE [undefined metrics]); they are NaN."""
+
+
+def undefined_metrics(probs: Tensor, target: Tensor, *, threshold: float = 0.5) -> tuple[list[str], str]:
+    """The metrics of :data:`METRIC_NAMES` that have no value on ``(probs, target)`` (NOTE
+    [undefined metrics]), and why.
+
+    Args:
+        probs: ``(n, C)`` predicted class probabilities.
+        target: ``(n,)`` class codes.
+        threshold: positive-class decision threshold (binary).
+
+    Returns:
+        ``(names, reason)``; ``([], "")`` when every metric is defined.
+    """
+    rows, classes = int(target.shape[0]), int(probs.shape[1])
+    if rows == 0:
+        return list(METRIC_NAMES), "the set has no rows"
+    counts = torch.bincount(target.long().cpu(), minlength=classes)
+    present = int((counts > 0).sum())
+    if classes == 2:
+        positives = int(counts[1])
+        if 0 < positives < rows:
+            return [], ""
+        names = [*_RANKING, "mcc", "balanced_accuracy"]
+        flagged = int((probs[:, 1] >= threshold).sum())
+        if positives == 0 and flagged == 0:  # F1 = 2TP / (2TP + FP + FN) = 0 / 0
+            names.append("f1")
+        return [n for n in METRIC_NAMES if n in names], f"all {rows} rows are of class {1 if positives else 0}"
+    if present == classes:
+        return [], ""
+    names = [*_RANKING, "f1", "balanced_accuracy"] + (["mcc"] if present == 1 else [])
+    absent = [str(c) for c in range(classes) if int(counts[c]) == 0]
+    return [n for n in METRIC_NAMES if n in names], f"class(es) {', '.join(absent)} have no row among its {rows}"
 
 
 def max_f1_threshold(scores: Tensor, target: Tensor) -> float:
@@ -138,7 +200,11 @@ def classification_metrics(
         calibration_bins: bins of the expected calibration error.
 
     Returns:
-        Metric name -> value.
+        Metric name -> value; NaN for the metrics that a set lacking a class leaves undefined
+        (:func:`undefined_metrics`, NOTE [undefined metrics]).
+
+    Warns:
+        UndefinedMetricWarning: naming the undefined metrics and the reason.
 
     Raises:
         ValueError: shapes that do not match.
@@ -150,10 +216,26 @@ def classification_metrics(
         )
     target = target.long()
     probs = probs.float()
-    if probs.shape[1] == 2:
-        out = _binary(probs, target, threshold, min_precision, calibration_bins)
-    else:
-        out = _multiclass(probs, target, min_precision, calibration_bins)
+    undefined, reason = undefined_metrics(probs, target, threshold=threshold)
+    if target.shape[0] == 0:
+        warnings.warn(f"every metric is undefined: {reason}; reported as NaN.", UndefinedMetricWarning, stacklevel=2)
+        return dict.fromkeys(METRIC_NAMES, math.nan)
+    with warnings.catch_warnings():
+        if undefined:  # torchmetrics' own warnings about these sets: ours names the metrics
+            warnings.simplefilter("ignore")
+        if probs.shape[1] == 2:
+            out = _binary(probs, target, threshold, min_precision, calibration_bins)
+        else:
+            out = _multiclass(probs, target, min_precision, calibration_bins)
+    if undefined:
+        out.update(dict.fromkeys(undefined, math.nan))
+        warnings.warn(
+            f"{', '.join(undefined)} are undefined on this set ({reason}) and are reported as "
+            "NaN (NOTE [undefined metrics] in imbalance_torch/lightning/metrics.py); evaluate on "
+            "a set that holds every class.",
+            UndefinedMetricWarning,
+            stacklevel=2,
+        )
     if corrected_probs is None:
         out["brier_corrected"], out["ece_corrected"] = out["brier"], out["ece"]
     else:

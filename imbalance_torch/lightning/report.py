@@ -199,8 +199,8 @@ def _cells(
         cells = [entry["arm"]]
         for metric in metrics:
             mean, std = entry[metric]["mean"], entry[metric]["std"]
-            if not math.isfinite(mean):
-                cells.append("n/a")
+            if not math.isfinite(mean):  # NOTE [undefined metrics] in lightning/metrics.py
+                cells.append("undefined")
                 continue
             digits = 4 if metric in LOWER_IS_BETTER else 3  # Brier/ECE of rare events are small
             text = f"{mean:.{digits}f}" + (f" ± {std:.{digits}f}" if math.isfinite(std) else "")

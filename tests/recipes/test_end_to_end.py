@@ -155,7 +155,9 @@ def test_compare_train_the_winner_and_predict_tomorrow(tmp_path, monkeypatch):
 
     # The same scores in this process, the ids kept, row for row.
     scorer = Scorer.from_checkpoint(best)
-    expected = scorer.score(tomorrow, id_column="card")
+    share = float(predict[predict.index("--alert-share") + 1])
+    expected = scorer.score(tomorrow, id_column="card", alert_share=share)
+    assert scores["flag_top_share"].sum() == int(share * len(tomorrow) + 1e-9)
     assert list(scores.columns) == list(expected.columns)
     assert len(scores) == len(tomorrow)
     np.testing.assert_array_equal(scores["card"], tomorrow["card"])
