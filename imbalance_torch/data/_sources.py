@@ -36,6 +36,8 @@ from __future__ import annotations
 
 import mmap
 import os
+import re
+import warnings
 from abc import ABC, abstractmethod
 from collections.abc import Iterator, Sequence
 from pathlib import Path
@@ -45,6 +47,11 @@ import numpy as np
 import torch
 
 from imbalance_torch._validation import check_positive_int, describe
+from imbalance_torch.data._parquet_files import (
+    cast_to_schema,
+    parquet_folder_files,
+    parquet_folder_schema,
+)
 from imbalance_torch.neighbors._index_file import fingerprint_blocks
 
 __all__ = ["FeatureSource", "MemmapSource", "ParquetSource", "as_source", "to_npy"]
@@ -283,13 +290,20 @@ class ParquetSource(FeatureSource):
     """Features in a Parquet file or a directory of Parquet files (read in sorted file-name
     order), one numeric column per feature, read by row group (NOTE [out-of-core features]).
 
+    A directory is one table (NOTE [one schema per Parquet folder] in
+    ``imbalance_torch/data/_parquet_files.py``): files under hidden folders (``.*``, ``_*``,
+    e.g. ``.ipynb_checkpoints``) are skipped as pyarrow skips them, and a column that is int
+    in one file and float in another is read as float (never truncated).
+
     Random access is slow (each batch reads every row group it touches): train from a
     ``.npy`` copy, ``to_npy(ParquetSource(path), "features.npy")``.
 
     Args:
         path: a ``.parquet`` file or a directory holding ``*.parquet`` files.
-        columns: the feature columns, in order (default: every column). Labels usually live
-            in a column too: read them with pyarrow and leave them out here.
+        columns: the feature columns, in order (default: every column but a stored pandas
+            index: ``__index_level_N__`` or a column the file's pandas metadata lists as the
+            index, left out with a warning). Labels usually live in a column too: read them
+            with pyarrow and leave them out here.
 
     Raises:
         FileNotFoundError: no file or no Parquet file in the directory.
@@ -302,7 +316,7 @@ class ParquetSource(FeatureSource):
 
         self.path = Path(path)
         if self.path.is_dir():
-            files = sorted(p for p in self.path.rglob("*.parquet") if p.is_file())
+            files = parquet_folder_files(self.path)
         elif self.path.is_file():
             files = [self.path]
         else:
@@ -310,7 +324,7 @@ class ParquetSource(FeatureSource):
         if not files:
             raise FileNotFoundError(f"ParquetSource: no Parquet file at {str(self.path)!r}; pass a .parquet file or a directory of them.")
         self.files = files
-        schema = pq.read_schema(files[0])
+        schema = parquet_folder_schema(files, f"ParquetSource({str(self.path)!r})")
         names = list(schema.names)
         if columns is None:
             columns = names
@@ -330,14 +344,13 @@ class ParquetSource(FeatureSource):
         bad = [(c, str(t)) for c, t, n in zip(self.columns, types, np_types) if n.kind not in "fiu"]
         if bad:
             raise TypeError(f"ParquetSource: column(s) {bad[:5]} are not numeric; encode them as numbers or leave them out of columns=.")
+        self._schema = schema
         self._np_dtype = np.result_type(*np_types)
         self.dtype = _torch_dtype(self._np_dtype, f"ParquetSource({str(self.path)!r}) (common type of its columns)")
         groups: list[tuple[int, int]] = []
         sizes: list[int] = []
         for number, file in enumerate(files):
             meta = pq.ParquetFile(file).metadata
-            if number and list(pq.read_schema(file).names) != names:
-                raise ValueError(f"ParquetSource: {file.name} has columns {pq.read_schema(file).names[:30]}, {files[0].name} has {names[:30]}; every file must have the same columns.")
             for group in range(meta.num_row_groups):
                 groups.append((number, group))
                 sizes.append(meta.row_group(group).num_rows)
@@ -373,7 +386,7 @@ class ParquetSource(FeatureSource):
         handle = self._open.get(number)
         if handle is None:
             handle = self._open[number] = pq.ParquetFile(self.files[number])
-        table = handle.read_row_group(group, columns=self.columns)
+        table = cast_to_schema(handle.read_row_group(group, columns=self.columns), self._schema, self.files[number])
         out = np.empty((table.num_rows, len(self.columns)), dtype=self._np_dtype)
         for j, name in enumerate(self.columns):
             column = table.column(name)

@@ -173,7 +173,16 @@ def _dataset_facts(data: Any) -> dict[str, Any]:
         facts[f"{split}_class_counts"] = table.class_counts(rows)
     # The split kind and, for time splits, each split's time range (plain values).
     facts["split"] = dict(data.preprocessing.split)
+    # Every column's role: numeric, categorical, or dropped and why.
+    facts["feature_roles"] = [dict(r) for r in data.preprocessing.feature_roles]
     return facts
+
+
+def data_features_line(facts: dict[str, Any]) -> str:
+    """The features by role and each unused column with why, in one line."""
+    from imbalance_torch.lightning.feature_roles import describe_roles
+
+    return describe_roles(facts.get("feature_roles") or [])
 
 
 def describe_split(description: dict[str, Any]) -> str:
@@ -198,6 +207,7 @@ def _markdown(
         f"- Data: {facts['rows']} rows, {facts['features']} features, classes "
         f"{facts['classes']} with counts {facts['class_counts']} (split {counts}).",
         f"- Split: {describe_split(facts.get('split') or {})}.",
+        f"- Features{data_features_line(facts).removeprefix('features')}.",
         f"- {meta['seeds']} paired seed(s) per strategy (same split and initial weights per "
         "seed); resampling on the train split only; validation and test at the natural ratio.",
         f"- Training budget, the same for every arm: {meta['budget_text']}.",
@@ -471,6 +481,7 @@ def main(argv: list[str] | None = None, *, command: str = "python recipes/compar
         # Under DDP too: every rank has finished its last run's test (a collective) by now.
         shutil.rmtree(out / "checkpoints", ignore_errors=True)
     print(f"split: {describe_split(facts['split'])}")
+    print(_wrap(data_features_line(facts)))
     print("\n" + _wrap(f"{title}; mean (AUPRC ± std) over seeds, * = best per column; all "
                        "metrics in summary.md"))
     print(_console_table(summary))

@@ -29,7 +29,7 @@ from imbalance_torch.lightning.resume import (
 )
 from imbalance_torch.lightning.samplers import eval_loader
 from imbalance_torch.lightning.sources import cached_table
-from imbalance_torch.lightning.split_kinds import SplitKind, SplitPlan
+from imbalance_torch.lightning.split_kinds import GroupRule, SplitKind, SplitPlan
 from imbalance_torch.lightning.splits import PreparedSplits, Splits, split_and_preprocess
 from imbalance_torch.lightning.strategies import (
     RESAMPLERS,
@@ -80,6 +80,11 @@ class ImbalanceDataModule(pl.LightningDataModule):
         categorical: categorical column names of a file (needed for ``smote_nc``; every
             SMOTE-family strategy keeps their values valid category codes).
         drop_columns: columns of a file to leave out.
+        keep_id_like: id-like columns (a distinct whole number or text on nearly every row,
+            such as a row id) to keep as features on purpose; any other id-like column is
+            refused, and constant, all-missing and index columns are dropped with a note
+            (:mod:`~imbalance_torch.lightning.feature_roles`; the fitted preprocessing lists
+            every column's role).
         positive_label: positive class of binary data (default: the minority class).
         rows: rows of a built-in dataset (its default size when null).
         resampling: a name of :data:`~imbalance_torch.lightning.strategies.RESAMPLERS`
@@ -108,6 +113,13 @@ class ImbalanceDataModule(pl.LightningDataModule):
         val_start: ``split: time`` only: the first validation time (a number or a date);
             with ``test_start``, replaces the fractions.
         test_start: ``split: time`` only: the first test time.
+        group_rule: ``split: time`` with a ``group_column``: ``latest`` (a group lives in the
+            split of its latest row; its earlier rows are left out) or ``first`` (a group
+            lives in the split of its first row; every row is kept, and the train split holds
+            later rows of groups first seen in it). See NOTE [purged groups].
+        allow_dropped_rows: continue when a split rule leaves out more than 10 % of the rows
+            or more than half of a class's rows (the split description counts them per
+            split and class either way).
         sampler_seed: seed of the training shuffle and of the synthetic rows.
         batch_size: training rows per batch.
         eval_batch_size: rows per validation/test batch.
@@ -122,6 +134,7 @@ class ImbalanceDataModule(pl.LightningDataModule):
         target: str | None = None,
         categorical: list[str] | None = None,
         drop_columns: list[str] | None = None,
+        keep_id_like: list[str] | None = None,
         positive_label: str | None = None,
         rows: int | None = None,
         resampling: ResamplingName = "none",
@@ -137,6 +150,8 @@ class ImbalanceDataModule(pl.LightningDataModule):
         group_column: str | None = None,
         val_start: float | str | None = None,
         test_start: float | str | None = None,
+        group_rule: GroupRule = "latest",
+        allow_dropped_rows: bool = False,
         sampler_seed: int = 0,
         batch_size: int = 512,
         eval_batch_size: int = 16384,
@@ -174,10 +189,13 @@ class ImbalanceDataModule(pl.LightningDataModule):
             group_column=group_column,
             val_start=val_start,
             test_start=test_start,
+            group_rule=group_rule,
+            allow_dropped_rows=allow_dropped_rows,
         )
         self.save_hyperparameters(logger=False)
         self.resampler: Resampler = resampler
         self._table: Table | None = None
+        self._dropped_columns: dict[str, str] | None = None
         self._input_columns: list[str] | None = None
         self._prepared: PreparedSplits | None = None
         self._training_data: TrainingData | None = None
@@ -254,7 +272,14 @@ class ImbalanceDataModule(pl.LightningDataModule):
     # ----------------------------------------------------------------- table and splits
     @property
     def table(self) -> Table:
-        """The loaded, validated table (loaded on first use)."""
+        """The loaded, validated table (loaded on first use), without the columns that carry
+        nothing (constant, all missing, an index: dropped with a warning); id-like columns not
+        listed in ``keep_id_like`` are refused
+        (:func:`~imbalance_torch.lightning.feature_roles.resolve_feature_roles`).
+
+        Raises:
+            ValueError: id-like feature columns; ``keep_id_like`` naming no feature column.
+        """
         if self._table is None:
             hp = self.hparams
             self._table = cached_table(
@@ -265,6 +290,12 @@ class ImbalanceDataModule(pl.LightningDataModule):
                 split_columns=self.split_plan.columns,
                 positive_label=hp.positive_label,
                 rows=hp.rows,
+            )
+        if self._dropped_columns is None:
+            from imbalance_torch.lightning.feature_roles import resolve_feature_roles
+
+            self._table, self._dropped_columns = resolve_feature_roles(
+                self._table, keep_id_like=self.hparams.keep_id_like or ()
             )
         return self._table
 
@@ -292,6 +323,8 @@ class ImbalanceDataModule(pl.LightningDataModule):
                 input_columns=self._input_order(),
                 target=hp.target,
                 ignored_columns=self._ignored_columns(),
+                dropped_columns=self._dropped_columns,
+                kept_id_like=hp.keep_id_like or (),
             )
             self.resampler.check_ratio(prepared.natural_class_counts, hp.ratio)
             self._prepared = prepared

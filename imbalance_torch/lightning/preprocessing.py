@@ -101,6 +101,10 @@ class Preprocessing:
         split: how the rows were split, for reports (``kind``, ``seed``, fractions, rows per
             split); later split kinds add their own keys (e.g. a time range).
         source: the training data, for messages.
+        feature_roles: every column's role (``{"column", "role", "note"}``: ``numeric``,
+            ``categorical``, or ``dropped`` and why;
+            :func:`~imbalance_torch.lightning.feature_roles.feature_roles`). Dropped columns
+            are neither required nor reported as extra at scoring time.
     """
 
     input_columns: tuple[str, ...]
@@ -117,6 +121,18 @@ class Preprocessing:
     ignored_columns: tuple[str, ...] = ()
     split: dict[str, Any] = field(default_factory=dict)
     source: str = "data"
+    feature_roles: tuple[dict[str, str], ...] = ()
+
+    def __post_init__(self) -> None:
+        if not self.feature_roles:
+            from imbalance_torch.lightning.feature_roles import feature_roles
+
+            split_columns = [self.split[k] for k in ("time_column", "group_column") if self.split.get(k)]
+            roles = feature_roles(
+                self.feature_names, self.num_numeric, ignored=self.ignored_columns,
+                split_columns=split_columns,
+            )
+            object.__setattr__(self, "feature_roles", tuple(roles))
 
     # ------------------------------------------------------------------------ fitting
     @classmethod
@@ -131,6 +147,8 @@ class Preprocessing:
         target: str | None = None,
         ignored_columns: Sequence[str] = (),
         split: dict[str, Any] | None = None,
+        dropped_columns: dict[str, str] | None = None,
+        kept_id_like: Sequence[str] = (),
     ) -> Preprocessing:
         """Fit imputation (scikit-learn's ``SimpleImputer``, median) and scaling
         (``StandardScaler``) on the numeric columns of ``train_rows``; keep only their values.
@@ -143,14 +161,22 @@ class Preprocessing:
             input_columns: feature columns in the input's order; ``table.feature_names``
                 when None.
             target: label column name.
-            ignored_columns: columns left out of the features (``drop_columns``).
-            split: how the rows were split, for reports.
+            ignored_columns: columns left out of the features (``drop_columns``, the split's
+                columns).
+            split: how the rows were split, for reports (its ``time_column`` and
+                ``group_column`` are shown as split columns in :attr:`feature_roles`).
+            dropped_columns: columns dropped because they carry nothing (constant, all
+                missing, an index), with the reason
+                (:func:`~imbalance_torch.lightning.feature_roles.resolve_feature_roles`).
+            kept_id_like: id-like columns kept as features on purpose.
 
         Returns:
             The fitted preprocessing.
 
         Raises:
-            ValueError: numeric values too large to standardise in float64.
+            ValueError: numeric values too large to standardise in float64; with
+                ``impute_median``, a column with no value in the train split (its median
+                cannot be fitted, and it is never imputed to a made-up value).
         """
         from sklearn.impute import SimpleImputer
         from sklearn.preprocessing import StandardScaler
@@ -158,6 +184,15 @@ class Preprocessing:
         numeric = table.features[train_rows][:, : table.num_numeric]
         impute_values = means = scales = None
         if impute_median and numeric.shape[1]:
+            empty = [table.feature_names[c] for c in np.flatnonzero(np.isnan(numeric).all(axis=0))]
+            if empty:
+                raise ValueError(
+                    f"feature column(s) {empty[:10]} of {table.source} hold no value in the train "
+                    f"split ({numeric.shape[0]} rows, all NaN), so impute_median has no median to "
+                    "fill them with (it never makes one up); their values lie in other periods or "
+                    "groups only. Leave them out (--data.drop_columns), or split so that the "
+                    "train split holds some of their values."
+                )
             imputer = SimpleImputer(strategy="median", keep_empty_features=True).fit(numeric)
             # keep_empty_features fills an all-NaN column with 0.
             impute_values = tuple(float(v) for v in imputer.statistics_)
@@ -179,6 +214,14 @@ class Preprocessing:
             means = tuple(float(v) for v in scaler.mean_)
             scales = tuple(float(v) for v in scaler.scale_)  # constant columns get 1
         names = tuple(table.feature_names)
+        from imbalance_torch.lightning.feature_roles import feature_roles
+
+        split = dict(split or {})
+        split_columns = [split[k] for k in ("time_column", "group_column") if split.get(k)]
+        roles = feature_roles(
+            names, int(table.num_numeric), dropped=dropped_columns, split_columns=split_columns,
+            ignored=ignored_columns, kept_id_like=kept_id_like,
+        )
         return cls(
             input_columns=tuple(input_columns) if input_columns is not None else names,
             feature_names=names,
@@ -192,8 +235,9 @@ class Preprocessing:
             positive_class=1 if len(table.class_names) == 2 else None,
             target=target,
             ignored_columns=tuple(ignored_columns),
-            split=dict(split or {}),
+            split=split,
             source=table.source,
+            feature_roles=tuple(roles),
         )
 
     # ----------------------------------------------------------------- saved state
@@ -243,6 +287,9 @@ class Preprocessing:
             ignored_columns=tuple(state["ignored_columns"]),
             split=dict(state["split"]),
             source=state["source"],
+            # A state saved before feature roles were kept had no dropped columns but
+            # drop_columns: __post_init__ derives its roles from its columns exactly.
+            feature_roles=tuple(dict(r) for r in state.get("feature_roles", ())),
         )
 
     # ------------------------------------------------------------------ applying
@@ -348,13 +395,14 @@ class Preprocessing:
                 f"id_column={id_column!r} is not a column of {source}; its columns are: "
                 f"{', '.join(columns)}."
             )
-        missing = [c for c in self.input_columns if c not in columns]
+        unused = self.unused_columns
+        missing = [c for c in self.input_columns if c not in columns and c not in unused]
         if missing:
             raise ValueError(
                 f"{source} lacks the column(s) {missing} that the model was trained on; add "
                 f"them (the training columns are {list(self.input_columns)})."
             )
-        expected = {*self.input_columns, *self.ignored_columns, self.target, id_column}
+        expected = {*self.input_columns, *self.ignored_columns, *unused, self.target, id_column}
         extra = [c for c in columns if c not in expected]
         if extra and extra_columns == "error":
             raise ValueError(
@@ -491,10 +539,24 @@ class Preprocessing:
             values = values * self.scales[j] + self.means[j]
         return values
 
+    @property
+    def unused_columns(self) -> tuple[str, ...]:
+        """Columns of the training data that are not features (``dropped`` in
+        :attr:`feature_roles`): never required, never reported as extra at scoring time."""
+        return tuple(r["column"] for r in self.feature_roles if r["role"] == "dropped")
+
+    def describe_features(self) -> str:
+        """One line for the console: the features by role, and each unused column with why."""
+        from imbalance_torch.lightning.feature_roles import describe_roles
+
+        return describe_roles(self.feature_roles)
+
     def describe(self) -> dict[str, Any]:
-        """A short summary for reports: columns, split, scaling, imputation and labels."""
+        """A short summary for reports: columns, their roles, split, scaling, imputation and
+        labels."""
         return {
             "columns": list(self.input_columns),
+            "feature_roles": [dict(r) for r in self.feature_roles],
             "categorical": list(self.feature_names[self.num_numeric :]),
             "scaled": self.means is not None,
             "imputed": self.impute_values is not None,
@@ -523,7 +585,9 @@ def file_columns(data: Any) -> list[str] | None:
         import csv
 
         with open(path, newline="", encoding="utf-8-sig") as handle:
-            return next((row for row in csv.reader(handle) if row), [])
+            header = next((row for row in csv.reader(handle) if row), [])
+        # A blank name is read by pandas as "Unnamed: i" (i its position): name it alike.
+        return [name if name != "" else f"Unnamed: {i}" for i, name in enumerate(header)]
     import pyarrow.parquet as pq
 
     return list(pq.read_schema(path).names)

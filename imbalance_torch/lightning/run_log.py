@@ -77,6 +77,9 @@ def fit_summary(trainer: pl.Trainer, model: Any) -> str:
     best = next((cb for cb in trainer.callbacks if isinstance(cb, BestCheckpoint)), None)
     last = next((cb for cb in trainer.callbacks if isinstance(cb, LastCheckpoint)), None)
     lines = [f"fit: {trainer.current_epoch} epoch(s), {trainer.global_step} step(s) trained"]
+    preprocessing = getattr(model, "preprocessing", None)
+    if preprocessing is not None:  # every column's role, as saved in the checkpoint
+        lines.append(preprocessing.describe_features())
     if best is not None and best.best_model_path:
         entry = _best_entry(model, best.best_model_step)
         metrics = ""

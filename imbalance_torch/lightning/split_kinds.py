@@ -17,11 +17,32 @@ time or group column) into :class:`~imbalance_torch.lightning.splits.Splits`:
   stratified where possible with scikit-learn's ``StratifiedGroupKFold``. The fractions are
   met to the nearest ``1/k`` folds: ``test_fraction=0.2`` makes 5 folds and tests on one.
 
-NOTE [purged groups]: a time split with a group column keeps both promises, time order and no
-id on two sides, by leaving rows out: each group belongs to the split of its latest row, and
-its rows from earlier periods are used nowhere (they are counted as ``purged_rows`` in the
-split description). Assigning a group to the split of its first row instead would put later
-rows into the train split, so a model would be validated on days it had trained on.
+NOTE [purged groups]: a time split with a group column cannot keep three promises at once
+when groups span the cuts (a card used on every day): time order, no id on two sides, and
+every row used. ``group_rule`` says which one gives way:
+
+* ``latest`` (the default) keeps time order and groups apart by leaving rows out: each group
+  belongs to the split of its latest row, and its rows from earlier periods are used nowhere
+  (counted as ``purged_rows`` and in ``left_out``, per class). Where most groups span the
+  cuts, most rows go: the split then refuses to continue (NOTE [rows left out]).
+* ``first`` keeps every row and groups apart, and gives up time order in the train split:
+  each group belongs to the split of its first row, so the train split also holds the later
+  rows (from the validation and test periods) of groups first seen in training, and the
+  validation and test splits hold only groups new in their period. That is leakage in time
+  (a model trains on rows of the days it is validated and tested on), and the evaluation
+  measures new groups only.
+
+``latest`` is the default because it is the one whose numbers mean what they say (tomorrow's
+rows, scored by a model trained on the past); ``first`` is offered, with its leakage named in
+the split description, and a plain time split (no ``group_column``) keeps time order and
+every row, letting a card seen in history come back tomorrow, as it does in production.
+
+NOTE [rows left out]: a split rule that leaves rows out (``latest`` above) reports them per
+class in the split description (``left_out``) and with a warning, and refuses to continue when
+it leaves out more than :data:`MAX_LEFT_OUT_SHARE` of the rows or more than
+:data:`MAX_CLASS_LOSS_SHARE` of a class's rows, unless ``allow_dropped_rows`` confirms it.
+Separately, a validation or test split with fewer than :data:`MIN_EVAL_CLASS_ROWS` rows of a
+class gets a warning, kept in the description (``warnings``) for the reports.
 
 The time and group columns are not features: the data module reads them beside the table
 (:attr:`~imbalance_torch.lightning.tables.Table.split_columns`) and the fitted preprocessing
@@ -40,8 +61,13 @@ import numpy as np
 from imbalance_torch.lightning.splits import SPLIT_NAMES, Splits, check_fractions, stratified_split
 
 __all__ = [
+    "GROUP_RULES",
+    "MAX_CLASS_LOSS_SHARE",
+    "MAX_LEFT_OUT_SHARE",
+    "MIN_EVAL_CLASS_ROWS",
     "SPLIT_KINDS",
     "STRATIFIED_GROUP_LIMIT",
+    "GroupRule",
     "SplitKind",
     "SplitPlan",
     "describe_split",
@@ -52,6 +78,20 @@ __all__ = [
 
 SplitKind = Literal["stratified", "time", "group"]
 SPLIT_KINDS: tuple[str, ...] = get_args(SplitKind)
+GroupRule = Literal["latest", "first"]
+GROUP_RULES: tuple[str, ...] = get_args(GroupRule)
+
+#: Share of all rows a split rule may leave out before it refuses to continue without
+#: ``allow_dropped_rows`` (NOTE [rows left out]): beyond a tenth, the splits no longer stand
+#: for the data the user gave, and the user should choose that knowingly.
+MAX_LEFT_OUT_SHARE = 0.10
+#: Share of one class's rows a split rule may leave out before it refuses (NOTE [rows left
+#: out]): a rule that loses most frauds changes the problem even when few rows go overall.
+MAX_CLASS_LOSS_SHARE = 0.5
+#: Fewest rows of a class a validation or test split should hold; below it, AUPRC, the
+#: thresholds chosen on validation and early stopping rest on a handful of rows (a split
+#: with 2 positives can score AUPRC 1.000 by chance), so a warning says so.
+MIN_EVAL_CLASS_ROWS = 10
 
 
 # ----------------------------------------------------------------------------- time keys
@@ -145,6 +185,7 @@ def time_split(
     test_start: float | int | None = None,
     groups: np.ndarray | None = None,
     show_time: Callable[[Any], str] = "{:g}".format,
+    group_rule: str = "latest",
 ) -> Splits:
     """Train on the earliest rows, validate on the next, test on the latest.
 
@@ -156,6 +197,7 @@ def time_split(
         test_start: the first test time (a key).
         groups: ``(n,)`` group codes: NOTE [purged groups].
         show_time: how messages write a key.
+        group_rule: with ``groups``: ``latest`` or ``first`` (NOTE [purged groups]).
 
     Returns:
         The three index arrays; rows of a group purged from earlier periods are in none.
@@ -190,13 +232,22 @@ def time_split(
                 f"val_start must be earlier than test_start, got {val_start!r} and {test_start!r}."
             )
     split_of_row = np.searchsorted(np.array([val_cut, test_cut], dtype=keys.dtype), keys, side="right")
+    if group_rule not in GROUP_RULES:
+        raise ValueError(f"group_rule={group_rule!r} is not one of {', '.join(GROUP_RULES)}.")
     if groups is not None:
-        # NOTE [purged groups]: a group lives in the split of its latest row.
         codes = np.asarray(groups)
-        latest = np.zeros(int(codes.max()) + 1 if codes.size else 0, dtype=np.int64)
-        np.maximum.at(latest, codes, split_of_row)
-        keep = split_of_row == latest[codes]
-        split_of_row = np.where(keep, split_of_row, -1)
+        size = int(codes.max()) + 1 if codes.size else 0
+        if group_rule == "first":
+            # NOTE [purged groups]: a group lives in the split of its first row; all rows kept.
+            first = np.full(size, 2, dtype=np.int64)
+            np.minimum.at(first, codes, split_of_row)
+            split_of_row = first[codes]
+        else:
+            # NOTE [purged groups]: a group lives in the split of its latest row.
+            latest = np.zeros(size, dtype=np.int64)
+            np.maximum.at(latest, codes, split_of_row)
+            keep = split_of_row == latest[codes]
+            split_of_row = np.where(keep, split_of_row, -1)
     splits = Splits(*(np.flatnonzero(split_of_row == s) for s in range(3)))
     for name in SPLIT_NAMES:
         if splits[name].size == 0:
@@ -204,7 +255,7 @@ def time_split(
             raise ValueError(
                 f"the time split leaves the {name} split empty (cuts at times {show_time(val_cut)} "
                 f"and {show_time(test_cut)}; rows of one time stay together, and {tied} row(s) sit on a cut"
-                f"{'' if groups is None else '; groups live in the split of their latest row'}). "
+                f"{'' if groups is None else f'; groups live in the split of their {group_rule} row'}). "
                 "Move val_start/test_start, or change val_fraction/test_fraction."
             )
     return splits
@@ -295,11 +346,15 @@ class SplitPlan:
             ``time`` splits: NOTE [purged groups]; not a feature).
         val_start: first validation time of a ``time`` split (a number or a date).
         test_start: first test time of a ``time`` split.
+        group_rule: ``latest`` or ``first``: which split a group spanning the cuts of a
+            ``time`` split with a ``group_column`` belongs to (NOTE [purged groups]).
+        allow_dropped_rows: continue when the split rule leaves out more rows than the bounds
+            of NOTE [rows left out].
 
     Raises:
-        ValueError: an unknown kind, a kind without its column, cut points without a time
-            split, or bad fractions.
-        TypeError: a column name that is not a string.
+        ValueError: an unknown kind or group rule, a kind without its column, cut points
+            without a time split, or bad fractions.
+        TypeError: a column name that is not a string; ``allow_dropped_rows`` not a bool.
     """
 
     kind: str = "stratified"
@@ -310,10 +365,21 @@ class SplitPlan:
     group_column: str | None = None
     val_start: float | str | None = None
     test_start: float | str | None = None
+    group_rule: str = "latest"
+    allow_dropped_rows: bool = False
 
     def __post_init__(self) -> None:
         if self.kind not in SPLIT_KINDS:
             raise ValueError(f"split={self.kind!r} is not one of {', '.join(SPLIT_KINDS)}.")
+        if self.group_rule not in GROUP_RULES:
+            raise ValueError(
+                f"group_rule={self.group_rule!r} is not one of {', '.join(GROUP_RULES)} (NOTE "
+                "[purged groups] in lightning/split_kinds.py)."
+            )
+        if not isinstance(self.allow_dropped_rows, bool):
+            raise TypeError(
+                f"allow_dropped_rows must be true or false, got {self.allow_dropped_rows!r}."
+            )
         for name in ("time_column", "group_column"):
             value = getattr(self, name)
             if value is not None and not isinstance(value, str):
@@ -424,7 +490,94 @@ class SplitPlan:
             splits, facts = self._time_split(columns)
             description.update(facts)
         description["rows"] = {name: int(splits[name].size) for name in SPLIT_NAMES}
+        self._count_rows(labels, splits, description, class_names)
         return splits, description
+
+    def _count_rows(
+        self, labels: np.ndarray, splits: Splits, description: dict[str, Any],
+        class_names: Sequence[str] | None,
+    ) -> None:
+        """Rows per split and class, rows left out (NOTE [rows left out]), and warnings about
+        thin validation and test splits; refuse a split that leaves out too much.
+
+        Raises:
+            ValueError: rows left out beyond the bounds, without ``allow_dropped_rows``.
+        """
+        labels = np.asarray(labels)
+        num_classes = max(int(labels.max(initial=-1)) + 1, len(class_names or ()))
+        names = list(class_names) if class_names is not None else [str(c) for c in range(num_classes)]
+        total = np.bincount(labels, minlength=num_classes)
+        per_split = {n: np.bincount(labels[splits[n]], minlength=num_classes) for n in SPLIT_NAMES}
+        description["classes"] = names
+        description["class_counts"] = {n: c.tolist() for n, c in per_split.items()}
+        notes: list[str] = []
+        lost = total - sum(per_split.values())
+        left = int(lost.sum())
+        if left:
+            n = int(labels.size)
+            description["left_out"] = {
+                "rows": left, "share": left / n, "class_counts": lost.tolist(),
+                "class_shares": [float(lost[c] / total[c]) if total[c] else 0.0 for c in range(num_classes)],
+            }
+            per_class = ", ".join(
+                f"class {names[c]!r} {int(lost[c])} of {int(total[c])} ({lost[c] / total[c]:.0%})"
+                for c in range(num_classes) if total[c]
+            )
+            text = (
+                f"the {self.kind} split{self._rule_text()} left out {left} of {n} rows "
+                f"({left / n:.1%}; {per_class})"
+            )
+            worst = [c for c in range(num_classes) if total[c] and lost[c] > MAX_CLASS_LOSS_SHARE * total[c]]
+            if (left > MAX_LEFT_OUT_SHARE * n or worst) and not self.allow_dropped_rows:
+                bound = (
+                    f"more than half the rows of class {names[worst[0]]!r}" if worst
+                    else f"more than {MAX_LEFT_OUT_SHARE:.0%} of the rows"
+                )
+                raise ValueError(
+                    f"{text}: {bound}, so the model would train and be judged on a different "
+                    f"problem. {self._left_out_fix()} To continue anyway, pass "
+                    "allow_dropped_rows=True (--data.allow_dropped_rows true)."
+                )
+            notes.append(f"{text}. {self._left_out_fix()}")
+        for split, label in (("val", "validation"), ("test", "test")):
+            counts = per_split[split]
+            for c in range(num_classes):
+                if 0 < counts[c] < MIN_EVAL_CLASS_ROWS:
+                    notes.append(
+                        f"the {label} split holds {int(counts[c])} row(s) of class {names[c]!r}, "
+                        f"fewer than {MIN_EVAL_CLASS_ROWS}: its AUPRC, the thresholds chosen on "
+                        "validation and early stopping rest on a handful of rows (2 positives can "
+                        f"score AUPRC 1.000 by chance). {self._thin_split_fix(split)}"
+                    )
+        if notes:
+            description["warnings"] = notes
+            for note in notes:
+                warnings.warn(note, UserWarning, stacklevel=4)
+
+    def _rule_text(self) -> str:
+        if self.kind == "time" and self.group_column is not None:
+            return f" with group_column={self.group_column!r} (group_rule={self.group_rule!r})"
+        return ""
+
+    def _left_out_fix(self) -> str:
+        if self.kind == "time" and self.group_column is not None:
+            return (
+                "The left-out rows are earlier rows of groups that reach a later split (NOTE "
+                "[purged groups] in lightning/split_kinds.py). To keep them: drop "
+                "--data.group_column (a plain time split: a card seen in history comes back "
+                "tomorrow, as in production), or --data.group_rule first (every row kept; the "
+                "train split then holds later rows of its groups: leakage in time)."
+            )
+        return "Change the split settings to keep more rows."
+
+    def _thin_split_fix(self, split: str) -> str:
+        fraction = "val_fraction" if split == "val" else "test_fraction"
+        if self.kind == "time":
+            return (
+                f"Use a larger {fraction}, move the cut points (--data.val_start, "
+                "--data.test_start), or more data."
+            )
+        return f"Use a larger {fraction} (--data.{fraction}) or more data."
 
     def _time_split(self, columns: Mapping[str, np.ndarray]) -> tuple[Splits, dict[str, Any]]:
         keys, is_datetime = time_keys(self._column(columns, self.time_column), self.time_column)  # type: ignore[arg-type]
@@ -437,7 +590,8 @@ class SplitPlan:
         }
         splits = time_split(
             keys, val_fraction=self.val_fraction, test_fraction=self.test_fraction,
-            groups=groups, show_time=lambda key: _show_time(key, is_datetime), **cuts,
+            groups=groups, show_time=lambda key: _show_time(key, is_datetime),
+            group_rule=self.group_rule, **cuts,
         )
         facts: dict[str, Any] = {"time_column": self.time_column}
         if self.val_start is None:
@@ -451,17 +605,9 @@ class SplitPlan:
         }
         if groups is not None:
             facts["group_column"] = self.group_column
-            purged = int(keys.size - sum(splits[n].size for n in SPLIT_NAMES))
-            facts["purged_rows"] = purged
-            if purged > 0.25 * keys.size:
-                warnings.warn(
-                    f"the time split with group_column={self.group_column!r} left out {purged} of "
-                    f"{keys.size} rows: rows of a group from periods before its latest row "
-                    "(NOTE [purged groups] in lightning/split_kinds.py). Use split='time' alone "
-                    "if ids may appear on both sides, or split='group' if time order may go.",
-                    UserWarning,
-                    stacklevel=2,
-                )
+            facts["group_rule"] = self.group_rule
+            # Rows left out are counted per class, warned about or refused, in _count_rows.
+            facts["purged_rows"] = int(keys.size - sum(splits[n].size for n in SPLIT_NAMES))
         return splits, facts
 
 
@@ -474,15 +620,39 @@ def describe_split(description: Mapping[str, Any]) -> str:
         parts = [f"{name} {ranges[name][0]} to {ranges[name][1]} ({rows.get(name, '?')} rows)"
                  for name in SPLIT_NAMES if name in ranges]
         text = f"time split on {description.get('time_column')!r}: " + "; ".join(parts)
-        if "group_column" in description:
+        if "group_column" in description and description.get("group_rule") == "first":
+            text += (f"; groups of {description['group_column']!r} never cross splits, each in the "
+                     "split of its first row (every row kept; the train split also holds later "
+                     "rows of its groups: leakage in time)")
+        elif "group_column" in description:
             text += (f"; groups of {description['group_column']!r} never cross splits "
                      f"({description.get('purged_rows', 0)} earlier rows of later groups left out)")
-        return text
+        return text + _cost_text(description)
     if kind == "group":
         groups = description.get("groups", {})
         counts = ", ".join(f"{name} {rows.get(name, '?')} rows / {groups.get(name, '?')} groups"
                            for name in SPLIT_NAMES)
         how = "stratified" if description.get("stratified", True) else "groups drawn at random"
-        return f"group split on {description.get('group_column')!r}, {how} ({counts})"
+        return f"group split on {description.get('group_column')!r}, {how} ({counts})" + _cost_text(description)
     counts = ", ".join(f"{name} {rows.get(name, '?')}" for name in SPLIT_NAMES)
-    return f"stratified random split, seed {description.get('seed', '?')} (rows: {counts})"
+    return (f"stratified random split, seed {description.get('seed', '?')} (rows: {counts})"
+            + _cost_text(description))
+
+
+def _cost_text(description: Mapping[str, Any]) -> str:
+    """Rows per class in each split, rows left out, and the split's warnings (NOTE [rows left
+    out]); empty for a description without class counts (one saved before they were kept)."""
+    counts = description.get("class_counts")
+    if not counts:
+        return ""
+    names = description.get("classes") or [str(c) for c in range(len(next(iter(counts.values()))))]
+    text = "; rows per class " + ", ".join(
+        f"{split} " + "/".join(str(v) for v in counts[split]) for split in SPLIT_NAMES if split in counts
+    ) + f" ({'/'.join(str(n) for n in names)})"
+    left = description.get("left_out")
+    if left:
+        text += (f"; {left['rows']} rows ({left['share']:.1%}) left out by the split rule, per "
+                 "class " + "/".join(str(v) for v in left["class_counts"]))
+    for note in description.get("warnings", ()):
+        text += f". WARNING: {note}"
+    return text

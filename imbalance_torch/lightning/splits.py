@@ -223,6 +223,8 @@ def split_and_preprocess(
     input_columns: Sequence[str] | None = None,
     target: str | None = None,
     ignored_columns: Sequence[str] = (),
+    dropped_columns: dict[str, str] | None = None,
+    kept_id_like: Sequence[str] = (),
 ) -> PreparedSplits:
     """Split ``table`` (stratified by ``split_seed`` alone, or as ``split_plan`` says: by time
     or by group), check every split, then impute and standardise the numeric columns with
@@ -242,6 +244,9 @@ def split_and_preprocess(
             :class:`~imbalance_torch.lightning.preprocessing.Preprocessing`).
         target: label column name, for the preprocessing.
         ignored_columns: columns left out in training (``drop_columns``).
+        dropped_columns: columns dropped because they carry nothing, with the reason (kept in
+            the preprocessing's feature roles).
+        kept_id_like: id-like columns kept as features on purpose.
 
     Raises:
         ValueError: NaN without ``impute_median``, a split without a class, too few train
@@ -278,6 +283,8 @@ def split_and_preprocess(
         target=target,
         ignored_columns=ignored_columns,
         split=split_description,
+        dropped_columns=dropped_columns,
+        kept_id_like=kept_id_like,
     )
     return PreparedSplits(
         splits=splits,

@@ -79,8 +79,12 @@ def test_time_split_warns_when_groups_span_the_periods():
     times = np.arange(100.0)
     groups = np.where((times < 10) | ((times >= 40) & (times < 45)), times, 1000 + times % 3)
     plan = SplitPlan("time", time_column="t", group_column="g", val_fraction=0.3, test_fraction=0.3)
+    with pytest.raises(ValueError, match=r"left out 55 of 100 rows .* pass allow_dropped_rows=True"):
+        plan.split(np.arange(100) % 2, {"t": times, "g": groups})
+    allowed = SplitPlan("time", time_column="t", group_column="g", val_fraction=0.3, test_fraction=0.3,
+                        allow_dropped_rows=True)
     with pytest.warns(UserWarning, match=r"left out 55 of 100 rows"):
-        splits, _ = plan.split(np.arange(100) % 2, {"t": times, "g": groups})
+        splits, _ = allowed.split(np.arange(100) % 2, {"t": times, "g": groups})
     assert splits.train.tolist() == list(range(10))
     assert splits.val.tolist() == list(range(40, 45))
 
@@ -187,7 +191,8 @@ def test_data_module_group_split_from_a_file(tmp_path):
 
 
 def test_a_time_split_without_a_class_says_to_move_the_cuts():
-    frame = pd.DataFrame({"x": np.arange(100.0), "when": np.arange(100), "Class": 0})
+    # x is a measurement (np.arange(100.0) would be an id-like column: NOTE [id-like columns])
+    frame = pd.DataFrame({"x": np.linspace(0.0, 1.0, 100) ** 2, "when": np.arange(100), "Class": 0})
     frame.loc[[5, 10, 50, 60, 70], "Class"] = 1  # no fraud in the test period (80..99)
     data = ImbalanceDataModule.from_frame(frame, target="Class", split="time", time_column="when")
     with pytest.raises(ValueError, match=r"the test split has no row of class '1' \(1\); the data has 5 such rows\. A time split is not stratified: .* Move the cut points \(--data\.val_start, --data\.test_start\)"):
