@@ -73,7 +73,9 @@ class KMeansSMOTE(WeightedPoolOversampler):
     random_state=0)`` for an int, or a clone of ``kmeans_estimator``. For class c a cluster is
     kept when its share of class-c rows is at least ``cluster_balance_threshold`` (``"auto"``:
     half of c's share of all rows to add, ``n_c_new / sum(n_new) / 2``; every cluster passes when
-    the estimator has one cluster) and it holds at least ``k_neighbors + 1`` class-c rows. Each
+    the estimator has one cluster) and it holds at least ``k_neighbors + 1`` class-c rows,
+    counted as imbalanced-learn counts them, ``share * cluster size`` in floating point (3 rows
+    of 47 count as 2.9999999999999996: NOTE [cluster row count]). Each
     kept cluster gets the weight ``sparsity / sum(sparsity)``, where ``sparsity =
     mean_distance ** density_exponent / n`` over its ``n`` class-c rows (``"auto"``:
     ``0.16 * log_1.6(n) ** 1.8``, imbalanced-learn's rule). A synthetic row picks a cluster by
@@ -207,16 +209,24 @@ class KMeansSMOTE(WeightedPoolOversampler):
         clusters = self.cluster_labels_
         kept: list[tuple[int, torch.Tensor, float]] = []
         best: tuple[float, int, int] | None = None  # share, class rows, cluster
+        rounded_below: list[tuple[int, int]] = []  # (class rows, cluster rows) that fall short
         for cluster in torch.unique(clusters[clusters >= 0]).tolist():  # a few clusters
             members = (clusters == cluster).nonzero().flatten()
             rows = members[y[members] == label]
             share = len(rows) / len(members)
-            if len(rows) >= need and (best is None or share > best[0]):
+            # NOTE [cluster row count]: imbalanced-learn counts a cluster's class rows as
+            # share * cluster size in floating point, not as the count itself: 3 rows of 47
+            # give 3/47*47 = 2.9999999999999996 < 3 and the cluster is skipped. The same
+            # arithmetic here keeps the same clusters as imbalanced-learn.
+            enough = share * len(members) >= need
+            if len(rows) >= need and not enough:
+                rounded_below.append((len(rows), len(members)))
+            if enough and (best is None or share > best[0]):
                 best = (share, len(rows), cluster)
-            if share >= threshold and len(rows) >= need:
+            if share >= threshold and enough:
                 kept.append((cluster, rows, cluster_sparsity(X[rows], self.density_exponent)))
         if not kept:
-            raise self._no_cluster_error(label, threshold, best)
+            raise self._no_cluster_error(label, threshold, best, rounded_below)
         return kept
 
     def _cluster_weights(self, label: int, sparsities: list[float]) -> list[float]:
@@ -234,18 +244,26 @@ class KMeansSMOTE(WeightedPoolOversampler):
         return [s / total for s in sparsities]
 
     def _no_cluster_error(
-        self, label: int, threshold: float, best: tuple[float, int, int] | None
+        self, label: int, threshold: float, best: tuple[float, int, int] | None,
+        rounded_below: list[tuple[int, int]],
     ) -> ValueError:
         n_clusters = len(torch.unique(self.cluster_labels_[self.cluster_labels_ >= 0]))
         setting = f"cluster_balance_threshold={self.cluster_balance_threshold!r}"
         if self.cluster_balance_threshold == "auto":
             setting += f" (here {threshold:.4g})"
         if best is None:
+            counted = ""
+            if rounded_below:
+                rows, size = rounded_below[0]
+                counted = (
+                    f" (counted as imbalanced-learn counts them, share x cluster size in floating "
+                    f"point: {rows} rows of a cluster of {size} count as {rows / size * size!r})"
+                )
             return ValueError(
                 f"KMeansSMOTE found no cluster for class {label}: none of the {n_clusters} "
-                f"clusters holds k_neighbors + 1 = {self.k_neighbors + 1} rows of class {label}. "
-                f"Use fewer clusters (kmeans_estimator), a smaller k_neighbors, or SMOTE for "
-                f"class {label}."
+                f"clusters holds k_neighbors + 1 = {self.k_neighbors + 1} rows of class {label}"
+                f"{counted}. Use fewer clusters (kmeans_estimator), a smaller k_neighbors, or "
+                f"SMOTE for class {label}."
             )
         share, rows, cluster = best
         return ValueError(
