@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import ClassVar
 
 import torch
 
@@ -39,8 +40,12 @@ class BorderlineSMOTE(SMOTEFamily):
     With ``categorical_features``, every search (the danger set's ``m_neighbors`` among all
     rows, the ``k_neighbors`` to interpolate toward) adds ``median_std_[c] ** 2`` per
     categorical column that differs, and each categorical column of a synthetic row takes the
-    code most frequent among the base row's ``k_neighbors`` neighbours (for ``borderline-2``
-    neighbours of any class), as SMOTE-NC does (NOTE [categorical columns]).
+    code most frequent among the base row's ``k_neighbors`` neighbours, as SMOTE-NC does (NOTE
+    [categorical columns]). For ``borderline-2``, whose neighbours may be of another class,
+    only the neighbours of class c vote, and a base row with none keeps its own codes, so a
+    synthetic row of class c only carries codes that rows of class c hold (NOTE [vote within
+    the class]; imbalanced-learn's SMOTENC, fixed for its issue #662, makes the same promise;
+    it has no Borderline-SMOTE with categorical columns).
 
     A class with no danger rows raises a ``ValueError`` (imbalanced-learn silently adds no
     rows, leaving the counts short of the request).
@@ -73,6 +78,8 @@ class BorderlineSMOTE(SMOTEFamily):
     """
 
     _params = ("kind", "k_neighbors", "m_neighbors", "categorical_features", *FAMILY_PARAMS)
+    #: The values ``kind`` takes.
+    KINDS: ClassVar[tuple[str, ...]] = _KINDS
 
     def __init__(
         self,

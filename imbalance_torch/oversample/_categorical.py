@@ -12,6 +12,18 @@ entries set to ``med_c / sqrt(2)``, applied to the whole of X). A synthetic row 
 the continuous columns and takes, per categorical column, the code most frequent among the
 base row's ``k`` neighbours (the base row excluded), ties broken uniformly by the row's own
 random words (stream ``STREAM_VOTE``).
+
+NOTE [vote within the class]: only neighbours of the base row's class vote, so every code of
+a synthetic row of class c is a code that a real row of class c holds. Where all neighbours
+are of class c (SMOTE, SMOTE-NC, Borderline-1, ADASYN) this is the plain vote above. Where
+they may be of another class (``borderline-2`` interpolates toward the k nearest rows of any
+class), the other-class neighbours are left out of the vote, and a base row none of whose
+neighbours is of its class keeps its own codes. Voting over all neighbours gave, on one
+Borderline-2 fit, 11 of 270 synthetic minority rows a code no minority row held.
+imbalanced-learn's SMOTENC (the only member there with categorical columns) votes over the k
+nearest rows of the class itself, and its fix of issue #662 (categories taken from another
+class when ``median_std_`` is 0) made the same promise: a synthetic row's categories come from
+the class being generated.
 """
 
 from __future__ import annotations
@@ -251,10 +263,25 @@ def fit_votes(
     base_rows: torch.Tensor,
     neighbors: torch.Tensor | None,
     categorical: torch.Tensor,
+    labels: torch.Tensor | None = None,
 ) -> VoteTable:
     """Precompute the vote of each pool entry's ``k`` neighbours, so a synthetic row only picks
     one of the winning codes uniformly: O(columns) work per row. Codes are compared as
-    integers (a ``(rows, k, k, d_cat)`` mask, chunked), never one-hot encoded."""
+    integers (a ``(rows, k, k, d_cat)`` mask, chunked), never one-hot encoded.
+
+    Args:
+        X: ``(n, d)`` training rows.
+        base_rows: ``(p,)`` base row of each pool position.
+        neighbors: ``(p, k)`` neighbour rows of each pool position (``None``: no class to
+            over-sample).
+        categorical: ``(d_cat,)`` categorical column indices.
+        labels: ``(n,)`` class of every row; when given, only neighbours of the base row's
+            class vote, and a base row with none keeps its own codes (NOTE [vote within the
+            class]). ``None``: every neighbour votes.
+
+    Returns:
+        The :class:`VoteTable`.
+    """
     device = X.device
     if neighbors is None:  # no class to over-sample
         empty = torch.zeros(0, dtype=torch.int64, device=device)
@@ -264,16 +291,21 @@ def fit_votes(
     starts = torch.ones(len(base_rows), dtype=torch.bool, device=device)
     starts[1:] = base_rows[1:] != base_rows[:-1]
     entry = torch.cumsum(starts, 0) - 1
-    counts, codes = zip(
-        *(_vote(X, block, categorical) for block in neighbors[starts].split(_VOTE_CHUNK))
-    )
+    blocks = zip(neighbors[starts].split(_VOTE_CHUNK), base_rows[starts].split(_VOTE_CHUNK))
+    counts, codes = zip(*(_vote(X, block, bases, categorical, labels) for block, bases in blocks))
     return VoteTable(entry, torch.cat(counts), torch.cat(codes))
 
 
 def _vote(
-    X: torch.Tensor, neighbors: torch.Tensor, categorical: torch.Tensor
+    X: torch.Tensor,
+    neighbors: torch.Tensor,
+    bases: torch.Tensor,
+    categorical: torch.Tensor,
+    labels: torch.Tensor | None,
 ) -> tuple[torch.Tensor, torch.Tensor]:
-    """``(count, flat codes)`` of :class:`VoteTable` for the rows of ``neighbors``."""
+    """``(count, flat codes)`` of :class:`VoteTable` for the rows of ``neighbors``; only
+    neighbours of the base row's class vote when ``labels`` is given (NOTE [vote within the
+    class])."""
     rows, k = neighbors.shape
     codes = (
         X.index_select(0, neighbors.reshape(-1))
@@ -281,8 +313,16 @@ def _vote(
         .to(torch.int64)
         .view(rows, k, -1)
     )
-    same = codes.unsqueeze(2) == codes.unsqueeze(1)  # (rows, k, k, c)
-    votes = same.sum(2)
+    if labels is None:
+        voters = torch.ones(rows, k, dtype=torch.bool, device=X.device)
+    else:
+        voters = labels[neighbors] == labels[bases].unsqueeze(1)
+        alone = ~voters.any(1)  # no neighbour of its class: the base row's own codes win
+        if bool(alone.any()):
+            codes[alone, 0] = X[bases[alone]].index_select(1, categorical).to(torch.int64)
+            voters[alone, 0] = True
+    same = (codes.unsqueeze(2) == codes.unsqueeze(1)) & voters[:, None, :, None]  # (rows, k, k, c)
+    votes = torch.where(voters.unsqueeze(2), same.sum(2), -1)  # a non-voter never wins
     is_top = votes == votes.amax(1, keepdim=True)
     earlier = torch.ones(k, k, dtype=torch.bool, device=X.device).tril(-1)  # j' < j
     repeated = (same & earlier[None, :, :, None] & is_top.unsqueeze(1)).any(2)

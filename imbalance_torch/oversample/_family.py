@@ -261,7 +261,9 @@ class SMOTEFamily(Oversampler):
         self.median_std_ = {
             label: self.median_std(self.X_, self.y_, label) for label in self.classes_.tolist()
         }
-        self.votes_ = fit_votes(self.X_, self.base_rows_, self.neighbors_, self.categorical_)
+        self.votes_ = fit_votes(
+            self.X_, self.base_rows_, self.neighbors_, self.categorical_, labels=self.y_
+        )
 
     def categorical_vote(self, draw: SyntheticDraw) -> torch.Tensor:
         """``(b, n_categorical)`` codes: the most frequent code among the base row's

@@ -92,14 +92,19 @@ def test_categorical_values_come_from_the_neighbours_and_numbers_lie_on_the_segm
     table = sampler.neighbors_[draw.pool]  # (b, k): the fitted neighbours of each row's pool entry
     assert (table == draw.neighbor.unsqueeze(1)).any(1).all()
     Xt = torch.tensor(X)
-    # every categorical value is a code held by one of the base row's neighbours, and one of
-    # the codes held by the most of them
+    # every categorical value is a code held by one of the base row's neighbours of its class,
+    # and one of the codes held by the most of them (NOTE [vote within the class]); a base
+    # row with no neighbour of its class keeps its own codes
+    voters = torch.tensor(y)[table] == labels.unsqueeze(1)  # (b, k)
+    alone = ~voters.any(1)
     neighbour_codes = Xt[table][:, :, categorical]  # (b, k, c)
     codes = rows[:, categorical]
-    held = neighbour_codes == codes.unsqueeze(1)
-    assert held.any(1).all()
-    top = (neighbour_codes.unsqueeze(2) == neighbour_codes.unsqueeze(1)).sum(2).amax(1)
-    assert torch.equal(held.sum(1), top)
+    assert torch.equal(codes[alone], Xt[draw.base[alone]][:, categorical])
+    held = (neighbour_codes == codes.unsqueeze(1)) & voters.unsqueeze(2)
+    assert held[~alone].any(1).all()
+    same = (neighbour_codes.unsqueeze(2) == neighbour_codes.unsqueeze(1)) & voters[:, None, :, None]
+    top = torch.where(voters.unsqueeze(2), same.sum(2), -1).amax(1)
+    assert torch.equal(held.sum(1)[~alone], top[~alone])
     # numeric columns lie on the base-neighbour segment
     continuous = _columns(X, categorical)
     gap = origin["gap"]
@@ -130,17 +135,26 @@ def test_synthetic_codes_stay_whole_codes_of_the_column(method):
         assert set(rows[:, column].tolist()) <= set(X[:, column].tolist())
 
 
-def test_borderline2_votes_among_its_any_class_neighbours():
+def test_borderline2_votes_among_its_neighbours_of_the_class():
+    # NOTE [vote within the class]: the other-class neighbours Borderline-2 interpolates
+    # toward do not vote (they did before: codes no minority row held).
     X, y, categorical = _mixed(4)
     bs = BorderlineSMOTE(kind="borderline-2", categorical_features=categorical).fit(
         torch.tensor(X), torch.tensor(y), {1: 60}
     )
-    assert (torch.tensor(y)[bs.neighbors_] != 1).any()  # some voters are of the other class
+    neighbour_labels = torch.tensor(y)[bs.neighbors_]
+    assert (neighbour_labels != 1).any()  # some neighbours are of the other class
     draw = bs.draw(torch.ones(3000, dtype=torch.long), torch.arange(3000), 0, 0)
+    voters = neighbour_labels[draw.pool] == 1
+    alone = ~voters.any(1)  # no neighbour of class 1: the base row's own codes
+    assert alone.any() and not alone.all()
     neighbour_codes = torch.tensor(X)[bs.neighbors_[draw.pool]][:, :, categorical]
     votes = bs.categorical_vote(draw)
-    top = (neighbour_codes.unsqueeze(2) == neighbour_codes.unsqueeze(1)).sum(2).amax(1)
-    assert torch.equal((neighbour_codes == votes.unsqueeze(1).double()).sum(1), top)
+    assert torch.equal(votes[alone].double(), torch.tensor(X)[draw.base[alone]][:, categorical])
+    same = (neighbour_codes.unsqueeze(2) == neighbour_codes.unsqueeze(1)) & voters[:, None, :, None]
+    top = torch.where(voters.unsqueeze(2), same.sum(2), -1).amax(1)
+    held = (neighbour_codes == votes.unsqueeze(1).double()) & voters.unsqueeze(2)
+    assert torch.equal(held.sum(1)[~alone], top[~alone])
 
 
 def test_without_categorical_features_every_variant_is_unchanged():
