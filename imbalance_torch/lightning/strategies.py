@@ -23,12 +23,10 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
-import torch
-from torch import Tensor, nn
-
-from imbalance_torch.lightning.metrics import effective_prior
+if TYPE_CHECKING:  # torch loads when a part is built, not when the table is read (--list)
+    from torch import Tensor, nn
 
 __all__ = [
     "LOSSES",
@@ -370,7 +368,33 @@ class Loss:
 
 
 def _sampled_prior(hparams: Mapping[str, Any], sampled: Tensor) -> Tensor:
+    from imbalance_torch.lightning.metrics import effective_prior
+
     return effective_prior(sampled)
+
+
+def _cross_entropy(hparams: Mapping[str, Any], sampled: Tensor) -> nn.Module:
+    from torch import nn
+
+    return nn.CrossEntropyLoss()
+
+
+def _class_weighted(hparams: Mapping[str, Any], sampled: Tensor) -> nn.Module:
+    from torch import nn
+
+    return nn.CrossEntropyLoss(weight=_class_weight(hparams, sampled).float())
+
+
+def _class_weighted_prior(hparams: Mapping[str, Any], sampled: Tensor) -> Tensor:
+    from imbalance_torch.lightning.metrics import effective_prior
+
+    return effective_prior(sampled, class_weight=_class_weight(hparams, sampled))
+
+
+def _logit_adjusted_prior(hparams: Mapping[str, Any], sampled: Tensor) -> Tensor:
+    from imbalance_torch.lightning.metrics import effective_prior
+
+    return effective_prior(sampled, logit_adjust_tau=hparams["logit_adjust_tau"])
 
 
 def _class_weight(hparams: Mapping[str, Any], sampled: Tensor) -> Tensor:
@@ -380,6 +404,8 @@ def _class_weight(hparams: Mapping[str, Any], sampled: Tensor) -> Tensor:
 
 
 def _focal(hparams: Mapping[str, Any], sampled: Tensor) -> nn.Module:
+    import torch
+
     from imbalance_torch.losses import FocalLoss
 
     alpha = hparams["focal_alpha"]
@@ -396,11 +422,11 @@ def _logit_adjusted(hparams: Mapping[str, Any], sampled: Tensor) -> nn.Module:
 LOSSES: dict[str, Loss] = {
     loss.name: loss
     for loss in (
-        Loss("cross_entropy", lambda hp, sampled: nn.CrossEntropyLoss(), _sampled_prior),
+        Loss("cross_entropy", _cross_entropy, _sampled_prior),
         Loss(
             "class_weighted",
-            lambda hp, sampled: nn.CrossEntropyLoss(weight=_class_weight(hp, sampled).float()),
-            lambda hp, sampled: effective_prior(sampled, class_weight=_class_weight(hp, sampled)),
+            _class_weighted,
+            _class_weighted_prior,
             settings=("class_weight_scheme",),
             needs_class_counts=True,
         ),
@@ -410,7 +436,7 @@ LOSSES: dict[str, Loss] = {
         Loss(
             "logit_adjusted",
             _logit_adjusted,
-            lambda hp, sampled: effective_prior(sampled, logit_adjust_tau=hp["logit_adjust_tau"]),
+            _logit_adjusted_prior,
             settings=("logit_adjust_tau",),
             needs_class_counts=True,
         ),
