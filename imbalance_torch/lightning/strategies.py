@@ -37,6 +37,7 @@ __all__ = [
     "ResamplingName",
     "check_loss",
     "check_resampling",
+    "strategy_parts",
     "strategy_sort_key",
 ]
 
@@ -479,6 +480,18 @@ def check_loss(value: Any, argument: str = "loss") -> Loss:
     """
     _check_name(argument, value, LOSSES, "loss")
     return LOSSES[value]
+
+
+def strategy_parts(config: dict[str, Any], defaults: dict[str, Any] | None = None) -> tuple[str, str, bool]:
+    """``(resampling, loss, frozen_synthetic)`` of a strategy config over ``defaults``."""
+    defaults = defaults or {}
+    data = {**(defaults.get("data") or {}), **(config.get("data") or {})}
+    model = {**(defaults.get("model") or {}), **(config.get("model") or {})}
+    return (
+        data.get("resampling", "none"),
+        model.get("loss", "cross_entropy"),
+        bool(data.get("frozen_synthetic", False)),
+    )
 
 
 def strategy_sort_key(resampling: str, loss: str, frozen: bool, name: str) -> tuple[Any, ...]:
