@@ -327,7 +327,19 @@ class ParquetSource(FeatureSource):
         schema = parquet_folder_schema(files, f"ParquetSource({str(self.path)!r})")
         names = list(schema.names)
         if columns is None:
-            columns = names
+            # A stored pandas index is the row numbering, never a feature.
+            metadata = pq.read_schema(files[0]).pandas_metadata or {}
+            listed = {c for c in metadata.get("index_columns", []) if isinstance(c, str)}
+            index = [n for n in names if n in listed or re.fullmatch(r"__index_level_\d+__", n)]
+            columns = [n for n in names if n not in index]
+            if index:
+                warnings.warn(
+                    f"ParquetSource: column(s) {index} of {files[0].name} hold the stored pandas "
+                    "index (the row numbering), not features; they are left out. Pass columns=[...] "
+                    "to choose the features yourself.",
+                    UserWarning,
+                    stacklevel=2,
+                )
         elif isinstance(columns, str):
             raise TypeError(f"columns must be a list of column names; got the string {columns!r}. Use columns=[{columns!r}].")
         unknown = [c for c in columns if c not in names]

@@ -274,6 +274,7 @@ def describe_roles(roles: Sequence[Mapping[str, str]], *, limit: int = 12) -> st
     """
 
     def names(entries: list[Mapping[str, str]], with_note: bool) -> str:
+        entries = sorted(entries, key=lambda e: not e["note"])  # noted ones are never cut
         shown = [
             f"{e['column']} ({e['note']})" if with_note and e["note"] else str(e["column"])
             for e in entries[:limit]

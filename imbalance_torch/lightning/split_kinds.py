@@ -510,7 +510,7 @@ class SplitPlan:
         per_split = {n: np.bincount(labels[splits[n]], minlength=num_classes) for n in SPLIT_NAMES}
         description["classes"] = names
         description["class_counts"] = {n: c.tolist() for n, c in per_split.items()}
-        notes: list[str] = []
+        notes: list[str] = []  # warned about and kept for the reports
         lost = total - sum(per_split.values())
         left = int(lost.sum())
         if left:
@@ -538,7 +538,8 @@ class SplitPlan:
                     f"problem. {self._left_out_fix()} To continue anyway, pass "
                     "allow_dropped_rows=True (--data.allow_dropped_rows true)."
                 )
-            notes.append(f"{text}. {self._left_out_fix()}")
+            # Warned here; the reports show the counts (describe_split), not a second warning.
+            warnings.warn(f"{text}. {self._left_out_fix()}", UserWarning, stacklevel=4)
         for split, label in (("val", "validation"), ("test", "test")):
             counts = per_split[split]
             for c in range(num_classes):
@@ -654,5 +655,5 @@ def _cost_text(description: Mapping[str, Any]) -> str:
         text += (f"; {left['rows']} rows ({left['share']:.1%}) left out by the split rule, per "
                  "class " + "/".join(str(v) for v in left["class_counts"]))
     for note in description.get("warnings", ()):
-        text += f". WARNING: {note}"
+        text += f". WARNING: {note.rstrip('.')}"
     return text

@@ -99,20 +99,6 @@ def test_keep_id_like_must_name_feature_columns():
         ImbalanceDataModule.from_frame(frame, target="Class", keep_id_like="row_id").setup("fit")
 
 
-def test_measurements_and_repeating_counts_are_not_ids():
-    rng = np.random.default_rng(3)
-    frame = pd.DataFrame({
-        "amount": rng.gamma(2.0, 40.0, ROWS),  # floats: distinct on every row, not an id
-        "items": rng.integers(0, 50, ROWS),  # whole numbers that repeat
-        "Class": (rng.random(ROWS) < 0.2).astype(int),
-    })
-    with warnings.catch_warnings():
-        warnings.simplefilter("error")
-        data = ImbalanceDataModule.from_frame(frame, target="Class")
-        data.setup("fit")
-    assert data.preprocessing.feature_names == ("amount", "items")
-
-
 def test_id_like_thresholds():
     rng = np.random.default_rng(0)
     labels = (np.arange(ROWS) % 5 == 0).astype(int)
@@ -126,6 +112,15 @@ def test_id_like_thresholds():
         pd.DataFrame({"a": np.arange(small), "b": rng.random(small), "y": labels[:small]}), target="y"
     )
     assert resolve_feature_roles(table) == (table, {})
+    # Float measurements (distinct on every row) and whole numbers that repeat are not ids.
+    frame = pd.DataFrame({
+        "amount": rng.gamma(2.0, 40.0, ROWS), "items": rng.integers(0, 50, ROWS), "y": labels,
+    })
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        data = ImbalanceDataModule.from_frame(frame, target="y")
+        data.setup("fit")
+    assert data.preprocessing.feature_names == ("amount", "items")
 
 
 # ----------------------------------------------------------- constant and empty columns
