@@ -537,6 +537,7 @@ def predict_main(args: Sequence[str]) -> Path:
     shown = ", ".join(f"{k}={v:.4g}" if math.isfinite(v) else f"{k}=inf (flags none)"
                       for k, v in scorer.thresholds.items())
     print(f"wrote {written}" + (f" (thresholds: {shown})" if shown else ""))
+    print(scorer.preprocessing.describe_features())  # the model's features, from the checkpoint
     for option, column in (("alert_count", "flag_top_count"), ("alert_share", "flag_top_share")):
         value = getattr(options, option)
         if value is not None:

@@ -286,3 +286,38 @@ def test_compare_facts_and_the_train_summary_show_the_roles():
     trainer = SimpleNamespace(current_epoch=1, global_step=3, callbacks=[], loggers=[])
     model = SimpleNamespace(preprocessing=data.preprocessing)
     assert line in fit_summary(trainer, model).splitlines()
+
+
+def test_the_checkpoint_keeps_the_roles_and_predict_prints_them(tmp_path, capsys):
+    import lightning.pytorch as pl
+
+    from imbalance_torch.lightning import TabularClassifier
+    from imbalance_torch.lightning.scoring import predict_main
+
+    frame = transactions().drop(columns=["row_id", "empty"])
+    train = tmp_path / "train.csv"
+    frame.to_csv(train)  # with pandas' index: 'Unnamed: 0'
+    data = ImbalanceDataModule(data=str(train), target="Class", batch_size=64)
+    with pytest.warns(UserWarning, match=NOT_USED):
+        data.setup("fit")
+    pl.seed_everything(0, verbose=False)
+    model = TabularClassifier(**data.model_arguments(), hidden_width=4)
+    trainer = pl.Trainer(
+        max_steps=2, accelerator="cpu", logger=False, enable_checkpointing=False,
+        enable_progress_bar=False, enable_model_summary=False, num_sanity_val_steps=0,
+    )
+    trainer.fit(model, data)
+    ckpt = tmp_path / "model.ckpt"
+    trainer.save_checkpoint(ckpt)
+    saved = torch.load(ckpt, weights_only=True)["preprocessing"]["feature_roles"]
+    assert {"column": "Unnamed: 0", "role": "dropped",
+            "note": "the row numbering pandas wrote as a column (an index, not data)"} in saved
+    tomorrow = tmp_path / "tomorrow.csv"
+    frame.drop(columns=["Class", "currency"]).to_csv(tomorrow, index=False)  # neither dropped column
+    capsys.readouterr()
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        predict_main(["--ckpt_path", str(ckpt), "--data", str(tomorrow), "--out", str(tmp_path / "scores.csv")])
+    printed = capsys.readouterr().out
+    assert "features: 6 numeric (Time, V1, V2, V3, V4, V5); 2 not used: Unnamed: 0 (the row numbering" in printed
+    assert "currency (constant: every row holds 978)" in printed
