@@ -108,6 +108,20 @@ def _whole_numbers(values: np.ndarray) -> bool:
     return bool(values.size) and bool(np.all(values == np.round(values)))
 
 
+def _candidates(table: Table) -> np.ndarray:
+    """Feature columns that may be dropped or id-like, found in one vectorised pass: numeric
+    columns that are empty, constant or whole numbers, and every categorical column (the
+    per-column work of :func:`_examine` then runs on these only, not on every column of a
+    wide table)."""
+    numeric = table.features[:, : table.num_numeric]
+    missing = np.isnan(numeric)
+    low = np.where(missing, np.inf, numeric).min(axis=0, initial=np.inf)
+    high = np.where(missing, -np.inf, numeric).max(axis=0, initial=-np.inf)
+    whole = np.all(missing | (numeric == np.round(numeric)), axis=0)
+    flagged = np.flatnonzero(~(low < high) | whole)
+    return np.concatenate([flagged, np.arange(table.num_numeric, table.features.shape[1])])
+
+
 def _examine(table: Table, j: int) -> tuple[str | None, str | None]:
     """``(drop reason, id-like reason)`` of feature column ``j`` (None when it does not apply)."""
     n = table.num_rows
@@ -190,7 +204,8 @@ def resolve_feature_roles(
         )
     dropped: dict[str, str] = {}
     id_like: list[tuple[str, str]] = []
-    for j, name in enumerate(table.feature_names):
+    for j in _candidates(table).tolist():
+        name = table.feature_names[j]
         drop, ident = _examine(table, j)
         if drop is not None:
             dropped[name] = drop
