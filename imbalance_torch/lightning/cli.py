@@ -37,13 +37,36 @@ class ImbalanceCLI(LightningCLI):
     Every YAML text it parses is first scanned within the bounds of
     :mod:`~imbalance_torch.lightning.config_guard` (see NOTE [Configs are code] there):
     configs are code and must be trusted like scripts, but a small file cannot exhaust memory.
+
+    With ``exit_on_data_error=True`` (the command line: ``imbalance-torch train``), a setting
+    the classes refuse while they are built (a bad ``--data.data`` path, a target that is not
+    a column, a bad ``--data.sep``: a ``ValueError``, ``TypeError`` or ``OSError``) ends the
+    command with its one-line message (``SystemExit``, exit status 1), as a bad flag ends it,
+    instead of a traceback through LightningCLI and jsonargparse. Called from Python (the
+    default), the error is raised as it is.
     """
 
-    def __init__(self, *args, **kwargs) -> None:
+    def __init__(self, *args, exit_on_data_error: bool = False, **kwargs) -> None:
+        self.exit_on_data_error = exit_on_data_error
         install_yaml_guard()
         kwargs.setdefault("model_class", TabularClassifier)
         kwargs.setdefault("datamodule_class", ImbalanceDataModule)
         super().__init__(*args, **kwargs)
+
+    def instantiate_classes(self) -> None:
+        """Build the data module, model and trainer; with ``exit_on_data_error``, a refused
+        setting exits with one line.
+
+        Raises:
+            SystemExit: ``error: <message>`` for a ``ValueError``, ``TypeError`` or
+                ``OSError`` raised while the classes are built (``exit_on_data_error``).
+        """
+        try:
+            super().instantiate_classes()
+        except (ValueError, TypeError, OSError) as error:
+            if not self.exit_on_data_error:
+                raise
+            raise SystemExit(f"error: {error}") from None
 
     def add_arguments_to_parser(self, parser) -> None:  # noqa: D102
         for source, target in LINKED_MODEL_ARGUMENTS.items():

@@ -133,6 +133,7 @@ def train_main(
     defaults = {"default_config_files": default_config_files(config_dir)}
     cli = ImbalanceCLI(
         args=given,
+        exit_on_data_error=from_command_line,
         parser_kwargs={name: defaults for name in ("fit", "validate", "test", "predict")},
         save_config_kwargs={"overwrite": True},
     )

@@ -37,6 +37,7 @@ from imbalance_torch.lightning.strategies import (
     ResamplingName,
     check_resampling,
 )
+from imbalance_torch.lightning.table_files import check_dialect
 from imbalance_torch.lightning.tables import Table, table_from_arrays, table_from_frame
 from imbalance_torch.lightning.training_data import TrainingData
 
@@ -126,6 +127,10 @@ class ImbalanceDataModule(pl.LightningDataModule):
         scale: standardise numeric columns with the train split's mean and spread.
         impute_median: fill NaN feature cells with the train split's column median (off:
             NaN raises an error that says where they are).
+        sep: the field separator of a CSV ``data`` file (``;`` or ``\t`` for such exports;
+            ``--data.sep ';'``); kept with the preprocessing, so ``predict`` reads the file to
+            score with the same dialect.
+        decimal: the decimal mark of a CSV ``data`` file's numbers (``,`` for ``1,5``).
     """
 
     def __init__(
@@ -157,8 +162,11 @@ class ImbalanceDataModule(pl.LightningDataModule):
         eval_batch_size: int = 16384,
         scale: bool = True,
         impute_median: bool = False,
+        sep: str = ",",
+        decimal: str = ".",
     ) -> None:
         super().__init__()
+        check_dialect(sep, decimal)
         resampler = check_resampling(resampling)
         if isinstance(ratio, bool) or not isinstance(ratio, (int, float)) or not 0 < ratio <= 1:
             raise ValueError(
@@ -290,6 +298,8 @@ class ImbalanceDataModule(pl.LightningDataModule):
                 split_columns=self.split_plan.columns,
                 positive_label=hp.positive_label,
                 rows=hp.rows,
+                sep=hp.get("sep", ","),
+                decimal=hp.get("decimal", "."),
             )
         if self._dropped_columns is None:
             from imbalance_torch.lightning.feature_roles import resolve_feature_roles
@@ -327,7 +337,7 @@ class ImbalanceDataModule(pl.LightningDataModule):
                 kept_id_like=hp.keep_id_like or (),
             )
             self.resampler.check_ratio(prepared.natural_class_counts, hp.ratio)
-            self._prepared = prepared
+            self._prepared = _with_csv_dialect(prepared, hp.data, hp.get("sep", ","), hp.get("decimal", "."))
         return self._prepared
 
     def _input_order(self) -> list[str] | None:
@@ -335,7 +345,7 @@ class ImbalanceDataModule(pl.LightningDataModule):
         if self._input_columns is None:
             from imbalance_torch.lightning.preprocessing import file_columns
 
-            header = file_columns(self.hparams.data)
+            header = file_columns(self.hparams.data, sep=self.hparams.get("sep", ","))
             if header is not None:
                 dropped = {self.hparams.target, *self._ignored_columns()}
                 self._input_columns = [c for c in header if c not in dropped]
@@ -558,3 +568,14 @@ class ImbalanceDataModule(pl.LightningDataModule):
         if not state_dict or trainer is None or trainer.state.fn != "fit":
             return
         self._resume_state = resumed_loader_state(state_dict, self.data_state())
+
+
+def _with_csv_dialect(prepared: PreparedSplits, data: Any, sep: str, decimal: str) -> PreparedSplits:
+    """``prepared`` with the CSV dialect of ``data`` kept in its preprocessing, so scoring
+    reads a file as training read it (the default dialect is not stored)."""
+    from dataclasses import replace
+
+    if (sep, decimal) == (",", ".") or not str(data).lower().endswith(".csv"):
+        return prepared
+    dialect = {"sep": check_dialect(sep, decimal)[0], "decimal": decimal}
+    return replace(prepared, preprocessing=replace(prepared.preprocessing, csv_dialect=dialect))

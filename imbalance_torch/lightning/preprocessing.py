@@ -101,6 +101,8 @@ class Preprocessing:
         split: how the rows were split, for reports (``kind``, ``seed``, fractions, rows per
             split); later split kinds add their own keys (e.g. a time range).
         source: the training data, for messages.
+        csv_dialect: the CSV dialect of the training file (``sep``, ``decimal``) when it was
+            not the default; files to score are read with it.
         feature_roles: every column's role (``{"column", "role", "note"}``: ``numeric``,
             ``categorical``, or ``dropped`` and why;
             :func:`~imbalance_torch.lightning.feature_roles.feature_roles`). Dropped columns
@@ -122,6 +124,7 @@ class Preprocessing:
     split: dict[str, Any] = field(default_factory=dict)
     source: str = "data"
     feature_roles: tuple[dict[str, str], ...] = ()
+    csv_dialect: dict[str, str] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         if not self.feature_roles:
@@ -290,6 +293,8 @@ class Preprocessing:
             # A state saved before feature roles were kept had no dropped columns but
             # drop_columns: __post_init__ derives its roles from its columns exactly.
             feature_roles=tuple(dict(r) for r in state.get("feature_roles", ())),
+            # A state saved before the dialect was kept was read as a plain CSV.
+            csv_dialect=dict(state.get("csv_dialect", {})),
         )
 
     # ------------------------------------------------------------------ applying
@@ -363,7 +368,7 @@ class Preprocessing:
         if isinstance(data, pd.DataFrame):
             return data
         if isinstance(data, (str, os.PathLike)):
-            return read_table(data)
+            return read_table(data, **self.csv_dialect)
         if isinstance(data, torch.Tensor):
             data = data.detach().cpu().numpy()
         if isinstance(data, np.ndarray):
@@ -392,27 +397,29 @@ class Preprocessing:
             raise ValueError(f"extra_columns must be 'warn' or 'error', got {extra_columns!r}.")
         if id_column is not None and id_column not in columns:
             raise ValueError(
-                f"id_column={id_column!r} is not a column of {source}; its columns are: "
-                f"{', '.join(columns)}."
+                f"id_column={shown_name(id_column)} is not a column of {source}; its columns "
+                f"are {shown_names(columns)}."
             )
         unused = self.unused_columns
-        missing = [c for c in self.input_columns if c not in columns and c not in unused]
+        present = set(columns)
+        missing = [c for c in self.input_columns if c not in present and c not in unused]
         if missing:
             raise ValueError(
-                f"{source} lacks the column(s) {missing} that the model was trained on; add "
-                f"them (the training columns are {list(self.input_columns)})."
+                f"{source} lacks the column(s) {shown_names(missing)} that the model was trained on; add "
+                f"them (the training columns are {shown_names(self.input_columns)})."
+                + _lookalikes(missing, columns)
             )
         expected = {*self.input_columns, *self.ignored_columns, *unused, self.target, id_column}
         extra = [c for c in columns if c not in expected]
         if extra and extra_columns == "error":
             raise ValueError(
-                f"{source} has column(s) {extra} that the model was not trained on; drop them "
-                "or pass extra_columns='warn' to ignore them."
+                f"{source} has column(s) {shown_names(extra)} that the model was not trained on; drop "
+                "them or pass extra_columns='warn' to ignore them."
             )
         if extra:
             warnings.warn(
-                f"{source} has column(s) {extra} that the model was not trained on; they are "
-                "ignored.",
+                f"{source} has column(s) {shown_names(extra)} that the model was not trained on; they "
+                "are ignored.",
                 UserWarning,
                 stacklevel=3,
             )
@@ -568,12 +575,66 @@ class Preprocessing:
         }
 
 
+#: How many column names a message lists before it says how many more there are.
+SHOWN_NAMES = 10
+
+
+def shown_name(name: str) -> str:
+    """A column name as a message shows it: ``repr``, or ``ascii`` when the name holds
+    characters a reader cannot see or tell apart (zero-width and other format or control
+    characters, non-breaking spaces, combining accents of a name not in Unicode NFC form), so
+    two names that look alike are printed differently (``'caf\\xe9'`` and ``'cafe\\u0301'``)."""
+    import unicodedata
+
+    name = str(name)
+    invisible = any(
+        unicodedata.category(ch) in ("Cf", "Cc", "Co", "Cn", "Zl", "Zp")
+        or (unicodedata.category(ch) == "Zs" and ch != " ")
+        for ch in name
+    )
+    return ascii(name) if invisible or unicodedata.normalize("NFC", name) != name else repr(name)
+
+
+def shown_names(names: Sequence[str]) -> str:
+    """``['a', 'b']`` for at most :data:`SHOWN_NAMES` names, then how many more: a
+    message about 200,000 columns stays one short line."""
+    names = list(names)
+    listed = ", ".join(shown_name(n) for n in names[:SHOWN_NAMES])
+    more = (
+        f" and {len(names) - SHOWN_NAMES:,} more ({len(names):,} in all)"
+        if len(names) > SHOWN_NAMES else ""
+    )
+    return f"[{listed}]{more}"
+
+
+def _lookalikes(missing: Sequence[str], columns: Sequence[str]) -> str:
+    """Say which missing names equal a present one once Unicode forms and invisible
+    characters are set aside (an NFD ``café`` for an NFC one, a zero-width space)."""
+    import unicodedata
+
+    def plain(name: str) -> str:
+        text = unicodedata.normalize("NFKC", str(name))
+        return "".join(ch for ch in text if unicodedata.category(ch) not in ("Cf", "Cc")).strip()
+
+    present = {}
+    for column in columns:
+        present.setdefault(plain(column), column)
+    pairs = [(name, present[plain(name)]) for name in missing if plain(name) in present]
+    if not pairs:
+        return ""
+    shown = ", ".join(f"{shown_name(b)} for {shown_name(a)}" for a, b in pairs[:SHOWN_NAMES])
+    return (
+        f" It has {shown}: the same name written with other Unicode characters (another "
+        "normalisation form, or invisible characters); rename those columns as in training."
+    )
+
+
 def describe_source(data: Any) -> str:
     """How messages name ``data``: a file's name, else ``the data``."""
     return Path(os.fspath(data)).name if isinstance(data, (str, os.PathLike)) else "the data"
 
 
-def file_columns(data: Any) -> list[str] | None:
+def file_columns(data: Any, *, sep: str = ",") -> list[str] | None:
     """The column names of a ``.csv`` / ``.parquet`` file from its header alone, or None for
     anything else (a built-in name, ``keel:NAME``, a missing file)."""
     text = os.fspath(data) if isinstance(data, (str, os.PathLike)) else ""
@@ -585,7 +646,7 @@ def file_columns(data: Any) -> list[str] | None:
         import csv
 
         with open(path, newline="", encoding="utf-8-sig") as handle:
-            header = next((row for row in csv.reader(handle) if row), [])
+            header = next((row for row in csv.reader(handle, delimiter=sep) if row), [])
         # A blank name is read by pandas as "Unnamed: i" (i its position): name it alike.
         return [name if name != "" else f"Unnamed: {i}" for i, name in enumerate(header)]
     import pyarrow.parquet as pq
@@ -593,17 +654,33 @@ def file_columns(data: Any) -> list[str] | None:
     return list(pq.read_schema(path).names)
 
 
-def read_table(path: str | os.PathLike) -> Any:
-    """Read a ``.csv`` / ``.parquet`` file to score into a DataFrame (checked like training
-    files: duplicate names, broken lines, line-length bound).
+def read_table(path: str | os.PathLike, *, sep: str = ",", decimal: str = ".") -> Any:
+    """Read a ``.csv`` / ``.parquet`` file (or a Parquet folder) to score into a DataFrame
+    (checked like training files: the path, duplicate names, broken lines, line-length and
+    column-count bounds).
+
+    Args:
+        path: the file or folder.
+        sep: a CSV file's field separator (the training file's, kept in
+            :attr:`Preprocessing.csv_dialect`).
+        decimal: a CSV file's decimal mark.
+
+    Returns:
+        The rows as a DataFrame.
 
     Raises:
-        ValueError: another suffix or a broken file.
+        ValueError: another suffix, a broken file, a file with no rows.
         FileNotFoundError: no such file.
     """
     from imbalance_torch.lightning.table_files import read_frame
 
     text = os.fspath(path)
-    if Path(text).suffix.lower() not in (".csv", ".parquet", ".pq"):
+    if Path(text).suffix.lower() not in (".csv", ".parquet", ".pq") and not Path(text).is_dir():
         raise ValueError(f"data={text!r} is not a .csv or .parquet path; pass a file of rows to score.")
-    return read_frame(Path(text), text)
+    frame = read_frame(Path(text), text, sep=sep, decimal=decimal)
+    if len(frame) == 0:
+        raise ValueError(
+            f"{Path(text).name} has no rows (a header with {len(frame.columns):,} column(s) and "
+            "nothing under it); there is nothing to score. Check that the export wrote its rows."
+        )
+    return frame

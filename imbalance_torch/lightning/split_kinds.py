@@ -100,11 +100,13 @@ def time_keys(values: Any, column: str) -> tuple[np.ndarray, bool]:
 
     Numbers are kept as float64 (seconds, days, a row counter); dates (datetime values or
     text such as ``2024-05-01 13:00``) become int64 nanoseconds since 1970 (UTC when they
-    carry a time zone).
+    carry a time zone). Text dates with different UTC offsets (``+01:00`` in winter,
+    ``+02:00`` in summer) are converted to UTC, with a warning that says so.
 
     Raises:
-        ValueError: missing times, or values that are neither numbers nor dates (naming the
-            column, the first bad value and its row).
+        ValueError: missing or infinite times, dates outside the range a key can hold
+            (1677-09-21 to 2262-04-11; never wrapped), or values that are neither numbers nor
+            dates (naming the column, the first bad value and its row).
         TypeError: a column of True/False.
     """
     import pandas as pd
@@ -123,20 +125,58 @@ def time_keys(values: Any, column: str) -> tuple[np.ndarray, bool]:
             "or dates."
         )
     if pd.api.types.is_numeric_dtype(series.dtype):
-        return series.to_numpy(dtype=np.float64), False
-    if not pd.api.types.is_datetime64_any_dtype(series.dtype):
-        parsed = pd.to_datetime(series, errors="coerce", format="mixed")
-        bad = np.flatnonzero(parsed.isna().to_numpy())
-        if bad.size:
+        keys = series.to_numpy(dtype=np.float64)
+        infinite = np.flatnonzero(np.isinf(keys))
+        if infinite.size:
             raise ValueError(
-                f"time_column={column!r} holds values that are neither numbers nor dates: "
-                f"{series.iloc[bad[0]]!r} at row {bad[0]} ({bad.size} such rows); write times "
-                "as numbers (e.g. seconds) or dates such as 2024-05-01 13:00."
+                f"time_column={column!r} has {infinite.size} infinite value(s), first at rows "
+                f"{infinite[:5].tolist()}; every row needs a finite time to be put in order. "
+                "Fix or drop those rows."
             )
-        series = parsed
+        return keys, False
+    if not pd.api.types.is_datetime64_any_dtype(series.dtype):
+        series = _parse_dates(series, column)
     if getattr(series.dt, "tz", None) is not None:
         series = series.dt.tz_convert("UTC").dt.tz_localize(None)
-    return series.to_numpy(dtype="datetime64[ns]").astype(np.int64), True
+    low, high = pd.Timestamp.min, pd.Timestamp.max
+    outside = np.flatnonzero(((series < low) | (series > high)).to_numpy())
+    if outside.size:
+        row = int(outside[0])
+        raise ValueError(
+            f"time_column={column!r} holds {outside.size} date(s) outside the range a time "
+            f"split can order ({low.date()} to {high.date()}), first {str(series.iloc[row])!r} at row "
+            f"{row}; fix or drop those rows (a year such as 1500 is often a typo)."
+        )
+    return series.dt.as_unit("ns").to_numpy().astype(np.int64), True
+
+
+def _parse_dates(series: Any, column: str) -> Any:
+    """Text dates as datetimes; mixed UTC offsets converted to UTC with a warning."""
+    import warnings
+
+    import pandas as pd
+
+    try:
+        parsed = pd.to_datetime(series, errors="coerce", format="mixed")
+    except ValueError as error:  # pandas: "Mixed timezones detected. Pass utc=True ..."
+        if "timezone" not in str(error).lower():
+            raise
+        parsed = pd.to_datetime(series, errors="coerce", format="mixed", utc=True)
+        warnings.warn(
+            f"time_column={column!r} holds dates with different UTC offsets (or with and "
+            "without one); they were converted to UTC to be put in order (a date without an "
+            "offset is read as UTC).",
+            UserWarning,
+            stacklevel=4,
+        )
+    bad = np.flatnonzero(parsed.isna().to_numpy())
+    if bad.size:
+        raise ValueError(
+            f"time_column={column!r} holds values that are neither numbers nor dates: "
+            f"{series.iloc[bad[0]]!r} at row {bad[0]} ({bad.size} such rows); write times "
+            "as numbers (e.g. seconds) or dates such as 2024-05-01 13:00."
+        )
+    return parsed
 
 
 def _cut_key(value: Any, is_datetime: bool, name: str) -> float | int:
@@ -155,16 +195,24 @@ def _cut_key(value: Any, is_datetime: bool, name: str) -> float | int:
             )
         if stamp.tzinfo is not None:
             stamp = stamp.tz_convert("UTC").tz_localize(None)
+        if not pd.Timestamp.min <= stamp <= pd.Timestamp.max:
+            raise ValueError(
+                f"{name}={value!r} is outside the range a time split can order "
+                f"({pd.Timestamp.min.date()} to {pd.Timestamp.max.date()}); pass a date in it."
+            )
         return int(stamp.as_unit("ns").value)
     if isinstance(value, bool):
         raise TypeError(f"{name} must be a number or a date, got {value!r}.")
     try:
-        return float(value)
+        key = float(value)
     except (TypeError, ValueError):
         raise ValueError(
             f"{name}={value!r} is not a number, but the time column holds numbers; pass a "
             "number in the column's unit."
         ) from None
+    if not np.isfinite(key):
+        raise ValueError(f"{name}={value!r} is not a finite time; pass a number in the column's unit.")
+    return key
 
 
 def _show_time(key: float | int, is_datetime: bool) -> str:

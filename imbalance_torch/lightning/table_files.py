@@ -12,7 +12,20 @@
   line and the fix.
 * :func:`read_sample` reads the header and the first rows only, so checks that need no more
   (target present, declared columns exist, text columns declared) answer in milliseconds
-  instead of after the whole file is parsed.
+  instead of after the whole file is parsed. The header is read (within the line bound) and
+  its columns counted before pandas sees the file: a table of more than ``MAX_COLUMNS``
+  columns is refused with the numbers (pandas needs minutes and gigabytes for a CSV of 10^6
+  columns, even for its first row), and the sample holds at most ``SAMPLE_CELLS`` cells (fewer
+  rows for wide tables), so the pre-check costs no more than the read.
+* A path is checked before it is opened: a missing path, a directory, a named pipe (FIFO),
+  a device, a socket and a symbolic-link loop each get their own one-line message.
+* A CSV's dialect is ``sep`` (one character, ``,`` by default) and ``decimal`` (``.`` by
+  default), given to the header reader and to pandas alike (:func:`check_dialect`).
+* A Parquet folder (a directory of ``*.parquet`` files, as Spark and Dask write) is read as
+  one table with one schema (:func:`parquet_folder_files`, :func:`parquet_folder_schema`):
+  files under hidden folders (``.*``, ``_*``, e.g. ``.ipynb_checkpoints``) are skipped as
+  pyarrow skips them, an int column that is float in another file is read as float (no value
+  truncated), and any other difference of type is refused naming the files and the types.
 """
 
 from __future__ import annotations
@@ -25,15 +38,39 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-__all__ = ["MAX_LINE_BYTES", "SAMPLE_ROWS", "read_frame", "read_sample", "refuse_duplicate_columns"]
+from imbalance_torch.data._parquet_files import (
+    cast_to_schema,
+    parquet_folder_files,
+    parquet_folder_schema,
+)
+
+__all__ = [
+    "MAX_COLUMNS",
+    "MAX_LINE_BYTES",
+    "SAMPLE_CELLS",
+    "SAMPLE_ROWS",
+    "check_dialect",
+    "check_path",
+    "parquet_folder_files",
+    "parquet_folder_schema",
+    "read_frame",
+    "read_sample",
+    "refuse_duplicate_columns",
+]
 
 #: The longest CSV line (header included) that :func:`load_table` reads, in bytes (16 MiB).
 #: Checked in 1 MiB chunks before pandas parses the file; ``load_table(max_line_bytes=...)``
 #: sets another bound for one call.
 MAX_LINE_BYTES = 16 * 2**20
 _CHUNK_BYTES = 2**20
-#: Rows :func:`read_sample` reads after the header.
+#: Rows :func:`read_sample` reads after the header (fewer when the table is wide).
 SAMPLE_ROWS = 1000
+#: The most cells (rows x columns) :func:`read_sample` reads: a table of 10^5 columns is
+#: sampled on its first 10 rows.
+SAMPLE_CELLS = 10**6
+#: The most columns a table file may have (checked on the header before pandas reads it).
+#: pandas reads a CSV of 10^6 columns in minutes and gigabytes, even for one row.
+MAX_COLUMNS = 100_000
 
 
 def refuse_duplicate_columns(names: Sequence[str], source: str) -> None:
@@ -48,19 +85,80 @@ def refuse_duplicate_columns(names: Sequence[str], source: str) -> None:
         )
 
 
-def read_frame(path: Path, text: str, max_line_bytes: int | None = None) -> Any:
-    """Read a CSV or Parquet file into a DataFrame, refusing broken files with a message.
+def check_dialect(sep: str = ",", decimal: str = ".") -> tuple[str, str]:
+    """Check a CSV dialect: ``sep`` between fields, ``decimal`` inside numbers.
 
-    Before pandas sees a file: a CSV's line lengths are checked against ``max_line_bytes`` and
-    its header is read with the csv module; a Parquet file's schema is read with pyarrow; in
-    both, repeated column names are refused (pandas would rename or fail on them).
+    Args:
+        sep: one character (``","``, ``";"``, a tab); the two characters ``\\t`` (as typed on
+            a command line) stand for a tab.
+        decimal: one character (``"."`` or ``","``), other than ``sep``.
+
+    Returns:
+        ``(sep, decimal)`` as pandas takes them.
+
+    Raises:
+        TypeError: a value that is not a str.
+        ValueError: not one character, a quote or line break, or the same for both.
+    """
+    checked = []
+    for name, value in (("sep", sep), ("decimal", decimal)):
+        if not isinstance(value, str):
+            raise TypeError(
+                f"{name} must be one character (a str), got {value!r} of type "
+                f"{type(value).__name__}."
+            )
+        value = "\t" if value == "\\t" else value
+        if len(value) != 1 or value in "\r\n\"":
+            raise ValueError(
+                f"{name}={value!r} must be one character other than a quote or a line break; "
+                "e.g. sep=';' and decimal=',' for a CSV written with decimal commas (--data.sep "
+                "';' --data.decimal ','), sep='\\t' for tabs."
+            )
+        checked.append(value)
+    if checked[0] == checked[1]:
+        raise ValueError(
+            f"sep={checked[0]!r} and decimal={checked[1]!r} are the same character; a CSV with "
+            "decimal commas separates its fields with another one (sep=';')."
+        )
+    return checked[0], checked[1]
+
+
+def read_frame(
+    path: Path, text: str, max_line_bytes: int | None = None, *, sep: str = ",", decimal: str = "."
+) -> Any:
+    """Read a CSV or Parquet file (or a Parquet folder) into a DataFrame, refusing broken files.
+
+    Before pandas sees a file: its path is checked (:func:`check_path`); a CSV's line lengths
+    are checked against ``max_line_bytes`` and its header is read with the csv module; a
+    Parquet file's schema is read with pyarrow (a folder's from all its files); in both, the
+    columns are counted (at most :data:`MAX_COLUMNS`) and repeated names are refused (pandas
+    would rename or fail on them).
+
+    Args:
+        path: the file or Parquet folder.
+        text: the path as the user gave it, for messages.
+        max_line_bytes: the longest CSV line read (:data:`MAX_LINE_BYTES` when None).
+        sep: the CSV field separator (:func:`check_dialect`).
+        decimal: the CSV decimal mark.
+
+    Returns:
+        The whole table as a DataFrame.
+
+    Raises:
+        ValueError: a broken file, too many columns, repeated names, a bad path.
+        FileNotFoundError: no such path.
+        IsADirectoryError: a directory without Parquet files.
     """
     import pandas as pd
 
     bound = _line_bound(max_line_bytes)
-    _check_path(path, text)
+    sep, decimal = check_dialect(sep, decimal)
+    files = check_path(path, text)
+    if files is not None:
+        return _read_parquet_folder(path, files)
     if path.suffix.lower() != ".csv":
-        refuse_duplicate_columns(_parquet_schema(path).names, path.name)
+        names = _parquet_schema(path).names
+        _check_columns(names, path.name)
         try:
             frame = pd.read_parquet(path)
         except ImportError:
@@ -69,9 +167,9 @@ def read_frame(path: Path, text: str, max_line_bytes: int | None = None) -> Any:
             raise _not_parquet(path, error) from None
     else:
         _check_line_lengths(path, bound)
-        refuse_duplicate_columns(_csv_header(path), path.name)
+        _check_columns(_csv_header(path, sep), path.name)
         try:
-            frame = pd.read_csv(path)
+            frame = pd.read_csv(path, sep=sep, decimal=decimal)
         except UnicodeDecodeError as error:
             raise _not_utf8(path, error) from None
         except pd.errors.EmptyDataError:
@@ -88,50 +186,118 @@ def read_frame(path: Path, text: str, max_line_bytes: int | None = None) -> Any:
                 "many fields as the header."
             ) from None
         if frame.isna().to_numpy().any():
-            _check_short_lines(path, len(frame.columns))
+            _check_short_lines(path, len(frame.columns), sep)
     return frame
 
 
-def read_sample(path: Path, text: str, max_line_bytes: int | None = None, rows: int = SAMPLE_ROWS) -> Any:
-    """The header and the first ``rows`` rows of a CSV or Parquet file, as a DataFrame.
+def read_sample(
+    path: Path, text: str, max_line_bytes: int | None = None, rows: int = SAMPLE_ROWS, *,
+    sep: str = ",", decimal: str = ".",
+) -> Any:
+    """The header and the first rows of a CSV or Parquet file (or folder), as a DataFrame.
 
-    The same file checks as :func:`read_frame` (a bounded line length, over the lines read
-    here; unique column names), without reading the rest of the file.
+    The same file checks as :func:`read_frame` (a checked path, a bounded line length over
+    the lines read here, at most :data:`MAX_COLUMNS` columns, unique names), without reading
+    the rest of the file. At most ``rows`` rows and :data:`SAMPLE_CELLS` cells are read: the
+    header is counted first, so a wide table is sampled on fewer rows.
+
+    Args:
+        path: the file or Parquet folder.
+        text: the path as the user gave it, for messages.
+        max_line_bytes: the longest CSV line read (:data:`MAX_LINE_BYTES` when None).
+        rows: the most rows read after the header.
+        sep: the CSV field separator (:func:`check_dialect`).
+        decimal: the CSV decimal mark.
+
+    Returns:
+        The header and first rows as a DataFrame.
+
+    Raises:
+        ValueError: as :func:`read_frame`.
     """
     import pandas as pd
 
     bound = _line_bound(max_line_bytes)
-    _check_path(path, text)
+    sep, decimal = check_dialect(sep, decimal)
+    files = check_path(path, text)
+    if files is not None:
+        schema = parquet_folder_schema(files, path.name)
+        _check_columns(schema.names, path.name)
+        rows = _sample_rows(rows, len(schema.names))
+        first = _parquet_batch(files[0], rows)
+        table = schema.empty_table() if first is None else cast_to_schema(first, schema, files[0])
+        return table.to_pandas()
     if path.suffix.lower() != ".csv":
         schema = _parquet_schema(path)
-        refuse_duplicate_columns(schema.names, path.name)
-        import pyarrow.parquet as pq
-
-        try:
-            batch = next(pq.ParquetFile(path).iter_batches(batch_size=rows), None)
-        except Exception as error:  # pyarrow raises its own types (ArrowInvalid, OSError)
-            raise _not_parquet(path, error) from None
+        _check_columns(schema.names, path.name)
+        batch = _parquet_batch(path, _sample_rows(rows, len(schema.names)))
         return (batch if batch is not None else schema.empty_table()).to_pandas()
+    _check_line_lengths(path, bound, max_lines=2)
+    header = _csv_header(path, sep)
+    _check_columns(header, path.name)
+    rows = _sample_rows(rows, len(header))
     _check_line_lengths(path, bound, max_lines=rows + 1)
-    header = _csv_header(path)
-    refuse_duplicate_columns(header, path.name)
     # A ragged line among the first rows: the header alone here; read_frame names the line.
-    first_rows = rows if _fields_match(path, len(header), rows) else 0
+    first_rows = rows if _fields_match(path, len(header), rows, sep) else 0
     try:
-        return pd.read_csv(path, nrows=first_rows)
+        return pd.read_csv(path, nrows=first_rows, sep=sep, decimal=decimal)
     except UnicodeDecodeError as error:
         raise _not_utf8(path, error) from None
     except pd.errors.EmptyDataError:
         raise ValueError(f"{path.name} holds no header and no rows.") from None
     except pd.errors.ParserError:
-        return pd.read_csv(path, nrows=0)  # read_frame names the broken line
+        return pd.read_csv(path, nrows=0, sep=sep)  # read_frame names the broken line
 
 
-def _fields_match(path: Path, fields: int, rows: int) -> bool:
+def _sample_rows(rows: int, columns: int) -> int:
+    """Rows of a sample of at most :data:`SAMPLE_CELLS` cells (at least one row)."""
+    return max(1, min(rows, SAMPLE_CELLS // max(columns, 1)))
+
+
+def _check_columns(names: Sequence[str], source: str) -> None:
+    """At most :data:`MAX_COLUMNS` columns, with unique names; checked before pandas reads."""
+    if len(names) > MAX_COLUMNS:
+        raise ValueError(
+            f"{source} has {len(names):,} columns, more than the {MAX_COLUMNS:,} a table may "
+            "have (MAX_COLUMNS: pandas needs minutes and gigabytes to read 10^6 columns, even "
+            "one row of them); select the columns to train on first (e.g. "
+            "pandas.read_csv(path, usecols=[...]) or pyarrow), or check that the file is not "
+            "transposed (one row per example, one column per feature)."
+        )
+    refuse_duplicate_columns(names, source)
+
+
+def _parquet_batch(path: Path, rows: int) -> Any:
+    import pyarrow.parquet as pq
+
+    try:
+        return next(pq.ParquetFile(path).iter_batches(batch_size=rows), None)
+    except Exception as error:  # pyarrow raises its own types (ArrowInvalid, OSError)
+        raise _not_parquet(path, error) from None
+
+
+def _read_parquet_folder(folder: Path, files: list[Path]) -> Any:
+    """A Parquet folder as one DataFrame (NOTE [one schema per Parquet folder])."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    schema = parquet_folder_schema(files, folder.name)
+    _check_columns(schema.names, folder.name)
+    tables = []
+    for file in files:
+        try:
+            table = pq.read_table(file)
+        except Exception as error:  # pyarrow raises its own types (ArrowInvalid, OSError)
+            raise _not_parquet(file, error) from None
+        tables.append(cast_to_schema(table, schema, file))
+    return pa.concat_tables(tables).to_pandas()
+
+
+def _fields_match(path: Path, fields: int, rows: int, sep: str = ",") -> bool:
     """Whether the first ``rows`` lines after the header have as many fields as the header."""
     with open(path, newline="", encoding="utf-8-sig") as handle:
         try:
-            for number, row in enumerate(csv.reader(handle)):
+            for number, row in enumerate(csv.reader(handle, delimiter=sep)):
                 if number > rows:
                     return True
                 if row and len(row) != fields:
@@ -148,19 +314,70 @@ def _line_bound(max_line_bytes: int | None) -> int:
     return bound
 
 
-def _check_path(path: Path, text: str) -> None:
-    if path.is_dir():
-        raise IsADirectoryError(
-            f"data={text!r} is a directory, not a file; pass the path of the .csv or .parquet "
-            "file itself."
-        )
-    if not path.is_file():
+def check_path(path: Path, text: str) -> list[Path] | None:
+    """Check a table's path before anything opens it; each kind of bad path gets one line.
+
+    Args:
+        path: the path.
+        text: the path as the user gave it, for messages.
+
+    Returns:
+        The files of a Parquet folder (NOTE [one schema per Parquet folder]), or None for a
+        file.
+
+    Raises:
+        FileNotFoundError: no such path (a dangling symbolic link is named as one).
+        IsADirectoryError: a directory that holds no Parquet file.
+        ValueError: a named pipe (FIFO), a device, a socket, a symbolic-link loop, an empty
+            file.
+        PermissionError: a path that cannot be read.
+    """
+    import errno
+    import stat
+
+    fix = "pass the path of a .csv or .parquet file (or a folder of .parquet files)"
+    try:
+        mode = os.stat(path).st_mode
+    except FileNotFoundError:
+        if os.path.islink(path):
+            raise FileNotFoundError(
+                f"data={text!r} is a symbolic link to {os.readlink(path)!r}, which does not "
+                f"exist; {fix}."
+            ) from None
         raise FileNotFoundError(
-            f"data={text!r}: no such file (relative paths start at {os.getcwd()}); pass the "
-            "path of an existing .csv or .parquet file."
+            f"data={text!r}: no such file (relative paths start at {os.getcwd()}); {fix}."
+        ) from None
+    except PermissionError:
+        raise PermissionError(f"data={text!r} cannot be read (permission denied); {fix}.") from None
+    except OSError as error:
+        if error.errno == errno.ELOOP:
+            raise ValueError(
+                f"data={text!r} is a symbolic link loop (a link that leads back to itself); {fix}."
+            ) from None
+        raise ValueError(f"data={text!r} cannot be opened ({error.strerror}); {fix}.") from None
+    if stat.S_ISDIR(mode):
+        files = parquet_folder_files(path)
+        if files:
+            return files
+        raise IsADirectoryError(
+            f"data={text!r} is a directory, not a file, and holds no .parquet file (hidden "
+            f"folders such as .ipynb_checkpoints are skipped); {fix}."
         )
-    if path.stat().st_size == 0:
+    kinds = {
+        stat.S_ISFIFO: "a named pipe (FIFO)",
+        stat.S_ISCHR: "a character device",
+        stat.S_ISBLK: "a block device",
+        stat.S_ISSOCK: "a socket",
+    }
+    kind = next((name for test, name in kinds.items() if test(mode)), None)
+    if kind is not None or not stat.S_ISREG(mode):
+        raise ValueError(
+            f"data={text!r} is {kind or 'not a regular file'}, not a file that can be read "
+            f"twice (the header is checked before the table is read); {fix}."
+        )
+    if os.stat(path).st_size == 0:
         raise ValueError(f"{path.name} is empty (0 bytes): no header and no rows.")
+    return None
 
 
 def _parquet_schema(path: Path) -> Any:
@@ -214,11 +431,11 @@ def _check_line_lengths(path: Path, bound: int, max_lines: int | None = None) ->
                     return
 
 
-def _csv_header(path: Path) -> list[str]:
+def _csv_header(path: Path, sep: str = ",") -> list[str]:
     """The header's column names as written (pandas would rename repeated ones)."""
     with open(path, newline="", encoding="utf-8-sig") as handle:
         try:
-            return next((row for row in csv.reader(handle) if row), [])
+            return next((row for row in csv.reader(handle, delimiter=sep) if row), [])
         except UnicodeDecodeError as error:
             raise _not_utf8(path, error) from None
         except csv.Error as error:
@@ -228,11 +445,11 @@ def _csv_header(path: Path) -> list[str]:
             ) from None
 
 
-def _check_short_lines(path: Path, fields: int) -> None:
+def _check_short_lines(path: Path, fields: int, sep: str = ",") -> None:
     """pandas fills the missing fields of a short line with NaN; refuse such lines instead."""
     with open(path, newline="", encoding="utf-8") as handle:
         try:
-            for number, row in enumerate(csv.reader(handle), start=1):
+            for number, row in enumerate(csv.reader(handle, delimiter=sep), start=1):
                 if row and len(row) < fields:
                     raise ValueError(
                         f"{path.name} is not a well-formed CSV file: line {number} has {len(row)} "

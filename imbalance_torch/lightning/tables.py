@@ -182,7 +182,74 @@ def _label_array(labels: Any, source: str) -> np.ndarray:
     return np.asarray(labels)
 
 
+def _text_numbers(raw: np.ndarray) -> np.ndarray | None:
+    """Text labels as float64 when every one is a finite number once surrounding whitespace
+    is stripped (``"1"``, ``" 1"``, ``"1.0"``), else None (NOTE [one label rule])."""
+    import pandas as pd
+
+    text = pd.Series(raw, dtype=object).str.strip()
+    numbers = pd.to_numeric(text, errors="coerce").to_numpy(dtype=np.float64, na_value=np.nan)
+    return numbers if np.isfinite(numbers).all() else None
+
+
+def _refuse_same_number(raw: np.ndarray, source: str) -> None:
+    """Text class names of which two denote the same number (``"1"`` and ``"1.0"`` beside
+    ``"fraud"``) are refused: they would be two classes (NOTE [one label rule])."""
+    import pandas as pd
+
+    names = pd.unique(pd.Series(raw, dtype=object))
+    numbers = pd.to_numeric(pd.Series(names, dtype=object).str.strip(), errors="coerce")
+    seen: dict[float, str] = {}
+    for name, number in zip(names.tolist(), numbers.tolist()):
+        if not np.isfinite(number):
+            continue
+        if number in seen:
+            raise ValueError(
+                f"the target of {source} holds the labels {seen[number]!r} and {name!r}, which "
+                f"denote the same number but are different text, among labels that are not all "
+                "numbers; write each class one way (e.g. all '1', or a name such as 'fraud')."
+            )
+        seen[number] = name
+
+
+def _whole_labels(raw: np.ndarray, source: str) -> np.ndarray:
+    """Float labels as int64 when every one is a whole number; refuse others by row, as the
+    core refuses them (``imbalance_torch._validation.as_label_tensor``)."""
+    if np.isnan(raw).any():
+        bad = np.flatnonzero(np.isnan(raw))
+        raise _missing_labels(bad.size, bad, source)
+    infinite = np.flatnonzero(np.isinf(raw))
+    if infinite.size:
+        raise ValueError(
+            f"the target of {source} has {infinite.size} infinite labels (first at rows "
+            f"{infinite[:5].tolist()}); class labels are whole numbers or names. Drop those rows "
+            "or fix their label."
+        )
+    fraction = np.flatnonzero(raw != np.round(raw))
+    if fraction.size:
+        row = int(fraction[0])
+        raise ValueError(
+            f"the target of {source} must hold class labels; got the number "
+            f"{np.format_float_positional(raw[row], trim='-')} at row "
+            f"{row} ({fraction.size} such rows, first at rows {fraction[:5].tolist()}), which is "
+            "not a whole number. Regression targets cannot be over-sampled; pass integer class "
+            "labels (or bin the target into classes first)."
+        )
+    return raw.astype(np.int64)
+
+
 def _encode_labels(raw: np.ndarray, positive_label: Any, source: str) -> tuple[np.ndarray, tuple]:
+    """Class codes and class names of labels (NOTE [one label rule]).
+
+    NOTE [one label rule]: every entry point (``table_from_arrays``, ``table_from_frame``,
+    CSV and Parquet files) reads labels by one rule. Numbers must be whole (``0``, ``1.0``);
+    a fraction (``0.5``, ``1.0000001``) or an infinity is refused with its row, as the core
+    refuses it. Text labels that are all numbers once surrounding whitespace is stripped
+    (``"1"``, ``" 1"``, ``"1.0"``) are read as those numbers, so they are one class, named
+    ``1``, exactly as the same column read from a CSV file; text labels that are not all
+    numbers are class names, taken as written, and two of them that denote the same number
+    (``"1"`` and ``"1.0"`` beside ``"fraud"``) are refused.
+    """
     raw = np.asarray(raw)
     if raw.ndim != 1:
         raise ValueError(f"labels of {source} must be one-dimensional, got shape {raw.shape}.")
@@ -206,11 +273,17 @@ def _encode_labels(raw: np.ndarray, positive_label: Any, source: str) -> tuple[n
                 f"labels of {source} mix value types ({', '.join(kinds)}); make every label the "
                 "same type (all text or all integers), and fill or drop missing labels."
             )
-    if raw.dtype.kind == "f" and np.isnan(raw).any():
-        bad = np.flatnonzero(np.isnan(raw))
-        raise _missing_labels(bad.size, bad, source)
-    if raw.dtype.kind == "f" and np.all(raw == np.round(raw)):
-        raw = raw.astype(np.int64)
+        kind = next(iter(types))
+        if issubclass(kind, numbers.Real) and not issubclass(kind, (bool, np.bool_)):
+            raw = np.asarray(values)
+    if raw.dtype.kind == "U" or (raw.dtype == object and raw.size and isinstance(raw[0], str)):
+        as_numbers = _text_numbers(raw)
+        if as_numbers is None:
+            _refuse_same_number(raw, source)
+        else:
+            raw = as_numbers
+    if raw.dtype.kind == "f":
+        raw = _whole_labels(raw, source)
     values, codes, counts = np.unique(raw, return_inverse=True, return_counts=True)
     if values.size < 2:
         raise ValueError(
@@ -286,7 +359,8 @@ def table_from_arrays(
             DataFrame of number columns, nullable dtypes included). Bool columns must be
             listed in ``categorical_features`` (NOTE [one rule per container]).
         labels: ``(n,)`` class labels of any hashable type (a pandas Series too; a missing
-            label is refused by row).
+            label is refused by row). Numbers must be whole; text that is all numbers is read
+            as numbers (``"1"``, ``" 1"`` and ``"1.0"`` are one class); NOTE [one label rule].
         feature_names: column names; ``x0, x1, ...`` by default.
         categorical_features: column indices holding integer category codes (for SMOTE-NC).
         positive_label: for binary labels, the value that is the positive class (class 1);
@@ -297,7 +371,9 @@ def table_from_arrays(
         The validated table.
 
     Raises:
-        ValueError: wrong shapes, fewer than two classes, or non-integer category codes.
+        ValueError: wrong shapes, fewer than two classes, non-integer category codes, labels
+            that are fractions or infinite (with the row), text labels of which two denote
+            the same number.
         TypeError: non-numeric or complex features, bool features not declared categorical
             (NOTE [one rule per container] in ``imbalance_torch/_validation.py``).
     """
@@ -387,7 +463,9 @@ def table_from_frame(
 
     Args:
         frame: the DataFrame.
-        target: name of the label column.
+        target: name of the label column; its labels follow NOTE [one label rule] (whole
+            numbers or names; ``"1"``, ``" 1"`` and ``"1.0"`` are one class, ``0.5`` is refused
+            with its row).
         categorical: names of the columns to treat as categorical (for SMOTE-NC and one-hot
             input to the model); ``category``-dtype columns are categorical without being
             listed. Every other column must hold numbers (numpy or nullable pandas dtypes;
@@ -403,7 +481,7 @@ def table_from_frame(
 
     Raises:
         ValueError: duplicate column names, missing target or columns, no rows, missing or
-            fewer than two labels.
+            fewer than two labels, labels that are fractions or infinite (with the row).
         TypeError: text, complex or bool columns not declared categorical; a target that does
             not hold scalar labels (structs, lists).
     """
@@ -583,13 +661,17 @@ def load_table(
     seed: int = 0,
     max_line_bytes: int | None = None,
     split_columns: Sequence[str] = (),
+    sep: str = ",",
+    decimal: str = ".",
 ) -> Table:
     """Load a dataset by name or path.
 
     Args:
         data: a built-in name (see :data:`BUILTIN_DATASETS`), ``keel:NAME`` (needs the
-            ``benchmarks`` extra), or a ``.csv`` / ``.parquet`` path.
-        target: label column of a file (required for files).
+            ``benchmarks`` extra), a ``.csv`` / ``.parquet`` path, or a folder of ``.parquet``
+            files read as one table (NOTE [one schema per Parquet folder] in
+            ``imbalance_torch/data/_parquet_files.py``).
+        target: label column of a file (required for files); NOTE [one label rule].
         categorical: categorical column names of a file.
         drop_columns: columns of a file to leave out.
         positive_label: positive class value for binary targets (default: the minority).
@@ -600,6 +682,9 @@ def load_table(
             about this many bytes of it, before pandas parses the file.
         split_columns: columns of a file kept beside the features for the split (time,
             group); not features.
+        sep: the field separator of a CSV file (one character; ``";"`` and ``"\\t"`` are
+            common; :func:`~imbalance_torch.lightning.table_files.check_dialect`).
+        decimal: the decimal mark of a CSV file's numbers (``","`` for ``1,5``).
 
     A file's header and first rows (:func:`~imbalance_torch.lightning.table_files.read_sample`)
     are checked before the whole file is read: the target and the declared columns exist,
@@ -610,8 +695,11 @@ def load_table(
 
     Raises:
         ValueError: unknown name, a broken file (empty, header only, ragged lines, not UTF-8
-            text, not Parquet), a CSV line longer than ``max_line_bytes``, duplicate column
-            names, missing target column, bad columns.
+            text, not Parquet), a CSV line longer than ``max_line_bytes``, more than
+            ``MAX_COLUMNS`` columns, duplicate column names, missing target column (with the
+            separator to try when the header is one column holding ``;`` or a tab), bad
+            columns, a bad ``sep``/``decimal``, a path that is a named pipe, a device, a
+            socket or a symbolic-link loop.
         TypeError: feature columns that are not numbers (text, bool, complex) and not declared
             categorical; a target column that does not hold scalar labels.
         FileNotFoundError: no such file.
@@ -633,17 +721,17 @@ def load_table(
     if text.startswith(KEEL_PREFIX):
         return _load_keel(text[len(KEEL_PREFIX) :], positive_label)
     path = Path(text)
-    if path.suffix.lower() not in _TABLE_SUFFIXES:
+    if path.suffix.lower() not in _TABLE_SUFFIXES and not path.is_dir():
         raise ValueError(
             f"data={text!r} is neither a built-in dataset ({', '.join(BUILTIN_DATASETS)}), "
             f"'{KEEL_PREFIX}NAME', nor a .csv/.parquet path."
         )
     _check_sample(
-        read_sample(path, text, max_line_bytes), path.name,
+        read_sample(path, text, max_line_bytes, sep=sep, decimal=decimal), path.name,
         target=target, categorical=categorical, drop_columns=drop_columns,
-        split_columns=split_columns,
+        split_columns=split_columns, sep=sep,
     )
-    frame = read_frame(path, text, max_line_bytes)
+    frame = read_frame(path, text, max_line_bytes, sep=sep, decimal=decimal)
     return table_from_frame(
         frame,
         target=target,  # type: ignore[arg-type]
@@ -663,9 +751,12 @@ def _check_sample(
     categorical: Sequence[str] | None,
     drop_columns: Sequence[str] | None,
     split_columns: Sequence[str],
+    sep: str = ",",
 ) -> None:
     """The checks of :func:`table_from_frame` that a file's header and first rows answer."""
     columns = [str(c) for c in sample.columns]
+    if target is not None and target not in columns and len(columns) == 1:
+        _suggest_separator(columns[0], source, target, sep)
     check_declared_columns(
         columns, source, target=target, categorical=categorical, drop_columns=drop_columns,
         split_columns=split_columns,
@@ -677,3 +768,19 @@ def _check_sample(
     kinds = {c: column_kind(sample[c]) for c in columns if c not in left_out}
     numeric = [c for c, kind in kinds.items() if kind != "category"]
     _check_feature_kinds(sample, numeric, kinds, source)
+
+
+def _suggest_separator(header: str, source: str, target: str, sep: str) -> None:
+    """A one-column header holding ``;``, a tab or ``|``: the file has another separator."""
+    for other, shown in ((";", "';'"), ("\t", "'\\t'"), ("|", "'|'"), (",", "','")):
+        if other == sep or other not in header:
+            continue
+        names = header.split(other)
+        found = "the target is among them" if target in names else f"columns {names[:10]}"
+        decimal = " (and decimal=',', --data.decimal ',', if its numbers are written 1,5)" if other == ";" else ""
+        raise ValueError(
+            f"target={target!r} is not a column of {source}: read with sep={sep!r}, its header "
+            f"is the one column {header[:200]!r}, which holds {other!r}; split on {other!r} it "
+            f"gives {len(names)} columns ({found}). Pass sep={shown}{decimal}, on the command "
+            f"line --data.sep {shown}."
+        )
