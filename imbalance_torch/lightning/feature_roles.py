@@ -32,7 +32,8 @@ turn it back into a column: ``to_csv`` writes an unnamed first column that ``rea
 recorded in the file's pandas metadata; ``pandas.read_parquet`` restores it as the index, but
 other writers and ``pyarrow`` keep it a column); ``DataFrame.reset_index()`` adds ``index``
 (``level_0`` when ``index`` exists). Such a column, holding a distinct whole number on every
-row, is the row numbering, not data: it is dropped with a note (and ignored at scoring time).
+row (any values under the ``__index_level_N__`` name, which only pyarrow gives, as the parts
+of a Parquet folder may each hold their own numbering), is the row numbering, not data: it is dropped with a note (and ignored at scoring time).
 It is dropped rather than refused, as an id-like column is, because its name and values say
 what it is with no doubt (nobody names a measurement ``Unnamed: 0``), whereas a named id-like
 column might be a feature on purpose (a count, an amount in whole units) that only its owner
@@ -82,6 +83,7 @@ ROLE_DROPPED = "dropped"
 #: Names pandas gives its index when it becomes a column (NOTE [index columns]).
 _INDEX_NAMES = ("Unnamed: 0", "index", "level_0")
 _INDEX_LEVEL = re.compile(r"__index_level_\d+__")
+_INDEX_NOTE = "the row numbering pandas wrote as a column (an index, not data)"
 
 
 def is_index_column_name(name: str) -> bool:
@@ -118,7 +120,10 @@ def _candidates(table: Table) -> np.ndarray:
     low = np.where(missing, np.inf, numeric).min(axis=0, initial=np.inf)
     high = np.where(missing, -np.inf, numeric).max(axis=0, initial=-np.inf)
     whole = np.all(missing | (numeric == np.round(numeric)), axis=0)
-    flagged = np.flatnonzero(~(low < high) | whole)
+    named = np.array(
+        [_INDEX_LEVEL.fullmatch(c) is not None for c in table.feature_names[: table.num_numeric]], dtype=bool
+    )
+    flagged = np.flatnonzero(~(low < high) | whole | named)
     return np.concatenate([flagged, np.arange(table.num_numeric, table.features.shape[1])])
 
 
@@ -127,6 +132,8 @@ def _examine(table: Table, j: int) -> tuple[str | None, str | None]:
     n = table.num_rows
     name = table.feature_names[j]
     column = table.features[:, j]
+    if _INDEX_LEVEL.fullmatch(name):  # pyarrow's name for a stored index: nothing else
+        return _INDEX_NOTE, None
     if j >= table.num_numeric:  # category codes
         categories = table.categories[j - table.num_numeric]
         if categories == ("nan",):
@@ -146,7 +153,7 @@ def _examine(table: Table, j: int) -> tuple[str | None, str | None]:
         whole = _whole_numbers(present)
         distinct = int(np.unique(present).size)
     if whole and distinct == n and is_index_column_name(name):
-        return "the row numbering pandas wrote as a column (an index, not data)", None
+        return _INDEX_NOTE, None
     if whole and n >= ID_LIKE_MIN_ROWS and distinct >= ID_LIKE_DISTINCT_SHARE * n:
         kind = "text" if j >= table.num_numeric else "whole-number"
         return None, f"{name!r} ({distinct} distinct {kind} values in {n} rows)"

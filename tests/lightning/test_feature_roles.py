@@ -235,6 +235,23 @@ def test_parquet_folder_source_leaves_the_stored_index_out(tmp_path):
         assert ParquetSource(named).columns == list(frame.columns)
 
 
+def test_parquet_folder_as_data_with_stored_index_columns(tmp_path):
+    folder = tmp_path / "parts"
+    folder.mkdir()
+    frame = index_frame()
+    for number, part in enumerate((frame.iloc[:200], frame.iloc[200:])):
+        # Each part filtered and written by another tool: '__index_level_0__' with no pandas
+        # metadata, and the two parts' numberings overlap (no longer distinct on every row).
+        kept = part[part["V1"] > -3]
+        kept = kept.set_axis(np.arange(len(kept)) * 2)
+        table = pa.Table.from_pandas(kept, preserve_index=True).replace_schema_metadata(None)
+        pq.write_table(table, folder / f"part{number}.parquet")
+    data = ImbalanceDataModule(data=str(folder), target="Class")
+    with pytest.warns(UserWarning, match=r"'__index_level_0__', the row numbering pandas wrote"):
+        data.setup("fit")
+    assert data.preprocessing.feature_names == tuple(frame.columns.drop("Class"))
+
+
 def test_frame_after_reset_index_drops_the_index_column():
     frame = index_frame().reset_index()
     assert frame.columns[0] == "index"
