@@ -352,3 +352,49 @@ def test_a_header_only_file_to_score_has_no_rows(prep, tmp_path):
     path.write_text("amount,café,Class\n")
     with pytest.raises(ValueError, match=r"tomorrow\.csv has no rows \(a header with 3 column\(s\) and nothing under it\); there is nothing to score"):
         prep.transform(path)
+
+
+# ------------------------------------------------ predict: dialect and bad paths
+@pytest.fixture(scope="module")
+def semicolon_checkpoint(tmp_path_factory) -> tuple[Path, pd.DataFrame]:
+    import lightning.pytorch as pl
+
+    from imbalance_torch.lightning import TabularClassifier
+
+    folder = tmp_path_factory.mktemp("dialect")
+    path, data = semicolon_csv(folder, rows=300)
+    dm = ImbalanceDataModule(data=str(path), target="Class", sep=";", decimal=",", batch_size=64)
+    pl.seed_everything(0, verbose=False)
+    model = TabularClassifier(**dm.model_arguments(), hidden_width=8)
+    trainer = pl.Trainer(
+        max_epochs=1, accelerator="cpu", logger=False, enable_checkpointing=False,
+        enable_progress_bar=False, enable_model_summary=False, num_sanity_val_steps=0,
+    )
+    trainer.fit(model, dm)
+    trainer.save_checkpoint(folder / "model.ckpt")
+    return folder / "model.ckpt", data
+
+
+def test_predict_reads_the_file_to_score_in_the_training_dialect(semicolon_checkpoint, tmp_path):
+    from imbalance_torch.lightning.scoring import Scorer, predict_file
+
+    ckpt, data = semicolon_checkpoint
+    tomorrow = tmp_path / "tomorrow.csv"
+    data.drop(columns="Class").to_csv(tomorrow, sep=";", decimal=",", index=False)
+    written = predict_file(ckpt, tomorrow, tmp_path / "scores.csv")
+    scores = pd.read_csv(written)
+    expected = Scorer.from_checkpoint(ckpt).predict_proba(data.drop(columns="Class"))
+    np.testing.assert_allclose(scores["probability"], expected["probability"], rtol=0, atol=1e-6)
+
+
+def test_predict_with_a_bad_data_path_is_one_line(semicolon_checkpoint, tmp_path):
+    ckpt, _ = semicolon_checkpoint
+    os.mkfifo(tmp_path / "pipe.csv")
+    done = subprocess.run(
+        [sys.executable, "recipes/train.py", "predict", "--ckpt_path", str(ckpt),
+         "--data", str(tmp_path / "pipe.csv"), "--out", str(tmp_path / "scores.csv")],
+        cwd=REPO, capture_output=True, text=True, timeout=180, env={**os.environ, "OMP_NUM_THREADS": "1"},
+    )
+    assert done.returncode != 0
+    assert "Traceback" not in done.stderr, done.stderr[-3000:]
+    assert re.fullmatch(r"error: data='.*pipe\.csv' is a named pipe \(FIFO\), .*", last_line(done)), done.stderr[-2000:]
