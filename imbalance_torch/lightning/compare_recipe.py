@@ -35,7 +35,12 @@ Every arm trains for the same number of optimizer steps, with a batch size and b
 from the training split's size (NOTE [training budget] in
 ``imbalance_torch/lightning/budget.py``); the values are printed and written to the report.
 Runs execute in ``--jobs`` processes (default: one per CPU core) with ``--threads`` torch
-threads each (default: cores / jobs), with the same results as one at a time.
+threads each (default: ``OMP_NUM_THREADS`` if set, else 1: NOTE [training threads] in
+``threads.py``), with the same results as one at a time. The plan is printed before the first
+run, then a line per finished run with the elapsed time and an estimate of the time left (a
+bar on a terminal). SIGINT (Ctrl-C) or SIGTERM stops every worker within seconds; finished runs
+stay cached and the same command resumes (NOTE [stopping workers] in ``runner.py``).
+``--list`` prints the strategies without running anything.
 
 Before anything runs, every config is checked within the bounds of
 :mod:`imbalance_torch.lightning.config_guard`, and a plan of more than ``MAX_RUNS`` (1000)
@@ -45,19 +50,26 @@ runs (strategy arms x seeds) is refused unless ``--max-runs`` is raised to confi
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import math
 import os
 import platform
+import re
 import shlex
 import shutil
+import signal
 import statistics
 import sys
+import threading
 import time
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 from imbalance_torch.lightning.console import CONFIG_DIR
+from imbalance_torch.lightning.progress import RunProgress
+from imbalance_torch.lightning.threads import apply_training_threads, training_threads
 
 DEFAULT_QUICK = {"strategies": ["none", "smote"], "seeds": 1, "rows": 20_000}
 _PASS_THROUGH = ("--trainer.", "--model.", "--data.", "--seed_everything")
@@ -89,7 +101,8 @@ def build_parser(prog: str = "compare.py") -> argparse.ArgumentParser:
     parser.add_argument("--out", default="compare_out", help="output folder (default: compare_out)")
     parser.add_argument("--configs", default=str(CONFIG_DIR), help="config folder (default: the configs shipped in the package, which configs/ in a checkout links to)")
     parser.add_argument("--jobs", type=int, default=None, help="runs at a time, each in its own process (default: the CPU cores; 1 runs in this process)")
-    parser.add_argument("--threads", type=int, default=None, help="torch CPU threads per process (default: cores / jobs, at least 1; 0 keeps torch's default)")
+    parser.add_argument("--threads", type=int, default=None, help="torch CPU threads per run (default: OMP_NUM_THREADS if set, else 1, the fastest on a busy machine; 0 keeps torch's default)")
+    parser.add_argument("--list", action="store_true", help="list the strategies (name, parts, description, in the default run or not) and exit")
     parser.add_argument("--fresh", action="store_true", help="ignore the finished runs under OUT/runs and run everything again")
     parser.add_argument("--keep-checkpoints", action="store_true", help="keep each run's best checkpoint under OUT/checkpoints")
     return parser
@@ -114,8 +127,6 @@ def parse(argv: list[str] | None, prog: str = "compare.py") -> tuple[argparse.Na
         if value is not None and value < (0 if name == "threads" else 1):
             parser.error(f"--{name.replace('_', '-')} must be >= {0 if name == 'threads' else 1}, got {value}.")
     options.jobs = cores if options.jobs is None else options.jobs
-    if options.threads is None:
-        options.threads = max(1, cores // options.jobs)
     options.seeds = 3 if options.seeds is None else options.seeds
     if options.seeds < 1:
         parser.error(f"--seeds must be >= 1, got {options.seeds}.")
@@ -192,10 +203,27 @@ def describe_split(description: dict[str, Any]) -> str:
     return describe(description)
 
 
+def _split_line(split: dict[str, Any], per_seed: bool) -> str:
+    """The split kind for the report's header; with ``per_seed`` (the paired section lists
+    each seed's split), without the probe's own seed and counts, which are one seed's."""
+    if not per_seed:
+        return describe_split(split)
+    kind = split.get("kind", "stratified")
+    if kind == "time":
+        return (f"time split on {split.get('time_column')!r}, the same rows for every seed "
+                "(a time split does not depend on the seed); listed per seed under Paired "
+                "differences")
+    what = "stratified random split" if kind == "stratified" else f"{kind} split on {split.get('group_column')!r}"
+    return (f"{what}, drawn anew for each seed (seed index s uses split seed s unless "
+            "--data.split_seed fixes one), the same for every strategy at that seed; each "
+            "seed's rows per split and class are listed under Paired differences")
+
+
 def _markdown(
     meta: dict[str, Any], table: str, skipped: list[str], paired: str, flags: list[str]
 ) -> str:
     facts = meta["dataset"]
+    per_seed = "The split of each seed" in paired  # report.paired_markdown lists them
     counts = ", ".join(
         f"{split} {facts[f'{split}_class_counts']}" for split in ("train", "val", "test")
     )
@@ -205,9 +233,9 @@ def _markdown(
         f"Command: `{meta['command']}`",
         "",
         f"- Data: {facts['rows']} rows, {facts['features']} features, classes "
-        f"{facts['classes']} with counts {facts['class_counts']} (split {counts}).",
-        f"- Split: {describe_split(facts.get('split') or {})}.",
-        f"- Features{data_features_line(facts).removeprefix('features')}.",
+        f"{facts['classes']} with counts {facts['class_counts']}"
+        + ("." if per_seed else f" (split {counts})."),
+        f"- Split: {_split_line(facts.get('split') or {}, per_seed)}.",
         f"- {meta['seeds']} paired seed(s) per strategy (same split and initial weights per "
         "seed); resampling on the train split only; validation and test at the natural ratio.",
         f"- Training budget, the same for every arm: {meta['budget_text']}.",
@@ -233,13 +261,20 @@ def _markdown(
         "",
         paired,
         "",
+    ]
+    if meta.get("suggested_arm"):
+        lines += ["## Suggested training", "", _suggestion_text(meta, markdown=True), ""]
+    lines += [
         "## Kept models",
         "",
         "Each run keeps the model of its best validation AUPRC (ties: lower validation loss, "
         "then the later step). An arm is flagged when a run kept the model of its last "
-        "evaluation with the whole budget used (still improving: may be undertrained) or of "
-        "its first evaluation (nothing later was better: saturated or diverging). The step, "
-        "epoch and note of every run are in results.csv.",
+        "evaluation with the whole budget used (still improving: may be undertrained, so its "
+        "test numbers may understate it) or of its first evaluation (no later evaluation "
+        "scored higher: the arm is judged by a model trained for one evaluation interval; "
+        "usually a validation split too small or noisy for later gains to show, or a rise "
+        "that ended before the first evaluation). Each flag says what to do. The step, epoch "
+        "and note of every run are in results.csv.",
         "",
         *([f"- {line}" for line in flags] or ["No run flagged."]),
         "",
@@ -313,6 +348,129 @@ def _train_command(arm: Any, command: str, data_args: list[str], budget: Any) ->
     return shlex.join([*head, *data_args, *budget.cli_args()])
 
 
+def _suggestion(
+    summary: list[dict[str, Any]], arms: list[Any], command: str, data_args: list[str], budget: Any
+) -> dict[str, Any]:
+    """The arm the comparison suggests training (:func:`report.train_advice`: the best arm
+    that beats ``none`` after the Holm adjustment, else ``none``), why, and the command that
+    trains it with the comparison's data flags and budget (:func:`_train_command`).
+
+    Returns:
+        ``{"suggested_arm", "suggestion_reason", "train_suggested"}`` (the arm and command
+        None when no arm has a finite test AUPRC); ``meta`` of summary.json takes them.
+    """
+    from imbalance_torch.lightning.report import train_advice
+
+    advice = train_advice(summary)
+    arm = next((a for a in arms if a.name == advice["arm"]), None)
+    return {
+        "suggested_arm": None if arm is None else arm.name,
+        "suggestion_reason": advice["reason"],
+        "train_suggested": None if arm is None else _train_command(arm, command, data_args, budget),
+    }
+
+
+def _suggestion_text(meta: dict[str, Any], *, markdown: bool = False) -> str:
+    """The suggested training for the console (wrapped, the command on its own line) or for
+    summary.md (the command in a code block)."""
+    head = f"Train {meta['suggested_arm']} with the same budget: {meta['suggestion_reason']}"
+    if markdown:
+        return f"{head}\n\n```bash\n{meta['train_suggested']}\n```"
+    return f"{_wrap(head)}\n  {meta['train_suggested']}"
+
+
+class _Stopped:
+    signal: int | None = None
+
+
+@contextlib.contextmanager
+def stop_on_signals() -> Iterator[_Stopped]:
+    """While inside, SIGINT and SIGTERM raise KeyboardInterrupt in the main thread and are
+    recorded, so a comparison stops as a whole (NOTE [stopping workers] in runner.py); the
+    previous handlers come back after (Lightning sets SIGINT to ignored when it stops a fit)."""
+    stopped = _Stopped()
+    if threading.current_thread() is not threading.main_thread():
+        yield stopped
+        return
+    previous = {sig: signal.getsignal(sig) for sig in (signal.SIGINT, signal.SIGTERM)}
+
+    def handler(number: int, frame: Any) -> None:
+        if stopped.signal is None:
+            stopped.signal = number
+            raise KeyboardInterrupt
+
+    for sig in previous:
+        signal.signal(sig, handler)
+    try:
+        yield stopped
+    finally:
+        for sig, old in previous.items():
+            signal.signal(sig, old)
+
+
+def _interrupted(number: int, finished: int, total: int, out: Path) -> int:
+    name = signal.Signals(number).name
+    print(_wrap(
+        f"stopped by {name}: {finished} of {total} run(s) finished and are cached in "
+        f"{out / 'runs'}; the same command resumes from them."
+    ), file=sys.stderr, flush=True)
+    return 128 + number
+
+
+def strategy_rows(config_dir: str | Path) -> list[dict[str, Any]]:
+    """Every strategy config in ``config_dir/strategies``, in report order: name, parts
+    (resampling, loss, frozen), the config's first comment sentence, and whether a comparison
+    that names no strategies runs it. Reads YAML and the strategy table only (no torch)."""
+    import yaml
+
+    from imbalance_torch.lightning.strategies import RESAMPLERS, strategy_parts, strategy_sort_key
+
+    rows = []
+    for path in sorted((Path(config_dir) / "strategies").glob("*.yaml")):
+        text = path.read_text(encoding="utf-8")
+        comment = []
+        for line in text.splitlines():
+            if not line.startswith("#"):
+                break
+            comment.append(line.lstrip("#").strip())
+        words = " ".join(comment)
+        # the first sentence ("et al. 2002" does not end one)
+        description = re.split(r"(?<!\bal)\. (?=[A-Z])", words)[0].rstrip(".") + "." if words else ""
+        resampling, loss, frozen = strategy_parts(yaml.safe_load(text) or {})
+        resampler = RESAMPLERS.get(resampling)
+        if resampler is None:
+            default = "unknown resampling"
+        elif not resampler.in_default:
+            default = "opt-in"
+        elif resampler.needs_categorical:
+            default = "with categorical columns"
+        else:
+            default = "yes"
+        rows.append({
+            "name": path.stem, "resampling": resampling, "loss": loss, "frozen": frozen,
+            "description": description, "default": default,
+            "_key": strategy_sort_key(resampling, loss, frozen, path.stem),
+        })
+    rows.sort(key=lambda row: row.pop("_key"))
+    return rows
+
+
+def format_strategy_list(config_dir: str | Path) -> str:
+    """``compare --list``: one line per strategy (see :func:`strategy_rows`)."""
+    rows = strategy_rows(config_dir)
+    parts = [f"{r['resampling']}{' (frozen)' if r['frozen'] else ''} + {r['loss']}" for r in rows]
+    name_w = max(len("strategy"), *(len(r["name"]) for r in rows))
+    parts_w = max(len("parts"), *(len(p) for p in parts))
+    default_w = max(len("default run"), *(len(r["default"]) for r in rows))
+    lines = [f"{'strategy':<{name_w}}  {'parts':<{parts_w}}  {'default run':<{default_w}}  description"]
+    for row, part in zip(rows, parts):
+        lines.append(f"{row['name']:<{name_w}}  {part:<{parts_w}}  {row['default']:<{default_w}}  {row['description']}")
+    return "\n".join(lines) + (
+        f"\n\n{len(rows)} strategies in {Path(config_dir) / 'strategies'}; run some with "
+        "--strategies NAME ..."
+    )
+
+
 def main(argv: list[str] | None = None, *, command: str = "python recipes/compare.py") -> int:
     """Run the comparison; returns the process exit status.
 
@@ -322,6 +480,16 @@ def main(argv: list[str] | None = None, *, command: str = "python recipes/compar
         command: how the report names the command that was run.
     """
     options, passthrough = parse(argv, prog=command)
+    if options.list:
+        print(format_strategy_list(options.configs))
+        return 0
+    threads, threads_from = training_threads(options.threads)
+    if _is_rank_zero():  # the first line, before the imports and the data checks
+        print(_wrap(
+            f"comparing {', '.join(options.strategies) if options.strategies else 'the default strategies'} "
+            f"x {options.seeds} seed(s) on {options.data or 'fraud_like'}: checking the configs "
+            "and the data ..."
+        ), flush=True)
     import torch
 
     from imbalance_torch.lightning.comparison import arms_with_work, budget_for, plan_arms
@@ -394,8 +562,8 @@ def main(argv: list[str] | None = None, *, command: str = "python recipes/compar
         "ddp" in a for a in passthrough
     )
     jobs = 1 if distributed else options.jobs
-    if jobs == 1 and options.threads > 0:
-        torch.set_num_threads(options.threads)
+    if jobs == 1:
+        apply_training_threads(threads)
     if options.fresh and rank_zero:
         shutil.rmtree(out / "runs", ignore_errors=True)
     smoke = (
@@ -405,8 +573,11 @@ def main(argv: list[str] | None = None, *, command: str = "python recipes/compar
     )
     if rank_zero:
         print(_wrap(f"training budget (every arm): {budget.describe()}"))
-        print(f"{len(arms)} arm(s) x {options.seeds} seed(s); {jobs} run(s) at a time, "
-              f"{options.threads or torch.get_num_threads()} thread(s) each", flush=True)
+        print(_wrap(
+            f"plan: {len(arms)} arm(s) x {options.seeds} seed(s) = {len(arms) * options.seeds} "
+            f"run(s), {jobs} at a time, {threads or torch.get_num_threads()} torch thread(s) "
+            f"each ({threads_from}); arms: {', '.join(a.name for a in arms)}"
+        ), flush=True)
         if smoke:
             print(_wrap(f"SMOKE RUN: {smoke}"), flush=True)
     tasks = plan_tasks(
@@ -417,21 +588,33 @@ def main(argv: list[str] | None = None, *, command: str = "python recipes/compar
     cached_runs = 0
     order = {(t.arm.name, t.seed): i for i, t in enumerate(tasks)}
 
+    progress = RunProgress(len(tasks)) if rank_zero else None
+
     def report_run(task: Any, result: Any, cached: bool) -> None:
         nonlocal cached_runs
         finished.append(result.row)
         cached_runs += cached
-        if rank_zero:
-            print(f"[{len(finished)}/{len(tasks)}] {run_line(result, cached=cached)}", flush=True)
+        if progress is not None:
+            progress.finished(run_line(result, cached=cached), cached=cached)
             # results.csv in plan order of the runs finished so far (after the last run: all)
             write_csv(out / "results.csv", sorted(finished, key=lambda r: order[(r["arm"], r["seed"])]))
 
     start = time.perf_counter()
-    results = run_tasks(
-        tasks, config_dir=config_dir, extra_args=extra, dataset=facts["source"], budget=budget,
-        jobs=jobs, threads=options.threads, write=rank_zero, clean_run_dirs=not distributed,
-        on_result=report_run,
-    )
+    with stop_on_signals() as stopped:
+        try:
+            results = run_tasks(
+                tasks, config_dir=config_dir, extra_args=extra, dataset=facts["source"],
+                budget=budget, jobs=jobs, threads=threads, write=rank_zero,
+                clean_run_dirs=not distributed, on_result=report_run,
+            )
+        except (KeyboardInterrupt, SystemExit):
+            if stopped.signal is None:
+                raise
+        finally:
+            if progress is not None:
+                progress.close()
+    if stopped.signal is not None:
+        return _interrupted(stopped.signal, len(finished), len(tasks), out)
     rank_zero = rank_zero and all(r.is_global_zero for r in results)
     if not rank_zero:
         return 0
@@ -461,7 +644,7 @@ def main(argv: list[str] | None = None, *, command: str = "python recipes/compar
         "cached_runs": cached_runs,
         "out": str(out),
         "machine": f"{platform.machine()} {os.cpu_count()} CPU cores, torch {torch.__version__}, "
-        f"{options.threads or torch.get_num_threads()} thread(s) per process",
+        f"{threads or torch.get_num_threads()} thread(s) per process",
         "min_precision": min_precision,
     }
     best_name = best_arm(summary)

@@ -23,6 +23,8 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+from imbalance_torch.lightning.threads import apply_training_threads, training_threads
+
 __all__ = ["COMMANDS", "CONFIG_DIR", "check_config_files", "main", "strategy_config_args", "train_main"]
 
 CONFIG_DIR = Path(__file__).resolve().parents[1] / "configs"
@@ -92,6 +94,34 @@ def check_config_files(args: list[str], config_dir: str | Path = CONFIG_DIR) -> 
         load_strategy_config(path)
 
 
+def _pop_threads(args: list[str]) -> tuple[list[str], int | None]:
+    """Take ``--threads N`` (or ``--threads=N``) out of a ``train`` command line.
+
+    Raises:
+        ValueError: a missing or non-integer value.
+    """
+    out: list[str] = []
+    threads: int | None = None
+    i = 0
+    while i < len(args):
+        item = args[i]
+        if item == "--threads" or item.startswith("--threads="):
+            if item == "--threads":
+                if i + 1 >= len(args):
+                    raise ValueError("--threads needs a count, e.g. --threads 1.")
+                value, i = args[i + 1], i + 2
+            else:
+                value, i = item.split("=", 1)[1], i + 1
+            try:
+                threads = int(value)
+            except ValueError:
+                raise ValueError(f"--threads takes a whole number of threads, got {value!r}.") from None
+            continue
+        out.append(item)
+        i += 1
+    return out, threads
+
+
 def train_main(
     args: Sequence[str] | None = None,
     *,
@@ -101,6 +131,9 @@ def train_main(
     """Run LightningCLI (``fit``, ``validate``, ``test``) with the shipped defaults; ``predict``
     scores a raw file with a checkpoint
     (:func:`~imbalance_torch.lightning.scoring.predict_main`) and returns the path written.
+
+    ``--threads N`` sets the torch threads of the run (default: ``OMP_NUM_THREADS`` if set,
+    else 1: NOTE [training threads] in ``threads.py``).
 
     A ``fit`` ends with :func:`~imbalance_torch.lightning.run_log.fit_summary`: the best epoch,
     its validation metrics, and the paths of the best and last checkpoints and the metrics log.
@@ -118,6 +151,8 @@ def train_main(
             from imbalance_torch.lightning.scoring import predict_main
 
             return predict_main(given[1:])
+        given, requested_threads = _pop_threads(given)
+        threads, _ = training_threads(requested_threads)
         given = strategy_config_args(given, config_dir)
         check_config_files(given, config_dir)
     except (ValueError, TypeError, OSError) as error:
@@ -128,6 +163,7 @@ def train_main(
 
     from imbalance_torch.lightning.cli import ImbalanceCLI, default_config_files
 
+    apply_training_threads(threads)  # NOTE [training threads]
     # The console script hands LightningCLI the arguments after its command word on purpose.
     warnings.filterwarnings("ignore", message=".*LightningCLI's args parameter is intended.*")
     defaults = {"default_config_files": default_config_files(config_dir)}

@@ -28,7 +28,11 @@ import hashlib
 import json
 import logging
 import math
+import os
 import shutil
+import signal
+import threading
+import time
 import warnings
 from collections.abc import Callable, Sequence
 from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
@@ -238,12 +242,42 @@ def _execute(task: RunTask, common: _Common) -> RunResult:
     return result
 
 
-def _init_worker(threads: int) -> None:
-    import torch
+# NOTE [stopping workers]: a comparison stops as a whole. Workers ignore SIGINT, so Ctrl-C
+# (which the terminal sends to the whole process group) reaches the main process alone, which
+# then terminates every worker (SIGTERM) instead of letting each finish its run and take the
+# next one from the pool's queue. A worker whose main process died without that (SIGKILL)
+# sees its parent change and exits within WATCH_PARENT_S. Finished runs are in the cache
+# (NOTE [run cache]); the interrupted ones are redone by the next start of the same command.
+WATCH_PARENT_S = 0.5
 
-    if threads > 0:
-        torch.set_num_threads(threads)
+
+def _watch_parent(parent: int) -> None:
+    while True:
+        time.sleep(WATCH_PARENT_S)
+        if os.getppid() != parent:
+            os._exit(1)
+
+
+def _init_worker(threads: int, parent: int) -> None:
+    from imbalance_torch.lightning.threads import apply_training_threads
+
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    threading.Thread(target=_watch_parent, args=(parent,), daemon=True).start()
+    apply_training_threads(threads)
     quiet_lightning()
+
+
+def _terminate_workers(pool: ProcessPoolExecutor) -> None:
+    """Stop a pool's workers now (NOTE [stopping workers]); Python < 3.14 has no public way."""
+    processes = list((getattr(pool, "_processes", None) or {}).values())
+    for process in processes:
+        if process.is_alive():
+            process.terminate()
+    for process in processes:
+        process.join(timeout=5)
+        if process.is_alive():
+            process.kill()
+    pool.shutdown(wait=False, cancel_futures=True)
 
 
 def run_line(result: RunResult, *, cached: bool = False) -> str:
@@ -294,7 +328,8 @@ def run_tasks(
         dataset: dataset label for the rows.
         budget: the training budget of every run.
         jobs: worker processes; 1 runs in this process.
-        threads: torch threads per worker process (``jobs > 1`` only; 0 keeps torch's).
+        threads: torch threads per worker process (``jobs > 1`` only; 0 keeps torch's;
+            NOTE [training threads] in threads.py says how the caller chooses it).
         write: save each finished run's result (False on DDP ranks other than 0).
         clean_run_dirs: remove a run's leftover checkpoints before it starts (False under
             DDP, where every rank shares the folder).
@@ -335,21 +370,22 @@ def run_tasks(
         import multiprocessing
 
         context = multiprocessing.get_context("spawn")
-        with ProcessPoolExecutor(
+        pool = ProcessPoolExecutor(
             max_workers=min(jobs, len(todo)), mp_context=context,
-            initializer=_init_worker, initargs=(threads,),
-        ) as pool:
-            pending = {pool.submit(_execute, tasks[i], common): i for i in todo}
-            try:
-                while pending:
-                    done, _ = wait(pending, return_when=FIRST_COMPLETED)
-                    for future in done:
-                        index = pending.pop(future)
-                        results[index] = future.result()  # a run's error stops the comparison
-                        if on_result is not None:
-                            on_result(tasks[index], results[index], False)
-            except BaseException:
-                for future in pending:  # finished runs are cached; the rest start next time
-                    future.cancel()
-                raise
+            initializer=_init_worker, initargs=(threads, os.getpid()),
+        )
+        pending = {pool.submit(_execute, tasks[i], common): i for i in todo}
+        try:
+            while pending:
+                done, _ = wait(pending, return_when=FIRST_COMPLETED)
+                for future in done:
+                    index = pending.pop(future)
+                    results[index] = future.result()  # a run's error stops the comparison
+                    if on_result is not None:
+                        on_result(tasks[index], results[index], False)
+        except BaseException:
+            # finished runs are cached; the rest start next time (NOTE [stopping workers])
+            _terminate_workers(pool)
+            raise
+        pool.shutdown()
     return [results[i] for i in range(len(tasks))]
