@@ -22,6 +22,7 @@ from torch.utils.data import DataLoader
 from imbalance_torch.lightning.preprocessing import Preprocessing
 from imbalance_torch.lightning.resume import (
     ResumableLoader,
+    align_loop_progress,
     check_same_on_every_rank,
     data_module_state,
     resumed_loader_state,
@@ -504,7 +505,9 @@ class ImbalanceDataModule(pl.LightningDataModule):
         loader = ResumableLoader(self.train_dataset(), sampler=sampler, batch_size=None, progress=progress)
         if self._resume_state is not None:
             # Lightning restores loader states itself only mid-epoch, and creates the first
-            # iterator before set_epoch: NOTE [exact resume].
+            # iterator before set_epoch: NOTE [exact resume]. Its loop progress must agree
+            # with the loader's position: NOTE [one position].
+            align_loop_progress(trainer, self._resume_state)
             loader.load_state_dict(self._resume_state)
             self._resume_state = None
         self._train_loader = loader

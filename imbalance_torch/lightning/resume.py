@@ -18,6 +18,20 @@ iteration skips the batches already trained on, in index space (nothing is fetch
 every sampler here is a pure function of ``(seed, epoch)``, the remaining batches are exactly
 the uninterrupted run's.
 
+NOTE [one position]: the position inside an epoch is stored twice in a checkpoint: in
+Lightning's loop progress and in the loader state above, and the two must agree. They did
+not after a fit stopped by ``max_steps`` inside an epoch: Lightning's loop marks that epoch
+completed when ``max_steps`` ends it (its ``on_advance_end`` counts the epoch done), while one
+batch of it was trained on; a ``trainer.save_checkpoint`` after ``fit`` then resumed at
+"epoch e + 1, batch 1" (Lightning) while the loader continued epoch e after its first batch:
+the rest of epoch e was served under the next epoch's number, and the next epoch's batches
+never. The loader's position is the one source of truth: :func:`align_loop_progress`, run
+when the resumed train loader is built (after Lightning restored its loops, before it decides
+where to restart), puts Lightning's progress into the form a checkpoint saved after that
+same batch by a callback has (epoch e started, not completed; the batch processed, not yet
+completed), so every way of saving resumes the same way. A position Lightning's progress
+cannot be brought to is refused with a message instead of being resumed inexactly.
+
 The model's own randomness (dropout) comes from torch's global generator, which Lightning
 does not checkpoint. :class:`BatchSeeder` reseeds it before every training batch from
 ``(seed, rank, epoch, batch)``, so it too depends only on the position in training, and a
@@ -46,6 +60,7 @@ __all__ = [
     "AtomicCheckpointIO",
     "BatchSeeder",
     "ResumableLoader",
+    "align_loop_progress",
     "check_resumed_state",
     "check_same_on_every_rank",
     "data_module_state",
@@ -179,6 +194,60 @@ class ResumableLoader(DataLoader):
                 )
         sampler.set_epoch(epoch)
         self._pending = (epoch, done) if done else None
+
+
+def align_loop_progress(trainer: Any, state: dict[str, Any] | None) -> None:
+    """Make Lightning's restored loop progress agree with a resumed loader state (NOTE [one
+    position]); call it when the resumed train loader is built.
+
+    Args:
+        trainer: the resuming ``Trainer`` (its loops already restored from the checkpoint).
+        state: the loader state being restored (:meth:`ResumableLoader.state_dict`), or None.
+
+    Raises:
+        ValueError: Lightning's progress and the loader's position disagree in a way that
+            cannot be reconciled; resuming would serve other batches than the saved run.
+    """
+    if state is None:
+        return
+    loop = trainer.fit_loop
+    epochs, batches = loop.epoch_progress.current, loop.epoch_loop.batch_progress
+    epoch, done = int(state["epoch"]), int(state["batches_done"])
+    per_epoch = int(state.get("batches_per_epoch") or 0)
+    started = epochs.ready == epochs.started == epoch + 1
+    if state["epoch_complete"]:
+        # Saved after the epoch's hooks (trainer.save_checkpoint after fit, a max_steps stop
+        # on the last batch): Lightning keeps the epoch's batch count and, resumed by steps,
+        # would number the next epoch's batches from there (batch_idx 26, 27, ...): start
+        # the next epoch's count at 0, as Lightning does when it starts an epoch itself.
+        if started and epochs.processed == epochs.completed == epoch + 1 and batches.current.ready >= per_epoch:
+            batches.reset_on_run()
+        agree = epochs.processed == epoch + 1 or (epochs.processed == epoch and batches.current.processed >= per_epoch)
+        lightning_at = f"epoch {int(epochs.processed)} after {int(batches.current.processed)} batches"
+    else:
+        if started and 0 < done < per_epoch and epochs.processed == epoch + 1 and batches.current.processed == done:
+            # An epoch ended early by max_steps (saved after fit, or by a callback at that
+            # epoch's end): Lightning counted it processed, the loader holds the position.
+            # Put Lightning's progress in the form a callback's save after this batch has.
+            for progress in (loop.epoch_progress.total, epochs):
+                progress.processed -= 1
+                progress.completed = min(progress.completed, progress.processed)
+            if batches.current.completed == batches.current.processed:
+                for progress in (batches.total, batches.current):
+                    progress.completed -= 1
+                loop.epoch_loop._batches_that_stepped -= 1  # Lightning adds it back on restart
+            loop.restarting = True  # re-evaluated on the corrected progress
+        agree = epochs.processed == epoch and batches.current.processed == done
+        lightning_at = f"epoch {int(epochs.processed)} after {int(batches.current.processed)} batches"
+    if not agree:
+        at = f"the end of epoch {epoch}" if state["epoch_complete"] else f"epoch {epoch} after {done} batches"
+        raise ValueError(
+            f"cannot resume this fit exactly: the checkpoint's training loader is at {at}, but "
+            f"Lightning's loop progress in it is at {lightning_at}; resuming would serve other "
+            "batches than the run that saved it. Resume from a checkpoint saved at an epoch end "
+            "or by a checkpoint callback (ModelCheckpoint, LastCheckpoint), or start a new fit "
+            "without ckpt_path."
+        )
 
 
 def _default_seed() -> int:
