@@ -32,6 +32,7 @@ from imbalance_torch.lightning.strategies import (
     RESAMPLERS,
     check_loss,
     check_resampling,
+    strategy_parts,
     strategy_sort_key,
 )
 from imbalance_torch.lightning.thresholds import COST_METRICS
@@ -58,18 +59,6 @@ _TOP_LEVEL_KEYS = (
 def _parameters(cls: type, exclude: Sequence[str] = ()) -> list[str]:
     names = [n for n in inspect.signature(cls.__init__).parameters if n != "self"]
     return sorted(n for n in names if n not in exclude)
-
-
-def strategy_parts(config: dict[str, Any], defaults: dict[str, Any] | None = None) -> tuple[str, str, bool]:
-    """``(resampling, loss, frozen_synthetic)`` of a strategy config over ``defaults``."""
-    defaults = defaults or {}
-    data = {**(defaults.get("data") or {}), **(config.get("data") or {})}
-    model = {**(defaults.get("model") or {}), **(config.get("model") or {})}
-    return (
-        data.get("resampling", "none"),
-        model.get("loss", "cross_entropy"),
-        bool(data.get("frozen_synthetic", False)),
-    )
 
 
 def list_strategies(config_dir: str | Path) -> dict[str, Path]:
@@ -270,9 +259,22 @@ def kept_model_note(
     budget_steps: float,
     steps_trained: int | None = None,
 ) -> str:
-    """Why a kept model deserves a look: ``end of budget`` (kept at the last evaluation of a
-    run that used its whole budget: still improving when training stopped, may be
-    undertrained), ``first evaluation`` (nothing later beat it, maybe saturated), else empty.
+    """Why a kept model deserves a look, as a short code for the run's row: ``end of
+    budget`` (kept at the last evaluation of a run that used its whole budget: still
+    improving when training stopped, may be undertrained), ``first evaluation`` (no later
+    evaluation scored higher: a validation split too small or noisy for later gains to show,
+    or a rise that ended before the first evaluation), else empty.
+    :func:`~imbalance_torch.lightning.report.kept_model_flags` turns the codes into what they
+    mean for the verdict and what to do.
+
+    Args:
+        kept_step: the step of the kept model (None when none was kept).
+        val_history: the run's evaluations, each with its ``step``.
+        budget_steps: the run's step budget.
+        steps_trained: the steps the run trained (default: the last evaluation's step).
+
+    Returns:
+        ``"end of budget"``, ``"first evaluation"`` or ``""``.
     """
     if kept_step is None or not val_history:
         return ""
@@ -418,6 +420,9 @@ def run_arm(
         "crossing_share": math.nan if crossing is None else crossing,
         "train_rows_per_epoch": int(sum(data.sampled_class_counts)),
         "sampled_class_counts": json.dumps(list(data.sampled_class_counts)),
+        # the split this seed drew (kind, rows per split and class, warnings): reports
+        # describe each seed's split and its validation positives (report.seed_split)
+        "split": json.dumps(dict(data.preprocessing.split), default=str),
         "wall_s": wall,
     }
     predictions = model.test_predictions

@@ -19,7 +19,11 @@ import numpy as np
 
 from imbalance_torch.lightning._files import atomic_write
 from imbalance_torch.lightning.metrics import LOWER_IS_BETTER, METRIC_NAMES
-from imbalance_torch.lightning.statistics import format_p, paired_by_seed
+from imbalance_torch.lightning.statistics import (
+    compare_with_best,
+    compare_with_reference,
+    format_p,
+)
 
 KEPT_NOTES = ("end of budget", "first evaluation")
 """The ``kept_note`` values of a run row that flag its arm (``comparison.kept_model_note``)."""
@@ -44,7 +48,10 @@ __all__ = [
     "plot_critical_difference",
     "plot_pr_curves",
     "pr_curves_figure",
+    "seed_split",
     "summarize",
+    "train_advice",
+    "verdict_text",
     "write_csv",
     "write_json",
 ]
@@ -112,13 +119,26 @@ def _stats(values: Iterable[float]) -> tuple[float, float]:
 def summarize(
     rows: Sequence[Mapping[str, Any]], *, reference: str = REFERENCE_ARM
 ) -> list[dict[str, Any]]:
-    """Per arm (in first-seen order): runs, mean and std of each test metric, wall time, and
-    the paired comparison of its test AUPRC with ``reference`` and with the best arm.
+    """Per arm (in first-seen order): runs, mean and std of each test metric, wall time, the
+    paired comparison of its test AUPRC with ``reference`` and with the best arm, each run's
+    split and the runs whose kept model is flagged.
 
     ``std`` is the sample standard deviation over seeds (NaN with one seed). ``vs_reference``
     and ``vs_best`` hold :meth:`PairedComparison.as_dict` (paired by seed index; see
-    ``NOTE [paired test over seeds]`` in ``lightning/statistics.py``), or ``None`` for the
-    reference arm itself, the best arm itself, or when no ``reference`` arm ran.
+    ``NOTE [paired test over seeds]`` in ``lightning/statistics.py``), Holm-adjusted over the
+    comparisons with ``reference`` and over every pair of arms respectively (``NOTE
+    [multiple comparisons]``), or ``None`` for the reference arm itself, the best arm itself,
+    or when no ``reference`` arm ran. ``seeds`` maps each seed index to its split (the
+    one-line description and the validation and test rows of the positive class, from the
+    run rows' ``split``; empty for rows without one). ``flagged_runs`` lists the runs with a
+    ``kept_note`` (seed, note, kept step, budget, evaluation interval, validation positives).
+
+    Args:
+        rows: one result row per (arm, seed) run (``comparison.run_arm``).
+        reference: the baseline arm.
+
+    Returns:
+        One entry per arm.
     """
     arms: dict[str, list[Mapping[str, Any]]] = {}
     for row in rows:
@@ -137,38 +157,147 @@ def summarize(
         entry["kept_notes"] = {
             note: sum(r.get("kept_note") == note for r in runs) for note in KEPT_NOTES
         }
+        entry["seeds"] = {
+            int(r["seed"]): facts for r in runs if (facts := seed_split(r)) is not None
+        }
+        entry["flagged_runs"] = [_flagged_run(r) for r in runs if r.get("kept_note") in KEPT_NOTES]
         entry["wall_s"] = float(sum(float(r.get("wall_s", 0.0)) for r in runs))
         summary.append(entry)
     best = best_arm(summary)
+    names = list(arms)
+    against_reference = compare_with_reference(rows, names, reference) if reference in arms else {}
+    against_best = compare_with_best(rows, names, best) if best is not None else {}
     for entry in summary:
         arm = entry["arm"]
-        entry["vs_reference"] = (
-            paired_by_seed(rows, arm, reference).as_dict()
-            if reference in arms and arm != reference else None
-        )
-        entry["vs_best"] = (
-            paired_by_seed(rows, arm, best).as_dict() if best is not None and arm != best else None
-        )
+        entry["vs_reference"] = against_reference[arm].as_dict() if arm in against_reference else None
+        entry["vs_best"] = against_best[arm].as_dict() if arm in against_best else None
     return summary
 
 
+def _split_description(row: Mapping[str, Any]) -> dict[str, Any] | None:
+    """The run's split description (``split`` of the row: a dict, or JSON text as read back
+    from results.csv), or None when the row has none."""
+    split = row.get("split")
+    if isinstance(split, str) and split:
+        try:
+            split = json.loads(split)
+        except ValueError:
+            return None
+    return split if isinstance(split, dict) else None
+
+
+def _positives(counts: Sequence[int] | None) -> int | None:
+    """Rows of the positive class (the last of two) or, with more classes, of the rarest."""
+    if not counts:
+        return None
+    return int(counts[-1]) if len(counts) == 2 else int(min(counts))
+
+
+def seed_split(row: Mapping[str, Any]) -> dict[str, Any] | None:
+    """The split a run was trained and judged on: ``{"split": one line, "val_positives",
+    "test_positives"}`` (positives: rows of the positive class, or of the rarest class with
+    more than two), or None for a row without a ``split`` description.
+
+    Args:
+        row: a result row.
+    """
+    from imbalance_torch.lightning.split_kinds import describe_split
+
+    description = _split_description(row)
+    if description is None:
+        return None
+    counts = description.get("class_counts") or {}
+    return {
+        "split": describe_split(description),
+        "val_positives": _positives(counts.get("val")),
+        "test_positives": _positives(counts.get("test")),
+    }
+
+
+def _flagged_run(row: Mapping[str, Any]) -> dict[str, Any]:
+    facts = seed_split(row) or {}
+
+    def number(key: str) -> float:
+        value = row.get(key)
+        try:
+            return float(value)  # type: ignore[arg-type]
+        except (TypeError, ValueError):
+            return math.nan
+
+    return {
+        "seed": int(row["seed"]),
+        "note": row.get("kept_note"),
+        "kept_step": number("kept_step"),
+        "budget_steps": number("budget_steps"),
+        "val_check_interval": number("val_check_interval"),
+        "val_positives": facts.get("val_positives"),
+    }
+
+
+def _count_list(values: Sequence[Any], seeds: Sequence[int], what: str) -> str:
+    """``8 positive validation rows`` when every run had the same, else ``8, 9 and 8 ...
+    (seeds 0, 1, 2)``."""
+    if len(set(values)) == 1:
+        return f"{values[0]} {what}"
+    listed = ", ".join(map(str, values[:-1])) + f" and {values[-1]}"
+    return f"{listed} {what} (seeds {', '.join(map(str, seeds))})"
+
+
+def _steps(values: Sequence[float]) -> str:
+    finite = sorted({int(v) for v in values if math.isfinite(v)})
+    return "/".join(f"{v:,}" for v in finite) or "?"
+
+
 def kept_model_flags(summary: Sequence[Mapping[str, Any]]) -> list[str]:
-    """One line per arm whose runs kept the model of their last evaluation with the whole
-    budget used (``may be undertrained``) or of their first evaluation, with the counts."""
+    """One line per arm and note whose runs kept a model worth a look, saying what it means
+    for the verdict and what to do (NOTE [kept model] in ``lightning/checkpoints.py``).
+
+    ``end of budget``: the model of the last evaluation with the whole budget used
+    (validation AUPRC still rising: may be undertrained). ``first evaluation``: nothing
+    later scored a higher validation AUPRC, so the arm is judged by a model trained for one
+    evaluation interval; the line names the usual causes (a validation split too small or
+    noisy for later gains to show, with its positive rows per seed, or a rise that ended
+    before the first evaluation) and the fixes (a larger validation share, earlier and more
+    frequent evaluations).
+
+    Args:
+        summary: :func:`summarize` output.
+
+    Returns:
+        The lines, in arm order.
+    """
     lines = []
     for entry in summary:
         notes, runs = entry.get("kept_notes") or {}, entry["runs"]
+        flagged = entry.get("flagged_runs") or []
         if notes.get("end of budget"):
             lines.append(
                 f"{entry['arm']}: may be undertrained: {notes['end of budget']} of {runs} run(s) "
                 "kept the model of the last evaluation of the whole budget (validation AUPRC "
-                "still rising); give more steps with --trainer.max_steps or --max-epochs."
+                "still rising), so its test numbers may understate the arm; give more steps "
+                "with --trainer.max_steps or --max-epochs."
             )
         if notes.get("first evaluation"):
+            first = [r for r in flagged if r["note"] == "first evaluation"]
+            steps = _steps([r["kept_step"] for r in first])
+            budget = _steps([r["budget_steps"] for r in first])
+            below = f", below {steps.split('/')[0]} steps" if steps != "?" else ""
+            positives = [r["val_positives"] for r in first if r["val_positives"] is not None]
+            seeds = [r["seed"] for r in first if r["val_positives"] is not None]
+            held = (f" (validation held {_count_list(positives, seeds, 'positive row(s)')})"
+                    if positives else "")
+            of = f" of {budget}" if budget != "?" else ""
             lines.append(
                 f"{entry['arm']}: kept at the first evaluation in {notes['first evaluation']} of "
-                f"{runs} run(s) (no later model had a higher validation AUPRC, or an equal one "
-                "with a lower validation loss): validation may be saturated or training diverging."
+                f"{runs} run(s) (step {steps}{of}): no later evaluation scored a higher "
+                "validation AUPRC, so there the arm is judged by a model trained for one "
+                "evaluation interval, and its reading says little about longer training. "
+                "Usual causes: a validation split too small or noisy for later gains "
+                f"to show{held}, or a validation score that rose before the first evaluation "
+                "and then stopped rising (a rise that ended early). What to do: a larger "
+                "validation share (--data.val_fraction, or an earlier --data.val_start with a "
+                "time split) and earlier, more frequent evaluations (a smaller "
+                f"--trainer.val_check_interval{below})."
             )
     return lines
 
@@ -253,80 +382,208 @@ def _interval(comparison: Mapping[str, Any]) -> str:
 _PAIRED_METHOD = (
     "Runs are paired by seed index (for seed s every strategy gets the same split and the same "
     "initial weights), so each strategy is judged by its per-seed differences in test AUPRC. "
-    "The reading comes from a two-sided paired t-test at the 5 % level and the matching 95 % "
-    "t interval of the mean difference (they agree by construction). The Wilcoxon "
-    "signed-rank p-value is a check that assumes no normality, but with fewer than 6 seeds it "
-    "cannot fall below 0.05 (its smallest value is 2/2^n), so it does not decide. P-values "
-    "are per comparison, not adjusted for the number of strategies compared."
+    "The reading comes from a two-sided paired t-test at the 5 % level, Holm-adjusted for the "
+    "comparisons made at once (both p-values are shown): the comparisons with {reference}, "
+    "the primary reading, are one family ({reference} is chosen before the results); the "
+    "comparisons with the best arm are adjusted over every pairwise comparison of the "
+    "strategies, because the best arm is chosen after the results and adjusting only its own "
+    "comparisons would still read equal strategies as worse than it by chance. The 95 % t "
+    "interval is per comparison (unadjusted), so an interval that excludes 0 can go with a "
+    "'within noise' reading. The Wilcoxon signed-rank p-value is a check that assumes no "
+    "normality, but with fewer than 6 seeds it cannot fall below 0.05 (its smallest value is "
+    "2/2^n), so it does not decide."
 )
 
 
-def paired_markdown(summary: Sequence[Mapping[str, Any]]) -> str:
-    """Markdown tables of each arm's paired test-AUPRC differences against the reference arm
-    and against the best arm (from :func:`summarize`), with the method in words."""
-    comparisons = [e[k] for k in ("vs_reference", "vs_best") for e in summary if e.get(k)]
-    if not comparisons:
-        return "No paired comparison: only one strategy ran."
-    if all(c["n"] < 2 for c in comparisons):
-        return (
-            "One seed per strategy: no paired test is possible, so no difference here can be "
-            "told from noise. Rerun with `--seeds 3` or more (5 or more for useful power)."
+def _reference(summary: Sequence[Mapping[str, Any]]) -> str | None:
+    return next((e["vs_reference"]["reference"] for e in summary if e.get("vs_reference")), None)
+
+
+def train_advice(
+    summary: Sequence[Mapping[str, Any]], *, reference: str = REFERENCE_ARM
+) -> dict[str, Any]:
+    """Which arm to train after a comparison, and why (NOTE [multiple comparisons]).
+
+    The comparisons with ``reference`` decide: of the arms better than it after the Holm
+    adjustment, the one with the highest mean test AUPRC. When none is, the advice is
+    ``reference`` itself, the simplest arm (no resampling, the plain loss): a higher mean
+    that the seeds cannot tell from noise is no reason to add a strategy. Without a
+    ``reference`` arm, the best mean, said to be a ranking only.
+
+    Args:
+        summary: :func:`summarize` output.
+        reference: the baseline arm.
+
+    Returns:
+        ``{"arm": name or None, "reason": one paragraph, "better_than_reference": [arms],
+        "adjustment": the family adjusted over (empty when untested)}``.
+    """
+    names = [e["arm"] for e in summary]
+    against = [e["vs_reference"] for e in summary if e.get("vs_reference")]
+    if reference not in names or not against:
+        best = best_arm(summary)
+        reason = (
+            f"no {reference!r} arm ran, so no strategy was tested against the untreated "
+            f"baseline; {best} has the highest mean test AUPRC, a ranking and not a verdict "
+            f"(add {reference} to --strategies to test against it)."
+            if best is not None else "no arm has a finite test AUPRC: nothing to suggest."
         )
-    sections = [_PAIRED_METHOD]
+        return {"arm": best, "reason": reason, "better_than_reference": [], "adjustment": ""}
+    family = next((c["family"] for c in against if c.get("family")), "")
+    if all(c["n"] < 2 for c in against):
+        return {
+            "arm": reference,
+            "reason": (f"one seed per strategy: no test can tell an arm from {reference}, "
+                       f"the simplest arm; rerun with --seeds 3 or more (5 or more for useful "
+                       "power) to test the others against it."),
+            "better_than_reference": [],
+            "adjustment": "",
+        }
+    better = [c["arm"] for c in against if c["verdict"] == "better"]
+    by_arm = {e["arm"]: e for e in summary}
+    if better:
+        chosen = max(better, key=lambda arm: by_arm[arm]["auprc"]["mean"])
+        comparison = by_arm[chosen]["vs_reference"]
+        others = [a for a in better if a != chosen]
+        reason = (
+            f"{chosen} is better than {reference} after the Holm adjustment over {family} "
+            f"(mean {_signed(comparison['mean'])}, {comparison['p_text']})"
+            + (f", and has the highest mean test AUPRC of the {len(better)} arms that are "
+               f"({', '.join(others)} too)" if others else "")
+            + "."
+        )
+        return {"arm": chosen, "reason": reason, "better_than_reference": better,
+                "adjustment": family}
+    tested = [c for c in against if c["p_value"] is not None and math.isfinite(c["p_value"])]
+    closest = min(tested, key=lambda c: c["p_value"]) if tested else None
+    detail = ""
+    if closest is not None:
+        detail = (f" (the smallest p-value: {closest['arm']}, mean {_signed(closest['mean'])}, "
+                  f"{closest['p_text']})")
+    reason = (
+        f"no strategy is better than {reference} after the Holm adjustment over "
+        f"{family}{detail}. {reference} is the simplest arm (no resampling, the plain loss), "
+        "and a higher mean that these seeds cannot tell from noise is no reason to add a "
+        "strategy; more seeds (--seeds 5 or more) can tell smaller differences."
+    )
+    return {"arm": reference, "reason": reason, "better_than_reference": [],
+            "adjustment": family}
+
+
+def verdict_text(summary: Sequence[Mapping[str, Any]]) -> str:
+    """:func:`train_advice` in one paragraph: ``train ARM: REASON``."""
+    advice = train_advice(summary)
+    if advice["arm"] is None:
+        return advice["reason"][0].upper() + advice["reason"][1:]
+    return f"train {advice['arm']}: {advice['reason']}"
+
+
+def _seed_lines(summary: Sequence[Mapping[str, Any]]) -> list[str]:
+    """One Markdown bullet per seed: the split as that seed drew it."""
+    seeds: dict[int, Mapping[str, Any]] = {}
+    for entry in summary:
+        for seed, facts in (entry.get("seeds") or {}).items():
+            seeds.setdefault(int(seed), facts)
+    lines = []
+    for seed in sorted(seeds):
+        facts = seeds[seed]
+        counts = ", ".join(
+            f"{facts[key]} {label}" for key, label in
+            (("val_positives", "validation"), ("test_positives", "test")) if facts.get(key) is not None
+        )
+        lines.append(f"- seed {seed}: {facts['split']}" + (f" (positive rows: {counts})" if counts else ""))
+    return lines
+
+
+def paired_markdown(summary: Sequence[Mapping[str, Any]]) -> str:
+    """Markdown: the split each seed drew, each arm's paired test-AUPRC differences against
+    the reference arm and against the best arm (from :func:`summarize`; raw and
+    Holm-adjusted p-values), the method in words, and the verdict (:func:`train_advice`)."""
+    comparisons = [e[k] for k in ("vs_reference", "vs_best") for e in summary if e.get(k)]
+    seed_lines = _seed_lines(summary)
+    splits = ("The split of each seed (every strategy at that seed trains and is judged on it):\n\n"
+              + "\n".join(seed_lines)) if seed_lines else ""
+    if not comparisons:
+        return "\n\n".join(filter(None, [splits, "No paired comparison: only one strategy ran."]))
+    verdict = f"**Verdict:** {verdict_text(summary)}"
+    if all(c["n"] < 2 for c in comparisons):
+        return "\n\n".join(filter(None, [
+            splits,
+            "One seed per strategy: no paired test is possible, so no difference here can be "
+            "told from noise. Rerun with `--seeds 3` or more (5 or more for useful power).",
+            verdict,
+        ]))
+    sections = [_PAIRED_METHOD.format(reference=_reference(summary) or REFERENCE_ARM)]
+    if splits:
+        sections.append(splits)
     for key, heading in (("vs_reference", "against {}"), ("vs_best", "against the best arm, {}")):
         rows = [e[key] for e in summary if e.get(key)]
         if not rows:
             continue
         reference = rows[0]["reference"]
+        family = next((r["family"] for r in rows if r.get("family")), "")
         lines = [
-            f"Test AUPRC {heading.format(reference)}: strategy minus {reference}, per seed.",
+            f"Test AUPRC {heading.format(reference)}: strategy minus {reference}, per seed; "
+            f"Holm-adjusted over {family}.",
             "",
-            "| strategy | seeds | difference per seed | mean | 95 % CI | t-test p | Wilcoxon p "
-            "| reading |",
-            "|---|---|---|---|---|---|---|---|",
+            "| strategy | seeds | difference per seed | mean | 95 % CI (unadjusted) | t-test p "
+            "| Holm p | Wilcoxon p | reading |",
+            "|---|---|---|---|---|---|---|---|---|",
         ]
         for row in rows:
             per_seed = ", ".join(_signed(d) for d in row["differences"]) or "-"
             lines.append(
                 f"| {row['arm']} | {row['n']} | {per_seed} | {_signed(row['mean'])} | "
                 f"{_interval(row)} | {format_p(row['p_value'], bare=True)} | "
+                f"{format_p(row.get('adjusted_p_value'), bare=True)} | "
                 f"{format_p(row['wilcoxon_p_value'], bare=True)} | {row['reading']} |"
             )
         sections.append("\n".join(lines))
+    sections.append(verdict)
     return "\n\n".join(sections)
 
 
 def format_paired(summary: Sequence[Mapping[str, Any]], *, width: int = 100) -> str:
     """Console lines: each arm's paired test-AUPRC difference to the reference (mean, 95 %
-    interval, reading), then the best arm and the arms within noise of it."""
+    interval, reading with raw and Holm-adjusted p), the best arm with the arms within noise
+    of it and those worse (Holm over every pair), then the verdict (:func:`train_advice`)."""
     against = [e["vs_reference"] for e in summary if e.get("vs_reference")]
     against_best = [e["vs_best"] for e in summary if e.get("vs_best")]
     if not against and not against_best:
         return ""
+
+    def fill(text: str) -> str:
+        return textwrap.fill(text, width=width, subsequent_indent="  ", break_on_hyphens=False)
+
+    verdict = fill(f"Verdict: {verdict_text(summary)}")
     if all(c["n"] < 2 for c in [*against, *against_best]):
-        return textwrap.fill(
+        return "\n".join([fill(
             "One seed per strategy: no paired test is possible, so these differences cannot "
-            "be told from noise (use --seeds 3 or more).", width=width, break_on_hyphens=False
-        )
+            "be told from noise (use --seeds 3 or more)."), verdict])
     lines = []
     if against:
         reference = against[0]["reference"]
+        family = next((c["family"] for c in against if c.get("family")), "")
         name_width = min(24, max(len(c["arm"]) for c in against))
-        lines.append(f"Test AUPRC minus {reference}, paired by seed "
-                     "(mean, 95 % t interval, paired t-test):")
+        lines.append(fill(f"Test AUPRC minus {reference}, paired by seed (mean, 95 % t interval, "
+                          f"paired t-test p and Holm p over {family}):"))
         for c in against:
             line = (f"  {c['arm']:<{name_width}}  {_signed(c['mean'])}  "
                     f"{_interval(c):<16}  {c['reading']}")
             lines.append(line[:width])
     if against_best:
         best = against_best[0]["reference"]
+        family = next((c["family"] for c in against_best if c.get("family")), "")
         close = [c for c in against_best if c["verdict"] in ("within noise", "same", "untested")]
-        text = f"Best mean test AUPRC: {best}; "
-        text += ("within noise of it: " + ", ".join(
-            f"{c['arm']} ({format_p(c['p_value'])})" for c in close) if close
-            else "every other strategy is worse (paired t-test, 5 % level)")
-        lines.append(textwrap.fill(text + ".", width=width, subsequent_indent="  ",
-                                   break_on_hyphens=False))
+        worse = [c for c in against_best if c["verdict"] == "worse"]
+        text = f"Best mean test AUPRC: {best}; against it, Holm over {family}: "
+        parts = []
+        if close:
+            parts.append("within noise: " + ", ".join(f"{c['arm']} ({c['p_text']})" for c in close))
+        if worse:
+            parts.append("worse: " + ", ".join(f"{c['arm']} ({c['p_text']})" for c in worse))
+        lines.append(fill(text + "; ".join(parts) + "."))
+    lines.append(verdict)
     return "\n".join(lines)
 
 
@@ -372,49 +629,86 @@ def arm_styles(arms: Sequence[str], *, reference: str = REFERENCE_ARM) -> dict[s
     return styles
 
 
+RECALL_GRID = np.linspace(0.0, 1.0, 201)
+"""Recall values at which seeds' curves are averaged (:func:`interpolated_precision`)."""
+
+
+def interpolated_precision(scores: np.ndarray, target: np.ndarray, recall_grid: np.ndarray = RECALL_GRID) -> np.ndarray:
+    """Precision at each recall of ``recall_grid``, interpolated as the PASCAL VOC and COCO
+    evaluations do: the highest precision reached at that recall or beyond. Curves of several
+    seeds can then be averaged point by point (each seed has its own thresholds)."""
+    from sklearn.metrics import precision_recall_curve
+
+    precision, recall, _ = precision_recall_curve(target, scores)
+    # recall decreases along sklearn's arrays: best[i] = max precision at recall >= recall[i]
+    best = np.maximum.accumulate(precision)
+    at = np.searchsorted(-recall, -recall_grid, side="right") - 1  # last index with recall >= r
+    return best[np.clip(at, 0, len(best) - 1)]
+
+
 def pr_curves_figure(
     curves: Mapping[str, Mapping[int, tuple[np.ndarray, np.ndarray]]],
     summary: Sequence[Mapping[str, Any]],
     *,
     title: str,
+    reference: str = REFERENCE_ARM,
 ) -> Any:
-    """Test precision-recall curves of every seed of every arm (one thin line per run).
+    """Test precision-recall curves, one panel per arm: every seed as a thin line, the mean
+    over seeds (of :func:`interpolated_precision`) bold, and the reference arm's mean as a
+    grey dashed line in every other panel, so each strategy is read against doing nothing.
 
     Args:
         curves: arm -> seed index -> ``(positive-class scores, 0/1 target)`` of the test set.
-        summary: :func:`summarize` output (legend: AUPRC mean ± std over seeds).
-        title: first title line; the second says that every seed is drawn.
+        summary: :func:`summarize` output (panel titles: AUPRC mean ± std over seeds).
+        title: the figure's title.
+        reference: the arm drawn in every panel (default ``none``), when present.
 
     Returns:
-        The matplotlib Figure; each curve's ``gid`` is ``"ARM|seed S"``.
+        The matplotlib Figure: one axes per arm in ``curves`` order; a seed's line has the gid
+        ``"ARM|seed S"``, the mean ``"ARM|mean"``, the reference's copy ``"REFERENCE|reference"``.
     """
     from sklearn.metrics import precision_recall_curve
 
     plt = _pyplot()
     stats = {e["arm"]: e["auprc"] for e in summary}
-    styles = arm_styles(list(curves))
-    figure, axis = plt.subplots(figsize=(8, 6))
-    prevalence = None
-    for arm, per_seed in curves.items():
-        style = styles[arm]
-        mean, std = stats[arm]["mean"], stats[arm]["std"]
-        label = (f"{arm}: {mean:.3f}" + (f" ± {std:.3f}" if math.isfinite(std) else "")
-                 + f" ({len(per_seed)} seed{'s' if len(per_seed) != 1 else ''})")
-        for position, (seed, (scores, target)) in enumerate(sorted(per_seed.items())):
+    arms = list(curves)
+    columns = min(4, len(arms))
+    rows = math.ceil(len(arms) / columns)
+    figure, axes = plt.subplots(rows, columns, figsize=(3.4 * columns, 3.0 * rows + 0.6),
+                                sharex=True, sharey=True, squeeze=False)
+    means = {
+        arm: np.mean([interpolated_precision(scores, target) for scores, target in per_seed.values()], axis=0)
+        for arm, per_seed in curves.items()
+    }
+    for axis, arm in zip(axes.flat, arms):
+        per_seed = curves[arm]
+        for seed, (scores, target) in sorted(per_seed.items()):
             precision, recall, _ = precision_recall_curve(target, scores)
-            (line,) = axis.step(
-                recall, precision, where="post", color=style["color"],
-                linestyle=style["linestyle"], marker=style["marker"], markevery=0.12,
-                markersize=4, lw=1.1, alpha=0.85, label=label if position == 0 else "_nolegend_",
-            )
+            (line,) = axis.step(recall, precision, where="post", color="tab:blue", lw=0.7, alpha=0.45)
             line.set_gid(f"{arm}|seed {seed}")
             prevalence = float(np.mean(target))
-    if prevalence is not None:
-        axis.axhline(prevalence, color="grey", ls=":", lw=1, label=f"prevalence {prevalence:.4f}")
-    axis.set(xlabel="recall", ylabel="precision", xlim=(0, 1), ylim=(0, 1.02),
-             title=f"{title}\nevery seed drawn: one line per (strategy, seed)")
-    axis.legend(fontsize=8, loc="lower left", title="test AUPRC, mean ± std over seeds")
-    axis.grid(alpha=0.3)
+        if reference in means and arm != reference:
+            (line,) = axis.plot(RECALL_GRID, means[reference], color="0.45", ls="--", lw=1.2,
+                                label=f"{reference} (mean)")
+            line.set_gid(f"{reference}|reference")
+        (line,) = axis.plot(RECALL_GRID, means[arm], color="black" if arm == reference else "tab:blue",
+                            lw=2.2, label=f"{arm} (mean of {len(per_seed)} seed{'s' if len(per_seed) != 1 else ''})")
+        line.set_gid(f"{arm}|mean")
+        axis.axhline(prevalence, color="grey", ls=":", lw=0.8)
+        mean, std = stats[arm]["mean"], stats[arm]["std"]
+        axis.set_title(f"{arm}: AUPRC {mean:.3f}" + (f" ± {std:.3f}" if math.isfinite(std) else ""), fontsize=9)
+        axis.grid(alpha=0.3)
+        axis.legend(fontsize=7, loc="upper right")
+    for axis in axes.flat[len(arms):]:
+        axis.set_visible(False)
+    for axis in axes[-1]:
+        axis.set_xlabel("recall")
+    for axis in axes[:, 0]:
+        axis.set_ylabel("precision")
+    axes[0, 0].set(xlim=(0, 1), ylim=(0, 1.02))
+    figure.suptitle(f"{title}\ntest precision-recall: seeds thin, their mean bold, "
+                    f"{reference}'s mean dashed; dotted: prevalence", fontsize=10)
+    figure.tight_layout()
     return figure
 
 

@@ -21,8 +21,31 @@ NOTE [paired test over seeds]
     is ``2 / 2**n`` (0.25 at 3 seeds, 0.0625 at 5), so below 6 pairs it can never reach
     0.05. With one pair there is no spread and no test at all; the reading says so. When
     every difference is exactly 0 the t statistic is 0/0: the reading says "same on every
-    seed" instead of reporting scipy's NaN. P-values are per comparison, not adjusted for
-    the number of arms compared.
+    seed" instead of reporting scipy's NaN. Each p-value is per comparison; the verdict of a
+    comparison that belongs to a family of comparisons uses its Holm-adjusted p-value
+    (``NOTE [multiple comparisons]``).
+
+NOTE [multiple comparisons]
+    A comparison of k arms makes many tests at once, and at the 5 % level some reading of
+    twelve arms is "better" or "worse" by chance alone. Two families, each adjusted with
+    Holm's step-down method (:func:`holm`; it controls the chance of any false reading in
+    the family at the test level under any dependence between the tests):
+
+    * **Against the reference** (``none``, fixed before the results): the k - 1 comparisons
+      with it are one family. This is the primary reading and the one the advice rests on
+      (which arm to train). The raw p-value is reported beside the adjusted one.
+    * **Against the best arm**, chosen *after* seeing the results: the best arm's mean is the
+      largest of k noisy means, so every other arm looks worse than it more often than the
+      test level says. Adjusting only the k - 1 comparisons with it does not undo that
+      selection; adjusting over every pairwise comparison of the k arms does, since the
+      comparisons with whichever arm turns out best are among them. Measured here on
+      simulated equal arms (normal scores, 4,000 repetitions, 12 arms and 3 seeds): at least
+      one arm read "worse than the best" in 59.6 % of the repetitions with raw p-values,
+      9.8 % after Holm over the 11 comparisons with the best, 1.3 % after Holm over all 66
+      pairs (with 4 arms: 17.6 %, 6.8 %, 3.5 %). So the best-arm family is every pair.
+
+    The t interval stays the per-comparison 95 % interval (Holm has no matching interval):
+    under an adjustment an interval that excludes 0 can go with a "within noise" reading.
 
 References:
     Student (1908), "The probable error of a mean", Biometrika 6(1).
@@ -36,7 +59,7 @@ from __future__ import annotations
 import math
 import warnings
 from collections.abc import Hashable, Mapping, Sequence
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from typing import Any
 
 import numpy as np
@@ -45,8 +68,11 @@ from scipy import stats
 __all__ = [
     "FriedmanResult",
     "PairedComparison",
+    "compare_with_best",
+    "compare_with_reference",
     "format_p",
     "friedman_test",
+    "holm",
     "mean_ranks",
     "nemenyi_cliques",
     "nemenyi_critical_difference",
@@ -98,6 +124,13 @@ class PairedComparison:
             (NaN with fewer than 2 pairs or no non-zero difference).
         confidence: level of the interval; the test is at ``1 - confidence``.
         higher_is_better: whether a positive difference favours ``arm``.
+        adjusted_p_value: the t-test p-value adjusted for the family this comparison
+            belongs to (NaN when it is not adjusted, or has no test).
+        adjustment: ``"none"`` (the verdict uses ``p_value``) or ``"holm"`` (the verdict
+            uses ``adjusted_p_value``; NOTE [multiple comparisons]).
+        family: the family of comparisons adjusted together, in words (empty when
+            ``adjustment`` is ``"none"``).
+        family_size: the number of tests in that family (1 when not adjusted).
     """
 
     arm: str
@@ -113,11 +146,21 @@ class PairedComparison:
     wilcoxon_p_value: float
     confidence: float = 0.95
     higher_is_better: bool = True
+    adjusted_p_value: float = math.nan
+    adjustment: str = "none"
+    family: str = ""
+    family_size: int = 1
 
     @property
     def n(self) -> int:
         """Number of pairs."""
         return len(self.differences)
+
+    @property
+    def decision_p_value(self) -> float:
+        """The p-value the verdict uses: ``adjusted_p_value`` under an adjustment, else
+        ``p_value``."""
+        return self.p_value if self.adjustment == "none" else self.adjusted_p_value
 
     @property
     def verdict(self) -> str:
@@ -126,13 +169,22 @@ class PairedComparison:
             return "untested"
         if all(d == 0.0 for d in self.differences):
             return "same"
-        if not (math.isfinite(self.p_value) and self.p_value < 1.0 - self.confidence):
+        p_value = self.decision_p_value
+        if not (math.isfinite(p_value) and p_value < 1.0 - self.confidence):
             return "within noise"
         return "better" if (self.mean > 0) == self.higher_is_better else "worse"
 
     @property
+    def p_text(self) -> str:
+        """``p=0.012``, or under an adjustment ``p=0.004, Holm p=0.012``."""
+        if self.adjustment == "none":
+            return format_p(self.p_value)
+        return f"{format_p(self.p_value)}, {self.adjustment.capitalize()} {format_p(self.adjusted_p_value)}"
+
+    @property
     def reading(self) -> str:
-        """The verdict in words, e.g. ``better than none (p=0.012)``."""
+        """The verdict in words, e.g. ``better than none (p=0.012)`` or, adjusted,
+        ``within noise of none (p=0.03, Holm p=0.3)``."""
         verdict = self.verdict
         if self.n == 0:
             return f"no {self.unit} in common with {self.reference}"
@@ -141,15 +193,17 @@ class PairedComparison:
         if verdict == "same":
             return f"same as {self.reference} on all {self.n} {self.unit}s"
         if verdict == "within noise":
-            return f"within noise of {self.reference} ({format_p(self.p_value)})"
-        return f"{verdict} than {self.reference} ({format_p(self.p_value)})"
+            return f"within noise of {self.reference} ({self.p_text})"
+        return f"{verdict} than {self.reference} ({self.p_text})"
 
     def as_dict(self) -> dict[str, Any]:
-        """Plain data for JSON: the fields plus ``n``, ``verdict``, ``reading`` and ``test``."""
+        """Plain data for JSON: the fields plus ``n``, ``verdict``, ``reading``, ``p_text``
+        and ``test``."""
         data = asdict(self)
         data["pairs"] = list(self.pairs)
         data["differences"] = list(self.differences)
-        data.update(n=self.n, verdict=self.verdict, reading=self.reading, test=PAIRED_TEST)
+        data.update(n=self.n, verdict=self.verdict, reading=self.reading, p_text=self.p_text,
+                    test=PAIRED_TEST)
         return data
 
 
@@ -280,6 +334,142 @@ def paired_by_seed(
         confidence=confidence,
         higher_is_better=higher_is_better,
     )
+
+
+
+def holm(p_values: Sequence[float]) -> list[float]:
+    """Holm's step-down adjusted p-values, in the order given.
+
+    With the ``m`` finite p-values sorted, ``p_(1) <= ... <= p_(m)``, the adjusted value of
+    ``p_(i)`` is ``min(1, max_{j <= i} (m - j + 1) p_(j))``; a hypothesis is rejected at level
+    ``alpha`` exactly when its adjusted p-value is below ``alpha``. NaN marks a comparison
+    without a test: it stays NaN and does not count in ``m``.
+
+    Args:
+        p_values: one p-value per comparison of the family.
+
+    Returns:
+        The adjusted p-values, one per input.
+
+    Raises:
+        TypeError: ``p_values`` holds something that is not a number (or a bool).
+        ValueError: a value outside ``[0, 1]`` (or infinite).
+
+    Example:
+        >>> [round(p, 3) for p in holm([0.01, 0.04, 0.03, 0.005])]
+        [0.03, 0.06, 0.06, 0.02]
+
+    References:
+        Holm, S. (1979), "A simple sequentially rejective multiple test procedure",
+        Scandinavian Journal of Statistics 6(2):65-70.
+    """
+    values = []
+    for index, value in enumerate(p_values):
+        if isinstance(value, bool) or not isinstance(value, (int, float, np.floating, np.integer)):
+            raise TypeError(
+                f"p_values[{index}]={value!r} of type {type(value).__name__} is not a number; "
+                "pass one float p-value per comparison (NaN for a comparison without a test)."
+            )
+        value = float(value)
+        if not math.isnan(value) and not 0.0 <= value <= 1.0:
+            raise ValueError(
+                f"p_values[{index}]={value} is not a p-value; p-values lie in [0, 1] (NaN marks "
+                "a comparison without a test)."
+            )
+        values.append(value)
+    array = np.array(values, dtype=float)
+    tested = np.flatnonzero(~np.isnan(array))
+    order = tested[np.argsort(array[tested], kind="stable")]
+    m = order.size
+    scaled = (m - np.arange(m)) * array[order]
+    adjusted = np.full(array.shape, math.nan)
+    adjusted[order] = np.minimum(1.0, np.maximum.accumulate(scaled))
+    return adjusted.tolist()
+
+
+def _holm_family(comparisons: Sequence[PairedComparison], family: str) -> list[PairedComparison]:
+    """The comparisons with their Holm-adjusted p-values over exactly this family."""
+    adjusted = holm([c.p_value for c in comparisons])
+    size = sum(math.isfinite(c.p_value) for c in comparisons)
+    return [
+        replace(c, adjusted_p_value=a, adjustment="holm", family=family, family_size=size)
+        for c, a in zip(comparisons, adjusted)
+    ]
+
+
+def compare_with_reference(
+    rows: Sequence[Mapping[str, Any]],
+    arms: Sequence[str],
+    reference: str,
+    *,
+    metric: str = "test_auprc",
+    confidence: float = 0.95,
+    higher_is_better: bool = True,
+) -> dict[str, PairedComparison]:
+    """Each arm against ``reference`` (chosen before the results, e.g. ``none``), paired by
+    seed, Holm-adjusted over these comparisons (NOTE [multiple comparisons]).
+
+    Args:
+        rows: result rows with ``arm``, ``seed`` and ``metric`` keys.
+        arms: the arms; ``reference`` among them is skipped.
+        reference: the reference arm.
+        metric: the row key compared.
+        confidence: interval level; the family is tested at ``1 - confidence``.
+        higher_is_better: direction of ``metric``.
+
+    Returns:
+        Arm -> its :class:`PairedComparison` with ``reference``, in the order of ``arms``.
+    """
+    others = [arm for arm in arms if arm != reference]
+    comparisons = [
+        paired_by_seed(rows, arm, reference, metric=metric, confidence=confidence,
+                       higher_is_better=higher_is_better)
+        for arm in others
+    ]
+    tested = sum(math.isfinite(c.p_value) for c in comparisons)
+    family = f"the {tested} comparison{'s' if tested != 1 else ''} with {reference}"
+    return dict(zip(others, _holm_family(comparisons, family)))
+
+
+def compare_with_best(
+    rows: Sequence[Mapping[str, Any]],
+    arms: Sequence[str],
+    best: str,
+    *,
+    metric: str = "test_auprc",
+    confidence: float = 0.95,
+    higher_is_better: bool = True,
+) -> dict[str, PairedComparison]:
+    """Each arm against ``best``, the arm chosen after the results, paired by seed and
+    Holm-adjusted over every pairwise comparison of ``arms`` (NOTE [multiple comparisons]:
+    the choice of the best arm is part of the family).
+
+    Args:
+        rows: result rows with ``arm``, ``seed`` and ``metric`` keys.
+        arms: every arm of the comparison (the pairs are formed among them).
+        best: the best arm; the others are compared with it.
+        metric: the row key compared.
+        confidence: interval level; the family is tested at ``1 - confidence``.
+        higher_is_better: direction of ``metric``.
+
+    Returns:
+        Arm -> its :class:`PairedComparison` with ``best``, in the order of ``arms``.
+    """
+    names = list(dict.fromkeys(arms))
+    pairs = [(a, b) for i, a in enumerate(names) for b in names[i + 1 :]]
+    # oriented "arm minus best" where best is in the pair (the two-sided p is the same)
+    oriented = [(b, a) if a == best else (a, b) for a, b in pairs]
+    comparisons = [
+        paired_by_seed(rows, arm, reference, metric=metric, confidence=confidence,
+                       higher_is_better=higher_is_better)
+        for arm, reference in oriented
+    ]
+    tested = sum(math.isfinite(c.p_value) for c in comparisons)
+    scope = f"all {tested}" if tested == len(pairs) else f"the {tested} tested"
+    family = (f"{scope} pairwise comparison{'s' if tested != 1 else ''} of the {len(names)} "
+              "arms (the best arm is chosen after the results)")
+    adjusted = _holm_family(comparisons, family)
+    return {c.arm: c for c in adjusted if c.reference == best}
 
 
 def mean_ranks(scores: np.ndarray, *, higher_is_better: bool = True) -> np.ndarray:

@@ -34,4 +34,4 @@ def test_flags_in_summary_and_lines():
     assert len(lines) == 2
     assert lines[0].startswith("none: may be undertrained: 1 of 2 run(s)")
     assert "--trainer.max_steps" in lines[0]
-    assert lines[1].startswith("smote: kept at the first evaluation in 1 of 2 run(s)")
+    assert lines[1].startswith("smote: kept at the first evaluation in 1 of 2 run(s) (step 10)")

@@ -63,8 +63,14 @@ def test_summarize_pairs_every_arm_with_none_and_the_best():
     summary = {entry["arm"]: entry for entry in summarize(rows)}
     assert summary["none"]["vs_reference"] is None
     assert summary["smote"]["vs_best"] is None  # smote is the best arm
-    assert summary["smote"]["vs_reference"] == paired_by_seed(rows, "smote", "none").as_dict()
-    assert summary["focal"]["vs_best"] == paired_by_seed(rows, "focal", "smote").as_dict()
+    raw_smote = paired_by_seed(rows, "smote", "none").as_dict()
+    raw_focal = paired_by_seed(rows, "focal", "smote").as_dict()
+    for key in ("differences", "mean", "ci_low", "ci_high", "p_value", "wilcoxon_p_value"):
+        assert summary["smote"]["vs_reference"][key] == raw_smote[key]
+        assert summary["focal"]["vs_best"][key] == raw_focal[key]
+    assert summary["smote"]["vs_reference"]["adjustment"] == "holm"
+    assert summary["smote"]["vs_reference"]["family"] == "the 3 comparisons with none"
+    assert summary["focal"]["vs_best"]["family_size"] == 6  # every pair of the 4 arms
     smote = summary["smote"]["vs_reference"]
     expected = stats.ttest_rel(AUPRC["smote"], AUPRC["none"])
     assert smote["p_value"] == pytest.approx(expected.pvalue)
@@ -92,15 +98,17 @@ def test_markdown_and_console_give_the_computed_readings():
     summary = summarize(_rows())
     focal = next(e for e in summary if e["arm"] == "focal")["vs_reference"]
     markdown = paired_markdown(summary)
-    assert "| strategy | seeds | difference per seed | mean | 95 % CI | t-test p |" in markdown
+    assert ("| strategy | seeds | difference per seed | mean | 95 % CI (unadjusted) | t-test p "
+            "| Holm p | Wilcoxon p | reading |") in markdown
     assert "Test AUPRC against the best arm, smote" in markdown
     assert f"| {focal['reading']} |" in markdown
     console = format_paired(summary)
     assert focal["reading"] in console
     random_over = next(e for e in summary if e["arm"] == "random_over")["vs_best"]
     assert random_over["verdict"] == "within noise"
-    assert (f"Best mean test AUPRC: smote; within noise of it: random_over "
-            f"(p={random_over['p_value']:.2g}).") in console
+    assert (f"within noise: focal (p=0.013, Holm p=0.052), random_over "
+            f"(p={random_over['p_value']:.2g}, Holm p=1)") in " ".join(console.split())
+    assert "Best mean test AUPRC: smote; against it, Holm over all 6 pairwise" in console
     assert max(len(line) for line in console.splitlines()) <= 100
 
 
