@@ -590,14 +590,21 @@ class SplitPlan:
             warnings.warn(f"{text}. {self._left_out_fix()}", UserWarning, stacklevel=4)
         for split, label in (("val", "validation"), ("test", "test")):
             counts = per_split[split]
-            for c in range(num_classes):
-                if 0 < counts[c] < MIN_EVAL_CLASS_ROWS:
-                    notes.append(
-                        f"the {label} split holds {int(counts[c])} row(s) of class {names[c]!r}, "
-                        f"fewer than {MIN_EVAL_CLASS_ROWS}: its AUPRC, the thresholds chosen on "
-                        "validation and early stopping rest on a handful of rows (2 positives can "
-                        f"score AUPRC 1.000 by chance). {self._thin_split_fix(split)}"
-                    )
+            thin = [c for c in range(num_classes) if 0 < counts[c] < MIN_EVAL_CLASS_ROWS]
+            if not thin:
+                continue
+            if len(thin) == 1:
+                what = f"{int(counts[thin[0]])} row(s) of class {names[thin[0]]!r}"
+            else:  # one bounded message, however many classes
+                shown = ", ".join(f"{names[c]!r} {int(counts[c])}" for c in thin[:5])
+                what = f"fewer than {MIN_EVAL_CLASS_ROWS} rows of {len(thin)} classes ({shown}{', ...' if len(thin) > 5 else ''})"
+            notes.append(
+                f"the {label} split holds {what}"
+                + (f", fewer than {MIN_EVAL_CLASS_ROWS}" if len(thin) == 1 else "")
+                + ": its AUPRC, the thresholds chosen on validation and early stopping rest on a "
+                "handful of rows (2 positives can score AUPRC 1.000 by chance). "
+                + self._thin_split_fix(split)
+            )
         if notes:
             description["warnings"] = notes
             for note in notes:

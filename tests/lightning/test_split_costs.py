@@ -177,3 +177,14 @@ def test_stratified_split_with_few_positives_warns_too():
     labels[:20] = 1  # 4 per evaluation split
     with pytest.warns(UserWarning, match=r"the test split holds 4 row\(s\) of class '1'.*--data\.test_fraction"):
         SplitPlan().split(labels, class_names=("0", "1"))
+
+
+def test_thin_split_warning_is_one_bounded_line_for_many_classes():
+    labels = np.repeat(np.arange(300), 5)  # 300 classes of 5 rows: one per evaluation split
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        _, description = SplitPlan(val_fraction=0.2, test_fraction=0.2).split(labels)
+    thin = [str(w.message) for w in caught if "split holds" in str(w.message)]
+    assert len(thin) == len(description["warnings"]) == 2
+    assert thin[0].startswith("the validation split holds fewer than 10 rows of 300 classes ('0' 1, '1' 1, '2' 1, '3' 1, '4' 1, ...)")
+    assert max(len(t) for t in thin) < 500
