@@ -24,25 +24,22 @@ Command line (:func:`predict_file`; ``imbalance-torch predict`` and, in a checko
 from __future__ import annotations
 
 import argparse
-import inspect
 import math
 import os
-import zipfile
 from collections.abc import Sequence
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
 import numpy as np
 import torch
 
+from imbalance_torch.lightning.checkpoints import load_classifier
 from imbalance_torch.lightning.module import TabularClassifier
 from imbalance_torch.lightning.preprocessing import Preprocessing, describe_source
 from imbalance_torch.lightning.thresholds import alert_budget_rows, top_rows
 
 __all__ = ["OUTPUT_SUFFIXES", "Scorer", "check_alert_budget", "predict_file", "predict_main"]
-
-_SHOWN = 3  # names listed in a message before "and N more"
 
 OUTPUT_SUFFIXES = (".csv", ".parquet", ".pq")
 
@@ -68,7 +65,8 @@ class Scorer:
         """Load a checkpoint (``torch.load(weights_only=True)``: no pickled objects).
 
         Every way a file can fail to be a usable checkpoint gives one ``ValueError`` naming
-        the file and the fault (NOTE [unusable checkpoints]), never torch's traceback.
+        the file and the fault (:func:`~imbalance_torch.lightning.checkpoints.load_classifier`,
+        NOTE [unusable checkpoints]), never torch's traceback.
 
         Raises:
             FileNotFoundError: no such file.
@@ -84,30 +82,7 @@ class Scorer:
                 f"ckpt_path={text!r}: no such checkpoint file; pass the path of a .ckpt written "
                 "by train.py fit (e.g. checkpoints/best-epoch=N.ckpt)."
             )
-        checkpoint = _read_checkpoint(text, map_location)
-        name = Path(text).name
-        if (not isinstance(checkpoint, dict) or "state_dict" not in checkpoint
-                or "hyper_parameters" not in checkpoint):
-            raise ValueError(
-                f"{name} is not a TabularClassifier checkpoint (it has no state_dict "
-                "or hyper_parameters); pass a checkpoint written by train.py fit."
-            )
-        if "preprocessing" not in checkpoint:
-            raise ValueError(
-                f"{name} holds no fitted preprocessing, so raw rows cannot be "
-                "prepared as in training; it was trained without an ImbalanceDataModule or by "
-                "an older imbalance-torch. Train it again with train.py fit."
-            )
-        written_by = _written_by(checkpoint)
-        _check_preprocessing_state(name, checkpoint["preprocessing"], written_by)
-        model = _build_model(name, checkpoint["hyper_parameters"], written_by)
-        _check_weights(name, checkpoint["state_dict"], model, written_by)
-        model.load_state_dict(checkpoint["state_dict"])
-        try:
-            model.on_load_checkpoint(checkpoint)
-        except (KeyError, TypeError, ValueError) as error:
-            raise ValueError(f"{name}: {_one_line(error)}{written_by}") from None
-        model.eval()
+        model = load_classifier(text, map_location=map_location)
         return cls(model, model.preprocessing, dict(model.thresholds))  # type: ignore[arg-type]
 
     # --------------------------------------------------------------------------- scores
@@ -258,116 +233,6 @@ class Scorer:
         scores.insert(0, id_column or "row", ids)
         return scores.reset_index(drop=True)
 
-
-
-# NOTE [unusable checkpoints]: a checkpoint is read with ``torch.load(weights_only=True)``
-# (no pickled code runs) and then checked piece by piece before the network is built, so that
-# each way a file can be unusable gets one line naming the file and the fault instead of the
-# traceback torch or Python would give: a file that is no torch checkpoint at all (a CSV
-# passed by mistake: torch's "Weights only load failed"), one holding pickled objects,
-# hyper-parameters this version does not know (another version), weights of another shape
-# (another width: "size mismatch") or name ("Unexpected key(s)"), a preprocessing state with
-# keys missing (a bare ``KeyError``). Checkpoints record the imbalance-torch version that
-# wrote them (``imbalance_torch_version``); the messages name it when it differs.
-
-
-def _one_line(error: BaseException) -> str:
-    text = " ".join(str(error).split()) or type(error).__name__
-    return text if len(text) <= 300 else text[:297] + "..."
-
-
-def _listed(names: Sequence[str]) -> str:
-    shown = ", ".join(repr(n) for n in names[:_SHOWN])
-    return shown + (f" and {len(names) - _SHOWN} more" if len(names) > _SHOWN else "")
-
-
-def _read_checkpoint(text: str, map_location: str) -> Any:
-    name = Path(text).name
-    try:
-        return torch.load(text, map_location=map_location, weights_only=True)
-    except Exception as error:  # torch raises many types on foreign bytes; all mean one thing
-        if zipfile.is_zipfile(text):
-            raise ValueError(
-                f"{name} is a torch file holding objects other than tensors and plain values "
-                f"({type(error).__name__}), which imbalance-torch does not unpickle (checkpoints "
-                "are loaded with weights_only=True); pass a checkpoint written by train.py fit."
-            ) from None
-        raise ValueError(
-            f"{name} is not a checkpoint: torch.load cannot read it ({type(error).__name__}; "
-            "a CSV or other file given as --ckpt_path?); pass the .ckpt written by train.py fit "
-            "(e.g. checkpoints/best-epoch=N.ckpt)."
-        ) from None
-
-
-def _written_by(checkpoint: dict[str, Any]) -> str:
-    from imbalance_torch import __version__
-
-    version = checkpoint.get("imbalance_torch_version")
-    if version == __version__:
-        return ""
-    writer = f"imbalance-torch {version}" if version is not None else "an imbalance-torch that did not record its version"
-    return f" (written by {writer}; this is {__version__}: score it with the version that trained it, or train again)"
-
-
-def _check_preprocessing_state(name: str, state: Any, written_by: str) -> None:
-    if not isinstance(state, dict):
-        raise ValueError(
-            f"{name}: the preprocessing state is a {type(state).__name__}, not a dict of plain "
-            f"values; the file was not written by train.py fit{written_by}."
-        )
-    missing = [f.name for f in fields(Preprocessing) if f.name not in state]
-    if missing:
-        raise ValueError(
-            f"{name}: the preprocessing state lacks {len(missing)} key(s): {_listed(missing)}; "
-            f"the file was edited or written by another version{written_by}. Train again with "
-            "train.py fit."
-        )
-
-
-def _build_model(name: str, hyper_parameters: Any, written_by: str) -> TabularClassifier:
-    if not isinstance(hyper_parameters, dict):
-        raise ValueError(f"{name}: hyper_parameters is a {type(hyper_parameters).__name__}, not a dict{written_by}.")
-    arguments = {k: v for k, v in hyper_parameters.items() if not str(k).startswith("_")}
-    accepted = inspect.signature(TabularClassifier.__init__).parameters
-    unknown = [str(k) for k in arguments if k not in accepted]
-    if unknown:
-        raise ValueError(
-            f"{name}: hyper-parameter(s) {_listed(unknown)} are unknown to this TabularClassifier; "
-            f"the checkpoint is of another version or another model{written_by}."
-        )
-    try:
-        return TabularClassifier(**arguments)
-    except (TypeError, ValueError) as error:
-        raise ValueError(
-            f"{name}: its hyper-parameters do not build a TabularClassifier: {_one_line(error)}{written_by}"
-        ) from None
-
-
-def _check_weights(name: str, weights: Any, model: TabularClassifier, written_by: str) -> None:
-    expected = model.state_dict()
-    if not isinstance(weights, dict):
-        raise ValueError(f"{name}: state_dict is a {type(weights).__name__}, not a dict of tensors{written_by}.")
-    missing = [k for k in expected if k not in weights]
-    unexpected = [str(k) for k in weights if k not in expected]
-    shapes = [
-        f"{k} {tuple(weights[k].shape)} where the network of its hyper-parameters has {tuple(v.shape)}"
-        for k, v in expected.items()
-        if k in weights and tuple(getattr(weights[k], "shape", ())) != tuple(v.shape)
-    ]
-    faults = []
-    if missing:
-        faults.append(f"lacks the weight(s) {_listed(missing)}")
-    if unexpected:
-        faults.append(f"holds weight(s) this network does not have: {_listed(unexpected)}")
-    if shapes:
-        faults.append("has " + "; ".join(shapes[:_SHOWN]) + (f" and {len(shapes) - _SHOWN} more" if len(shapes) > _SHOWN else ""))
-    if faults:
-        raise ValueError(
-            f"{name}: the weights do not fit the network its hyper-parameters describe: it "
-            + "; it ".join(faults)
-            + f". The weights were renamed or resized, or come from another model or version{written_by}; "
-            "pass the checkpoint train.py fit wrote for this model."
-        )
 
 
 def check_alert_budget(alert_count: Any = None, alert_share: Any = None) -> None:
