@@ -110,8 +110,8 @@ class ImbalanceDataModule(pl.LightningDataModule):
         time_column: the column that orders rows for ``split: time`` (numbers or dates);
             not a feature.
         group_column: the id column (a card, a customer) kept in one split for
-            ``split: group``, or with ``split: time`` (rows of a group before its latest
-            split are left out); not a feature.
+            ``split: group``, or with ``split: time`` (``group_rule`` says which split a
+            group spanning the cuts goes to); not a feature.
         val_start: ``split: time`` only: the first validation time (a number or a date);
             with ``test_start``, replaces the fractions.
         test_start: ``split: time`` only: the first test time.
