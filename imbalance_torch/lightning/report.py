@@ -682,23 +682,23 @@ def pr_curves_figure(
     }
     for axis, arm in zip(axes.flat, arms):
         per_seed = curves[arm]
+        color = "black" if arm == reference else "tab:blue"
         for seed, (scores, target) in sorted(per_seed.items()):
             precision, recall, _ = precision_recall_curve(target, scores)
-            (line,) = axis.step(recall, precision, where="post", color="tab:blue", lw=0.7, alpha=0.45)
+            (line,) = axis.step(recall, precision, where="post", color=color, lw=0.7, alpha=0.45)
             line.set_gid(f"{arm}|seed {seed}")
             prevalence = float(np.mean(target))
         if reference in means and arm != reference:
             (line,) = axis.plot(RECALL_GRID, means[reference], color="0.45", ls="--", lw=1.2,
                                 label=f"{reference} (mean)")
             line.set_gid(f"{reference}|reference")
-        (line,) = axis.plot(RECALL_GRID, means[arm], color="black" if arm == reference else "tab:blue",
-                            lw=2.2, label=f"{arm} (mean of {len(per_seed)} seed{'s' if len(per_seed) != 1 else ''})")
+        (line,) = axis.plot(RECALL_GRID, means[arm], color=color, lw=2.2, label=f"{arm} (mean of {len(per_seed)} seed{'s' if len(per_seed) != 1 else ''})")
         line.set_gid(f"{arm}|mean")
         axis.axhline(prevalence, color="grey", ls=":", lw=0.8)
         mean, std = stats[arm]["mean"], stats[arm]["std"]
         axis.set_title(f"{arm}: AUPRC {mean:.3f}" + (f" ± {std:.3f}" if math.isfinite(std) else ""), fontsize=9)
         axis.grid(alpha=0.3)
-        axis.legend(fontsize=7, loc="upper right")
+        axis.legend(fontsize=7, loc="lower left")  # a PR curve rarely passes there
     for axis in axes.flat[len(arms):]:
         axis.set_visible(False)
     for axis in axes[-1]:

@@ -133,25 +133,31 @@ def test_no_two_arms_share_a_hue_or_a_line_style_and_marker(count):
     assert len({(s["linestyle"], s["marker"]) for s in styles.values()}) == count
 
 
-def test_pr_plot_draws_every_seed_in_each_arms_own_style():
+def test_pr_plot_has_one_panel_per_arm_with_seeds_mean_and_reference():
+    # Issue: 36 curves in one axes could not be told apart; now one panel per strategy.
     import matplotlib.pyplot as plt
+    from sklearn.metrics import precision_recall_curve
 
     curves = _curves()
     figure = pr_curves_figure(curves, summarize(_rows()), title="t")
-    axis = figure.axes[0]
-    lines = {line.get_gid(): line for line in axis.get_lines() if line.get_gid()}
-    assert set(lines) == {f"{arm}|seed {seed}" for arm in AUPRC for seed in range(3)}
-    pairs = {}
-    for arm in AUPRC:
-        drawn = {(line.get_color(), line.get_linestyle()) for gid, line in lines.items()
-                 if gid.startswith(f"{arm}|")}
-        assert len(drawn) == 1  # every seed of an arm looks alike
-        pairs[arm] = drawn.pop()
-    assert len(set(pairs.values())) == len(AUPRC)
-    assert len({color for color, _ in pairs.values()}) == len(AUPRC)
-    assert "every seed drawn" in axis.get_title()
-    legend = [text.get_text() for text in axis.get_legend().get_texts()]
-    assert "smote: 0.630 ± 0.056 (3 seeds)" in legend
+    panels = [axis for axis in figure.axes if axis.get_visible()]
+    assert len(panels) == len(AUPRC)
+    for axis, arm in zip(panels, curves):
+        gids = {line.get_gid(): line for line in axis.get_lines() if line.get_gid()}
+        seeds = {gid for gid in gids if "|seed " in gid}
+        assert seeds == {f"{arm}|seed {seed}" for seed in range(3)}  # only this arm's seeds
+        assert f"{arm}|mean" in gids
+        assert ("none|reference" in gids) == (arm != "none")
+        # the bold line is the seeds' mean of the interpolated precision (max at recall >= r)
+        recall_grid, mean = gids[f"{arm}|mean"].get_data()
+        expected = []
+        for scores, target in curves[arm].values():
+            precision, recall, _ = precision_recall_curve(target, scores)
+            expected.append([precision[recall >= r].max() for r in recall_grid])
+        assert np.allclose(mean, np.mean(expected, axis=0))
+        assert axis.get_title().startswith(f"{arm}: AUPRC ")
+    assert "smote: AUPRC 0.630 ± 0.056" in [axis.get_title() for axis in panels]
+    assert "seeds thin, their mean bold" in figure._suptitle.get_text()
     plt.close(figure)
 
 
