@@ -160,7 +160,9 @@ def plan_arms(
     Args:
         config_dir: folder with ``strategies/*.yaml``.
         strategies: names to run (when None: every strategy whose resampler is
-            ``in_default`` in the strategy table; the others are listed as skipped, opt-in).
+            ``in_default`` in the strategy table; the others are listed as skipped, opt-in,
+            and one whose resampler draws the same rows as a default one (``same_as``) with
+            that reason).
         ratios: sweep every resampling strategy over these minority/majority ratios.
         has_categorical: whether the data declares categorical columns (strategies whose
             resampler needs them are skipped without).
@@ -194,6 +196,12 @@ def plan_arms(
         config = load_strategy_config(available[name])
         resampling, loss, frozen = strategy_parts(config, defaults)
         resampler = check_resampling(resampling, argument="data.resampling")
+        if strategies is None and resampler.same_as is not None:
+            skipped.append(
+                f"{name} (draws the same rows as {resampler.same_as}: "
+                f"{resampler.same_as_reason}; name it in --strategies to run it anyway)"
+            )
+            continue
         if strategies is None and not resampler.in_default:
             opt_in.append(name)
             continue

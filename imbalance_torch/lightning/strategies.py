@@ -75,6 +75,11 @@ class Resampler:
             the first release (SVM/KMeans-SMOTE, SMOTE-N, cleaning and the filtered SMOTEs)
             are opt-in: their fits are heavy (SVM-SMOTE's SVC took 39 s per run on the
             built-in data) and would double the default run; name them in ``--strategies``.
+        same_as: the default resampler that behaves identically wherever this one runs, or
+            None. A comparison that names no strategies leaves this one out with
+            ``same_as_reason`` (it would run one arm twice); it runs when named. Such an
+            entry is not ``in_default``.
+        same_as_reason: why the two behave identically, for the comparison's skipped list.
     """
 
     name: str
@@ -85,6 +90,8 @@ class Resampler:
     columns: ColumnKind = "any"
     cleaner: Callable[[Mapping[str, Any]], Any] | None = None
     in_default: bool = True
+    same_as: str | None = None
+    same_as_reason: str = ""
 
     @property
     def synthetic(self) -> bool:
@@ -322,7 +329,14 @@ RESAMPLERS: dict[str, Resampler] = {
         Resampler("borderline1", "oversample", _borderline("borderline-1"), ("ratio", "k_neighbors", "m_neighbors")),
         Resampler("borderline2", "oversample", _borderline("borderline-2"), ("ratio", "k_neighbors", "m_neighbors")),
         Resampler("adasyn", "oversample", _adasyn, ("ratio", "k_neighbors")),
-        Resampler("smote_nc", "oversample", _smote_nc, ("ratio", "k_neighbors"), needs_categorical=True),
+        # SMOTE takes the declared categorical columns with SMOTE-NC's rules (the distance
+        # term and the neighbour vote), so on data where smote_nc runs it draws the rows
+        # smote draws (test_strategies: no two default arms alike): opt-in, by name.
+        Resampler(
+            "smote_nc", "oversample", _smote_nc, ("ratio", "k_neighbors"), needs_categorical=True, in_default=False,
+            same_as="smote",
+            same_as_reason="smote applies SMOTE-NC's rules to the declared categorical columns",
+        ),
         Resampler("svm_smote", "oversample", _svm_smote, ("ratio", "k_neighbors", "m_neighbors"), columns="numeric", in_default=False),
         Resampler("kmeans_smote", "oversample", _kmeans_smote, ("ratio", "k_neighbors"), columns="numeric", in_default=False),
         Resampler(
