@@ -331,7 +331,7 @@ RESAMPLERS: dict[str, Resampler] = {
         Resampler("adasyn", "oversample", _adasyn, ("ratio", "k_neighbors")),
         # SMOTE takes the declared categorical columns with SMOTE-NC's rules (the distance
         # term and the neighbour vote), so on data where smote_nc runs it draws the rows
-        # smote draws (test_strategies: no two default arms alike): opt-in, by name.
+        # smote draws (tests/lightning/test_default_arms.py): opt-in, by name.
         Resampler(
             "smote_nc", "oversample", _smote_nc, ("ratio", "k_neighbors"), needs_categorical=True, in_default=False,
             same_as="smote",

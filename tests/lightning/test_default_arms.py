@@ -82,16 +82,14 @@ def test_the_default_plan_with_categorical_columns_has_no_two_arms_alike():
                                "--strategies to run it anyway)") for line in skipped)
 
 
-def test_smote_nc_is_left_out_because_it_draws_what_smote_draws():
-    """The reason the plan gives holds: on the same data smote_nc's epochs are smote's."""
+def test_smote_nc_is_left_out_because_it_draws_what_smote_draws_and_runs_when_named():
+    """The reason the plan gives holds: on the same data smote_nc's epochs are smote's; and
+    it stays selectable by name."""
     x, y = mixed_data()
     configs = {name: merged_config(CONFIG_DIR / "strategies" / f"{name}.yaml")
                for name in ("smote", "smote_nc")}
     assert behaviour(configs["smote"], x, y) == behaviour(configs["smote_nc"], x, y)
     assert RESAMPLERS["smote_nc"].same_as == "smote" and not RESAMPLERS["smote_nc"].in_default
-
-
-def test_smote_nc_still_runs_when_named():
     arms, skipped = plan_arms(CONFIG_DIR, ["smote", "smote_nc"], has_categorical=True)
     assert [a.name for a in arms] == ["smote", "smote_nc"] and skipped == []
     _, skipped = plan_arms(CONFIG_DIR, ["smote_nc"], has_categorical=False)
