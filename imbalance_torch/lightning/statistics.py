@@ -465,7 +465,8 @@ def compare_with_best(
         for arm, reference in oriented
     ]
     tested = sum(math.isfinite(c.p_value) for c in comparisons)
-    scope = f"all {tested}" if tested == len(pairs) else f"the {tested} tested"
+    scope = f"all {tested}" if tested == len(pairs) and tested > 1 else f"the {tested} tested"
+    scope = "the 1" if tested == len(pairs) == 1 else scope
     family = (f"{scope} pairwise comparison{'s' if tested != 1 else ''} of the {len(names)} "
               "arms (the best arm is chosen after the results)")
     adjusted = _holm_family(comparisons, family)

@@ -287,3 +287,30 @@ def test_summary_md_describes_the_split_each_seed_drew():
         assert f"(positive rows: {positives} validation, 14 test)" in text
     assert "val 1704 rows / 190 groups" in text and "val 1709 rows / 200 groups" in text
     assert "No run flagged." not in text and "validation held 4 and 6 positive row(s)" in text
+
+
+def test_a_comparison_keeps_each_runs_split_and_reports_it_per_seed(tmp_path):
+    """End to end: every run's row carries the split its seed drew, summary.md lists each
+    seed's split, and the paired tables give raw and Holm-adjusted p-values."""
+    import csv
+
+    from imbalance_torch.lightning.compare_recipe import main
+
+    out = tmp_path / "out"
+    status = main(["--strategies", "none", "class_weighted", "--seeds", "2", "--max-epochs", "1",
+                   "--rows", "5000", "--jobs", "1", "--out", str(out)])
+    assert status == 0
+    with open(out / "results.csv", newline="") as handle:
+        rows = list(csv.DictReader(handle))
+    for row in rows:
+        split = json.loads(row["split"])
+        assert split["kind"] == "stratified" and split["seed"] == int(row["seed"])
+        assert sum(split["class_counts"]["val"]) == split["rows"]["val"]
+    text = (out / "summary.md").read_text()
+    assert "- Split: stratified random split, drawn anew for each seed" in text
+    for seed in (0, 1):
+        assert f"- seed {seed}: stratified random split, seed {seed} (rows: train 3000" in text
+    assert "| t-test p | Holm p | Wilcoxon p | reading |" in text and "**Verdict:** train " in text
+    summary = json.loads((out / "summary.json").read_text())["summary"]
+    assert summary[1]["vs_reference"]["adjustment"] == "holm"
+    assert summary[1]["vs_reference"]["family"] == "the 1 comparison with none"
