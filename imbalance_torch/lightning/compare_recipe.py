@@ -203,20 +203,19 @@ def describe_split(description: dict[str, Any]) -> str:
     return describe(description)
 
 
-def _split_line(split: dict[str, Any], per_seed: bool) -> str:
-    """The split kind for the report's header; with ``per_seed`` (the paired section lists
-    each seed's split), without the probe's own seed and counts, which are one seed's."""
+def _split_line(split: dict[str, Any], per_seed: bool, where: str = "under Paired differences") -> str:
+    """The split kind for the report's header; with ``per_seed`` (``where`` lists each seed's
+    split), without the probe's own seed and counts, which are one seed's."""
     if not per_seed:
         return describe_split(split)
     kind = split.get("kind", "stratified")
     if kind == "time":
         return (f"time split on {split.get('time_column')!r}, the same rows for every seed "
-                "(a time split does not depend on the seed); listed per seed under Paired "
-                "differences")
+                f"(a time split does not depend on the seed); listed per seed {where}")
     what = "stratified random split" if kind == "stratified" else f"{kind} split on {split.get('group_column')!r}"
     return (f"{what}, drawn anew for each seed (seed index s uses split seed s unless "
             "--data.split_seed fixes one), the same for every strategy at that seed; each "
-            "seed's rows per split and class are listed under Paired differences")
+            f"seed's rows per split and class are listed {where}")
 
 
 def _markdown(
@@ -371,12 +370,14 @@ def _suggestion(
 
 
 def _suggestion_text(meta: dict[str, Any], *, markdown: bool = False) -> str:
-    """The suggested training for the console (wrapped, the command on its own line) or for
-    summary.md (the command in a code block)."""
-    head = f"Train {meta['suggested_arm']} with the same budget: {meta['suggestion_reason']}"
+    """The suggested training for the console (the command on its own line) or for
+    summary.md (the command in a code block); the reason is the verdict printed above it
+    (``report.verdict_text``) and ``suggestion_reason`` in summary.json."""
     if markdown:
-        return f"{head}\n\n```bash\n{meta['train_suggested']}\n```"
-    return f"{_wrap(head)}\n  {meta['train_suggested']}"
+        return (f"Train {meta['suggested_arm']} with the same budget (the verdict above says "
+                f"why):\n\n```bash\n{meta['train_suggested']}\n```")
+    return (f"train {meta['suggested_arm']} with the same budget (see the verdict above):\n"
+            f"  {meta['train_suggested']}")
 
 
 class _Stopped:

@@ -192,8 +192,8 @@ def test_the_suggested_train_command_is_for_none_when_nothing_beats_it():
     assert meta["train_suggested"].startswith("imbalance-torch train fit --strategy none --data.rows 5000")
     assert meta["suggestion_reason"].startswith("no strategy is better than none")
     text = _suggestion_text(meta)
-    assert text.startswith("Train none with the same budget: no strategy is better than none")
-    assert text.splitlines()[-1] == "  " + meta["train_suggested"]
+    assert text.splitlines() == ["train none with the same budget (see the verdict above):",
+                                 "  " + meta["train_suggested"]]
     assert "```bash\nimbalance-torch train fit --strategy none" in _suggestion_text(meta, markdown=True)
 
 
