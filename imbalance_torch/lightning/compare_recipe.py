@@ -664,7 +664,7 @@ def main(argv: list[str] | None = None, *, command: str = "python recipes/compar
     if not options.keep_checkpoints:
         # Under DDP too: every rank has finished its last run's test (a collective) by now.
         shutil.rmtree(out / "checkpoints", ignore_errors=True)
-    print(f"split: {describe_split(facts['split'])}")
+    print(_wrap(f"split: {describe_split(facts['split'])}"))
     print(_wrap(data_features_line(facts)))
     print("\n" + _wrap(f"{title}; mean (AUPRC ± std) over seeds, * = best per column; all "
                        "metrics in summary.md"))
