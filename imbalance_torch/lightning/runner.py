@@ -233,10 +233,15 @@ class _Common:
 def _execute(task: RunTask, common: _Common) -> RunResult:
     if common.clean_run_dir and task.run_dir.exists():
         shutil.rmtree(task.run_dir)  # an interrupted run's checkpoints: start it afresh
-    result = run_arm(
-        task.arm, task.seed, config_dir=common.config_dir, run_dir=task.run_dir,
-        extra_args=common.extra_args, dataset=common.dataset, budget=common.budget,
-    )
+    with warnings.catch_warnings():
+        # The split's warnings (thin validation/test splits, rows left out) were shown once when
+        # the comparison checked the data and are in the report; every run would repeat them.
+        warnings.filterwarnings("ignore", message=r"the (validation|test) split holds")
+        warnings.filterwarnings("ignore", message=r"the \w+ split.* left out")
+        result = run_arm(
+            task.arm, task.seed, config_dir=common.config_dir, run_dir=task.run_dir,
+            extra_args=common.extra_args, dataset=common.dataset, budget=common.budget,
+        )
     if common.write and result.is_global_zero:
         save_result(task, result)
     return result
