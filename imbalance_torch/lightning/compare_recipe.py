@@ -15,7 +15,9 @@ natural class ratio. Writes to ``--out`` (default ``compare_out/``):
   ``imbalance_torch/lightning/runner.py``; ``--fresh`` starts over);
 * ``summary.md`` / ``summary.json``: mean ± std per metric and strategy, best marked, and
   each strategy's paired test-AUPRC differences against ``none`` and against the best
-  strategy (per seed, mean, 95 % interval, paired t-test; the console prints the readings);
+  strategy (per seed, mean, 95 % interval, paired t-test with its Holm-adjusted p-value,
+  NOTE [multiple comparisons] in ``imbalance_torch/lightning/statistics.py``), the split
+  each seed drew, and the verdict: which arm to train and why (the console prints them);
 * ``pr_curves.png``: test precision-recall curves of every seed; ``auprc_bars.png``: AUPRC
   per strategy and seed, beside the paired differences against ``none``.
 

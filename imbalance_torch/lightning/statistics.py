@@ -9,7 +9,10 @@ Two views, each with the test suited to it:
   the Friedman test and the Nemenyi critical difference (Demšar, 2006).
 
 The tests themselves are scipy's (``scipy.stats``); this module only chooses them, pairs
-the numbers and words the outcome.
+the numbers and words the outcome. Holm's adjustment (:func:`holm`) is written here: scipy
+has Benjamini-Hochberg (``scipy.stats.false_discovery_control``) but not Holm, and a
+comparison's verdict needs the family-wise control Holm gives (``NOTE [multiple
+comparisons]``).
 
 NOTE [paired test over seeds]
     The decision uses the two-sided paired t-test (``scipy.stats.ttest_rel``) with the
