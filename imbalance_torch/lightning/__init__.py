@@ -5,12 +5,10 @@ Needs the ``recipes`` extra for reports and plots (pandas, matplotlib).
 
 from __future__ import annotations
 
-import importlib
-import importlib.util
-from typing import Any
+from imbalance_torch._lazy import lazy_exports
 
-# NOTE [lazy imports] (imbalance_torch/__init__.py): names load on first use, so the console
-# script's --help does not import Lightning. _EXPORTS is the one list; __all__ derives from it.
+# NOTE [lazy imports] (imbalance_torch/_lazy.py): names load on first use; _EXPORTS is the
+# one list of public names and __all__ derives from it.
 _EXPORTS = {
     "BUILTIN_DATASETS": "imbalance_torch.lightning.builtin",
     "LOSSES": "imbalance_torch.lightning.strategies",
@@ -50,16 +48,4 @@ _EXPORTS = {
 __all__ = list(_EXPORTS)
 
 
-def __getattr__(name: str) -> Any:
-    module = _EXPORTS.get(name)
-    if module is None:
-        if importlib.util.find_spec(f"{__name__}.{name}") is not None:  # a submodule, as before
-            return importlib.import_module(f"{__name__}.{name}")
-        raise AttributeError(f"module 'imbalance_torch.lightning' has no attribute {name!r}")
-    value = getattr(importlib.import_module(module), name)
-    globals()[name] = value  # later lookups skip this function
-    return value
-
-
-def __dir__() -> list[str]:
-    return sorted({*globals(), *__all__})
+__getattr__, __dir__ = lazy_exports(__name__, _EXPORTS, globals())

@@ -19,7 +19,7 @@ checkout are thin wrappers around the same functions::
 from __future__ import annotations
 
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -39,6 +39,34 @@ COMMANDS = {
 }
 
 
+def _replace_option(
+    args: Sequence[str], flag: str, what: str, example: str, replace: Callable[[str], list[str]]
+) -> list[str]:
+    """``args`` with every ``FLAG VALUE`` (or ``FLAG=VALUE``) replaced, in place, by
+    ``replace(VALUE)``.
+
+    Raises:
+        ValueError: a flag without its value (``what``, e.g. ``example``).
+    """
+    out: list[str] = []
+    items = list(args)
+    i = 0
+    while i < len(items):
+        item = items[i]
+        if item == flag or item.startswith(f"{flag}="):
+            if item == flag:
+                if i + 1 >= len(items):
+                    raise ValueError(f"{flag} needs a {what}, e.g. {flag} {example}.")
+                value, i = items[i + 1], i + 2
+            else:
+                value, i = item.split("=", 1)[1], i + 1
+            out += replace(value)
+            continue
+        out.append(item)
+        i += 1
+    return out
+
+
 def strategy_config_args(args: Sequence[str], config_dir: str | Path = CONFIG_DIR) -> list[str]:
     """Replace ``--strategy NAME`` (or ``--strategy=NAME``) by ``--config
     <config_dir>/strategies/NAME.yaml``.
@@ -47,29 +75,15 @@ def strategy_config_args(args: Sequence[str], config_dir: str | Path = CONFIG_DI
         ValueError: a name without a config, listing the known ones; a missing name.
     """
     folder = Path(config_dir) / "strategies"
-    out: list[str] = []
-    items = list(args)
-    i = 0
-    while i < len(items):
-        item = items[i]
-        if item == "--strategy" or item.startswith("--strategy="):
-            if item == "--strategy":
-                if i + 1 >= len(items):
-                    raise ValueError("--strategy needs a name, e.g. --strategy smote.")
-                name, i = items[i + 1], i + 2
-            else:
-                name, i = item.split("=", 1)[1], i + 1
-            path = folder / f"{name}.yaml"
-            if not path.is_file():
-                known = ", ".join(sorted(p.stem for p in folder.glob("*.yaml")))
-                raise ValueError(
-                    f"--strategy {name!r} has no config {path}; known strategies: {known}."
-                )
-            out += ["--config", str(path)]
-            continue
-        out.append(item)
-        i += 1
-    return out
+
+    def config(name: str) -> list[str]:
+        path = folder / f"{name}.yaml"
+        if not path.is_file():
+            known = ", ".join(sorted(p.stem for p in folder.glob("*.yaml")))
+            raise ValueError(f"--strategy {name!r} has no config {path}; known strategies: {known}.")
+        return ["--config", str(path)]
+
+    return _replace_option(args, "--strategy", "name", "smote", config)
 
 
 def check_config_files(args: list[str], config_dir: str | Path = CONFIG_DIR) -> None:
@@ -100,26 +114,17 @@ def _pop_threads(args: list[str]) -> tuple[list[str], int | None]:
     Raises:
         ValueError: a missing or non-integer value.
     """
-    out: list[str] = []
-    threads: int | None = None
-    i = 0
-    while i < len(args):
-        item = args[i]
-        if item == "--threads" or item.startswith("--threads="):
-            if item == "--threads":
-                if i + 1 >= len(args):
-                    raise ValueError("--threads needs a count, e.g. --threads 1.")
-                value, i = args[i + 1], i + 2
-            else:
-                value, i = item.split("=", 1)[1], i + 1
-            try:
-                threads = int(value)
-            except ValueError:
-                raise ValueError(f"--threads takes a whole number of threads, got {value!r}.") from None
-            continue
-        out.append(item)
-        i += 1
-    return out, threads
+    found: list[int] = []
+
+    def take(value: str) -> list[str]:
+        try:
+            found.append(int(value))
+        except ValueError:
+            raise ValueError(f"--threads takes a whole number of threads, got {value!r}.") from None
+        return []
+
+    rest = _replace_option(args, "--threads", "count", "1", take)
+    return rest, (found[-1] if found else None)
 
 
 def train_main(
