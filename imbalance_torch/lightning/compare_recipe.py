@@ -92,7 +92,7 @@ def build_parser(prog: str = "compare.py") -> argparse.ArgumentParser:
     parser.add_argument("--data", default=None, help="built-in name, keel:NAME, or a .csv/.parquet path (default: fraud_like)")
     parser.add_argument("--config", action="append", default=[], metavar="FILE", help="a LightningCLI config for every run, after the strategy config (e.g. configs/keel.yaml); may be repeated")
     parser.add_argument("--target", default=None, help="label column of a file (e.g. Class)")
-    parser.add_argument("--categorical", nargs="+", default=None, help="categorical columns of a file (enables smote_nc)")
+    parser.add_argument("--categorical", nargs="+", default=None, help="categorical columns of a file (every SMOTE variant then applies SMOTE-NC's rules to them)")
     parser.add_argument("--strategies", nargs="+", default=None, help="strategy configs to run (default: all that apply)")
     parser.add_argument("--seeds", type=int, default=None, help="paired seeds per strategy (default: 3)")
     parser.add_argument("--max-runs", type=int, default=MAX_RUNS, help=f"refuse a plan of more runs (arms x seeds) than this (default {MAX_RUNS}); raise it to confirm a larger one")
@@ -498,7 +498,6 @@ def main(argv: list[str] | None = None, *, command: str = "python recipes/compar
     from imbalance_torch.lightning.comparison import arms_with_work, budget_for, plan_arms
     from imbalance_torch.lightning.report import (
         atomic_write_text,
-        best_arm,
         format_paired,
         kept_model_flags,
         markdown_table,
@@ -650,10 +649,9 @@ def main(argv: list[str] | None = None, *, command: str = "python recipes/compar
         f"{threads or torch.get_num_threads()} thread(s) per process",
         "min_precision": min_precision,
     }
-    best_name = best_arm(summary)
-    best = next((a for a in arms if a.name == best_name), None)
-    if best is not None:
-        meta["train_best"] = _train_command(best, command, [*_data_args(options), *passthrough], budget)
+    # The verdict's advice (report.train_advice): the best arm that beats none after Holm's
+    # adjustment, else none, with the reason.
+    meta.update(_suggestion(summary, arms, command, [*_data_args(options), *passthrough], budget))
     title = f"{facts['source']}: test set, {options.seeds} seed(s)" + (" (smoke run)" if smoke else "")
     write_json(out / "summary.json", {"meta": meta, "summary": summary, "runs": rows})
     atomic_write_text(
@@ -666,7 +664,8 @@ def main(argv: list[str] | None = None, *, command: str = "python recipes/compar
     if not options.keep_checkpoints:
         # Under DDP too: every rank has finished its last run's test (a collective) by now.
         shutil.rmtree(out / "checkpoints", ignore_errors=True)
-    print(_wrap(f"split: {describe_split(facts['split'])}"))
+    per_seed = any(entry.get("seeds") for entry in summary)
+    print(_wrap(f"split: {_split_line(facts['split'], per_seed, where='in summary.md')}"))
     print(_wrap(data_features_line(facts)))
     print("\n" + _wrap(f"{title}; mean (AUPRC ± std) over seeds, * = best per column; all "
                        "metrics in summary.md"))
@@ -685,8 +684,8 @@ def main(argv: list[str] | None = None, *, command: str = "python recipes/compar
         print(_wrap("skipped: " + ", ".join(skipped)))
     if smoke:
         print("\n" + _wrap(f"SMOKE RUN: {smoke}"))
-    if best is not None:
-        print(f"\ntrain the best arm ({best.name}) with the same budget:\n  {meta['train_best']}")
+    if meta["train_suggested"]:
+        print("\n" + _suggestion_text(meta))
     print("\n" + _wrap(f"{len(rows)} runs in {wall:.0f} s ({cached_runs} from {out}/runs); "
                        f"wrote {out}/results.csv, summary.md, summary.json, pr_curves.png, "
                        "auprc_bars.png"))
