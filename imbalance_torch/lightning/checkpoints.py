@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import inspect
 import os
+import stat
 import zipfile
 from collections.abc import Sequence
 from dataclasses import fields
@@ -37,10 +38,20 @@ import torch
 from lightning.pytorch.callbacks import EarlyStopping, ModelCheckpoint
 from torch import Tensor
 
+from imbalance_torch.lightning.table_files import path_mode, special_file_kind
+
 if TYPE_CHECKING:
     from imbalance_torch.lightning.module import TabularClassifier
 
-__all__ = ["BestCheckpoint", "FlooredEarlyStopping", "LastCheckpoint", "load_classifier"]
+__all__ = [
+    "LIGHTNING_CKPT_PATHS",
+    "BestCheckpoint",
+    "FlooredEarlyStopping",
+    "LastCheckpoint",
+    "check_checkpoint_file",
+    "check_lightning_ckpt_path",
+    "load_classifier",
+]
 
 _SHOWN = 3  # names listed in a message before "and N more"
 
@@ -218,25 +229,99 @@ class LastCheckpoint(_CheckpointFolder):
 
 
 # --------------------------------------------------------------------------- reading back
-def load_classifier(path: str, *, map_location: str = "cpu") -> TabularClassifier:
+LIGHTNING_CKPT_PATHS = ("best", "last", "hpc", "registry")
+"""``ckpt_path`` values that Lightning resolves itself (also ``registry:NAME...`` and remote
+URLs such as ``s3://...``); :func:`check_lightning_ckpt_path` passes them through."""
+
+_CKPT_FIX = "pass the path of a .ckpt written by train.py fit (e.g. checkpoints/best-epoch=N.ckpt)"
+
+
+def check_checkpoint_file(path: str | os.PathLike, *, argument: str = "ckpt_path") -> Path:
+    """Check that ``path`` is a file a checkpoint can be read from, before anything opens it
+    (NOTE [checkpoint paths]): each kind of bad path gets one line naming what it is, with
+    the data paths' classification (:func:`~imbalance_torch.lightning.table_files.path_mode`).
+
+    Args:
+        path: the checkpoint's path.
+        argument: the argument that gave it, for messages.
+
+    Returns:
+        The path.
+
+    Raises:
+        FileNotFoundError: no such path (a dangling symbolic link is named as one).
+        IsADirectoryError: a directory (naming the ``.ckpt`` files it holds, if any).
+        ValueError: a named pipe (FIFO), a device, a socket, a symbolic-link loop, an empty
+            file.
+        PermissionError: a path that cannot be reached.
+    """
+    text = os.fspath(path)
+    mode = path_mode(text, text, argument=argument, fix=_CKPT_FIX, what="checkpoint file")
+    if stat.S_ISDIR(mode):
+        held = sorted(entry.name for entry in os.scandir(text)
+                      if entry.name.endswith(".ckpt") and entry.is_file())
+        choice = (f"it holds {_listed(held)}: pass one of them, e.g. {os.path.join(text, held[0])!r}"
+                  if held else f"it holds no .ckpt file; {_CKPT_FIX}")
+        raise IsADirectoryError(f"{argument}={text!r} is a directory, not a checkpoint file; {choice}.")
+    kind = special_file_kind(mode)
+    if kind is not None:
+        raise ValueError(
+            f"{argument}={text!r} is {kind}, not a checkpoint file (torch reads a checkpoint "
+            f"as a zip archive, which needs a regular file); {_CKPT_FIX}."
+        )
+    if os.stat(text).st_size == 0:
+        raise ValueError(
+            f"{argument}={text!r} is empty (0 bytes), not a checkpoint (a save that was cut "
+            f"short?); {_CKPT_FIX}."
+        )
+    return Path(text)
+
+
+def check_lightning_ckpt_path(value: str, *, argument: str = "ckpt_path") -> None:
+    """Check a ``--ckpt_path`` of ``train fit`` / ``validate`` / ``test`` before Lightning reads
+    it (NOTE [checkpoint paths]). Values Lightning resolves itself pass untouched:
+    :data:`LIGHTNING_CKPT_PATHS`, ``registry:...``, remote URLs (``s3://...``) and YAML nulls
+    (``null``, ``~``, empty).
+
+    Args:
+        value: the value as given on the command line.
+        argument: the argument that gave it, for messages.
+
+    Raises:
+        FileNotFoundError, IsADirectoryError, PermissionError, ValueError: the faults of
+            :func:`check_checkpoint_file`, and a file that is no torch checkpoint (a CSV),
+            one line each.
+    """
+    if (value in LIGHTNING_CKPT_PATHS or value.lower().startswith("registry:") or "://" in value
+            or value in ("", "~", "null", "Null", "NULL")):
+        return
+    check_checkpoint_file(value, argument=argument)
+    if not _is_torch_zip(value):  # torch writes zip archives; anything else is read to be sure
+        _read_checkpoint(value, "cpu")
+
+
+def load_classifier(path: str | os.PathLike, *, map_location: str = "cpu") -> TabularClassifier:
     """The :class:`~imbalance_torch.lightning.TabularClassifier` of a checkpoint written by a
     fit with the data module, in eval mode, with its preprocessing and thresholds, read with
     ``torch.load(weights_only=True)`` and checked piece by piece (NOTE [unusable checkpoints]).
 
     Args:
-        path: an existing file.
+        path: the checkpoint file (checked first: :func:`check_checkpoint_file`).
         map_location: as in ``torch.load``.
 
     Returns:
         The model.
 
     Raises:
-        ValueError: one line naming the file and the fault: not a torch checkpoint (a CSV),
-            pickled objects, no state_dict / hyper_parameters / preprocessing, hyper-parameters
-            this version does not know, weights of another name or shape, a preprocessing
-            state with missing keys or of another version.
+        FileNotFoundError, IsADirectoryError, PermissionError: a path that is no file
+            (:func:`check_checkpoint_file`).
+        ValueError: one line naming the file and the fault: a FIFO, a device, a link loop, an
+            empty file, not a torch checkpoint (a CSV), pickled objects, no state_dict /
+            hyper_parameters / preprocessing, hyper-parameters this version does not know,
+            weights of another name or shape, a preprocessing state with missing keys or of
+            another version.
     """
-    text = path
+    text = os.fspath(check_checkpoint_file(path))
     checkpoint = _read_checkpoint(text, map_location)
     name = Path(text).name
     if (not isinstance(checkpoint, dict) or "state_dict" not in checkpoint
@@ -274,6 +359,16 @@ def load_classifier(path: str, *, map_location: str = "cpu") -> TabularClassifie
 # keys missing (a bare ``KeyError``). Checkpoints record the imbalance-torch version that
 # wrote them (``imbalance_torch_version``); the messages name it when it differs.
 
+# NOTE [checkpoint paths]: before torch or Lightning opens a checkpoint path, the path is
+# classified as data paths are (``table_files.path_mode``): missing, a dangling symbolic link,
+# a link loop, a directory, a FIFO, a device, a socket and an empty file each get one line
+# naming what the path is (``Path.is_file()`` had called them all "no such checkpoint file",
+# and opening a FIFO blocks until something writes to it). ``predict`` checks in
+# :func:`load_classifier`; ``train fit / validate / test`` check ``--ckpt_path`` in
+# ``console.train_main`` before LightningCLI starts, where Lightning printed a 40-line
+# traceback ending in FileNotFoundError, IsADirectoryError or EOFError. Values Lightning
+# resolves itself (``last``, ``best``, ``hpc``, ``registry[:...]``, URLs) are not touched.
+
 
 def _one_line(error: BaseException) -> str:
     text = " ".join(str(error).split()) or type(error).__name__
@@ -285,16 +380,41 @@ def _listed(names: Sequence[str]) -> str:
     return shown + (f" and {len(names) - _SHOWN} more" if len(names) > _SHOWN else "")
 
 
+def _is_torch_zip(text: str) -> bool:
+    """Whether the file is a zip archive as ``torch.save`` writes it (one ``data.pkl`` inside);
+    reads the archive's directory only."""
+    if not zipfile.is_zipfile(text):
+        return False
+    try:
+        with zipfile.ZipFile(text) as archive:
+            return any(n == "data.pkl" or n.endswith("/data.pkl") for n in archive.namelist())
+    except (OSError, zipfile.BadZipFile):
+        return False
+
+
 def _read_checkpoint(text: str, map_location: str) -> Any:
     name = Path(text).name
     try:
         return torch.load(text, map_location=map_location, weights_only=True)
     except Exception as error:  # torch raises many types on foreign bytes; all mean one thing
+        if zipfile.is_zipfile(text) and not _is_torch_zip(text):
+            raise ValueError(
+                f"{name} is a zip archive but not a torch checkpoint (it holds no data.pkl); "
+                "pass the .ckpt written by train.py fit (e.g. checkpoints/best-epoch=N.ckpt)."
+            ) from None
         if zipfile.is_zipfile(text):
             raise ValueError(
                 f"{name} is a torch file holding objects other than tensors and plain values "
                 f"({type(error).__name__}), which imbalance-torch does not unpickle (checkpoints "
                 "are loaded with weights_only=True); pass a checkpoint written by train.py fit."
+            ) from None
+        with open(text, "rb") as handle:
+            truncated = handle.read(4) == b"PK\x03\x04"  # a zip archive without its end
+        if truncated:
+            raise ValueError(
+                f"{name} is a zip archive cut short (no central directory at its end: a copy "
+                "or a save that did not finish?); copy the checkpoint again or pass another .ckpt "
+                "written by train.py fit."
             ) from None
         raise ValueError(
             f"{name} is not a checkpoint: torch.load cannot read it ({type(error).__name__}; "

@@ -143,11 +143,20 @@ def train_main(
     A ``fit`` ends with :func:`~imbalance_torch.lightning.run_log.fit_summary`: the best epoch,
     its validation metrics, and the paths of the best and last checkpoints and the metrics log.
 
+    ``--ckpt_path PATH`` is checked before LightningCLI reads it
+    (:func:`~imbalance_torch.lightning.checkpoints.check_lightning_ckpt_path`): a missing path,
+    a directory, a FIFO, a device, a link loop, an empty file or a file that is no checkpoint
+    gets one line; ``last``, ``best``, ``hpc``, ``registry`` and URLs pass to Lightning untouched.
+
     Args:
         args: the command line after ``train`` (``sys.argv[1:]`` when None).
         config_dir: folder of the default configs.
         exit_on_error: errors found before training exit with one line (a command line)
             instead of raising; default: when ``args`` is None.
+
+    Raises:
+        ValueError, TypeError, OSError: errors found before training (a bad config, thread
+            count or ``--ckpt_path``), when not exiting with one line.
     """
     from_command_line = args is None if exit_on_error is None else exit_on_error
     given = list(sys.argv[1:] if args is None else args)
@@ -160,6 +169,18 @@ def train_main(
         threads, _ = training_threads(requested_threads)
         given = strategy_config_args(given, config_dir)
         check_config_files(given, config_dir)
+        ckpt_paths: list[str] = []
+
+        def collect(value: str) -> list[str]:
+            ckpt_paths.append(value)
+            return []
+
+        _replace_option(given, "--ckpt_path", "checkpoint path", "last", collect)  # given unchanged
+        if ckpt_paths:  # NOTE [checkpoint paths] in checkpoints.py: one line, not a traceback
+            from imbalance_torch.lightning.checkpoints import check_lightning_ckpt_path
+
+            for value in ckpt_paths:
+                check_lightning_ckpt_path(value)
     except (ValueError, TypeError, OSError) as error:
         if not from_command_line:
             raise

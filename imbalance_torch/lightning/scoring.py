@@ -26,6 +26,7 @@ from __future__ import annotations
 import argparse
 import math
 import os
+import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -34,10 +35,14 @@ from typing import Any, Literal
 import numpy as np
 import torch
 
-from imbalance_torch.lightning.checkpoints import load_classifier
+from imbalance_torch.lightning.checkpoints import check_checkpoint_file, load_classifier
 from imbalance_torch.lightning.module import TabularClassifier
 from imbalance_torch.lightning.preprocessing import Preprocessing, describe_source
-from imbalance_torch.lightning.thresholds import alert_budget_rows, top_rows
+from imbalance_torch.lightning.thresholds import (
+    alert_budget_rows,
+    alert_share_for_one_row,
+    top_rows,
+)
 
 __all__ = ["OUTPUT_SUFFIXES", "Scorer", "check_alert_budget", "predict_file", "predict_main"]
 
@@ -64,25 +69,29 @@ class Scorer:
     def from_checkpoint(cls, path: str | os.PathLike, *, map_location: str = "cpu") -> Scorer:
         """Load a checkpoint (``torch.load(weights_only=True)``: no pickled objects).
 
-        Every way a file can fail to be a usable checkpoint gives one ``ValueError`` naming
-        the file and the fault (:func:`~imbalance_torch.lightning.checkpoints.load_classifier`,
+        Every way a path can fail to be a usable checkpoint gives one error of one line naming
+        the path and the fault (:func:`~imbalance_torch.lightning.checkpoints.load_classifier`,
         NOTE [unusable checkpoints]), never torch's traceback.
 
+        Args:
+            path: the checkpoint written by a fit with the data module.
+            map_location: as in ``torch.load``.
+
+        Returns:
+            The scorer.
+
         Raises:
-            FileNotFoundError: no such file.
-            ValueError: a file torch cannot read with ``weights_only=True`` (a CSV, a pickle
+            FileNotFoundError: no such file (a dangling symbolic link is named as one).
+            IsADirectoryError: a directory (naming the ``.ckpt`` files it holds).
+            ValueError: a FIFO, a device, a socket, a symbolic-link loop or an empty file,
+                each named for what it is (NOTE [checkpoint paths] in ``checkpoints.py``); a
+                file torch cannot read with ``weights_only=True`` (a CSV, a pickle
                 of other objects), a checkpoint that holds no preprocessing (trained without a
                 data module) or is not a :class:`TabularClassifier` checkpoint, hyper-parameters
                 or weights that do not fit this version's network (another version, another
                 width, renamed weights), or a preprocessing state with missing keys.
         """
-        text = os.fspath(path)
-        if not Path(text).is_file():
-            raise FileNotFoundError(
-                f"ckpt_path={text!r}: no such checkpoint file; pass the path of a .ckpt written "
-                "by train.py fit (e.g. checkpoints/best-epoch=N.ckpt)."
-            )
-        model = load_classifier(text, map_location=map_location)
+        model = load_classifier(path, map_location=map_location)
         return cls(model, model.preprocessing, dict(model.thresholds))  # type: ignore[arg-type]
 
     # --------------------------------------------------------------------------- scores
@@ -199,6 +208,8 @@ class Scorer:
         ``flag_top_share``, true on the ``floor(Q * rows)`` rows of highest ``probability``
         (never more than the share; the rule of the stored ``alert_share`` threshold). Equal
         probabilities are taken in row order, the earlier row first, so the count is exact.
+        A share that rounds down to no row of a non-empty file keeps its column (all false)
+        with a warning saying which share or count would flag one.
 
         Raises:
             TypeError: ``alert_count`` not an int or ``alert_share`` not a number (bools
@@ -229,10 +240,31 @@ class Scorer:
                 if next(iter(budget.values())) is not None:
                     count = alert_budget_rows(len(probability), **budget)
                     scores[f"flag_{column}"] = top_rows(probability, count)
+            note = _alert_share_note(len(probability), alert_share)
+            if note is not None:
+                warnings.warn(note, UserWarning, stacklevel=2)
         ids = frame[id_column].to_numpy() if id_column is not None else frame.index.to_numpy()
         scores.insert(0, id_column or "row", ids)
         return scores.reset_index(drop=True)
 
+
+
+def _alert_share_note(rows: int, alert_share: float | None, *, command_line: bool = False) -> str | None:
+    """What to say when ``alert_share`` rounds down to no row of a file of ``rows`` rows (None
+    when it flags one or more, or when the file has no rows)."""
+    if alert_share is None or rows == 0 or alert_budget_rows(rows, alert_share=alert_share) > 0:
+        return None
+
+    def spelled(name: str, value: object) -> str:
+        return f"--{name.replace('_', '-')} {value}" if command_line else f"{name}={value}"
+
+    one_row = alert_share_for_one_row(rows)
+    return (
+        f"{spelled('alert_share', alert_share)} of {rows} rows is {alert_share * rows:.3g} of a "
+        f"row, which rounds down to 0 rows (a budget is never exceeded), so flag_top_share flags "
+        f"none; pass {spelled('alert_count', 1)}, or {spelled('alert_share', f'{one_row:g}')} or more, "
+        "to flag at least one row of this file."
+    )
 
 
 def check_alert_budget(alert_count: Any = None, alert_share: Any = None) -> None:
@@ -285,7 +317,7 @@ def _check_out_path(out: str | os.PathLike, data: str | os.PathLike, ckpt_path: 
                 f"(after resolving links and relative paths); writing the scores there would "
                 f"replace {what}. Choose another --out path."
             )
-        if source.is_dir() and source.resolve() in target.resolve().parents:
+        if source.is_dir() and _real(source) in _real(target).parents:
             raise ValueError(
                 f"out={os.fspath(out)!r} lies inside the folder {argument}={os.fspath(value)!r}; "
                 f"the scores would become part of {what} the next time the folder is read. "
@@ -299,7 +331,13 @@ def _same_file(first: Path, second: Path) -> bool:
             return os.path.samefile(first, second)  # hard links and case-insensitive names too
     except OSError:
         pass
-    return first.resolve() == second.resolve()
+    return _real(first) == _real(second)
+
+
+def _real(path: Path) -> Path:
+    """The path with links and relative parts resolved, without raising on a symbolic-link loop
+    (``Path.resolve`` raises RuntimeError there; the path check names the loop later)."""
+    return Path(os.path.realpath(path))
 
 
 def predict_file(
@@ -340,8 +378,9 @@ def _score_file(
     suffix = target.suffix.lower()
     if suffix not in OUTPUT_SUFFIXES:
         raise ValueError(f"out={os.fspath(out)!r} must end in .csv or .parquet; choose where to write the scores.")
-    _check_out_path(out, data, ckpt_path)
     check_alert_budget(kwargs.get("alert_count"), kwargs.get("alert_share"))
+    check_checkpoint_file(ckpt_path)  # a directory or FIFO is named as such, not as an --out clash
+    _check_out_path(out, data, ckpt_path)
     scorer = Scorer.from_checkpoint(ckpt_path)
     scores = scorer.score(data, **kwargs)
     if suffix == ".csv":
@@ -374,7 +413,14 @@ def _share_argument(text: str) -> float:
 def predict_main(args: Sequence[str]) -> Path:
     """``imbalance-torch predict``: parse ``--ckpt_path --data --out [--id_column]
     [--extra_columns] [--alert-count K] [--alert-share Q]`` and call :func:`predict_file`;
-    prints what it wrote."""
+    prints what it wrote, and a note when ``--alert-share`` rounds down to no row of the file.
+
+    Args:
+        args: the command line after ``predict``.
+
+    Returns:
+        The path written.
+    """
     parser = argparse.ArgumentParser(
         prog="imbalance-torch predict",
         description="Score a CSV/Parquet file with a checkpoint: one row per input row with its "
@@ -396,9 +442,13 @@ def predict_main(args: Sequence[str]) -> Path:
                         help="also flag the floor(Q x rows) rows of this file with the highest "
                         "probability, 0 < Q <= 1 (column flag_top_share; equal scores: earlier rows first)")
     options = parser.parse_args(list(args))
-    written, scorer, scores = _score_file(options.ckpt_path, options.data, options.out,
-                                  id_column=options.id_column, extra_columns=options.extra_columns,
-                                  alert_count=options.alert_count, alert_share=options.alert_share)
+    with warnings.catch_warnings():  # the share's note is printed below, with the command's spelling
+        warnings.filterwarnings("ignore", message=r"alert_share=.* rounds down to 0 rows")
+        written, scorer, scores = _score_file(
+            options.ckpt_path, options.data, options.out, id_column=options.id_column,
+            extra_columns=options.extra_columns, alert_count=options.alert_count,
+            alert_share=options.alert_share,
+        )
     shown = ", ".join(f"{k}={v:.4g}" if math.isfinite(v) else f"{k}=inf (flags none)"
                       for k, v in scorer.thresholds.items())
     print(f"wrote {written}" + (f" (thresholds: {shown})" if shown else ""))
@@ -408,4 +458,7 @@ def predict_main(args: Sequence[str]) -> Path:
         if value is not None:
             print(f"{column}: {int(scores[column].sum())} of {len(scores)} rows flagged by "
                   f"{option.replace('_', '-')} {value}")
+    note = _alert_share_note(len(scores), options.alert_share, command_line=True)
+    if note is not None:
+        print(f"note: {note}")
     return written

@@ -53,9 +53,11 @@ __all__ = [
     "check_path",
     "parquet_folder_files",
     "parquet_folder_schema",
+    "path_mode",
     "read_frame",
     "read_sample",
     "refuse_duplicate_columns",
+    "special_file_kind",
 ]
 
 #: The longest CSV line (header included) that :func:`load_table` reads, in bytes (16 MiB).
@@ -314,6 +316,67 @@ def _line_bound(max_line_bytes: int | None) -> int:
     return bound
 
 
+def path_mode(path: str | os.PathLike, text: str, *, argument: str, fix: str, what: str = "file") -> int:
+    """``os.stat(path).st_mode`` (links followed); a path that cannot be stat'ed gets one line
+    naming what it is. Shared by table paths (:func:`check_path`) and checkpoint paths
+    (:func:`~imbalance_torch.lightning.checkpoints.check_checkpoint_file`).
+
+    Args:
+        path: the path.
+        text: the path as the user gave it, for messages.
+        argument: the argument that gave it (``data``, ``ckpt_path``), for messages.
+        fix: what to do instead, ending the messages.
+        what: what a missing path should have been (``file``, ``checkpoint file``).
+
+    Returns:
+        The mode bits.
+
+    Raises:
+        FileNotFoundError: no such path (a dangling symbolic link is named as one).
+        PermissionError: a path that cannot be reached (permission denied).
+        ValueError: a symbolic-link loop, or another reason the system gives.
+    """
+    import errno
+
+    try:
+        return os.stat(path).st_mode
+    except FileNotFoundError:
+        if os.path.islink(path):
+            raise FileNotFoundError(
+                f"{argument}={text!r} is a symbolic link to {os.readlink(path)!r}, which does "
+                f"not exist; {fix}."
+            ) from None
+        raise FileNotFoundError(
+            f"{argument}={text!r}: no such {what} (relative paths start at {os.getcwd()}); {fix}."
+        ) from None
+    except PermissionError:
+        raise PermissionError(f"{argument}={text!r} cannot be read (permission denied); {fix}.") from None
+    except OSError as error:
+        if error.errno == errno.ELOOP:
+            raise ValueError(
+                f"{argument}={text!r} is a symbolic link loop (a link that leads back to itself); "
+                f"{fix}."
+            ) from None
+        raise ValueError(f"{argument}={text!r} cannot be opened ({error.strerror}); {fix}.") from None
+
+
+def special_file_kind(mode: int) -> str | None:
+    """What a path of mode ``mode`` is when it is neither a regular file nor a directory
+    (``a named pipe (FIFO)``, ``a character device``, ``a block device``, ``a socket``,
+    ``not a regular file``); None for a regular file or a directory."""
+    import stat
+
+    if stat.S_ISREG(mode) or stat.S_ISDIR(mode):
+        return None
+    kinds = {
+        stat.S_ISFIFO: "a named pipe (FIFO)",
+        stat.S_ISCHR: "a character device",
+        stat.S_ISBLK: "a block device",
+        stat.S_ISSOCK: "a socket",
+    }
+    return next((name for test, name in kinds.items() if test(mode)), "not a regular file")
+
+
 def check_path(path: Path, text: str) -> list[Path] | None:
     """Check a table's path before anything opens it; each kind of bad path gets one line.
 
@@ -332,29 +395,10 @@ def check_path(path: Path, text: str) -> list[Path] | None:
             file.
         PermissionError: a path that cannot be read.
     """
-    import errno
     import stat
 
     fix = "pass the path of a .csv or .parquet file (or a folder of .parquet files)"
-    try:
-        mode = os.stat(path).st_mode
-    except FileNotFoundError:
-        if os.path.islink(path):
-            raise FileNotFoundError(
-                f"data={text!r} is a symbolic link to {os.readlink(path)!r}, which does not "
-                f"exist; {fix}."
-            ) from None
-        raise FileNotFoundError(
-            f"data={text!r}: no such file (relative paths start at {os.getcwd()}); {fix}."
-        ) from None
-    except PermissionError:
-        raise PermissionError(f"data={text!r} cannot be read (permission denied); {fix}.") from None
-    except OSError as error:
-        if error.errno == errno.ELOOP:
-            raise ValueError(
-                f"data={text!r} is a symbolic link loop (a link that leads back to itself); {fix}."
-            ) from None
-        raise ValueError(f"data={text!r} cannot be opened ({error.strerror}); {fix}.") from None
+    mode = path_mode(path, text, argument="data", fix=fix)
     if stat.S_ISDIR(mode):
         files = parquet_folder_files(path)
         if files:
@@ -363,16 +407,10 @@ def check_path(path: Path, text: str) -> list[Path] | None:
             f"data={text!r} is a directory, not a file, and holds no .parquet file (hidden "
             f"folders such as .ipynb_checkpoints are skipped); {fix}."
         )
-    kinds = {
-        stat.S_ISFIFO: "a named pipe (FIFO)",
-        stat.S_ISCHR: "a character device",
-        stat.S_ISBLK: "a block device",
-        stat.S_ISSOCK: "a socket",
-    }
-    kind = next((name for test, name in kinds.items() if test(mode)), None)
-    if kind is not None or not stat.S_ISREG(mode):
+    kind = special_file_kind(mode)
+    if kind is not None:
         raise ValueError(
-            f"data={text!r} is {kind or 'not a regular file'}, not a file that can be read "
+            f"data={text!r} is {kind}, not a file that can be read "
             f"twice (the header is checked before the table is read); {fix}."
         )
     if os.stat(path).st_size == 0:

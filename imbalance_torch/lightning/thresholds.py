@@ -31,6 +31,7 @@ __all__ = [
     "ThresholdSettings",
     "alert_budget_rows",
     "alert_count_threshold",
+    "alert_share_for_one_row",
     "alert_share_threshold",
     "choose_thresholds",
     "cost_threshold",
@@ -187,6 +188,25 @@ def alert_budget_rows(rows: int, *, alert_count: int | None = None, alert_share:
     if alert_share is None:
         raise ValueError("give alert_count or alert_share.")
     return math.floor(alert_share * rows + 1e-9)
+
+
+def alert_share_for_one_row(rows: int) -> float:
+    """The smallest share, rounded up to three significant digits, whose budget
+    (:func:`alert_budget_rows`) is at least one row of a file of ``rows`` rows (``rows >= 1``):
+    what to suggest when a share rounds down to no row.
+
+    Args:
+        rows: rows of the scored file, ``>= 1``.
+
+    Returns:
+        The share, in ``(0, 1]``.
+    """
+    share = 1.0 / rows
+    scale = 10 ** (2 - math.floor(math.log10(share)))
+    shown = math.ceil(round(share * scale, 6)) / scale
+    while alert_budget_rows(rows, alert_share=shown) < 1:  # float rounding
+        shown += 1 / scale
+    return min(shown, 1.0)
 
 
 def top_rows(scores: object, count: int) -> np.ndarray:
