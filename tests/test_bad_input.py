@@ -345,7 +345,8 @@ TABLE_RULES: dict[str, tuple[type[BaseException] | None, Any]] = {
     "NaN": (ValueError, r"features of \S+ contain 1 NaN values in 1 columns: 'x1' \(1 rows, first at rows \[4\]\)"),
     "infinity": (ValueError, r"features of \S+ contain 1 infinite values in 1 columns: 'x2' \(1 rows, first at rows \[7\]\)"),
     "float16": (None, "same table"),
-    "empty": (ValueError, r"features of \S+ are empty \(shape \(0, 3\)\)"),
+    # Arrays and frames: no rows; a CSV or Parquet file: a header (3 features and the target).
+    "empty": (ValueError, r"features of \S+ are empty \(shape \(0, 3\)\)|\S+ has a header but no rows \(4 column\(s\) and nothing under them\); there is nothing to train on"),
 }
 # A tensor cannot hold text; there is no nullable float16 (the pandas container is the numpy one).
 NO_SUCH_INPUT = {("strings", "tensor"), ("float16", "DataFrame (nullable)")}
@@ -473,7 +474,7 @@ CASES = [
     core("data: string labels (mapped)", lambda: data(x_np, np.array(["no"] * 50 + ["yes"] * 10)), None, check_string_labels),
     core("data: mixed label types", lambda: data(x_np, np.array([0] * 50 + ["yes"] * 10, dtype=object)), TypeError, r"labels of arrays mix value types \(int, str\)"),
     core("data: complex labels", lambda: data(x_np, y_np.astype(complex)), TypeError, "labels of arrays are complex"),
-    core("data: NaN label", lambda: data(x_np, np.r_[np.zeros(50), np.ones(9), np.nan]), ValueError, r"has 1 NaN values \(first at rows \[59\]\)"),
+    core("data: NaN label", lambda: data(x_np, np.r_[np.zeros(50), np.ones(9), np.nan]), ValueError, r"has a missing label at row 59 \(NaN, None or an empty cell\)"),
     core("data: minority of one row", lambda: data(x_np, np.array(["a"] * 59 + ["b"])), ValueError, r"class 'b' \(1\) has 1 row\(s\); a stratified train/validation/test split needs at least 3 rows"),
     core("data: empty validation split", lambda: data(x_np, y_np, val_fraction=0.005), ValueError, "the validation split would hold about 0 of 60 rows, fewer than the 2 classes"),
     core("data: no rows", lambda: data(np.zeros((0, 3)), np.zeros(0)), ValueError, r"features of arrays are empty \(shape \(0, 3\)\)"),
@@ -491,7 +492,7 @@ CASES = [
     # -- CSV / Parquet loading
     Case("csv: ragged row (extra field)", lambda tmp: csv(tmp, "a,b,t\n1,2,0\n3,4,1,9\n5,6,0\n"), ValueError, "data.csv is not a well-formed CSV file: line 3 has 4 fields but the header has 3"),
     Case("csv: short row (missing field)", lambda tmp: csv(tmp, "a,b,t\n1,2\n3,4,1\n5,6,0\n"), ValueError, "line 2 has 2 fields but the header has 3"),
-    Case("csv: header only", lambda tmp: csv(tmp, "a,b,t\n"), ValueError, r"features of data.csv are empty \(shape \(0, 2\)\); its columns are a, b, t"),
+    Case("csv: header only", lambda tmp: csv(tmp, "a,b,t\n"), ValueError, r"data.csv has a header but no rows \(3 column\(s\) and nothing under them\); there is nothing to train on"),
     Case("csv: empty file", lambda tmp: csv(tmp, ""), ValueError, r"data.csv is empty \(0 bytes\)"),
     Case("csv: blank lines only", lambda tmp: csv(tmp, "\n\n\n"), ValueError, "holds no header and no rows"),
     Case("csv: missing file", lambda tmp: load_table(tmp / "missing.csv", target="t"), FileNotFoundError, "missing.csv': no such file"),
@@ -500,7 +501,7 @@ CASES = [
     Case("csv: string labels (mapped)", lambda tmp: csv(tmp, GOOD_CSV), None, check_csv_string_labels),
     Case("csv: missing target column", lambda tmp: csv(tmp, GOOD_CSV, target="Class"), ValueError, "target='Class' is not a column of data.csv; its columns are: a, b, t"),
     Case("csv: text column not declared categorical", lambda tmp: csv(tmp, "a,b,t\nx,1,0\ny,2,1\nz,3,0\n"), TypeError, r"features of data.csv are not numeric: columns a \((object|str)\); declare them categorical"),
-    Case("csv: empty target cell", lambda tmp: csv(tmp, "a,b,t\n1,2,0\n3,4,\n5,6,1\n"), ValueError, r"the target of data.csv has 1 NaN values \(first at rows \[1\]\)"),
+    Case("csv: empty target cell", lambda tmp: csv(tmp, "a,b,t\n1,2,0\n3,4,\n5,6,1\n"), ValueError, r"the target of data.csv has a missing label at row 1 \(NaN, None or an empty cell\)"),
     Case("csv: inf in a feature", lambda tmp: csv(tmp, "a,b,t\n1,inf,0\n3,4,1\n5,6,0\n"), ValueError, r"features of data.csv contain 1 infinite values in 1 columns: 'b'"),
     Case("csv: unknown suffix", lambda tmp: load_table(write(tmp, "data.txt", GOOD_CSV), target="t"), ValueError, r"neither a built-in dataset \(fraud_like\), 'keel:NAME', nor a .csv/.parquet path"),
     Case("parquet: not a Parquet file", lambda tmp: load_table(write(tmp, "data.parquet", GOOD_CSV), target="t"), ValueError, "data.parquet could not be read as a Parquet file"),

@@ -31,9 +31,21 @@ turn it back into a column: ``to_csv`` writes an unnamed first column that ``rea
 ``Unnamed: 0``; Parquet stores the index as ``__index_level_0__`` (or under the index's name,
 recorded in the file's pandas metadata; ``pandas.read_parquet`` restores it as the index, but
 other writers and ``pyarrow`` keep it a column); ``DataFrame.reset_index()`` adds ``index``
-(``level_0`` when ``index`` exists). Such a column, holding a distinct whole number on every
-row (any values under the ``__index_level_N__`` name, which only pyarrow gives, as the parts
-of a Parquet folder may each hold their own numbering), is the row numbering, not data: it is dropped with a note (and ignored at scoring time).
+(``level_0`` when ``index`` exists). Such a column is the row numbering, not data
+(:func:`is_stored_index`, the one rule for training and scoring):
+
+* under the ``__index_level_N__`` name, which only pyarrow gives, whatever its values (the
+  parts of a Parquet folder may each hold their own numbering);
+* under ``Unnamed: 0``, ``index`` or ``level_0`` as the first column of its file or frame
+  (where pandas writes the index; ``Unnamed: 0`` names the first column by its position),
+  when it holds whole non-negative numbers with no missing value, repeated or not: the
+  index of ``pd.concat([legit, fraud])`` runs 0..539 then 0..59, and written with
+  ``to_csv`` it predicts the label through the order of the rows;
+* under those names elsewhere, when it holds a distinct whole number (or text) on every row.
+
+It is dropped with a note at training, and at scoring time a file's own index column is left
+out with a note before its columns are checked against the training columns (so
+``extra_columns="error"`` does not refuse a file only for being written with its index).
 It is dropped rather than refused, as an id-like column is, because its name and values say
 what it is with no doubt (nobody names a measurement ``Unnamed: 0``), whereas a named id-like
 column might be a feature on purpose (a count, an amount in whole units) that only its owner
@@ -56,6 +68,7 @@ if TYPE_CHECKING:
 __all__ = [
     "ID_LIKE_DISTINCT_SHARE",
     "ID_LIKE_MIN_ROWS",
+    "INDEX_NOTE",
     "ROLE_CATEGORICAL",
     "ROLE_DROPPED",
     "ROLE_NUMERIC",
@@ -63,7 +76,9 @@ __all__ = [
     "feature_roles",
     "index_column_names",
     "is_index_column_name",
+    "is_stored_index",
     "resolve_feature_roles",
+    "stored_index_columns",
 ]
 
 #: Share of rows with distinct values from which a whole-number or text column is id-like
@@ -83,7 +98,8 @@ ROLE_DROPPED = "dropped"
 #: Names pandas gives its index when it becomes a column (NOTE [index columns]).
 _INDEX_NAMES = ("Unnamed: 0", "index", "level_0")
 _INDEX_LEVEL = re.compile(r"__index_level_\d+__")
-_INDEX_NOTE = "the row numbering pandas wrote as a column (an index, not data)"
+#: Why a stored index column is not a feature (training) and is left out (scoring).
+INDEX_NOTE = "the row numbering pandas wrote as a column (an index, not data)"
 
 
 def is_index_column_name(name: str) -> bool:
@@ -104,6 +120,71 @@ def index_column_names(schema: Any) -> list[str]:
     metadata = schema.pandas_metadata or {}
     listed = {c for c in metadata.get("index_columns", []) if isinstance(c, str)}
     return [n for n in schema.names if n in listed or _INDEX_LEVEL.fullmatch(n) is not None]
+
+
+def is_stored_index(name: str, values: Any = None, *, first: bool = False) -> bool:
+    """Whether a column is the row numbering pandas wrote out as a column: the one rule of
+    NOTE [index columns], for training tables and for files to score alike.
+
+    Args:
+        name: the column's name.
+        values: its values, numbers (NaN where missing) or text; None when they are neither
+            (then only the ``__index_level_N__`` name decides).
+        first: whether it is the first column of its file or frame, where pandas writes the
+            index (``Unnamed: 0`` is the first column by its name: pandas names a blank header
+            by its position).
+
+    Returns:
+        True when the column is a stored index, to be left out of the features with a note.
+    """
+    if _INDEX_LEVEL.fullmatch(name) is not None:
+        return True
+    if name not in _INDEX_NAMES or values is None:
+        return False
+    values = np.asarray(values)
+    if values.size == 0:
+        return False
+    if values.dtype.kind in "iuf":
+        numbers = values.astype(np.float64)
+        if not (np.isfinite(numbers).all() and _whole_numbers(numbers)):
+            return False
+        if (first or name == _INDEX_NAMES[0]) and numbers.min() >= 0:
+            return True  # repeated or not: pd.concat([legit, fraud]) numbers each part from 0
+        return bool(np.unique(numbers).size == numbers.size)
+    if values.dtype.kind in "OUS":  # an index of names: a distinct one on every row
+        import pandas as pd
+
+        return bool(pd.unique(pd.Series(values.ravel(), dtype=object)).size == values.size)
+    return False
+
+
+def stored_index_columns(frame: Any) -> list[str]:
+    """The columns of a DataFrame that hold a stored index (:func:`is_stored_index`).
+
+    Args:
+        frame: a pandas DataFrame (a file read to score, or a frame given to score).
+
+    Returns:
+        Their names, in column order (empty for most frames: only pandas' index names are
+        looked at).
+    """
+    from imbalance_torch._validation import column_as_numpy, column_kind
+
+    found = []
+    for position, name in enumerate(str(c) for c in frame.columns):
+        if not is_index_column_name(name):
+            continue
+        column = frame.iloc[:, position]
+        kind = column_kind(column)
+        if kind == "number":
+            values = column_as_numpy(column)
+        elif kind in ("text", "category"):
+            values = column.to_numpy(dtype=object)
+        else:
+            values = None
+        if is_stored_index(name, values, first=position == 0):
+            found.append(name)
+    return found
 
 
 def _whole_numbers(values: np.ndarray) -> bool:
@@ -132,8 +213,12 @@ def _examine(table: Table, j: int) -> tuple[str | None, str | None]:
     n = table.num_rows
     name = table.feature_names[j]
     column = table.features[:, j]
-    if _INDEX_LEVEL.fullmatch(name):  # pyarrow's name for a stored index: nothing else
-        return _INDEX_NOTE, None
+    if is_index_column_name(name):  # NOTE [index columns]: one rule with scoring
+        values: Any = column
+        if j >= table.num_numeric:  # category codes: the index's own values, as text
+            values = np.asarray(table.categories[j - table.num_numeric], dtype=object)[column.astype(np.int64)]
+        if is_stored_index(name, values, first=name == table.first_column):
+            return INDEX_NOTE, None
     if j >= table.num_numeric:  # category codes
         categories = table.categories[j - table.num_numeric]
         if categories == ("nan",):
@@ -152,8 +237,6 @@ def _examine(table: Table, j: int) -> tuple[str | None, str | None]:
             return note + (f" ({n - present.size} NaN)" if present.size < n else ""), None
         whole = _whole_numbers(present)
         distinct = int(np.unique(present).size)
-    if whole and distinct == n and is_index_column_name(name):
-        return _INDEX_NOTE, None
     if whole and n >= ID_LIKE_MIN_ROWS and distinct >= ID_LIKE_DISTINCT_SHARE * n:
         kind = "text" if j >= table.num_numeric else "whole-number"
         return None, f"{name!r} ({distinct} distinct {kind} values in {n} rows)"

@@ -13,6 +13,10 @@ against the training columns before anything is computed:
 * extra columns are ignored with a warning naming them (``extra_columns="error"`` refuses
   them); the target column, ``drop_columns`` of training and the id column are expected and
   never reported;
+* a column holding the data's own stored index (``Unnamed: 0`` of a CSV written with pandas'
+  index, ``__index_level_0__`` of Parquet; the rule of training, NOTE [index columns] in
+  ``lightning/feature_roles.py``) is left out with a note before extra columns are looked
+  for, so ``extra_columns="error"`` does not refuse a file for being written with its index;
 * columns in another order are reordered by name (arrays carry no names and must come in the
   training order, :attr:`Preprocessing.input_columns`);
 * a column whose kind changed (numbers in training, text now; text categories in training,
@@ -387,8 +391,19 @@ class Preprocessing:
     def check_columns(
         self, columns: Sequence[str], *, id_column: str | None = None,
         extra_columns: Literal["warn", "error"] = "warn", source: str = "the data",
+        index_columns: Sequence[str] = (),
     ) -> None:
         """Refuse missing columns; warn about (or refuse) extra ones.
+
+        Args:
+            columns: the column names of the data to score.
+            id_column: a column that identifies rows (never reported as extra).
+            extra_columns: ``warn`` (ignore them with a warning) or ``error`` (refuse them).
+            source: how messages name the data.
+            index_columns: columns of the data that hold its stored index
+                (:func:`~imbalance_torch.lightning.feature_roles.stored_index_columns`, the
+                rule of training: NOTE [index columns]): left out with a note before the
+                extra columns are looked for, unless the model was trained on them.
 
         Raises:
             ValueError: missing columns, or extra columns with ``extra_columns="error"``.
@@ -410,11 +425,22 @@ class Preprocessing:
                 + _lookalikes(missing, columns)
             )
         expected = {*self.input_columns, *self.ignored_columns, *unused, self.target, id_column}
-        extra = [c for c in columns if c not in expected]
+        index = [c for c in index_columns if c not in expected]
+        if index:
+            from imbalance_torch.lightning.feature_roles import INDEX_NOTE
+
+            warnings.warn(
+                f"{source}: column(s) {shown_names(index)} hold {INDEX_NOTE}; they are left out, "
+                "as such a column is in training.",
+                UserWarning,
+                stacklevel=3,
+            )
+        extra = [c for c in columns if c not in expected and c not in index]
         if extra and extra_columns == "error":
             raise ValueError(
                 f"{source} has column(s) {shown_names(extra)} that the model was not trained on; drop "
-                "them or pass extra_columns='warn' to ignore them."
+                "them, or ignore them with a warning (--extra_columns warn on the command line, "
+                "extra_columns='warn' in Python)."
             )
         if extra:
             warnings.warn(
@@ -435,12 +461,16 @@ class Preprocessing:
             ValueError: see :meth:`transform`.
             TypeError: a column whose kind changed since training.
         """
+        from imbalance_torch.lightning.feature_roles import stored_index_columns
         from imbalance_torch.lightning.table_files import refuse_duplicate_columns
 
         columns = [str(c) for c in frame.columns]
         refuse_duplicate_columns(columns, source)
         frame = frame.set_axis(columns, axis=1)
-        self.check_columns(columns, id_column=id_column, extra_columns=extra_columns, source=source)
+        self.check_columns(
+            columns, id_column=id_column, extra_columns=extra_columns, source=source,
+            index_columns=stored_index_columns(frame),
+        )
         out = np.empty((len(frame), self.num_features), dtype=np.float64)
         for j, name in enumerate(self.feature_names[: self.num_numeric]):
             out[:, j] = self._numeric_column(frame[name], name, source)
@@ -676,11 +706,13 @@ def read_table(path: str | os.PathLike, *, sep: str = ",", decimal: str = ".") -
 
     text = os.fspath(path)
     if Path(text).suffix.lower() not in (".csv", ".parquet", ".pq") and not Path(text).is_dir():
-        raise ValueError(f"data={text!r} is not a .csv or .parquet path; pass a file of rows to score.")
+        raise ValueError(
+            f"data={text!r} is not a .csv or .parquet path; pass a file (or a folder of .parquet "
+            "files) of rows to score."
+        )
     frame = read_frame(Path(text), text, sep=sep, decimal=decimal)
     if len(frame) == 0:
-        raise ValueError(
-            f"{Path(text).name} has no rows (a header with {len(frame.columns):,} column(s) and "
-            "nothing under it); there is nothing to score. Check that the export wrote its rows."
-        )
+        from imbalance_torch.lightning.tables import no_rows_error
+
+        raise no_rows_error(Path(text).name, len(frame.columns), "score")
     return frame

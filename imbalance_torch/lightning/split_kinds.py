@@ -252,7 +252,8 @@ def time_split(
 
     Raises:
         ValueError: bad fractions, cut points out of order, or an empty split (naming the
-            cut and how many rows share its time).
+            cut and how many rows share its time; with ``groups``, how many groups span a cut
+            and the fixes that work: no group column, or a group split).
     """
     keys = np.asarray(keys)
     n = keys.shape[0]
@@ -280,6 +281,7 @@ def time_split(
                 f"val_start must be earlier than test_start, got {val_start!r} and {test_start!r}."
             )
     split_of_row = np.searchsorted(np.array([val_cut, test_cut], dtype=keys.dtype), keys, side="right")
+    periods = split_of_row  # each row's period by time alone (the group rule makes new arrays)
     if group_rule not in GROUP_RULES:
         raise ValueError(f"group_rule={group_rule!r} is not one of {', '.join(GROUP_RULES)}.")
     if groups is not None:
@@ -299,14 +301,36 @@ def time_split(
     splits = Splits(*(np.flatnonzero(split_of_row == s) for s in range(3)))
     for name in SPLIT_NAMES:
         if splits[name].size == 0:
+            if groups is not None:
+                raise _empty_with_groups(name, periods, np.asarray(groups), group_rule)
             tied = int(np.isin(keys, [val_cut, test_cut]).sum())
             raise ValueError(
                 f"the time split leaves the {name} split empty (cuts at times {show_time(val_cut)} "
-                f"and {show_time(test_cut)}; rows of one time stay together, and {tied} row(s) sit on a cut"
-                f"{'' if groups is None else f'; groups live in the split of their {group_rule} row'}). "
+                f"and {show_time(test_cut)}; rows of one time stay together, and {tied} row(s) sit on a cut). "
                 "Move val_start/test_start, or change val_fraction/test_fraction."
             )
     return splits
+
+
+def _empty_with_groups(name: str, periods: np.ndarray, codes: np.ndarray, group_rule: str) -> ValueError:
+    """A time split with groups left ``name`` empty: say how many groups span a cut and name
+    the fixes that keep every split (NOTE [purged groups])."""
+    size = int(codes.max()) + 1
+    earliest = np.full(size, 2, dtype=np.int64)
+    latest = np.zeros(size, dtype=np.int64)
+    np.minimum.at(earliest, codes, periods)
+    np.maximum.at(latest, codes, periods)
+    present = np.bincount(codes, minlength=size) > 0
+    spanning = int((present & (earliest < latest)).sum())
+    return ValueError(
+        f"the time split with groups leaves the {name} split empty: {spanning} of "
+        f"{int(present.sum())} groups span a cut (rows in two periods), and each group lives in "
+        f"the split of its {group_rule} row (group_rule={group_rule!r}), so no group is left for the "
+        f"{name} split. Moving the cuts helps little while groups span them: drop "
+        "group_column (--data.group_column; a plain time split keeps time order and every row, "
+        "and a group seen in history comes back later, as in production), or split whole "
+        "groups at random (split='group', --data.split group; time order is not kept)."
+    )
 
 
 def _folds(fraction: float) -> int:
@@ -588,6 +612,10 @@ class SplitPlan:
                 )
             # Warned here; the reports show the counts (describe_split), not a second warning.
             warnings.warn(f"{text}. {self._left_out_fix()}", UserWarning, stacklevel=4)
+        resting = {  # what a handful of rows decides, per split
+            "val": "its AUPRC, the thresholds chosen on validation and early stopping rest",
+            "test": "its AUPRC and every test metric rest",
+        }
         for split, label in (("val", "validation"), ("test", "test")):
             counts = per_split[split]
             thin = [c for c in range(num_classes) if 0 < counts[c] < MIN_EVAL_CLASS_ROWS]
@@ -601,8 +629,8 @@ class SplitPlan:
             notes.append(
                 f"the {label} split holds {what}"
                 + (f", fewer than {MIN_EVAL_CLASS_ROWS}" if len(thin) == 1 else "")
-                + ": its AUPRC, the thresholds chosen on validation and early stopping rest on a "
-                "handful of rows (2 positives can score AUPRC 1.000 by chance). "
+                + f": {resting[split]} on a handful of rows (2 positives can score AUPRC 1.000 by "
+                "chance). "
                 + self._thin_split_fix(split)
             )
         if notes:

@@ -55,6 +55,7 @@ __all__ = [
     "check_finite",
     "flag_hint",
     "load_table",
+    "no_rows_error",
     "table_from_arrays",
     "table_from_frame",
 ]
@@ -112,6 +113,9 @@ class Table:
         source: where the data came from, for messages.
         split_columns: columns read beside the features for the split (a time or group
             column, by name; :mod:`~imbalance_torch.lightning.split_kinds`); never features.
+        first_column: the first column of the source as given (a file's or frame's, the target
+            included; the first feature column of arrays), where pandas writes an index
+            (NOTE [index columns] in ``lightning/feature_roles.py``); None when unknown.
     """
 
     features: np.ndarray
@@ -123,6 +127,7 @@ class Table:
     source: str = "arrays"
     row_ids: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
     split_columns: Mapping[str, np.ndarray] = field(default_factory=dict)
+    first_column: str | None = None
 
     @property
     def num_rows(self) -> int:
@@ -164,9 +169,16 @@ def describe_nan(
 
 
 def _missing_labels(count: int, rows: np.ndarray, source: str) -> ValueError:
+    """One message for missing labels, whatever spells them (NaN, None, ``pd.NA``, an empty
+    CSV cell, the text ``"nan"`` among numbers)."""
+    if count == 1:
+        return ValueError(
+            f"the target of {source} has a missing label at row {int(rows[0])} (NaN, None or an "
+            "empty cell); drop that row or fill its label before training."
+        )
     return ValueError(
-        f"the target of {source} has {count} NaN values (first at rows {rows[:5].tolist()});"
-        " drop those rows or fill their label before training."
+        f"the target of {source} has {count} missing labels (NaN, None or empty cells), first at "
+        f"rows {rows[:5].tolist()}; drop those rows or fill their labels before training."
     )
 
 
@@ -183,13 +195,29 @@ def _label_array(labels: Any, source: str) -> np.ndarray:
 
 
 def _text_numbers(raw: np.ndarray) -> np.ndarray | None:
-    """Text labels as float64 when every one is a finite number once surrounding whitespace
-    is stripped (``"1"``, ``" 1"``, ``"1.0"``), else None (NOTE [one label rule])."""
+    """Text labels as float64 when every one is a number once surrounding whitespace is
+    stripped (``"1"``, ``" 1"``, ``"1.0"``; ``"nan"`` and ``"inf"`` too, kept as NaN and
+    infinity so that they are refused by row as a CSV file's are), else None (NOTE [one label
+    rule])."""
     import pandas as pd
 
     text = pd.Series(raw, dtype=object).str.strip()
     numbers = pd.to_numeric(text, errors="coerce").to_numpy(dtype=np.float64, na_value=np.nan)
-    return numbers if np.isfinite(numbers).all() else None
+    unread = np.isnan(numbers)
+    for value in pd.unique(text[unread]).tolist() if unread.any() else ():
+        # NaN is a missing-value spelling ("nan", "NaN", "") or text that is not a number
+        # (then these labels are class names, as are "NA" or "null" among numbers).
+        if value != "" and not _reads_as_nan(value):
+            return None
+    return numbers
+
+
+def _reads_as_nan(value: Any) -> bool:
+    """Whether Python reads ``value`` as NaN (``"nan"``, ``"NaN"``, ``"-nan"``)."""
+    try:
+        return bool(np.isnan(float(value)))
+    except (TypeError, ValueError):
+        return False
 
 
 def _refuse_same_number(raw: np.ndarray, source: str) -> None:
@@ -246,7 +274,10 @@ def _encode_labels(raw: np.ndarray, positive_label: Any, source: str) -> tuple[n
     a fraction (``0.5``, ``1.0000001``) or an infinity is refused with its row, as the core
     refuses it. Text labels that are all numbers once surrounding whitespace is stripped
     (``"1"``, ``" 1"``, ``"1.0"``) are read as those numbers, so they are one class, named
-    ``1``, exactly as the same column read from a CSV file; text labels that are not all
+    ``1``, exactly as the same column read from a CSV file; among them ``"nan"`` and ``"inf"``
+    are a missing and an infinite label, refused by row as in a CSV file (never classes
+    ``nan`` and ``inf``). A missing label (NaN, None, ``pd.NA``) is refused by row in every
+    container, a Python list or object array included; text labels that are not all
     numbers are class names, taken as written, and two of them that denote the same number
     (``"1"`` and ``"1.0"`` beside ``"fraud"``) are refused.
     """
@@ -267,6 +298,11 @@ def _encode_labels(raw: np.ndarray, positive_label: Any, source: str) -> tuple[n
                 f"({describe(values[row])} at row {row}), not class labels; choose a column of "
                 "scalar labels (text or integers), or flatten this one into such a column."
             )
+        import pandas as pd
+
+        missing = np.asarray(pd.isna(raw), dtype=bool)  # None, NaN, pd.NA among Python objects
+        if missing.any():
+            raise _missing_labels(int(missing.sum()), np.flatnonzero(missing), source)
         kinds = sorted(t.__name__ for t in types)
         if len(kinds) > 1:
             raise TypeError(
@@ -372,8 +408,8 @@ def table_from_arrays(
 
     Raises:
         ValueError: wrong shapes, fewer than two classes, non-integer category codes, labels
-            that are fractions or infinite (with the row), text labels of which two denote
-            the same number.
+            that are missing, fractions or infinite (with the row; ``"nan"`` and ``"inf"``
+            among text numbers too), text labels of which two denote the same number.
         TypeError: non-numeric or complex features, bool features not declared categorical
             (NOTE [one rule per container] in ``imbalance_torch/_validation.py``).
     """
@@ -446,6 +482,7 @@ def table_from_arrays(
         class_names=class_names,
         source=source,
         row_ids=np.arange(x.shape[0]),
+        first_column=str(names[0]),
     )
 
 
@@ -536,6 +573,7 @@ def table_from_frame(
         class_names=class_names,
         source=source,
         row_ids=np.arange(len(frame)),
+        first_column=columns[0],
     )
 
 
@@ -627,6 +665,23 @@ def _load_keel(name: str, positive_label: Any) -> Table:
         feature_names=names,
         positive_label=positive_label,
         source=f"{KEEL_PREFIX}{name}",
+    )
+
+
+def no_rows_error(name: str, columns: int, purpose: str) -> ValueError:
+    """The one message for a file that has a header but no rows, for training and scoring.
+
+    Args:
+        name: the file's (or Parquet folder's) name.
+        columns: how many columns its header holds.
+        purpose: what the rows were for (``"train on"``, ``"score"``).
+
+    Returns:
+        The error, to raise.
+    """
+    return ValueError(
+        f"{name} has a header but no rows ({columns:,} column(s) and nothing under them); there "
+        f"is nothing to {purpose}. Check that the export wrote its rows."
     )
 
 
@@ -732,6 +787,8 @@ def load_table(
         split_columns=split_columns, sep=sep,
     )
     frame = read_frame(path, text, max_line_bytes, sep=sep, decimal=decimal)
+    if len(frame) == 0:
+        raise no_rows_error(path.name, len(frame.columns), "train on")
     return table_from_frame(
         frame,
         target=target,  # type: ignore[arg-type]

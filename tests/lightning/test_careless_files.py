@@ -350,7 +350,7 @@ def test_look_alike_names_are_shown_escaped(prep, written, shown):
 def test_a_header_only_file_to_score_has_no_rows(prep, tmp_path):
     path = tmp_path / "tomorrow.csv"
     path.write_text("amount,café,Class\n")
-    with pytest.raises(ValueError, match=r"tomorrow\.csv has no rows \(a header with 3 column\(s\) and nothing under it\); there is nothing to score"):
+    with pytest.raises(ValueError, match=r"tomorrow\.csv has a header but no rows \(3 column\(s\) and nothing under them\); there is nothing to score"):
         prep.transform(path)
 
 

@@ -346,7 +346,7 @@ def test_csv_bool_column_with_a_missing_value_follows_the_bool_rule(tmp_path):
 )
 def test_missing_labels_in_extension_dtypes_are_named_by_row(target):
     frame = pd.DataFrame({"a": np.arange(40.0), "t": target})
-    with pytest.raises(ValueError, match=r"the target of DataFrame has 10 NaN values \(first at rows \[2, 6, 10, 14, 18\]\)"):
+    with pytest.raises(ValueError, match=r"the target of DataFrame has 10 missing labels \(NaN, None or empty cells\), first at rows \[2, 6, 10, 14, 18\]"):
         ImbalanceDataModule.from_frame(frame, target="t")
     full = pd.DataFrame({"a": np.arange(40.0), "t": pd.Series(target).iloc[[0, 1, 3, 0] * 10].to_numpy()})
     assert ImbalanceDataModule.from_frame(full.astype({"t": pd.Series(target).dtype}), target="t").table.class_counts() == [30, 10]
