@@ -427,7 +427,8 @@ def predict_main(args: Sequence[str]) -> Path:
         "id, the probability, the prior-corrected probability and a flag per stored threshold.",
     )
     parser.add_argument("--ckpt_path", required=True, help="checkpoint written by imbalance-torch train fit")
-    parser.add_argument("--data", required=True, help=".csv or .parquet file of rows to score")
+    parser.add_argument("--data", required=True,
+                        help=".csv or .parquet file, or a folder of .parquet files, of rows to score")
     parser.add_argument("--out", required=True, help="where to write the scores (.csv or .parquet; "
                         "not the --data file or the checkpoint)")
     parser.add_argument("--id_column", default=None, help="column identifying rows (default: row number)")

@@ -252,6 +252,14 @@ def test_a_header_only_training_file_has_a_header_but_no_rows(tmp_path, kind):
         ImbalanceDataModule(data=str(path), target="Class").setup("fit")
 
 
+def test_predict_help_says_a_folder_of_parquet_files_is_taken(capsys):
+    from imbalance_torch.lightning.scoring import predict_main
+
+    with pytest.raises(SystemExit):
+        predict_main(["--help"])
+    assert "or a folder of .parquet files, of rows to score" in " ".join(capsys.readouterr().out.split())
+
+
 @pytest.fixture(scope="module")
 def checkpoint(tmp_path_factory) -> Path:
     import lightning.pytorch as pl
