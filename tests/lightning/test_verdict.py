@@ -311,6 +311,15 @@ def test_a_comparison_keeps_each_runs_split_and_reports_it_per_seed(tmp_path):
     for seed in (0, 1):
         assert f"- seed {seed}: stratified random split, seed {seed} (rows: train 3000" in text
     assert "| t-test p | Holm p | Wilcoxon p | reading |" in text and "**Verdict:** train " in text
-    summary = json.loads((out / "summary.json").read_text())["summary"]
+    payload = json.loads((out / "summary.json").read_text())
+    summary = payload["summary"]
     assert summary[1]["vs_reference"]["adjustment"] == "holm"
     assert summary[1]["vs_reference"]["family"] == "the 1 comparison with none"
+    # The printed and recorded training is the verdict's, not the best mean's.
+    from imbalance_torch.lightning.report import train_advice
+
+    advised = train_advice(summary)["arm"]
+    meta = payload["meta"]
+    assert meta["suggested_arm"] == advised
+    assert f"strategies/{advised}.yaml" in meta["train_suggested"]
+    assert f"Train {advised} with the same budget" in text
