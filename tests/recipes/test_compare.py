@@ -139,7 +139,7 @@ def test_unknown_strategy_lists_known_configs():
 def test_unknown_config_key_lists_known_keys(tmp_path):
     bad = tmp_path / "bad.yaml"
     bad.write_text("data:\n  resampler: smote\n")
-    with pytest.raises(ValueError, match=r"bad.yaml: unknown key\(s\) data.resampler; known data keys: batch_size, categorical"):
+    with pytest.raises(ValueError, match=r"bad.yaml: unknown key\(s\) data.resampler; known data keys: allow_dropped_rows, batch_size, categorical"):
         load_strategy_config(bad)
     bad.write_text("dataa:\n  resampling: smote\n")
     with pytest.raises(ValueError, match=r"unknown top-level key\(s\) \['dataa'\]; known: ckpt_path, data"):
