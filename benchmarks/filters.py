@@ -45,7 +45,7 @@ from benchmarks._common import environment, measure, run_synthetic_epoch, set_th
 def fraud_like(rows: int):
     import torch
 
-    from imbalance_torch.lightning.builtin import make_fraud_like
+    from imbalance_torch.lightning.tables.builtin import make_fraud_like
 
     x, y, _ = make_fraud_like(rows, seed=0)
     X = torch.from_numpy(x)

@@ -1,5 +1,5 @@
 """How often equal arms read "worse than the best arm" (NOTE [multiple comparisons] in
-``imbalance_torch/lightning/statistics.py``).
+``imbalance_torch/lightning/compare/statistics.py``).
 
 Every arm's per-seed score is drawn from one normal distribution, so every difference is
 noise. The best arm is the one with the highest mean, chosen after the draw, as a comparison
@@ -19,7 +19,7 @@ import itertools
 import numpy as np
 from scipy import stats
 
-from imbalance_torch.lightning.statistics import holm
+from imbalance_torch.lightning.compare.statistics import holm
 
 
 def paired_p(scores: np.ndarray, a: int, b: int) -> float:

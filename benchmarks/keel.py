@@ -10,10 +10,10 @@ per dataset x strategy, each strategy's mean rank: 1 = best, the Friedman test, 
 critical difference, and each strategy's effect against ``none`` paired by dataset) and
 ``OUT/keel_cd.png`` (critical-difference diagram), and how many runs of each dataset and
 strategy kept the model of the last evaluation of a full budget (may be undertrained) or of
-the first evaluation. The statistics are computed in ``imbalance_torch.lightning.statistics``.
+the first evaluation. The statistics are computed in ``imbalance_torch.lightning.compare.statistics``.
 
 Every run trains under the default budget rule (NOTE [training budget] in
-``imbalance_torch/lightning/budget.py``), as ``compare.py --data keel:NAME`` does. With
+``imbalance_torch/lightning/compare/budget.py``), as ``compare.py --data keel:NAME`` does. With
 ``--budget-check`` the ``none`` arm also runs with batch 64 for 40 passes over the training
 split (the reference budget under which ``none`` trained well on this kind of data), paired
 by seed, and ``OUT/budget_check.md`` says per dataset whether the rule's ``none`` is within
@@ -105,7 +105,12 @@ def run_dataset(dataset: str, options: argparse.Namespace) -> None:
     import torch
 
     from imbalance_torch.lightning.cli import ImbalanceCLI, default_config_files
-    from imbalance_torch.lightning.comparison import arms_with_work, budget_for, plan_arms, run_arm
+    from imbalance_torch.lightning.compare.arms import (
+        arms_with_work,
+        budget_for,
+        plan_arms,
+        run_arm,
+    )
 
     if options.threads > 0:
         torch.set_num_threads(options.threads)
@@ -183,7 +188,7 @@ def table(rows: list[dict[str, Any]], datasets: list[str]) -> tuple[str, dict[st
     """Markdown table of mean test AUPRC (dataset x strategy) and mean ranks."""
     import numpy as np
 
-    from imbalance_torch.lightning.statistics import mean_ranks
+    from imbalance_torch.lightning.compare.statistics import mean_ranks
 
     arms: list[str] = []
     for row in rows:
@@ -233,11 +238,11 @@ def across_datasets(
     critical difference and its groups, and each arm's effect against ``reference`` paired by
     dataset (mean over datasets of the per-dataset mean difference, 95 % t interval, paired
     t-test and Wilcoxon signed-rank test); per dataset, the per-seed paired comparisons go
-    to the JSON only. All statistics come from ``imbalance_torch.lightning.statistics``.
+    to the JSON only. All statistics come from ``imbalance_torch.lightning.compare.statistics``.
     """
     import numpy as np
 
-    from imbalance_torch.lightning.statistics import (
+    from imbalance_torch.lightning.compare.statistics import (
         format_p,
         friedman_test,
         nemenyi_cliques,
@@ -297,7 +302,7 @@ def across_datasets(
 def kept_model_flags(rows: list[dict[str, Any]]) -> tuple[str, dict[str, Any]]:
     """How many runs kept the model of the last evaluation of a full budget (``end of
     budget``: may be undertrained) or of the first evaluation, per dataset and strategy."""
-    from imbalance_torch.lightning.report import KEPT_NOTES
+    from imbalance_torch.lightning.compare.report import KEPT_NOTES
 
     ran = [r for r in rows if r.get("test_auprc") is not None]
     counts: dict[str, dict[str, list[str]]] = {note: {} for note in KEPT_NOTES}
@@ -320,7 +325,7 @@ def budget_check(rows: list[dict[str, Any]], datasets: list[str]) -> tuple[str, 
     """Per dataset: ``none`` under the budget rule against ``none`` at batch 64 x 40 passes
     (:data:`REFERENCE_ARM`), paired by seed (mean difference in test AUPRC, 95 % t interval,
     paired t-test), with each side's budget and kept-model flags."""
-    from imbalance_torch.lightning.statistics import format_p, paired_by_seed
+    from imbalance_torch.lightning.compare.statistics import format_p, paired_by_seed
 
     lines = [
         "`none` under the default budget rule against `none` at batch 64 x 40 passes over the "
@@ -388,8 +393,8 @@ def main(argv: list[str] | None = None) -> int:
     import shutil
 
     shutil.rmtree(out / "checkpoints", ignore_errors=True)  # results live in cache/
-    from imbalance_torch.lightning.comparison import plan_arms
-    from imbalance_torch.lightning.report import (
+    from imbalance_torch.lightning.compare.arms import plan_arms
+    from imbalance_torch.lightning.compare.report import (
         atomic_write_text,
         plot_critical_difference,
         write_csv,

@@ -1,7 +1,7 @@
 """Compare imbalance strategies on untouched validation and test splits (the main job).
 
 A thin wrapper, for a checkout: the comparison is
-:mod:`imbalance_torch.lightning.compare_recipe`, the same as ``imbalance-torch compare``
+:mod:`imbalance_torch.lightning.commands.compare`, the same as ``imbalance-torch compare``
 once the package is installed. See that module (or ``python recipes/compare.py --help``)
 for the options and what is written.
 
@@ -22,7 +22,7 @@ REPO = Path(__file__).resolve().parents[1]
 if str(REPO) not in sys.path:  # run from a checkout without installing
     sys.path.insert(0, str(REPO))
 
-from imbalance_torch.lightning import compare_recipe  # noqa: E402
+from imbalance_torch.lightning.commands import compare as compare_recipe  # noqa: E402
 
 # Every name of the comparison module, helpers included, under the names scripts and tests
 # have used (compare.main, compare.parse, compare._check_run_count, ...).

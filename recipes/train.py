@@ -16,7 +16,7 @@ Examples::
 defaults; a strategy config and command-line flags override them. The same command is
 ``imbalance-torch train ...`` once the package is installed (``--strategy smote`` stands for
 ``--config <shipped configs>/strategies/smote.yaml``); the logic lives in
-:mod:`imbalance_torch.lightning.console`.
+:mod:`imbalance_torch.lightning.commands.console`.
 """
 
 from __future__ import annotations
@@ -28,7 +28,7 @@ REPO = Path(__file__).resolve().parents[1]
 if str(REPO) not in sys.path:  # run from a checkout without installing
     sys.path.insert(0, str(REPO))
 
-from imbalance_torch.lightning.console import (  # noqa: E402
+from imbalance_torch.lightning.commands.console import (  # noqa: E402
     check_config_files,
     train_main,
 )
@@ -37,7 +37,7 @@ __all__ = ["check_config_files", "main"]
 
 
 def main(args: list[str] | None = None):
-    """``imbalance-torch train`` (:func:`imbalance_torch.lightning.console.train_main`): run
+    """``imbalance-torch train`` (:func:`imbalance_torch.lightning.commands.console.train_main`): run
     LightningCLI (``fit``, ``validate``, ``test``) with the shipped defaults, ending a fit
     with its summary; ``predict`` scores a raw file with a checkpoint."""
     return train_main(args)

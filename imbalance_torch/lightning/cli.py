@@ -7,8 +7,8 @@ from pathlib import Path
 from lightning.pytorch.cli import LightningCLI
 
 from imbalance_torch.lightning.config_guard import install_yaml_guard
-from imbalance_torch.lightning.datamodule import ImbalanceDataModule
-from imbalance_torch.lightning.module import TabularClassifier
+from imbalance_torch.lightning.datamodule.datamodule import ImbalanceDataModule
+from imbalance_torch.lightning.model.module import TabularClassifier
 
 __all__ = ["LINKED_MODEL_ARGUMENTS", "ImbalanceCLI", "default_config_files"]
 

@@ -4,8 +4,8 @@ probabilities -> thresholds``.
 A checkpoint written by a fit with :class:`~imbalance_torch.lightning.ImbalanceDataModule`
 holds everything scoring needs, as plain values read with ``torch.load(weights_only=True)``:
 the model's weights and hyper-parameters, the fitted
-:class:`~imbalance_torch.lightning.preprocessing.Preprocessing` and the thresholds chosen on
-validation (:mod:`~imbalance_torch.lightning.thresholds`). The same preprocessing made the
+:class:`~imbalance_torch.lightning.tables.preprocessing.Preprocessing` and the thresholds chosen on
+validation (:mod:`~imbalance_torch.lightning.model.thresholds`). The same preprocessing made the
 training, validation and test features, so the scores of raw test rows equal the ones
 computed during ``test``.
 
@@ -35,14 +35,14 @@ from typing import Any, Literal
 import numpy as np
 import torch
 
-from imbalance_torch.lightning.checkpoints import check_checkpoint_file, load_classifier
-from imbalance_torch.lightning.module import TabularClassifier
-from imbalance_torch.lightning.preprocessing import Preprocessing, describe_source
-from imbalance_torch.lightning.thresholds import (
+from imbalance_torch.lightning.model.checkpoints import check_checkpoint_file, load_classifier
+from imbalance_torch.lightning.model.module import TabularClassifier
+from imbalance_torch.lightning.model.thresholds import (
     alert_budget_rows,
     alert_share_for_one_row,
     top_rows,
 )
+from imbalance_torch.lightning.tables.preprocessing import Preprocessing, describe_source
 
 __all__ = ["OUTPUT_SUFFIXES", "Scorer", "check_alert_budget", "predict_file", "predict_main"]
 
@@ -70,7 +70,7 @@ class Scorer:
         """Load a checkpoint (``torch.load(weights_only=True)``: no pickled objects).
 
         Every way a path can fail to be a usable checkpoint gives one error of one line naming
-        the path and the fault (:func:`~imbalance_torch.lightning.checkpoints.load_classifier`,
+        the path and the fault (:func:`~imbalance_torch.lightning.model.checkpoints.load_classifier`,
         NOTE [unusable checkpoints]), never torch's traceback.
 
         Args:

@@ -23,12 +23,14 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
 if TYPE_CHECKING:  # torch loads when a part is built, not when the table is read (--list)
     from torch import Tensor, nn
 
 __all__ = [
+    "CONFIG_DIR",
     "LOSSES",
     "RESAMPLERS",
     "Loss",
@@ -40,6 +42,10 @@ __all__ = [
     "strategy_parts",
     "strategy_sort_key",
 ]
+
+CONFIG_DIR = Path(__file__).resolve().parents[1] / "configs"
+"""The configs shipped in the package (``configs/`` in a checkout links here): ``trainer.yaml``,
+``data.yaml``, ``model.yaml`` and one YAML per comparison arm under ``strategies/``."""
 
 EpochKind = Literal["natural", "oversample", "undersample"]
 #: Which feature columns an oversampler handles: ``any`` (categorical columns get SMOTE-NC's
@@ -103,7 +109,9 @@ class Resampler:
         """Whether the epochs differ from the natural train split (``ratio`` applies)."""
         return self.epoch != "natural"
 
-    def build_oversampler(self, settings: Mapping[str, Any], categorical_features: Sequence[int]) -> Any:
+    def build_oversampler(
+        self, settings: Mapping[str, Any], categorical_features: Sequence[int]
+    ) -> Any:
         """The unfitted oversampler (``None`` for non-synthetic strategies)."""
         if self.oversampler is None:
             return None
@@ -310,11 +318,17 @@ def _near_miss(settings: Mapping[str, Any]) -> Any:
     return NearMiss(sampling_strategy=sampling_strategy(settings["ratio"]), version=1)
 
 
-def _filtered_smote(cleaner: Callable[[Mapping[str, Any]], Any]) -> Callable[[Mapping[str, Any], list[int]], Any]:
+def _filtered_smote(
+    cleaner: Callable[[Mapping[str, Any]], Any],
+) -> Callable[[Mapping[str, Any], list[int]], Any]:
     def build(settings: Mapping[str, Any], categorical: list[int]) -> Any:
         from imbalance_torch import SMOTE
 
-        return SMOTE(k_neighbors=settings["k_neighbors"], filter=cleaner(settings), **_categorical(categorical))
+        return SMOTE(
+            k_neighbors=settings["k_neighbors"],
+            filter=cleaner(settings),
+            **_categorical(categorical),
+        )
 
     return build
 
@@ -326,32 +340,77 @@ RESAMPLERS: dict[str, Resampler] = {
         Resampler("random_over", "oversample", settings=("ratio",)),
         Resampler("random_under", "undersample", settings=("ratio",)),
         Resampler("smote", "oversample", _smote, ("ratio", "k_neighbors")),
-        Resampler("borderline1", "oversample", _borderline("borderline-1"), ("ratio", "k_neighbors", "m_neighbors")),
-        Resampler("borderline2", "oversample", _borderline("borderline-2"), ("ratio", "k_neighbors", "m_neighbors")),
+        Resampler(
+            "borderline1",
+            "oversample",
+            _borderline("borderline-1"),
+            ("ratio", "k_neighbors", "m_neighbors"),
+        ),
+        Resampler(
+            "borderline2",
+            "oversample",
+            _borderline("borderline-2"),
+            ("ratio", "k_neighbors", "m_neighbors"),
+        ),
         Resampler("adasyn", "oversample", _adasyn, ("ratio", "k_neighbors")),
         # SMOTE takes the declared categorical columns with SMOTE-NC's rules (the distance
         # term and the neighbour vote), so on data where smote_nc runs it draws the rows
         # smote draws (tests/lightning/test_default_arms.py): opt-in, by name.
         Resampler(
-            "smote_nc", "oversample", _smote_nc, ("ratio", "k_neighbors"), needs_categorical=True, in_default=False,
+            "smote_nc",
+            "oversample",
+            _smote_nc,
+            ("ratio", "k_neighbors"),
+            needs_categorical=True,
+            in_default=False,
             same_as="smote",
             same_as_reason="smote applies SMOTE-NC's rules to the declared categorical columns",
         ),
-        Resampler("svm_smote", "oversample", _svm_smote, ("ratio", "k_neighbors", "m_neighbors"), columns="numeric", in_default=False),
-        Resampler("kmeans_smote", "oversample", _kmeans_smote, ("ratio", "k_neighbors"), columns="numeric", in_default=False),
         Resampler(
-            "smoten", "oversample", _smoten, ("ratio", "k_neighbors"), needs_categorical=True, columns="categorical", in_default=False
+            "svm_smote",
+            "oversample",
+            _svm_smote,
+            ("ratio", "k_neighbors", "m_neighbors"),
+            columns="numeric",
+            in_default=False,
+        ),
+        Resampler(
+            "kmeans_smote",
+            "oversample",
+            _kmeans_smote,
+            ("ratio", "k_neighbors"),
+            columns="numeric",
+            in_default=False,
+        ),
+        Resampler(
+            "smoten",
+            "oversample",
+            _smoten,
+            ("ratio", "k_neighbors"),
+            needs_categorical=True,
+            columns="categorical",
+            in_default=False,
         ),
         Resampler("tomek", "natural", cleaner=_tomek_links("auto"), in_default=False),
         Resampler("enn", "natural", cleaner=_edited("auto", "all"), in_default=False),
-        Resampler("nearmiss", "undersample", settings=("ratio",), cleaner=_near_miss, in_default=False),
         Resampler(
-            "smote_tomek", "oversample", _filtered_smote(_tomek_links("auto")), ("ratio", "k_neighbors"),
-            cleaner=_tomek_links("auto"), in_default=False,
+            "nearmiss", "undersample", settings=("ratio",), cleaner=_near_miss, in_default=False
         ),
         Resampler(
-            "smote_enn", "oversample", _filtered_smote(_edited("auto", "mode")), ("ratio", "k_neighbors"),
-            cleaner=_edited("auto", "all"), in_default=False,
+            "smote_tomek",
+            "oversample",
+            _filtered_smote(_tomek_links("auto")),
+            ("ratio", "k_neighbors"),
+            cleaner=_tomek_links("auto"),
+            in_default=False,
+        ),
+        Resampler(
+            "smote_enn",
+            "oversample",
+            _filtered_smote(_edited("auto", "mode")),
+            ("ratio", "k_neighbors"),
+            cleaner=_edited("auto", "all"),
+            in_default=False,
         ),
     )
 }
@@ -368,7 +427,7 @@ class Loss:
             tensors are buffers).
         prior: ``(hyper-parameters, sampled class counts) -> (C,)`` class prior the raw
             softmax output is calibrated to (see
-            :func:`~imbalance_torch.lightning.metrics.effective_prior`); the prior-shift
+            :func:`~imbalance_torch.lightning.model.metrics.effective_prior`); the prior-shift
             correction maps it back to the natural ratio.
         settings: model settings, besides ``loss``, that shape training (a resumed fit must
             keep them).
@@ -383,7 +442,7 @@ class Loss:
 
 
 def _sampled_prior(hparams: Mapping[str, Any], sampled: Tensor) -> Tensor:
-    from imbalance_torch.lightning.metrics import effective_prior
+    from imbalance_torch.lightning.model.metrics import effective_prior
 
     return effective_prior(sampled)
 
@@ -401,13 +460,13 @@ def _class_weighted(hparams: Mapping[str, Any], sampled: Tensor) -> nn.Module:
 
 
 def _class_weighted_prior(hparams: Mapping[str, Any], sampled: Tensor) -> Tensor:
-    from imbalance_torch.lightning.metrics import effective_prior
+    from imbalance_torch.lightning.model.metrics import effective_prior
 
     return effective_prior(sampled, class_weight=_class_weight(hparams, sampled))
 
 
 def _logit_adjusted_prior(hparams: Mapping[str, Any], sampled: Tensor) -> Tensor:
-    from imbalance_torch.lightning.metrics import effective_prior
+    from imbalance_torch.lightning.model.metrics import effective_prior
 
     return effective_prior(sampled, logit_adjust_tau=hparams["logit_adjust_tau"])
 
@@ -496,7 +555,9 @@ def check_loss(value: Any, argument: str = "loss") -> Loss:
     return LOSSES[value]
 
 
-def strategy_parts(config: dict[str, Any], defaults: dict[str, Any] | None = None) -> tuple[str, str, bool]:
+def strategy_parts(
+    config: dict[str, Any], defaults: dict[str, Any] | None = None
+) -> tuple[str, str, bool]:
     """``(resampling, loss, frozen_synthetic)`` of a strategy config over ``defaults``."""
     defaults = defaults or {}
     data = {**(defaults.get("data") or {}), **(config.get("data") or {})}

@@ -1,4 +1,4 @@
-"""The training budget rule (NOTE [training budget] in lightning/budget.py)."""
+"""The training budget rule (NOTE [training budget] in lightning/compare/budget.py)."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import math
 
 import pytest
 
-from imbalance_torch.lightning.budget import (
+from imbalance_torch.lightning.compare.budget import (
     BATCH_SIZE_RANGE,
     EPOCHS_EQUIVALENT,
     EVALUATIONS,

@@ -23,9 +23,9 @@ from child_limits import REPO, run_limited
 
 from imbalance_torch.data import ParquetSource
 from imbalance_torch.lightning import ImbalanceDataModule
-from imbalance_torch.lightning.preprocessing import Preprocessing, read_table
-from imbalance_torch.lightning.table_files import MAX_COLUMNS, check_dialect, read_sample
-from imbalance_torch.lightning.tables import load_table
+from imbalance_torch.lightning.tables.files import MAX_COLUMNS, check_dialect, read_sample
+from imbalance_torch.lightning.tables.preprocessing import Preprocessing, read_table
+from imbalance_torch.lightning.tables.table import load_table
 
 
 def frame(rows: int = 200, seed: int = 0) -> pd.DataFrame:
@@ -213,7 +213,7 @@ def test_a_table_of_a_million_columns_is_refused_from_its_header_in_bounded_memo
         for row in range(3):
             handle.write("1," * columns + f"{row % 2}\n")
     script = (
-        "from imbalance_torch.lightning.tables import load_table\n"
+        "from imbalance_torch.lightning.tables.table import load_table\n"
         f"load_table({str(path)!r}, target='Class')\n"
     )
     done, seconds = run_limited("-c", script, memory_mib=1024, timeout_s=90)

@@ -1,7 +1,7 @@
 """Checkpoint paths of ``predict`` and ``train fit / validate / test``: every bad kind of path
 (missing, dangling link, link loop, directory, FIFO, device, empty file, a file that is no
 checkpoint) is named for what it is, in one line, before torch or Lightning opens it
-(NOTE [checkpoint paths] in ``lightning/checkpoints.py``); Lightning's own values pass through
+(NOTE [checkpoint paths] in ``lightning/model/checkpoints.py``); Lightning's own values pass through
 untouched. And ``--alert-share`` that rounds down to no row of the scored file says so."""
 
 from __future__ import annotations
@@ -22,10 +22,10 @@ import torch
 from child_limits import REPO
 
 from imbalance_torch.lightning import ImbalanceDataModule, TabularClassifier
-from imbalance_torch.lightning.checkpoints import load_classifier
-from imbalance_torch.lightning.console import train_main
+from imbalance_torch.lightning.commands.console import train_main
+from imbalance_torch.lightning.model.checkpoints import load_classifier
+from imbalance_torch.lightning.model.thresholds import alert_budget_rows
 from imbalance_torch.lightning.scoring import Scorer, predict_file, predict_main
-from imbalance_torch.lightning.thresholds import alert_budget_rows
 
 CSV_TEXT = "Time,V1,Amount\n0.1,2,3\n"
 
@@ -131,8 +131,8 @@ def last_line(done: subprocess.CompletedProcess) -> str:
 
 
 COMMANDS = {
-    "predict": ["-m", "imbalance_torch.lightning.console", "predict"],
-    "train fit": ["-m", "imbalance_torch.lightning.console", "train", "fit"],
+    "predict": ["-m", "imbalance_torch.lightning.commands.console", "predict"],
+    "train fit": ["-m", "imbalance_torch.lightning.commands.console", "train", "fit"],
     "train test": ["recipes/train.py", "test"],
 }
 
@@ -193,7 +193,7 @@ def test_lightning_resolves_its_own_values_and_gets_them_untouched(tmp_path, mon
 
 
 def test_a_checkpoint_file_passes_the_check_and_reaches_lightning_as_given(tmp_path, monkeypatch):
-    from imbalance_torch.lightning.checkpoints import check_lightning_ckpt_path
+    from imbalance_torch.lightning.model.checkpoints import check_lightning_ckpt_path
 
     path = tmp_path / "epoch=1.ckpt"
     torch.save({"state_dict": {"w": torch.zeros(2)}, "epoch": 1}, path)
@@ -277,7 +277,7 @@ def test_scorer_warns_when_an_alert_share_flags_no_row(fitted):
 
 @pytest.mark.parametrize("rows", [1, 3, 7, 120, 199, 200, 1000, 12345, 10**6 + 3])
 def test_the_suggested_share_flags_one_row_and_is_close_to_one_over_rows(rows):
-    from imbalance_torch.lightning.thresholds import alert_share_for_one_row
+    from imbalance_torch.lightning.model.thresholds import alert_share_for_one_row
 
     share = alert_share_for_one_row(rows)
     assert alert_budget_rows(rows, alert_share=share) >= 1

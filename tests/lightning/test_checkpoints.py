@@ -104,7 +104,7 @@ def test_ties_at_a_step_save_without_a_new_evaluation_do_not_replace_the_kept_mo
 
 
 def test_kept_model_note():
-    from imbalance_torch.lightning.comparison import kept_model_note
+    from imbalance_torch.lightning.compare.arms import kept_model_note
 
     history = [{"step": 10.0}, {"step": 20.0}, {"step": 30.0}]
     assert kept_model_note(10, history, 30) == "first evaluation"

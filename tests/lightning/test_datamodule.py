@@ -231,7 +231,7 @@ def test_synthetic_crossing_share(blobs):
 
 
 def test_eval_shards_cover_every_row_once_without_padding():
-    from imbalance_torch.lightning.samplers import EvalShardSampler
+    from imbalance_torch.lightning.datamodule.samplers import EvalShardSampler
 
     rows = RowsDataset(torch.arange(11.0)[:, None], torch.zeros(11, dtype=torch.int64))
     shards = [list(EvalShardSampler(rows, num_replicas=2, rank=r)) for r in range(2)]

@@ -15,7 +15,7 @@ import json
 import pytest
 from logged_fit import read_batches, run
 
-from imbalance_torch.lightning.resume import check_same_on_every_rank
+from imbalance_torch.lightning.datamodule.resume import check_same_on_every_rank
 
 EPOCHS = 2
 FIELDS = ("base", "neighbor", "gap", "label", "synthetic")

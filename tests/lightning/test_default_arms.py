@@ -18,8 +18,8 @@ import torch
 
 from imbalance_torch.lightning import ImbalanceDataModule
 from imbalance_torch.lightning.cli import default_config_files
-from imbalance_torch.lightning.comparison import load_strategy_config, plan_arms
-from imbalance_torch.lightning.console import CONFIG_DIR
+from imbalance_torch.lightning.commands.console import CONFIG_DIR
+from imbalance_torch.lightning.compare.arms import load_strategy_config, plan_arms
 from imbalance_torch.lightning.strategies import LOSSES, RESAMPLERS
 
 DATA_SETTINGS = ("resampling", "ratio", "k_neighbors", "m_neighbors", "frozen_synthetic")

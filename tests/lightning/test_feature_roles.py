@@ -16,14 +16,14 @@ import torch
 
 from imbalance_torch.data import ParquetSource
 from imbalance_torch.lightning import ImbalanceDataModule, make_fraud_like
-from imbalance_torch.lightning.feature_roles import (
+from imbalance_torch.lightning.tables.feature_roles import (
     ID_LIKE_DISTINCT_SHARE,
     ID_LIKE_MIN_ROWS,
     index_column_names,
     resolve_feature_roles,
 )
-from imbalance_torch.lightning.preprocessing import Preprocessing
-from imbalance_torch.lightning.tables import table_from_frame
+from imbalance_torch.lightning.tables.preprocessing import Preprocessing
+from imbalance_torch.lightning.tables.table import table_from_frame
 
 ROWS = 400
 ID_REFUSED = r"has id-like column\(s\) 'row_id' \(400 distinct whole-number values in 400 rows\).*--data\.drop_columns '\[row_id\]'.*--data\.keep_id_like '\[row_id\]'"
@@ -285,8 +285,8 @@ def test_roles_are_saved_in_the_preprocessing_state_and_read_back():
 
 
 def test_compare_facts_and_the_train_summary_show_the_roles():
-    from imbalance_torch.lightning.compare_recipe import _dataset_facts, data_features_line
-    from imbalance_torch.lightning.run_log import fit_summary
+    from imbalance_torch.lightning.commands.compare import _dataset_facts, data_features_line
+    from imbalance_torch.lightning.model.run_log import fit_summary
 
     frame = transactions().drop(columns=["row_id"]).assign(when=np.arange(ROWS))
     with pytest.warns(UserWarning, match=NOT_USED):

@@ -16,8 +16,8 @@ import pytest
 import torch
 
 from imbalance_torch.lightning import AtomicCheckpointIO, _files
-from imbalance_torch.lightning.comparison import load_strategy_config
-from imbalance_torch.lightning.report import (
+from imbalance_torch.lightning.compare.arms import load_strategy_config
+from imbalance_torch.lightning.compare.report import (
     atomic_write_text,
     plot_auprc_bars,
     summarize,
@@ -110,7 +110,7 @@ def test_trainer_writes_checkpoints_through_the_atomic_plugin(tmp_path, monkeypa
     model = TabularClassifier(**data.model_arguments())
     written = []
     real = _files.atomic_write
-    monkeypatch.setattr("imbalance_torch.lightning.resume.atomic_write", lambda p, w, **k: written.append(Path(p).name) or real(p, w, **k))
+    monkeypatch.setattr("imbalance_torch.lightning.datamodule.resume.atomic_write", lambda p, w, **k: written.append(Path(p).name) or real(p, w, **k))
     trainer = pl.Trainer(
         max_epochs=1, accelerator="cpu", logger=False, enable_progress_bar=False,
         enable_model_summary=False, default_root_dir=tmp_path, plugins=[AtomicCheckpointIO()],

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from imbalance_torch.lightning.comparison import kept_model_note
-from imbalance_torch.lightning.report import kept_model_flags, summarize
+from imbalance_torch.lightning.compare.arms import kept_model_note
+from imbalance_torch.lightning.compare.report import kept_model_flags, summarize
 
 HISTORY = [{"step": float(s), "epoch": 0.0} for s in (10, 20, 30, 40)]
 

@@ -16,7 +16,7 @@ import pytest
 import torch
 
 from imbalance_torch.lightning import ImbalanceDataModule, TabularClassifier
-from imbalance_torch.lightning.console import train_main
+from imbalance_torch.lightning.commands.console import train_main
 from imbalance_torch.lightning.scoring import Scorer, check_alert_budget, predict_file, predict_main
 
 
@@ -217,7 +217,7 @@ def test_alert_count_and_share_flag_the_top_rows_of_the_file(fitted, capsys):
 
 
 def test_ties_are_broken_by_row_order_and_counts_are_exact():
-    from imbalance_torch.lightning.thresholds import alert_budget_rows, top_rows
+    from imbalance_torch.lightning.model.thresholds import alert_budget_rows, top_rows
 
     scores = np.array([0.2, 0.9, 0.5, 0.9, 0.5, 0.5, 0.1])
     np.testing.assert_array_equal(top_rows(scores, 3), [False, True, True, True, False, False, False])

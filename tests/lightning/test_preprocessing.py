@@ -11,7 +11,7 @@ import pytest
 import torch
 
 from imbalance_torch.lightning import ImbalanceDataModule
-from imbalance_torch.lightning.preprocessing import UNKNOWN_CATEGORY, Preprocessing
+from imbalance_torch.lightning.tables.preprocessing import UNKNOWN_CATEGORY, Preprocessing
 
 
 def make_frame(rows: int = 300, seed: int = 0) -> pd.DataFrame:

@@ -2,7 +2,7 @@
 
 Synthetic result rows stand in for a comparison (no training here): the paired numbers in
 ``summarize``, ``summary.md`` and the console must be those of
-``lightning/statistics.py``; the PR plot must draw every seed; no two strategies may share
+``lightning/compare/statistics.py``; the PR plot must draw every seed; no two strategies may share
 a hue or a (line style, marker) pair; the AUPRC figure must show the paired differences.
 """
 
@@ -20,7 +20,7 @@ import pytest
 from matplotlib.colors import to_rgb
 from scipy import stats
 
-from imbalance_torch.lightning.report import (
+from imbalance_torch.lightning.compare.report import (
     arm_styles,
     auprc_figure,
     format_paired,
@@ -30,7 +30,7 @@ from imbalance_torch.lightning.report import (
     summarize,
     write_json,
 )
-from imbalance_torch.lightning.statistics import paired_by_seed
+from imbalance_torch.lightning.compare.statistics import paired_by_seed
 
 REPO = Path(__file__).resolve().parents[2]
 # test AUPRC per seed: smote clearly above none, focal within noise of none, random_over

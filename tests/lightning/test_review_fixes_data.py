@@ -14,9 +14,9 @@ import pyarrow.parquet as pq
 import pytest
 
 from imbalance_torch.lightning import ImbalanceDataModule
-from imbalance_torch.lightning.feature_roles import is_stored_index
-from imbalance_torch.lightning.split_kinds import SplitPlan, time_split
-from imbalance_torch.lightning.tables import load_table, table_from_arrays, table_from_frame
+from imbalance_torch.lightning.datamodule.split_kinds import SplitPlan, time_split
+from imbalance_torch.lightning.tables.feature_roles import is_stored_index
+from imbalance_torch.lightning.tables.table import load_table, table_from_arrays, table_from_frame
 
 INDEX_DROPPED = r"'{}', the row numbering pandas wrote as a column"
 

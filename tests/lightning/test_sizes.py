@@ -34,7 +34,7 @@ def last_line(done: subprocess.CompletedProcess) -> str:
     return done.stderr.strip().splitlines()[-1]
 
 
-GENERATE = "from imbalance_torch.lightning.builtin import make_fraud_like; make_fraud_like({})"
+GENERATE = "from imbalance_torch.lightning.tables.builtin import make_fraud_like; make_fraud_like({})"
 
 
 @pytest.mark.parametrize(

@@ -1,6 +1,6 @@
 """Splits say what they cost: rows left out per split and class, a bound that needs a flag, a
 row-keeping group rule for time splits, and a warning for thin validation and test splits
-(NOTE [purged groups], NOTE [rows left out] in lightning/split_kinds.py)."""
+(NOTE [purged groups], NOTE [rows left out] in lightning/datamodule/split_kinds.py)."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ import pandas as pd
 import pytest
 
 from imbalance_torch.lightning import ImbalanceDataModule, make_fraud_like
-from imbalance_torch.lightning.split_kinds import (
+from imbalance_torch.lightning.datamodule.split_kinds import (
     MAX_LEFT_OUT_SHARE,
     MIN_EVAL_CLASS_ROWS,
     SplitPlan,
@@ -156,7 +156,7 @@ def test_validation_split_with_two_positives_warns_with_what_to_do(tmp_path):
 
 
 def test_thin_split_warning_reaches_the_comparison_report():
-    from imbalance_torch.lightning.compare_recipe import _dataset_facts, _markdown
+    from imbalance_torch.lightning.commands.compare import _dataset_facts, _markdown
 
     frame = two_positive_frame()
     with pytest.warns(UserWarning, match=r"validation split holds 2 row\(s\)"):

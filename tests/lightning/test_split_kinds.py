@@ -6,8 +6,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from imbalance_torch.lightning import ImbalanceDataModule, make_fraud_like, split_kinds
-from imbalance_torch.lightning.split_kinds import (
+from imbalance_torch.lightning import ImbalanceDataModule, make_fraud_like
+from imbalance_torch.lightning.datamodule import split_kinds
+from imbalance_torch.lightning.datamodule.split_kinds import (
     SplitPlan,
     describe_split,
     group_split,

@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 from scipy import stats
 
-from imbalance_torch.lightning.statistics import (
+from imbalance_torch.lightning.compare.statistics import (
     format_p,
     friedman_test,
     mean_ranks,

@@ -20,7 +20,7 @@ from imbalance_torch.lightning import (
     TabularClassifier,
     effective_prior,
 )
-from imbalance_torch.lightning.comparison import list_strategies, load_strategy_config, plan_arms
+from imbalance_torch.lightning.compare.arms import list_strategies, load_strategy_config, plan_arms
 
 CONFIGS = Path(__file__).resolve().parents[2] / "configs"
 
@@ -271,8 +271,8 @@ def test_each_new_strategy_fits_an_epoch(resampling, overlapping):
 
 
 def test_default_comparison_runs_the_in_default_strategies_and_lists_the_opt_in_ones():
-    from imbalance_torch.lightning.comparison import plan_arms
-    from imbalance_torch.lightning.console import CONFIG_DIR
+    from imbalance_torch.lightning.commands.console import CONFIG_DIR
+    from imbalance_torch.lightning.compare.arms import plan_arms
     from imbalance_torch.lightning.strategies import RESAMPLERS
 
     arms, skipped = plan_arms(CONFIG_DIR, None)

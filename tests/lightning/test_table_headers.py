@@ -10,7 +10,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from imbalance_torch.lightning import tables
+from imbalance_torch.lightning.tables import table as tables
 
 
 @pytest.fixture

@@ -13,7 +13,7 @@ from imbalance_torch.lightning import (
     make_fraud_like,
     table_from_arrays,
 )
-from imbalance_torch.lightning.builtin import FRAUD_LIKE_COLUMNS
+from imbalance_torch.lightning.tables.builtin import FRAUD_LIKE_COLUMNS
 
 
 def write_fraud_csv(path, rows=3000, seed=0):
@@ -221,7 +221,7 @@ def test_a_header_beyond_the_bound_is_refused(tmp_path):
 
 
 def test_the_bound_is_inclusive_and_reaches_the_data_module(tmp_path, monkeypatch):
-    from imbalance_torch.lightning import table_files
+    from imbalance_torch.lightning.tables import files as table_files
 
     text = "a,t\n" + "".join(f"{i},{i % 2}\n" for i in range(30)) + "1234567,0\n"
     path = tmp_path / "b.csv"

@@ -12,9 +12,9 @@ from pathlib import Path
 import pytest
 import torch
 
-from imbalance_torch.lightning.compare_recipe import strategy_rows
-from imbalance_torch.lightning.console import CONFIG_DIR, _pop_threads
-from imbalance_torch.lightning.progress import RunProgress, format_duration
+from imbalance_torch.lightning.commands.compare import strategy_rows
+from imbalance_torch.lightning.commands.console import CONFIG_DIR, _pop_threads
+from imbalance_torch.lightning.commands.progress import RunProgress, format_duration
 from imbalance_torch.lightning.threads import TRAINING_THREADS, training_threads
 
 REPO = Path(__file__).resolve().parents[2]
@@ -103,7 +103,7 @@ def test_help_and_list_do_not_import_torch(argv):
     # (seconds to import on a busy laptop) are never loaded; checked on the modules, not a clock.
     code = (
         "import json, sys\n"
-        "from imbalance_torch.lightning.console import main\n"
+        "from imbalance_torch.lightning.commands.console import main\n"
         f"try:\n    main({argv!r})\nexcept SystemExit:\n    pass\n"
         "print(json.dumps(sorted(m for m in ('torch', 'lightning', 'pandas', 'numpy') if m in sys.modules)))"
     )

@@ -24,7 +24,7 @@ import math
 import numpy as np
 import pytest
 
-from imbalance_torch.lightning.thresholds import (
+from imbalance_torch.lightning.model.thresholds import (
     ThresholdSettings,
     alert_count_threshold,
     alert_share_threshold,

@@ -2,7 +2,7 @@
 
 Times: infinities refused like NaN (with the row), dates a split cannot order refused (never
 wrapped: year 1500 became 2084), mixed UTC offsets converted to UTC with a warning. Labels:
-NOTE [one label rule] in ``imbalance_torch/lightning/tables.py`` in every entry point.
+NOTE [one label rule] in ``imbalance_torch/lightning/tables/table.py`` in every entry point.
 """
 
 from __future__ import annotations
@@ -16,8 +16,8 @@ import pytest
 import torch
 
 from imbalance_torch.lightning import ImbalanceDataModule
-from imbalance_torch.lightning.split_kinds import SplitPlan, time_keys
-from imbalance_torch.lightning.tables import load_table, table_from_arrays, table_from_frame
+from imbalance_torch.lightning.datamodule.split_kinds import SplitPlan, time_keys
+from imbalance_torch.lightning.tables.table import load_table, table_from_arrays, table_from_frame
 
 
 # ----------------------------------------------------------------------- times

@@ -17,13 +17,13 @@ from sklearn.metrics import (
     roc_auc_score,
 )
 
-from imbalance_torch.lightning.metrics import (
+from imbalance_torch.lightning.compare.report import markdown_table, summarize
+from imbalance_torch.lightning.model.metrics import (
     METRIC_NAMES,
     UndefinedMetricWarning,
     classification_metrics,
     undefined_metrics,
 )
-from imbalance_torch.lightning.report import markdown_table, summarize
 
 
 def binary_probs(rows: int = 40, seed: int = 0) -> torch.Tensor:

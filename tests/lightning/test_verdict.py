@@ -15,14 +15,14 @@ import math
 import numpy as np
 import pytest
 
-from imbalance_torch.lightning.report import (
+from imbalance_torch.lightning.compare.report import (
     format_paired,
     kept_model_flags,
     paired_markdown,
     summarize,
     train_advice,
 )
-from imbalance_torch.lightning.statistics import compare_with_best, holm, paired_by_seed
+from imbalance_torch.lightning.compare.statistics import compare_with_best, holm, paired_by_seed
 
 
 def rows_of(scores: dict[str, list[float]]) -> list[dict]:
@@ -177,10 +177,10 @@ def test_when_no_arm_beats_none_after_correction_the_advice_is_to_train_none():
 
 
 def test_the_suggested_train_command_is_for_none_when_nothing_beats_it():
-    from imbalance_torch.lightning.budget import training_budget
-    from imbalance_torch.lightning.compare_recipe import _suggestion, _suggestion_text
-    from imbalance_torch.lightning.comparison import plan_arms
-    from imbalance_torch.lightning.console import CONFIG_DIR
+    from imbalance_torch.lightning.commands.compare import _suggestion, _suggestion_text
+    from imbalance_torch.lightning.commands.console import CONFIG_DIR
+    from imbalance_torch.lightning.compare.arms import plan_arms
+    from imbalance_torch.lightning.compare.budget import training_budget
 
     scores = {name: NO_WINNER[key] for name, key in
               (("none", "none"), ("class_weighted", "class_weighted"), ("focal", "focal"),
@@ -263,8 +263,8 @@ def test_first_evaluation_flag_says_what_it_means_the_positives_and_what_to_do()
 
 
 def test_summary_md_describes_the_split_each_seed_drew():
-    from imbalance_torch.lightning.compare_recipe import _markdown
-    from imbalance_torch.lightning.report import markdown_table
+    from imbalance_torch.lightning.commands.compare import _markdown
+    from imbalance_torch.lightning.compare.report import markdown_table
 
     rows = kept_rows([4, 9, 6], kind="group")
     rows[0]["split"] = rows[3]["split"] = split_of(0, 4, "group").replace('"val": 200', '"val": 190')
@@ -294,7 +294,7 @@ def test_a_comparison_keeps_each_runs_split_and_reports_it_per_seed(tmp_path):
     seed's split, and the paired tables give raw and Holm-adjusted p-values."""
     import csv
 
-    from imbalance_torch.lightning.compare_recipe import main
+    from imbalance_torch.lightning.commands.compare import main
 
     out = tmp_path / "out"
     status = main(["--strategies", "none", "class_weighted", "--seeds", "2", "--max-epochs", "1",
@@ -316,7 +316,7 @@ def test_a_comparison_keeps_each_runs_split_and_reports_it_per_seed(tmp_path):
     assert summary[1]["vs_reference"]["adjustment"] == "holm"
     assert summary[1]["vs_reference"]["family"] == "the 1 comparison with none"
     # The printed and recorded training is the verdict's, not the best mean's.
-    from imbalance_torch.lightning.report import train_advice
+    from imbalance_torch.lightning.compare.report import train_advice
 
     advised = train_advice(summary)["arm"]
     meta = payload["meta"]

@@ -207,7 +207,7 @@ def _keel_like():
 
 
 def _fraud_like(rows):
-    from imbalance_torch.lightning.builtin import make_fraud_like
+    from imbalance_torch.lightning.tables.builtin import make_fraud_like
 
     x, y, _ = make_fraud_like(rows, positive_fraction=0.01, seed=0)
     X = torch.from_numpy(x)

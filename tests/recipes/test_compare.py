@@ -15,7 +15,7 @@ import pandas as pd
 import pytest
 
 from imbalance_torch.lightning import make_fraud_like
-from imbalance_torch.lightning.comparison import load_strategy_config, plan_arms, ratio_label
+from imbalance_torch.lightning.compare.arms import load_strategy_config, plan_arms, ratio_label
 
 REPO = Path(__file__).resolve().parents[2]
 CONFIGS = REPO / "configs"
@@ -236,11 +236,11 @@ def test_the_printed_train_command_parses_with_the_comparison_budget(tmp_path):
     """compare prints how to train its best arm; that command's flags give the same budget."""
     import shlex
 
-    from imbalance_torch.lightning.budget import training_budget
     from imbalance_torch.lightning.cli import ImbalanceCLI, default_config_files
-    from imbalance_torch.lightning.compare_recipe import _train_command
-    from imbalance_torch.lightning.comparison import plan_arms
-    from imbalance_torch.lightning.console import CONFIG_DIR, strategy_config_args
+    from imbalance_torch.lightning.commands.compare import _train_command
+    from imbalance_torch.lightning.commands.console import CONFIG_DIR, strategy_config_args
+    from imbalance_torch.lightning.compare.arms import plan_arms
+    from imbalance_torch.lightning.compare.budget import training_budget
 
     arms, _ = plan_arms(CONFIG_DIR, ["smote"], ratios=[0.5])
     budget = training_budget(3000)

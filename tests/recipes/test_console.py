@@ -15,7 +15,7 @@ import pandas as pd
 import pytest
 
 from imbalance_torch.lightning import make_fraud_like
-from imbalance_torch.lightning.console import CONFIG_DIR, main, strategy_config_args
+from imbalance_torch.lightning.commands.console import CONFIG_DIR, main, strategy_config_args
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -24,7 +24,7 @@ def console(*args, cwd):
     """``imbalance-torch ARGS`` in a fresh process (the script's own entry point)."""
     env = {**os.environ, "OMP_NUM_THREADS": "1", "PYTHONPATH": str(REPO)}
     return subprocess.run(
-        [sys.executable, "-m", "imbalance_torch.lightning.console", *args], cwd=cwd, env=env, capture_output=True, text=True,
+        [sys.executable, "-m", "imbalance_torch.lightning.commands.console", *args], cwd=cwd, env=env, capture_output=True, text=True,
         timeout=600,
     )
 
@@ -54,10 +54,10 @@ def test_the_wheel_holds_the_configs_and_the_console_script(tmp_path):
     shipped = {f"imbalance_torch/configs/{p.relative_to(CONFIG_DIR)}" for p in CONFIG_DIR.rglob("*.yaml")}
     assert {"imbalance_torch/configs/trainer.yaml", "imbalance_torch/configs/strategies/smote.yaml"} <= shipped
     assert shipped <= names
-    assert "imbalance_torch/lightning/compare_recipe.py" in names
+    assert "imbalance_torch/lightning/commands/compare.py" in names
     (entry_points,) = [n for n in names if n.endswith("entry_points.txt")]
     text = zipfile.ZipFile(wheel).read(entry_points).decode()
-    assert "imbalance-torch = imbalance_torch.lightning.console:main" in text
+    assert "imbalance-torch = imbalance_torch.lightning.commands.console:main" in text
 
 
 @pytest.mark.slow

@@ -59,7 +59,7 @@ def readme_section() -> tuple[str, list[list[str]]]:
 def console_command() -> list[str]:
     """``imbalance-torch`` as installed beside this Python, else the module that runs it."""
     script = shutil.which("imbalance-torch", path=str(Path(sys.executable).parent))
-    return [script] if script else [sys.executable, "-m", "imbalance_torch.lightning.console"]
+    return [script] if script else [sys.executable, "-m", "imbalance_torch.lightning.commands.console"]
 
 
 def run(command: list[str], cwd: Path) -> subprocess.CompletedProcess:

@@ -165,8 +165,8 @@ def test_config_file_is_guarded_and_its_budget_settings_are_used(data, tmp_path)
 
 
 def test_run_line_fits_and_says_what_was_kept():
-    from imbalance_torch.lightning.comparison import RunResult
-    from imbalance_torch.lightning.runner import run_line
+    from imbalance_torch.lightning.compare.arms import RunResult
+    from imbalance_torch.lightning.compare.runner import run_line
 
     row = {"arm": "borderline2@1:3", "seed": 12, "kept_step": 5000, "budget_steps": 5000,
            "kept_epoch": 1234, "val_auprc": 0.81234, "test_auprc": 0.7987, "wall_s": 123.4,

@@ -4,7 +4,7 @@ Built from one :class:`~imbalance_torch.lightning.strategies.Resampler` entry: a
 ``SMOTEDataset`` (with the oversampler the entry builds) for synthetic strategies, plain rows
 otherwise; a ``BalancedSampler`` with the entry's sampler arguments (and its cleaning method,
 fitted once on the real rows), or a plain shuffle
-(:class:`~imbalance_torch.lightning.samplers.ShuffledBatchSampler`) for the natural and the
+(:class:`~imbalance_torch.lightning.datamodule.samplers.ShuffledBatchSampler`) for the natural and the
 frozen-synthetic epochs. The rows per class of an epoch are always the sampler's answer
 (``epoch_counts``), never recomputed here.
 """
@@ -18,7 +18,7 @@ import torch
 from torch import Tensor
 from torch.utils.data import TensorDataset
 
-from imbalance_torch.lightning.samplers import ShuffledBatchSampler
+from imbalance_torch.lightning.datamodule.samplers import ShuffledBatchSampler
 from imbalance_torch.lightning.strategies import Resampler, sampling_strategy
 
 __all__ = ["TrainingData"]

@@ -33,7 +33,7 @@ Every arm of a comparison gets the same number of optimizer steps, derived from 
   on data with 0.17 % positives can sit on the class prior for a long time. On the built-in
   data, ``none`` with seed 2 held validation AUPRC at 0.03-0.07 for its first 2,000 of 5,000
   steps, then rose to 0.52 by step 4,750; without the floor it stopped at step 1,250 with
-  0.065 (test AUPRC 0.018). The floor is ``FlooredEarlyStopping`` (``lightning/checkpoints.py``):
+  0.065 (test AUPRC 0.018). The floor is ``FlooredEarlyStopping`` (``lightning/model/checkpoints.py``):
   Lightning's ``min_steps`` alone would only postpone a stop decided before the floor.
 
 So ``n = 300`` gives batch 32, 800 steps, validation every 20 steps; ``n = 3,861`` (satimage)

@@ -72,7 +72,7 @@ def fit_summary(trainer: pl.Trainer, model: Any) -> str:
         model: the fitted :class:`~imbalance_torch.lightning.TabularClassifier` (its
             ``val_history`` holds each evaluation's metrics).
     """
-    from imbalance_torch.lightning.checkpoints import BestCheckpoint, LastCheckpoint
+    from imbalance_torch.lightning.model.checkpoints import BestCheckpoint, LastCheckpoint
 
     best = next((cb for cb in trainer.callbacks if isinstance(cb, BestCheckpoint)), None)
     last = next((cb for cb in trainer.callbacks if isinstance(cb, LastCheckpoint)), None)

@@ -1,10 +1,10 @@
 """Split kinds: stratified at random, by time, or by group (rows of one id never cross splits).
 
 :class:`SplitPlan` holds the split settings of a data module and turns the labels (and the
-time or group column) into :class:`~imbalance_torch.lightning.splits.Splits`:
+time or group column) into :class:`~imbalance_torch.lightning.datamodule.splits.Splits`:
 
 * ``stratified``: each class keeps its share in every split, at random by ``seed``
-  (:func:`~imbalance_torch.lightning.splits.stratified_split`).
+  (:func:`~imbalance_torch.lightning.datamodule.splits.stratified_split`).
 * ``time``: train on the earliest rows, validate on the next, test on the latest, by the
   ``time_column``. The cuts are times: ``val_start`` and ``test_start`` when given, otherwise
   the times at the ``val_fraction`` / ``test_fraction`` quantiles of the rows. A row whose time
@@ -12,7 +12,7 @@ time or group column) into :class:`~imbalance_torch.lightning.splits.Splits`:
   validation time, and every validation time strictly earlier than every test time. With a
   ``group_column`` too, NOTE [purged groups] applies. Time decides the rows, so a time split
   is not stratified: a split left without a class is refused by
-  :func:`~imbalance_torch.lightning.splits.check_split_counts`, naming the class.
+  :func:`~imbalance_torch.lightning.datamodule.splits.check_split_counts`, naming the class.
 * ``group``: whole groups of the ``group_column`` (a card, a customer) go to one split,
   stratified where possible with scikit-learn's ``StratifiedGroupKFold``. The fractions are
   met to the nearest ``1/k`` folds: ``test_fraction=0.2`` makes 5 folds and tests on one.
@@ -45,7 +45,7 @@ Separately, a validation or test split with fewer than :data:`MIN_EVAL_CLASS_ROW
 class gets a warning, kept in the description (``warnings``) for the reports.
 
 The time and group columns are not features: the data module reads them beside the table
-(:attr:`~imbalance_torch.lightning.tables.Table.split_columns`) and the fitted preprocessing
+(:attr:`~imbalance_torch.lightning.tables.table.Table.split_columns`) and the fitted preprocessing
 ignores them at scoring time.
 """
 
@@ -58,7 +58,12 @@ from typing import Any, Literal, get_args
 
 import numpy as np
 
-from imbalance_torch.lightning.splits import SPLIT_NAMES, Splits, check_fractions, stratified_split
+from imbalance_torch.lightning.datamodule.splits import (
+    SPLIT_NAMES,
+    Splits,
+    check_fractions,
+    stratified_split,
+)
 
 __all__ = [
     "GROUP_RULES",
@@ -446,7 +451,7 @@ class SplitPlan:
         if self.group_rule not in GROUP_RULES:
             raise ValueError(
                 f"group_rule={self.group_rule!r} is not one of {', '.join(GROUP_RULES)} (NOTE "
-                "[purged groups] in lightning/split_kinds.py)."
+                "[purged groups] in lightning/datamodule/split_kinds.py)."
             )
         if not isinstance(self.allow_dropped_rows, bool):
             raise TypeError(
@@ -647,7 +652,7 @@ class SplitPlan:
         if self.kind == "time" and self.group_column is not None:
             return (
                 "The left-out rows are earlier rows of groups that reach a later split (NOTE "
-                "[purged groups] in lightning/split_kinds.py). To keep them: drop "
+                "[purged groups] in lightning/datamodule/split_kinds.py). To keep them: drop "
                 "--data.group_column (a plain time split: a card seen in history comes back "
                 "tomorrow, as in production), or --data.group_rule first (every row kept; the "
                 "train split then holds later rows of its groups: leakage in time)."

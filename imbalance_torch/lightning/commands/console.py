@@ -23,11 +23,11 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
+from imbalance_torch.lightning.strategies import CONFIG_DIR
 from imbalance_torch.lightning.threads import apply_training_threads, training_threads
 
 __all__ = ["COMMANDS", "CONFIG_DIR", "check_config_files", "main", "strategy_config_args", "train_main"]
 
-CONFIG_DIR = Path(__file__).resolve().parents[1] / "configs"
 """The configs shipped inside the package: ``trainer.yaml``, ``data.yaml``, ``model.yaml``,
 ``keel.yaml`` and ``strategies/*.yaml`` (``configs/`` in a checkout links here)."""
 
@@ -100,7 +100,7 @@ def check_config_files(args: list[str], config_dir: str | Path = CONFIG_DIR) -> 
         OSError: a config file that exists but cannot be read.
     """
     from imbalance_torch.lightning.cli import default_config_files
-    from imbalance_torch.lightning.comparison import load_strategy_config
+    from imbalance_torch.lightning.compare.arms import load_strategy_config
     from imbalance_torch.lightning.config_guard import check_recipe_configs, config_file_arguments
 
     check_recipe_configs(args, default_config_files(config_dir))
@@ -140,11 +140,11 @@ def train_main(
     ``--threads N`` sets the torch threads of the run (default: ``OMP_NUM_THREADS`` if set,
     else 1: NOTE [training threads] in ``threads.py``).
 
-    A ``fit`` ends with :func:`~imbalance_torch.lightning.run_log.fit_summary`: the best epoch,
+    A ``fit`` ends with :func:`~imbalance_torch.lightning.model.run_log.fit_summary`: the best epoch,
     its validation metrics, and the paths of the best and last checkpoints and the metrics log.
 
     ``--ckpt_path PATH`` is checked before LightningCLI reads it
-    (:func:`~imbalance_torch.lightning.checkpoints.check_lightning_ckpt_path`): a missing path,
+    (:func:`~imbalance_torch.lightning.model.checkpoints.check_lightning_ckpt_path`): a missing path,
     a directory, a FIFO, a device, a link loop, an empty file or a file that is no checkpoint
     gets one line; ``last``, ``best``, ``hpc``, ``registry`` and URLs pass to Lightning untouched.
 
@@ -177,7 +177,7 @@ def train_main(
 
         _replace_option(given, "--ckpt_path", "checkpoint path", "last", collect)  # given unchanged
         if ckpt_paths:  # NOTE [checkpoint paths] in checkpoints.py: one line, not a traceback
-            from imbalance_torch.lightning.checkpoints import check_lightning_ckpt_path
+            from imbalance_torch.lightning.model.checkpoints import check_lightning_ckpt_path
 
             for value in ckpt_paths:
                 check_lightning_ckpt_path(value)
@@ -200,21 +200,21 @@ def train_main(
         save_config_kwargs={"overwrite": True},
     )
     if getattr(cli, "subcommand", None) == "fit" and cli.trainer.is_global_zero:
-        from imbalance_torch.lightning.run_log import fit_summary
+        from imbalance_torch.lightning.model.run_log import fit_summary
 
         print(fit_summary(cli.trainer, cli.model), flush=True)
     return cli
 
 
 def compare_main(args: Sequence[str] | None = None, *, exit_on_error: bool | None = None) -> int:
-    """``compare``: the strategy comparison (:mod:`imbalance_torch.lightning.compare_recipe`).
+    """``compare``: the strategy comparison (:mod:`imbalance_torch.lightning.commands.compare`).
 
     Args:
         args: the command line after ``compare`` (``sys.argv[1:]`` when None).
         exit_on_error: errors found before the first run exit with one line instead of
             raising; default: when ``args`` is None.
     """
-    from imbalance_torch.lightning.compare_recipe import main as run_compare
+    from imbalance_torch.lightning.commands.compare import main as run_compare
 
     from_command_line = args is None if exit_on_error is None else exit_on_error
     try:

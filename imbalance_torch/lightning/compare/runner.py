@@ -17,7 +17,7 @@ NOTE [parallel runs]
 Runs are independent (each seeds its split, sampler and weights from its seed index), so
 they run in ``jobs`` worker processes (``spawn``: a fresh interpreter, no forked thread
 pools) with ``threads`` torch threads each; results come back in plan order. Workers call
-the same :func:`~imbalance_torch.lightning.comparison.run_arm` as a sequential run, so with
+the same :func:`~imbalance_torch.lightning.compare.arms.run_arm` as a sequential run, so with
 the same threads per process the numbers are identical (tests/recipes/test_runner.py); a
 different thread count may change the last digits of training on some CPUs.
 """
@@ -43,8 +43,8 @@ from typing import Any
 import numpy as np
 
 from imbalance_torch.lightning._files import atomic_write
-from imbalance_torch.lightning.budget import TrainingBudget
-from imbalance_torch.lightning.comparison import Arm, RunResult, run_arm
+from imbalance_torch.lightning.compare.arms import Arm, RunResult, run_arm
+from imbalance_torch.lightning.compare.budget import TrainingBudget
 
 __all__ = [
     "CACHE_FORMAT",
@@ -87,7 +87,7 @@ def quiet_lightning() -> None:
 
 
 def data_fingerprint(table: Any) -> str:
-    """SHA-256 of a :class:`~imbalance_torch.lightning.tables.Table`'s features, labels,
+    """SHA-256 of a :class:`~imbalance_torch.lightning.tables.table.Table`'s features, labels,
     feature names and class names."""
     digest = hashlib.sha256()
     for array in (table.features, table.labels):

@@ -5,7 +5,7 @@ NOTE [threshold conventions]: a row is flagged when ``score >= threshold``. Ever
 among the distinct scores (and ``inf``, which flags nothing), so the thresholds reproduce on
 test or new rows exactly the decisions that were measured on validation. Ties go to the
 higher threshold (fewer alerts), except max F1, which keeps the convention of
-:func:`~imbalance_torch.lightning.metrics.max_f1_threshold`.
+:func:`~imbalance_torch.lightning.model.metrics.max_f1_threshold`.
 
 * ``max_f1``: maximal F1 on validation (the model's ``decision_threshold``).
 * ``min_precision``: the largest recall among thresholds whose precision is at least
@@ -244,7 +244,7 @@ def choose_thresholds(
     Returns:
         Policy name -> threshold (flag ``score >= threshold``).
     """
-    from imbalance_torch.lightning.metrics import max_f1_threshold
+    from imbalance_torch.lightning.model.metrics import max_f1_threshold
 
     scores_np, target_np = _as_numpy(scores), _as_numpy(target)
     out = {"max_f1": max_f1_threshold(torch.as_tensor(scores_np).float(), torch.as_tensor(target_np).long())}

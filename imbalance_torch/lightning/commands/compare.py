@@ -12,11 +12,11 @@ natural class ratio. Writes to ``--out`` (default ``compare_out/``):
 * ``results.csv``: one row per run (updated after every run);
 * ``runs/``: each finished run's result; a comparison started again with the same settings
   skips them and redoes only the runs that did not finish (NOTE [run cache] in
-  ``imbalance_torch/lightning/runner.py``; ``--fresh`` starts over);
+  ``imbalance_torch/lightning/compare/runner.py``; ``--fresh`` starts over);
 * ``summary.md`` / ``summary.json``: mean ± std per metric and strategy, best marked, and
   each strategy's paired test-AUPRC differences against ``none`` and against the best
   strategy (per seed, mean, 95 % interval, paired t-test with its Holm-adjusted p-value,
-  NOTE [multiple comparisons] in ``imbalance_torch/lightning/statistics.py``), the split
+  NOTE [multiple comparisons] in ``imbalance_torch/lightning/compare/statistics.py``), the split
   each seed drew, and the verdict: which arm to train and why (the console prints them);
 * ``pr_curves.png``: test precision-recall curves of every seed; ``auprc_bars.png``: AUPRC
   per strategy and seed, beside the paired differences against ``none``.
@@ -35,7 +35,7 @@ every run's LightningCLI (after the strategy config, so it overrides it).
 
 Every arm trains for the same number of optimizer steps, with a batch size and budget derived
 from the training split's size (NOTE [training budget] in
-``imbalance_torch/lightning/budget.py``); the values are printed and written to the report.
+``imbalance_torch/lightning/compare/budget.py``); the values are printed and written to the report.
 Runs execute in ``--jobs`` processes (default: one per CPU core) with ``--threads`` torch
 threads each (default: ``OMP_NUM_THREADS`` if set, else 1: NOTE [training threads] in
 ``threads.py``), with the same results as one at a time. The plan is printed before the first
@@ -69,8 +69,8 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from imbalance_torch.lightning.console import CONFIG_DIR
-from imbalance_torch.lightning.progress import RunProgress
+from imbalance_torch.lightning.commands.progress import RunProgress
+from imbalance_torch.lightning.strategies import CONFIG_DIR
 from imbalance_torch.lightning.threads import apply_training_threads, training_threads
 
 DEFAULT_QUICK = {"strategies": ["none", "smote"], "seeds": 1, "rows": 20_000}
@@ -193,14 +193,14 @@ def _dataset_facts(data: Any) -> dict[str, Any]:
 
 def data_features_line(facts: dict[str, Any]) -> str:
     """The features by role and each unused column with why, in one line."""
-    from imbalance_torch.lightning.feature_roles import describe_roles
+    from imbalance_torch.lightning.tables.feature_roles import describe_roles
 
     return describe_roles(facts.get("feature_roles") or [])
 
 
 def describe_split(description: dict[str, Any]) -> str:
     """The split kind and, for time splits, each split's time range, in one line."""
-    from imbalance_torch.lightning.split_kinds import describe_split as describe
+    from imbalance_torch.lightning.datamodule.split_kinds import describe_split as describe
 
     return describe(description)
 
@@ -290,7 +290,7 @@ def _markdown(
 def _add_cost_metrics(summary: list[dict[str, Any]], rows: list[dict[str, Any]]) -> None:
     """With costs given, each arm's mean and spread of the test cost and value caught at the
     threshold of lowest validation cost (``test_cost``, ``test_value_caught`` of its runs)."""
-    from imbalance_torch.lightning.thresholds import COST_METRICS
+    from imbalance_torch.lightning.model.thresholds import COST_METRICS
 
     for entry in summary:
         runs = [r for r in rows if str(r["arm"]) == entry["arm"]]
@@ -311,7 +311,7 @@ def _wrap(text: str, width: int = CONSOLE_WIDTH) -> str:
 def _console_table(summary: list[dict[str, Any]], width: int = CONSOLE_WIDTH) -> str:
     """Test AUPRC (mean ± std), AUROC, F1, MCC, R@P (means), the mean kept step and the time
     of each arm in at most ``width`` columns; the full table is in summary.md."""
-    from imbalance_torch.lightning.report import COLUMN_TITLES, best_mean, plain_table
+    from imbalance_torch.lightning.compare.report import COLUMN_TITLES, best_mean, plain_table
 
     metrics = ("auprc", "auroc", "f1", "mcc", "recall_at_precision")
     best = {m: best_mean(summary, m) for m in metrics}
@@ -360,7 +360,7 @@ def _suggestion(
         ``{"suggested_arm", "suggestion_reason", "train_suggested"}`` (the arm and command
         None when no arm has a finite test AUPRC); ``meta`` of summary.json takes them.
     """
-    from imbalance_torch.lightning.report import train_advice
+    from imbalance_torch.lightning.compare.report import train_advice
 
     advice = train_advice(summary)
     arm = next((a for a in arms if a.name == advice["arm"]), None)
@@ -495,8 +495,8 @@ def main(argv: list[str] | None = None, *, command: str = "python recipes/compar
         ), flush=True)
     import torch
 
-    from imbalance_torch.lightning.comparison import arms_with_work, budget_for, plan_arms
-    from imbalance_torch.lightning.report import (
+    from imbalance_torch.lightning.compare.arms import arms_with_work, budget_for, plan_arms
+    from imbalance_torch.lightning.compare.report import (
         atomic_write_text,
         format_paired,
         kept_model_flags,
@@ -508,7 +508,7 @@ def main(argv: list[str] | None = None, *, command: str = "python recipes/compar
         write_csv,
         write_json,
     )
-    from imbalance_torch.lightning.runner import (
+    from imbalance_torch.lightning.compare.runner import (
         data_fingerprint,
         plan_tasks,
         quiet_lightning,

@@ -1,7 +1,7 @@
 """Reading CSV and Parquet files into DataFrames, checked and bounded before pandas parses them.
 
 * A CSV line, the header included, holds at most ``MAX_LINE_BYTES`` bytes (or the
-  ``max_line_bytes`` given to :func:`~imbalance_torch.lightning.tables.load_table`): the file is
+  ``max_line_bytes`` given to :func:`~imbalance_torch.lightning.tables.table.load_table`): the file is
   read in chunks no longer than the bound before pandas sees it, so a huge line is refused
   after reading about the bound, never pulled into memory.
 * Column names are unique: a CSV header is read with the csv module and a Parquet schema with
@@ -319,7 +319,7 @@ def _line_bound(max_line_bytes: int | None) -> int:
 def path_mode(path: str | os.PathLike, text: str, *, argument: str, fix: str, what: str = "file") -> int:
     """``os.stat(path).st_mode`` (links followed); a path that cannot be stat'ed gets one line
     naming what it is. Shared by table paths (:func:`check_path`) and checkpoint paths
-    (:func:`~imbalance_torch.lightning.checkpoints.check_checkpoint_file`).
+    (:func:`~imbalance_torch.lightning.model.checkpoints.check_checkpoint_file`).
 
     Args:
         path: the path.

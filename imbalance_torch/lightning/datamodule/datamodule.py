@@ -1,11 +1,11 @@
 """`ImbalanceDataModule`: split first, fit preprocessing on train, resample train only.
 
 The data module wires Lightning's hooks to one helper per job: reading the table
-(:mod:`~imbalance_torch.lightning.sources`), splitting and preprocessing it
-(:func:`~imbalance_torch.lightning.splits.split_and_preprocess`), serving the train split per
-epoch (:class:`~imbalance_torch.lightning.training_data.TrainingData`, built from the
+(:mod:`~imbalance_torch.lightning.tables.sources`), splitting and preprocessing it
+(:func:`~imbalance_torch.lightning.datamodule.splits.split_and_preprocess`), serving the train split per
+epoch (:class:`~imbalance_torch.lightning.datamodule.training_data.TrainingData`, built from the
 strategy table in :mod:`~imbalance_torch.lightning.strategies`) and the checkpointed resume
-state (:mod:`~imbalance_torch.lightning.resume`).
+state (:mod:`~imbalance_torch.lightning.datamodule.resume`).
 """
 
 from __future__ import annotations
@@ -19,8 +19,7 @@ import torch
 from torch import Tensor
 from torch.utils.data import DataLoader
 
-from imbalance_torch.lightning.preprocessing import Preprocessing
-from imbalance_torch.lightning.resume import (
+from imbalance_torch.lightning.datamodule.resume import (
     ResumableLoader,
     align_loop_progress,
     check_same_on_every_rank,
@@ -28,19 +27,20 @@ from imbalance_torch.lightning.resume import (
     resumed_loader_state,
     training_data_state,
 )
-from imbalance_torch.lightning.samplers import eval_loader
-from imbalance_torch.lightning.sources import cached_table
-from imbalance_torch.lightning.split_kinds import GroupRule, SplitKind, SplitPlan
-from imbalance_torch.lightning.splits import PreparedSplits, Splits, split_and_preprocess
+from imbalance_torch.lightning.datamodule.samplers import eval_loader
+from imbalance_torch.lightning.datamodule.split_kinds import GroupRule, SplitKind, SplitPlan
+from imbalance_torch.lightning.datamodule.splits import PreparedSplits, Splits, split_and_preprocess
+from imbalance_torch.lightning.datamodule.training_data import TrainingData
 from imbalance_torch.lightning.strategies import (
     RESAMPLERS,
     Resampler,
     ResamplingName,
     check_resampling,
 )
-from imbalance_torch.lightning.table_files import check_dialect
-from imbalance_torch.lightning.tables import Table, table_from_arrays, table_from_frame
-from imbalance_torch.lightning.training_data import TrainingData
+from imbalance_torch.lightning.tables.files import check_dialect
+from imbalance_torch.lightning.tables.preprocessing import Preprocessing
+from imbalance_torch.lightning.tables.sources import cached_table
+from imbalance_torch.lightning.tables.table import Table, table_from_arrays, table_from_frame
 
 __all__ = ["ImbalanceDataModule"]
 
@@ -85,7 +85,7 @@ class ImbalanceDataModule(pl.LightningDataModule):
         keep_id_like: id-like columns (a distinct whole number or text on nearly every row,
             such as a row id) to keep as features on purpose; any other id-like column is
             refused, and constant, all-missing and index columns are dropped with a note
-            (:mod:`~imbalance_torch.lightning.feature_roles`; the fitted preprocessing lists
+            (:mod:`~imbalance_torch.lightning.tables.feature_roles`; the fitted preprocessing lists
             every column's role).
         positive_label: positive class of binary data (default: the minority class).
         rows: rows of a built-in dataset (its default size when null).
@@ -106,7 +106,7 @@ class ImbalanceDataModule(pl.LightningDataModule):
         split: ``stratified`` (at random, each class keeping its share), ``time`` (train on
             the earliest rows, validate on the next, test on the latest, by ``time_column``)
             or ``group`` (rows of one ``group_column`` value never cross splits; stratified
-            where possible). See :mod:`~imbalance_torch.lightning.split_kinds`.
+            where possible). See :mod:`~imbalance_torch.lightning.datamodule.split_kinds`.
         time_column: the column that orders rows for ``split: time`` (numbers or dates);
             not a feature.
         group_column: the id column (a card, a customer) kept in one split for
@@ -284,7 +284,7 @@ class ImbalanceDataModule(pl.LightningDataModule):
         """The loaded, validated table (loaded on first use), without the columns that carry
         nothing (constant, all missing, an index: dropped with a warning); id-like columns not
         listed in ``keep_id_like`` are refused
-        (:func:`~imbalance_torch.lightning.feature_roles.resolve_feature_roles`).
+        (:func:`~imbalance_torch.lightning.tables.feature_roles.resolve_feature_roles`).
 
         Raises:
             ValueError: id-like feature columns; ``keep_id_like`` naming no feature column.
@@ -303,7 +303,7 @@ class ImbalanceDataModule(pl.LightningDataModule):
                 decimal=hp.get("decimal", "."),
             )
         if self._dropped_columns is None:
-            from imbalance_torch.lightning.feature_roles import resolve_feature_roles
+            from imbalance_torch.lightning.tables.feature_roles import resolve_feature_roles
 
             self._table, self._dropped_columns = resolve_feature_roles(
                 self._table, keep_id_like=self.hparams.keep_id_like or ()
@@ -344,7 +344,7 @@ class ImbalanceDataModule(pl.LightningDataModule):
     def _input_order(self) -> list[str] | None:
         """Feature columns in the input's order (a file's header, a frame's columns)."""
         if self._input_columns is None:
-            from imbalance_torch.lightning.preprocessing import file_columns
+            from imbalance_torch.lightning.tables.preprocessing import file_columns
 
             header = file_columns(self.hparams.data, sep=self.hparams.get("sep", ","))
             if header is not None:
@@ -534,7 +534,7 @@ class ImbalanceDataModule(pl.LightningDataModule):
 
     def data_state(self) -> dict[str, Any]:
         """What defines every training epoch; a resumed fit and every DDP rank must match it
-        (see :func:`~imbalance_torch.lightning.resume.training_data_state`)."""
+        (see :func:`~imbalance_torch.lightning.datamodule.resume.training_data_state`)."""
         features, labels = self.split_tensors("train")
         if self._train_fingerprint is None:
             from imbalance_torch.neighbors import data_fingerprint

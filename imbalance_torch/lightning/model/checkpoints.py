@@ -38,10 +38,10 @@ import torch
 from lightning.pytorch.callbacks import EarlyStopping, ModelCheckpoint
 from torch import Tensor
 
-from imbalance_torch.lightning.table_files import path_mode, special_file_kind
+from imbalance_torch.lightning.tables.files import path_mode, special_file_kind
 
 if TYPE_CHECKING:
-    from imbalance_torch.lightning.module import TabularClassifier
+    from imbalance_torch.lightning.model.module import TabularClassifier
 
 __all__ = [
     "LIGHTNING_CKPT_PATHS",
@@ -64,7 +64,7 @@ class FlooredEarlyStopping(EarlyStopping):
     improved meanwhile (seen: ``none`` on the built-in data cut at step 2,500 while its
     validation AUPRC was still rising). Here evaluations before the floor still update the
     best score and the patience count, but only one at or after the floor can stop the run
-    (NOTE [training budget] in ``lightning/budget.py``). Same arguments as ``EarlyStopping``.
+    (NOTE [training budget] in ``lightning/compare/budget.py``). Same arguments as ``EarlyStopping``.
     """
 
     def _run_early_stopping_check(self, trainer: pl.Trainer) -> None:
@@ -80,7 +80,7 @@ class FlooredEarlyStopping(EarlyStopping):
 
 class _CheckpointFolder(ModelCheckpoint):
     """A ``ModelCheckpoint`` whose default folder is ``default_root_dir/checkpoints`` whatever
-    the loggers (NOTE [checkpoint folder] in ``lightning/run_log.py``)."""
+    the loggers (NOTE [checkpoint folder] in ``lightning/model/run_log.py``)."""
 
     def setup(self, trainer: pl.Trainer, pl_module: pl.LightningModule, stage: str) -> None:
         if getattr(self, "_folder_from_trainer", self.dirpath is None):
@@ -239,7 +239,7 @@ _CKPT_FIX = "pass the path of a .ckpt written by train.py fit (e.g. checkpoints/
 def check_checkpoint_file(path: str | os.PathLike, *, argument: str = "ckpt_path") -> Path:
     """Check that ``path`` is a file a checkpoint can be read from, before anything opens it
     (NOTE [checkpoint paths]): each kind of bad path gets one line naming what it is, with
-    the data paths' classification (:func:`~imbalance_torch.lightning.table_files.path_mode`).
+    the data paths' classification (:func:`~imbalance_torch.lightning.tables.files.path_mode`).
 
     Args:
         path: the checkpoint's path.
@@ -439,7 +439,7 @@ def _check_preprocessing_state(name: str, state: Any, written_by: str) -> None:
             f"{name}: the preprocessing state is a {type(state).__name__}, not a dict of plain "
             f"values; the file was not written by train.py fit{written_by}."
         )
-    from imbalance_torch.lightning.preprocessing import Preprocessing
+    from imbalance_torch.lightning.tables.preprocessing import Preprocessing
 
     missing = [f.name for f in fields(Preprocessing) if f.name not in state]
     if missing:
@@ -453,7 +453,7 @@ def _check_preprocessing_state(name: str, state: Any, written_by: str) -> None:
 def _build_model(name: str, hyper_parameters: Any, written_by: str) -> TabularClassifier:
     if not isinstance(hyper_parameters, dict):
         raise ValueError(f"{name}: hyper_parameters is a {type(hyper_parameters).__name__}, not a dict{written_by}.")
-    from imbalance_torch.lightning.module import TabularClassifier
+    from imbalance_torch.lightning.model.module import TabularClassifier
 
     arguments = {k: v for k, v in hyper_parameters.items() if not str(k).startswith("_")}
     accepted = inspect.signature(TabularClassifier.__init__).parameters

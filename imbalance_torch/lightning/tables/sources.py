@@ -6,7 +6,7 @@ import os
 from functools import lru_cache
 from typing import Any
 
-from imbalance_torch.lightning.tables import Table, load_table
+from imbalance_torch.lightning.tables.table import Table, load_table
 
 __all__ = ["cached_table"]
 
@@ -55,7 +55,7 @@ def cached_table(
     The last two tables stay cached, keyed on the arguments and the file's modification time,
     so a comparison that builds one data module per run reads its file once. ``split_columns``
     (a time or group column) are kept beside the features, not as features. ``sep`` and
-    ``decimal`` are a CSV file's dialect (:func:`~imbalance_torch.lightning.tables.load_table`).
+    ``decimal`` are a CSV file's dialect (:func:`~imbalance_torch.lightning.tables.table.load_table`).
     A Parquet folder is keyed on its newest file's modification time.
     """
     path = os.fspath(data)

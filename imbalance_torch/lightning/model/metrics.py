@@ -231,7 +231,7 @@ def classification_metrics(
         out.update(dict.fromkeys(undefined, math.nan))
         warnings.warn(
             f"{', '.join(undefined)} are undefined on this set ({reason}) and are reported as "
-            "NaN (NOTE [undefined metrics] in imbalance_torch/lightning/metrics.py); evaluate on "
+            "NaN (NOTE [undefined metrics] in imbalance_torch/lightning/model/metrics.py); evaluate on "
             "a set that holds every class.",
             UndefinedMetricWarning,
             stacklevel=2,

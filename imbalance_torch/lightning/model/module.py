@@ -10,14 +10,14 @@ from torch import Tensor, nn
 from torchmetrics import CatMetric
 
 from imbalance_torch import __version__
-from imbalance_torch.lightning.metrics import classification_metrics
-from imbalance_torch.lightning.preprocessing import Preprocessing
-from imbalance_torch.lightning.strategies import LOSSES, LossName, check_loss
-from imbalance_torch.lightning.thresholds import (
+from imbalance_torch.lightning.model.metrics import classification_metrics
+from imbalance_torch.lightning.model.thresholds import (
     ThresholdSettings,
     choose_thresholds,
     threshold_report,
 )
+from imbalance_torch.lightning.strategies import LOSSES, LossName, check_loss
+from imbalance_torch.lightning.tables.preprocessing import Preprocessing
 
 __all__ = ["TabularClassifier"]
 
@@ -36,7 +36,7 @@ class TabularClassifier(pl.LightningModule):
     encoded inside ``forward``.
 
     Validation and test collect the predicted probabilities (gathered over DDP ranks) and
-    compute every metric of :data:`~imbalance_torch.lightning.metrics.METRIC_NAMES`. At each
+    compute every metric of :data:`~imbalance_torch.lightning.model.metrics.METRIC_NAMES`. At each
     validation epoch the decision threshold with maximal F1 is stored in the buffer
     ``decision_threshold`` (so a checkpoint carries the threshold of its own epoch) and test
     applies it. ``val_auprc`` is logged for early stopping and checkpointing, and ``val_loss``
@@ -74,7 +74,7 @@ class TabularClassifier(pl.LightningModule):
             resampling); linked from the data module. Class weights and logit adjustment use
             it. Defaults to ``natural_class_counts``.
         alert_share: also choose on validation the threshold that flags this share of rows
-            (an alert budget); see :mod:`~imbalance_torch.lightning.thresholds`.
+            (an alert budget); see :mod:`~imbalance_torch.lightning.model.thresholds`.
         alert_count: also choose the threshold that flags this many validation rows.
         cost_missed: cost of a missed positive, for the threshold of lowest cost (with
             ``cost_false_alarm``).
@@ -83,7 +83,7 @@ class TabularClassifier(pl.LightningModule):
             instead of ``cost_missed``.
 
     Binary data: every validation epoch chooses the thresholds of
-    :class:`~imbalance_torch.lightning.thresholds.ThresholdSettings` (max F1, the
+    :class:`~imbalance_torch.lightning.model.thresholds.ThresholdSettings` (max F1, the
     ``min_precision`` floor, and those asked above) into :attr:`thresholds`, saved in the
     checkpoint; test reports each one's precision and recall (and cost and value caught when
     costs are given). The data module's fitted preprocessing is saved in the checkpoint too.

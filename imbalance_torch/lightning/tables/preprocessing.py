@@ -1,7 +1,7 @@
 """`Preprocessing`: the fitted train-split preprocessing, saved in checkpoints as plain values.
 
 One object serves fit, test and predict, so they cannot drift: the data module fits it on the
-train split (:func:`~imbalance_torch.lightning.splits.split_and_preprocess`) and uses it to
+train split (:func:`~imbalance_torch.lightning.datamodule.splits.split_and_preprocess`) and uses it to
 build every split's features; the checkpoint stores :meth:`Preprocessing.state_dict` (lists,
 strings and numbers only, so ``torch.load(weights_only=True)`` reads it); scoring applies
 :meth:`Preprocessing.transform` to raw tables.
@@ -15,7 +15,7 @@ against the training columns before anything is computed:
   never reported;
 * a column holding the data's own stored index (``Unnamed: 0`` of a CSV written with pandas'
   index, ``__index_level_0__`` of Parquet; the rule of training, NOTE [index columns] in
-  ``lightning/feature_roles.py``) is left out with a note before extra columns are looked
+  ``lightning/tables/feature_roles.py``) is left out with a note before extra columns are looked
   for, so ``extra_columns="error"`` does not refuse a file for being written with its index;
 * columns in another order are reordered by name (arrays carry no names and must come in the
   training order, :attr:`Preprocessing.input_columns`);
@@ -41,7 +41,7 @@ import numpy as np
 import torch
 
 if TYPE_CHECKING:
-    from imbalance_torch.lightning.tables import Table
+    from imbalance_torch.lightning.tables.table import Table
 
 __all__ = [
     "PREPROCESSING_STATE_VERSION",
@@ -109,7 +109,7 @@ class Preprocessing:
             not the default; files to score are read with it.
         feature_roles: every column's role (``{"column", "role", "note"}``: ``numeric``,
             ``categorical``, or ``dropped`` and why;
-            :func:`~imbalance_torch.lightning.feature_roles.feature_roles`). Dropped columns
+            :func:`~imbalance_torch.lightning.tables.feature_roles.feature_roles`). Dropped columns
             are neither required nor reported as extra at scoring time.
     """
 
@@ -132,7 +132,7 @@ class Preprocessing:
 
     def __post_init__(self) -> None:
         if not self.feature_roles:
-            from imbalance_torch.lightning.feature_roles import feature_roles
+            from imbalance_torch.lightning.tables.feature_roles import feature_roles
 
             split_columns = [self.split[k] for k in ("time_column", "group_column") if self.split.get(k)]
             roles = feature_roles(
@@ -174,7 +174,7 @@ class Preprocessing:
                 ``group_column`` are shown as split columns in :attr:`feature_roles`).
             dropped_columns: columns dropped because they carry nothing (constant, all
                 missing, an index), with the reason
-                (:func:`~imbalance_torch.lightning.feature_roles.resolve_feature_roles`).
+                (:func:`~imbalance_torch.lightning.tables.feature_roles.resolve_feature_roles`).
             kept_id_like: id-like columns kept as features on purpose.
 
         Returns:
@@ -221,7 +221,7 @@ class Preprocessing:
             means = tuple(float(v) for v in scaler.mean_)
             scales = tuple(float(v) for v in scaler.scale_)  # constant columns get 1
         names = tuple(table.feature_names)
-        from imbalance_torch.lightning.feature_roles import feature_roles
+        from imbalance_torch.lightning.tables.feature_roles import feature_roles
 
         split = dict(split or {})
         split_columns = [split[k] for k in ("time_column", "group_column") if split.get(k)]
@@ -308,7 +308,7 @@ class Preprocessing:
 
     def transform_encoded(self, features: np.ndarray) -> np.ndarray:
         """Impute and scale ``(n, d)`` encoded features (numeric columns, then category codes,
-        as a :class:`~imbalance_torch.lightning.tables.Table` holds them); float64 copy."""
+        as a :class:`~imbalance_torch.lightning.tables.table.Table` holds them); float64 copy."""
         out = np.array(features, dtype=np.float64, copy=True)
         numeric = out[:, : self.num_numeric]
         if self.impute_values is not None:
@@ -401,7 +401,7 @@ class Preprocessing:
             extra_columns: ``warn`` (ignore them with a warning) or ``error`` (refuse them).
             source: how messages name the data.
             index_columns: columns of the data that hold its stored index
-                (:func:`~imbalance_torch.lightning.feature_roles.stored_index_columns`, the
+                (:func:`~imbalance_torch.lightning.tables.feature_roles.stored_index_columns`, the
                 rule of training: NOTE [index columns]): left out with a note before the
                 extra columns are looked for, unless the model was trained on them.
 
@@ -427,7 +427,7 @@ class Preprocessing:
         expected = {*self.input_columns, *self.ignored_columns, *unused, self.target, id_column}
         index = [c for c in index_columns if c not in expected]
         if index:
-            from imbalance_torch.lightning.feature_roles import INDEX_NOTE
+            from imbalance_torch.lightning.tables.feature_roles import INDEX_NOTE
 
             warnings.warn(
                 f"{source}: column(s) {shown_names(index)} hold {INDEX_NOTE}; they are left out, "
@@ -461,8 +461,8 @@ class Preprocessing:
             ValueError: see :meth:`transform`.
             TypeError: a column whose kind changed since training.
         """
-        from imbalance_torch.lightning.feature_roles import stored_index_columns
-        from imbalance_torch.lightning.table_files import refuse_duplicate_columns
+        from imbalance_torch.lightning.tables.feature_roles import stored_index_columns
+        from imbalance_torch.lightning.tables.files import refuse_duplicate_columns
 
         columns = [str(c) for c in frame.columns]
         refuse_duplicate_columns(columns, source)
@@ -584,7 +584,7 @@ class Preprocessing:
 
     def describe_features(self) -> str:
         """One line for the console: the features by role, and each unused column with why."""
-        from imbalance_torch.lightning.feature_roles import describe_roles
+        from imbalance_torch.lightning.tables.feature_roles import describe_roles
 
         return describe_roles(self.feature_roles)
 
@@ -702,7 +702,7 @@ def read_table(path: str | os.PathLike, *, sep: str = ",", decimal: str = ".") -
         ValueError: another suffix, a broken file, a file with no rows.
         FileNotFoundError: no such file.
     """
-    from imbalance_torch.lightning.table_files import read_frame
+    from imbalance_torch.lightning.tables.files import read_frame
 
     text = os.fspath(path)
     if Path(text).suffix.lower() not in (".csv", ".parquet", ".pq") and not Path(text).is_dir():
@@ -712,7 +712,7 @@ def read_table(path: str | os.PathLike, *, sep: str = ",", decimal: str = ".") -
         )
     frame = read_frame(Path(text), text, sep=sep, decimal=decimal)
     if len(frame) == 0:
-        from imbalance_torch.lightning.tables import no_rows_error
+        from imbalance_torch.lightning.tables.table import no_rows_error
 
         raise no_rows_error(Path(text).name, len(frame.columns), "score")
     return frame

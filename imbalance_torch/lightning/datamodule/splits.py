@@ -1,5 +1,5 @@
 """Stratified splits, split checks, and the train-only preprocessing fitted on them
-(:class:`~imbalance_torch.lightning.preprocessing.Preprocessing`: scaling, imputation)."""
+(:class:`~imbalance_torch.lightning.tables.preprocessing.Preprocessing`: scaling, imputation)."""
 
 from __future__ import annotations
 
@@ -11,9 +11,9 @@ import numpy as np
 import torch
 
 if TYPE_CHECKING:
-    from imbalance_torch.lightning.preprocessing import Preprocessing
-    from imbalance_torch.lightning.split_kinds import SplitPlan
-    from imbalance_torch.lightning.tables import Table
+    from imbalance_torch.lightning.datamodule.split_kinds import SplitPlan
+    from imbalance_torch.lightning.tables.preprocessing import Preprocessing
+    from imbalance_torch.lightning.tables.table import Table
 
 __all__ = [
     "SPLIT_NAMES",
@@ -233,7 +233,7 @@ def split_and_preprocess(
     Args:
         table: the loaded table.
         split_plan: the split kind and its settings, fractions and seed
-            (:class:`~imbalance_torch.lightning.split_kinds.SplitPlan`). Its description
+            (:class:`~imbalance_torch.lightning.datamodule.split_kinds.SplitPlan`). Its description
             (kind, rows, time ranges) is kept in ``preprocessing.split``.
         impute_median: fill NaN cells with the train split's column median; otherwise NaN
             raises an error that says where they are.
@@ -241,7 +241,7 @@ def split_and_preprocess(
         min_train_rows: ``train class counts -> {class: rows the train split needs}`` (the
             neighbour search of a synthetic strategy).
         input_columns: feature columns in the input's order (kept by the fitted
-            :class:`~imbalance_torch.lightning.preprocessing.Preprocessing`).
+            :class:`~imbalance_torch.lightning.tables.preprocessing.Preprocessing`).
         target: label column name, for the preprocessing.
         ignored_columns: columns left out in training (``drop_columns``).
         dropped_columns: columns dropped because they carry nothing, with the reason (kept in
@@ -252,7 +252,7 @@ def split_and_preprocess(
         ValueError: NaN without ``impute_median``, a split without a class, too few train
             rows for the neighbour search, or values beyond float32 after preprocessing.
     """
-    from imbalance_torch.lightning.tables import describe_nan
+    from imbalance_torch.lightning.tables.table import describe_nan
 
     if not impute_median:
         message = describe_nan(table.features, table.feature_names, where=f"features of {table.source}")
@@ -270,7 +270,7 @@ def split_and_preprocess(
         table.labels, splits, table.class_names, min_train_rows=needed,
         empty_class_fix=split_plan.empty_class_fix,
     )
-    from imbalance_torch.lightning.preprocessing import Preprocessing
+    from imbalance_torch.lightning.tables.preprocessing import Preprocessing
 
     # One fitted object makes the features here and at scoring time (NOTE [raw tables at
     # scoring time] in preprocessing.py), so fit, test and predict cannot drift.

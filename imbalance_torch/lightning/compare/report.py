@@ -18,12 +18,12 @@ from typing import Any
 import numpy as np
 
 from imbalance_torch.lightning._files import atomic_write
-from imbalance_torch.lightning.metrics import LOWER_IS_BETTER, METRIC_NAMES
-from imbalance_torch.lightning.statistics import (
+from imbalance_torch.lightning.compare.statistics import (
     compare_with_best,
     compare_with_reference,
     format_p,
 )
+from imbalance_torch.lightning.model.metrics import LOWER_IS_BETTER, METRIC_NAMES
 
 KEPT_NOTES = ("end of budget", "first evaluation")
 """The ``kept_note`` values of a run row that flag its arm (``comparison.kept_model_note``)."""
@@ -125,7 +125,7 @@ def summarize(
 
     ``std`` is the sample standard deviation over seeds (NaN with one seed). ``vs_reference``
     and ``vs_best`` hold :meth:`PairedComparison.as_dict` (paired by seed index; see
-    ``NOTE [paired test over seeds]`` in ``lightning/statistics.py``), Holm-adjusted over the
+    ``NOTE [paired test over seeds]`` in ``lightning/compare/statistics.py``), Holm-adjusted over the
     comparisons with ``reference`` and over every pair of arms respectively (``NOTE
     [multiple comparisons]``), or ``None`` for the reference arm itself, the best arm itself,
     or when no ``reference`` arm ran. ``seeds`` maps each seed index to its split (the
@@ -201,7 +201,7 @@ def seed_split(row: Mapping[str, Any]) -> dict[str, Any] | None:
     Args:
         row: a result row.
     """
-    from imbalance_torch.lightning.split_kinds import describe_split
+    from imbalance_torch.lightning.datamodule.split_kinds import describe_split
 
     description = _split_description(row)
     if description is None:
@@ -250,7 +250,7 @@ def _steps(values: Sequence[float]) -> str:
 
 def kept_model_flags(summary: Sequence[Mapping[str, Any]]) -> list[str]:
     """One line per arm and note whose runs kept a model worth a look, saying what it means
-    for the verdict and what to do (NOTE [kept model] in ``lightning/checkpoints.py``).
+    for the verdict and what to do (NOTE [kept model] in ``lightning/model/checkpoints.py``).
 
     ``end of budget``: the model of the last evaluation with the whole budget used
     (validation AUPRC still rising: may be undertrained). ``first evaluation``: nothing
@@ -328,7 +328,7 @@ def _cells(
         cells = [entry["arm"]]
         for metric in metrics:
             mean, std = entry[metric]["mean"], entry[metric]["std"]
-            if not math.isfinite(mean):  # NOTE [undefined metrics] in lightning/metrics.py
+            if not math.isfinite(mean):  # NOTE [undefined metrics] in lightning/model/metrics.py
                 cells.append("undefined")
                 continue
             digits = 4 if metric in LOWER_IS_BETTER else 3  # Brier/ECE of rare events are small

@@ -22,12 +22,17 @@ from typing import Any
 import numpy as np
 from lightning.pytorch.callbacks import EarlyStopping
 
-from imbalance_torch.lightning.budget import TrainingBudget, explicit_settings, training_budget
-from imbalance_torch.lightning.checkpoints import LastCheckpoint
 from imbalance_torch.lightning.cli import LINKED_MODEL_ARGUMENTS, ImbalanceCLI, default_config_files
-from imbalance_torch.lightning.datamodule import ImbalanceDataModule
-from imbalance_torch.lightning.metrics import METRIC_NAMES
-from imbalance_torch.lightning.module import TabularClassifier
+from imbalance_torch.lightning.compare.budget import (
+    TrainingBudget,
+    explicit_settings,
+    training_budget,
+)
+from imbalance_torch.lightning.datamodule.datamodule import ImbalanceDataModule
+from imbalance_torch.lightning.model.checkpoints import LastCheckpoint
+from imbalance_torch.lightning.model.metrics import METRIC_NAMES
+from imbalance_torch.lightning.model.module import TabularClassifier
+from imbalance_torch.lightning.model.thresholds import COST_METRICS
 from imbalance_torch.lightning.strategies import (
     RESAMPLERS,
     check_loss,
@@ -35,7 +40,6 @@ from imbalance_torch.lightning.strategies import (
     strategy_parts,
     strategy_sort_key,
 )
-from imbalance_torch.lightning.thresholds import COST_METRICS
 
 __all__ = [
     "Arm",
@@ -272,7 +276,7 @@ def kept_model_note(
     improving when training stopped, may be undertrained), ``first evaluation`` (no later
     evaluation scored higher: a validation split too small or noisy for later gains to show,
     or a rise that ended before the first evaluation), else empty.
-    :func:`~imbalance_torch.lightning.report.kept_model_flags` turns the codes into what they
+    :func:`~imbalance_torch.lightning.compare.report.kept_model_flags` turns the codes into what they
     mean for the verdict and what to do.
 
     Args:
@@ -312,7 +316,7 @@ def _config_files(args: Sequence[str]) -> dict[str, dict[str, Any]]:
 def budget_for(
     data: ImbalanceDataModule, extra_args: Sequence[str] = (), *, max_epochs: int | None = None
 ) -> TrainingBudget:
-    """The training budget (NOTE [training budget] in ``lightning/budget.py``) of a comparison
+    """The training budget (NOTE [training budget] in ``lightning/compare/budget.py``) of a comparison
     on ``data``, with the batch size, steps or epochs the user gave in ``extra_args`` (and
     ``max_epochs`` passes over the natural training split, when given).
 
@@ -423,7 +427,7 @@ def run_arm(
         **{f"test_{k}": results.get(k, math.nan) for k in METRIC_NAMES},
         "threshold": results.get("threshold", math.nan),
         # Costs given (--model.cost_missed or cost_column, and cost_false_alarm): test cost
-        # and value caught at the threshold of lowest validation cost (lightning/thresholds.py).
+        # and value caught at the threshold of lowest validation cost (lightning/model/thresholds.py).
         **{f"test_{k}": results[f"{k}_cost"] for k in COST_METRICS if f"{k}_cost" in results},
         "crossing_share": math.nan if crossing is None else crossing,
         "train_rows_per_epoch": int(sum(data.sampled_class_counts)),

@@ -39,8 +39,8 @@ from imbalance_torch._validation import (
     is_frame,
     is_series,
 )
-from imbalance_torch.lightning.builtin import BUILTIN_DATASETS, make_builtin
-from imbalance_torch.lightning.table_files import (
+from imbalance_torch.lightning.tables.builtin import BUILTIN_DATASETS, make_builtin
+from imbalance_torch.lightning.tables.files import (
     MAX_LINE_BYTES,
     read_frame,
     read_sample,
@@ -112,10 +112,10 @@ class Table:
         class_names: original label value of each class code, as text.
         source: where the data came from, for messages.
         split_columns: columns read beside the features for the split (a time or group
-            column, by name; :mod:`~imbalance_torch.lightning.split_kinds`); never features.
+            column, by name; :mod:`~imbalance_torch.lightning.datamodule.split_kinds`); never features.
         first_column: the first column of the source as given (a file's or frame's, the target
             included; the first feature column of arrays), where pandas writes an index
-            (NOTE [index columns] in ``lightning/feature_roles.py``); None when unknown.
+            (NOTE [index columns] in ``lightning/tables/feature_roles.py``); None when unknown.
     """
 
     features: np.ndarray
@@ -738,10 +738,10 @@ def load_table(
         split_columns: columns of a file kept beside the features for the split (time,
             group); not features.
         sep: the field separator of a CSV file (one character; ``";"`` and ``"\\t"`` are
-            common; :func:`~imbalance_torch.lightning.table_files.check_dialect`).
+            common; :func:`~imbalance_torch.lightning.tables.files.check_dialect`).
         decimal: the decimal mark of a CSV file's numbers (``","`` for ``1,5``).
 
-    A file's header and first rows (:func:`~imbalance_torch.lightning.table_files.read_sample`)
+    A file's header and first rows (:func:`~imbalance_torch.lightning.tables.files.read_sample`)
     are checked before the whole file is read: the target and the declared columns exist,
     and text columns are declared categorical or dropped.
 

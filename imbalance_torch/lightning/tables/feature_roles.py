@@ -1,6 +1,6 @@
 """Which columns of a table become features: numeric, categorical, or dropped and why.
 
-A loaded :class:`~imbalance_torch.lightning.tables.Table` holds every column the user did not
+A loaded :class:`~imbalance_torch.lightning.tables.table.Table` holds every column the user did not
 leave out. Before it is split, :func:`resolve_feature_roles` looks at each feature column once
 (values only, never labels) and decides:
 
@@ -63,7 +63,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 if TYPE_CHECKING:
-    from imbalance_torch.lightning.tables import Table
+    from imbalance_torch.lightning.tables.table import Table
 
 __all__ = [
     "ID_LIKE_DISTINCT_SHARE",

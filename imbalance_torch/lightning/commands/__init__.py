@@ -1,0 +1,3 @@
+"""The command-line commands (``compare``, ``train``, ``predict``) and the console dispatcher:
+the only place that parses arguments and prints.
+"""
