@@ -2,20 +2,22 @@
 
 Examples::
 
-    python recipes/train.py fit --config configs/strategies/smote.yaml
-    python recipes/train.py test --config configs/strategies/smote.yaml --ckpt_path PATH
+    python recipes/train.py fit --strategy smote
+    python recipes/train.py test --strategy smote --ckpt_path PATH
     # score a raw file: id, probability, prior-corrected probability, a flag per threshold
     python recipes/train.py predict --ckpt_path PATH --data new.csv --out scores.csv
-    python recipes/train.py fit --config configs/strategies/focal.yaml \\
+    python recipes/train.py fit --strategy focal \\
         --data.data creditcard.csv --data.target Class
     # DDP on CPU: each rank gets a disjoint share of every epoch
-    python recipes/train.py fit --config configs/strategies/smote.yaml \\
+    python recipes/train.py fit --strategy smote \\
         --trainer.strategy ddp --trainer.devices 2 --trainer.accelerator cpu
 
 ``configs/trainer.yaml``, ``configs/data.yaml`` and ``configs/model.yaml`` are read first as
 defaults; a strategy config and command-line flags override them. The same command is
-``imbalance-torch train ...`` once the package is installed (``--strategy smote`` stands for
-``--config <shipped configs>/strategies/smote.yaml``); the logic lives in
+``imbalance-torch train ...`` once the package is installed (``--strategy NAME`` stands for
+the strategy's two parts, ``--data.resampling smote --model.loss cross_entropy``, or for
+``--config <shipped configs>/strategies/NAME.yaml`` where a YAML file combines parts); the
+logic lives in
 :mod:`imbalance_torch.lightning.commands.console`.
 """
 

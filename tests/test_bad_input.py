@@ -481,7 +481,7 @@ CASES = [
     core("data: infinite feature", lambda: data(np.where(np.arange(60)[:, None] == 7, np.inf, x_np), y_np), ValueError, r"contain 3 infinite values in 3 columns: 'x0' \(1 rows, first at rows \[7\]\)"),
     core("data: beyond float32 without scaling", lambda: data(x_np * 1e39, y_np, scale=False), ValueError, r"beyond the float32 range \(\|x\| > 3.4e38\)"),
     core("data: too large to standardise", lambda: data(x_np * 1e300, y_np), ValueError, "too large to standardise"),
-    core("data: extreme values 1e38, SMOTE", lambda: data(x_np * 1e38 / 4, y_np, resampling="smote", k_neighbors=3, scale=False), None, check_huge_values_module),
+    core("data: extreme values 1e38, SMOTE", lambda: data(x_np * 1e38 / 4, y_np, resampling="smote", resampling_options={"k_neighbors": 3}, scale=False), None, check_huge_values_module),
     core("data: float16 features", lambda: data(X.half().numpy(), y_np), None, check_float16_module),
     core("data: 10,000 classes", lambda: data(np.random.default_rng(0).standard_normal((50_000, 2)), np.arange(50_000) % 10_000, resampling="random_over"), None, check_ten_thousand_classes_module),
     core("data: unknown resampling", lambda: ImbalanceDataModule(resampling="smot"), ValueError, "resampling='smot' is not a known strategy; known: none, random_over"),

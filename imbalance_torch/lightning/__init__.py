@@ -35,7 +35,7 @@ _EXPORTS = {
     "ThresholdSettings": "imbalance_torch.lightning.model.thresholds",
     "choose_thresholds": "imbalance_torch.lightning.model.thresholds",
     "classification_metrics": "imbalance_torch.lightning.model.metrics",
-    "effective_prior": "imbalance_torch.lightning.model.metrics",
+    "effective_prior": "imbalance_torch.losses",
     "fit_summary": "imbalance_torch.lightning.model.run_log",
     "load_table": "imbalance_torch.lightning.tables.table",
     "make_fraud_like": "imbalance_torch.lightning.tables.builtin",

@@ -13,6 +13,7 @@ from ._logit_adjustment import (
     logit_adjusted_loss,
     prior_shift_correction,
 )
+from ._prior import effective_prior
 from ._weights import class_prior, class_weights, weighted_bce_with_logits, weighted_cross_entropy
 
 __all__ = [
@@ -21,6 +22,7 @@ __all__ = [
     "adjust_logits",
     "class_prior",
     "class_weights",
+    "effective_prior",
     "focal_loss",
     "logit_adjusted_loss",
     "prior_shift_correction",

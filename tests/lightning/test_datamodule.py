@@ -192,8 +192,8 @@ def test_too_few_rows_for_k_neighbors_names_split_and_class():
     x = rng.standard_normal((400, 3))
     y = np.zeros(400, dtype=np.int64)
     y[:10] = 1
-    dm = ImbalanceDataModule.from_arrays(x, y, resampling="smote", k_neighbors=8)
-    with pytest.raises(ValueError, match=r"k_neighbors=8 needs at least 9 rows of class '1' \(1\) in the train split, which has 6; lower --data.k_neighbors to 5 or enlarge the train split"):
+    dm = ImbalanceDataModule.from_arrays(x, y, resampling="smote", resampling_options={"k_neighbors": 8})
+    with pytest.raises(ValueError, match=r"k_neighbors=8 needs at least 9 rows of class '1' \(1\) in the train split, which has 6; lower k_neighbors to 5 \(--data.resampling_options '\{k_neighbors: 5\}'\) or enlarge the train split"):
         dm.setup("fit")
     y_small = np.zeros(400, dtype=np.int64)
     y_small[:2] = 1

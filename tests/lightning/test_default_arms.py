@@ -19,20 +19,20 @@ import torch
 from imbalance_torch.lightning import ImbalanceDataModule
 from imbalance_torch.lightning.cli import default_config_files
 from imbalance_torch.lightning.commands.console import CONFIG_DIR
-from imbalance_torch.lightning.compare.arms import load_strategy_config, plan_arms
+from imbalance_torch.lightning.compare.arms import list_strategies, load_strategy_config, plan_arms
 from imbalance_torch.lightning.strategies import LOSSES, RESAMPLERS
 
-DATA_SETTINGS = ("resampling", "ratio", "k_neighbors", "m_neighbors", "frozen_synthetic")
+DATA_SETTINGS = ("resampling", "ratio", "resampling_options", "frozen_synthetic")
 
 
-def merged_config(path) -> dict[str, dict]:
-    """The arm's settings over the default configs, as its run would see them."""
+def merged_config(strategy) -> dict[str, dict]:
+    """The strategy's settings over the default configs, as its run would see them."""
     merged: dict[str, dict] = {"data": {}, "model": {}}
-    for file in [*default_config_files(CONFIG_DIR), path]:
-        if os.path.exists(file):
-            for section, values in load_strategy_config(file).items():
-                if section in merged and isinstance(values, dict):
-                    merged[section].update(values)
+    configs = [load_strategy_config(f) for f in default_config_files(CONFIG_DIR) if os.path.exists(f)]
+    for config in [*configs, strategy.config]:
+        for section, values in config.items():
+            if section in merged and isinstance(values, dict):
+                merged[section].update(values)
     return merged
 
 
@@ -64,16 +64,17 @@ def behaviour(config: dict[str, dict], x: np.ndarray, y: np.ndarray) -> tuple:
         order = np.lexsort(np.column_stack([features.numpy(), labels.numpy()]).T)
         digest.update(features.numpy()[order].tobytes() + labels.numpy()[order].tobytes())
     loss = config["model"]["loss"]
-    settings = tuple((k, config["model"].get(k)) for k in LOSSES[loss].settings)
+    settings = tuple(sorted(LOSSES[loss].check_options(config["model"].get("loss_options"), 2).items()))
     return digest.hexdigest(), loss, settings
 
 
 def test_the_default_plan_with_categorical_columns_has_no_two_arms_alike():
     arms, skipped = plan_arms(CONFIG_DIR, None, has_categorical=True)
+    strategies = list_strategies(CONFIG_DIR)
     x, y = mixed_data()
     seen: dict[tuple, str] = {}
     for arm in arms:
-        key = behaviour(merged_config(arm.config_path), x, y)
+        key = behaviour(merged_config(strategies[arm.strategy]), x, y)
         assert key not in seen, f"{arm.name} trains exactly as {seen.get(key)}"
         seen[key] = arm.name
     assert "smote" in seen.values() and "smote_nc" not in seen.values()
@@ -86,8 +87,8 @@ def test_smote_nc_is_left_out_because_it_draws_what_smote_draws_and_runs_when_na
     """The reason the plan gives holds: on the same data smote_nc's epochs are smote's; and
     it stays selectable by name."""
     x, y = mixed_data()
-    configs = {name: merged_config(CONFIG_DIR / "strategies" / f"{name}.yaml")
-               for name in ("smote", "smote_nc")}
+    strategies = list_strategies(CONFIG_DIR)
+    configs = {name: merged_config(strategies[name]) for name in ("smote", "smote_nc")}
     assert behaviour(configs["smote"], x, y) == behaviour(configs["smote_nc"], x, y)
     assert RESAMPLERS["smote_nc"].same_as == "smote" and not RESAMPLERS["smote_nc"].in_default
     arms, skipped = plan_arms(CONFIG_DIR, ["smote", "smote_nc"], has_categorical=True)

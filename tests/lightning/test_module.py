@@ -67,7 +67,7 @@ def test_prior_correction_for_a_resampled_model(blobs):
 def test_focal_alpha_weights_the_positive_class_up(blobs):
     x, y = blobs
     dm = ImbalanceDataModule.from_arrays(x, y)
-    model = TabularClassifier(**dm.model_arguments(), loss="focal", focal_alpha=0.75)
+    model = TabularClassifier(**dm.model_arguments(), loss="focal", loss_options={"alpha": 0.75})
     torch.testing.assert_close(model.criterion.alpha, torch.tensor([0.25, 0.75]))
 
 
@@ -88,7 +88,7 @@ def test_multiclass_data_trains():
     y = rng.choice(3, size=900, p=[0.7, 0.2, 0.1])
     x = rng.standard_normal((900, 3)) + y[:, None]
     dm = ImbalanceDataModule.from_arrays(x, y, resampling="smote", batch_size=256)
-    model = TabularClassifier(**dm.model_arguments(), focal_alpha=None)
+    model = TabularClassifier(**dm.model_arguments())
     fit = trainer(max_epochs=1)
     fit.fit(model, dm)
     fit.test(model, dm, verbose=False)
@@ -100,9 +100,9 @@ def test_bad_model_arguments():
         TabularClassifier(num_features=3, loss="dice")
     with pytest.raises(ValueError, match="loss='class_weighted' needs the training class counts"):
         TabularClassifier(num_features=3, loss="class_weighted")
-    with pytest.raises(ValueError, match=r"focal_alpha must be in \(0, 1\) or None, got 1.5"):
-        TabularClassifier(num_features=3, focal_alpha=1.5)
-    with pytest.raises(ValueError, match="focal_alpha=0.75 weights the positive class of a binary task"):
+    with pytest.raises(ValueError, match=r"loss_options alpha must be in \(0, 1\) or None, got 1.5"):
+        TabularClassifier(num_features=3, loss="focal", loss_options={"alpha": 1.5})
+    with pytest.raises(ValueError, match="loss_options alpha=0.75 weights the positive class of a binary task"):
         TabularClassifier(num_features=3, num_classes=3, loss="focal")
     with pytest.raises(ValueError, match="num_features must be an int >= 1, got 0"):
         TabularClassifier(num_features=0)

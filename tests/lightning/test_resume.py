@@ -164,18 +164,18 @@ def test_resume_with_other_data_settings_is_refused(tmp_path):
     with pytest.raises(ValueError, match=r"cannot resume this fit: the checkpoint was trained with sampler_seed=0 \(now 1\)"):
         _fit_in_process(tmp_path / "other", 2, ckpt_path=tmp_path / "full" / "epoch=0.ckpt", resampling="smote", sampler_seed=1)
     with pytest.raises(ValueError, match=r"k_neighbors=5 \(now 3\).*neighbor_index="):
-        _fit_in_process(tmp_path / "other", 2, ckpt_path=tmp_path / "full" / "epoch=0.ckpt", resampling="smote", k_neighbors=3)
+        _fit_in_process(tmp_path / "other", 2, ckpt_path=tmp_path / "full" / "epoch=0.ckpt", resampling="smote", resampling_options={"k_neighbors": 3})
     with pytest.raises(ValueError, match=r"train_fingerprint=.*Resume with the data file, split"):
         _fit_in_process(tmp_path / "other", 2, ckpt_path=tmp_path / "full" / "epoch=0.ckpt", resampling="smote", split_seed=3)
 
 
 @pytest.mark.filterwarnings("ignore:The dirpath has changed")
 def test_resume_with_other_loss_settings_is_refused(tmp_path):
-    focal = {"loss": "focal", "focal_gamma": 2.0}
+    focal = {"loss": "focal", "loss_options": {"gamma": 2.0}}
     _fit_in_process(tmp_path / "full", 1, model_kwargs=focal)
     checkpoint = tmp_path / "full" / "epoch=0.ckpt"
-    with pytest.raises(ValueError, match=r"cannot resume this fit: the checkpoint was trained with focal_gamma=2.0 \(now 1.0\)"):
-        _fit_in_process(tmp_path / "other", 2, ckpt_path=checkpoint, model_kwargs={**focal, "focal_gamma": 1.0})
+    with pytest.raises(ValueError, match=r"cannot resume this fit: the checkpoint was trained with gamma=2.0 \(now 1.0\)"):
+        _fit_in_process(tmp_path / "other", 2, ckpt_path=checkpoint, model_kwargs={**focal, "loss_options": {"gamma": 1.0}})
     with pytest.raises(ValueError, match=r"loss='focal' \(now 'cross_entropy'\)"):
         _fit_in_process(tmp_path / "other", 2, ckpt_path=checkpoint)
 

@@ -30,15 +30,25 @@ def hint(cls, name):
 
 
 def test_cli_choices_are_the_table():
-    assert typing.get_args(hint(ImbalanceDataModule, "resampling")) == tuple(RESAMPLERS)
-    assert typing.get_args(hint(TabularClassifier, "loss")) == tuple(LOSSES)
+    # a plain str, checked against the table when the class is built (so an entry added at
+    # run time is a valid choice: LightningCLI would freeze a Literal at import)
+    assert hint(ImbalanceDataModule, "resampling") is str and hint(TabularClassifier, "loss") is str
+    with pytest.raises(ValueError, match="resampling='cluster_smote' is not a known strategy; known: " + ", ".join(RESAMPLERS)):
+        ImbalanceDataModule(resampling="cluster_smote")
+    with pytest.raises(ValueError, match="loss='dice' is not a known loss; known: " + ", ".join(LOSSES)):
+        TabularClassifier(num_features=3, loss="dice")
 
 
 def test_every_shipped_strategy_combines_table_parts():
-    for path in (CONFIGS / "strategies").glob("*.yaml"):
-        config = load_strategy_config(path)
-        assert config["data"]["resampling"] in RESAMPLERS, path
-        assert config["model"]["loss"] in LOSSES, path
+    strategies = list_strategies(CONFIGS)
+    for name, strategy in strategies.items():
+        assert strategy.resampling in RESAMPLERS and strategy.loss in LOSSES, name
+    # one strategy per entry, derived; YAML files only for combinations and settings
+    assert set(RESAMPLERS) | set(LOSSES) - {"cross_entropy"} <= set(strategies)
+    files = sorted(p.stem for p in (CONFIGS / "strategies").glob("*.yaml"))
+    assert files == ["smote_focal", "smote_frozen"]
+    for name in files:
+        assert strategies[name].path is not None and strategies[name].description
 
 
 def test_unknown_part_in_a_strategy_file_is_refused_with_the_table(tmp_path):
@@ -59,21 +69,23 @@ def test_display_order_derives_from_the_table():
     order = list(list_strategies(CONFIGS))
     assert order[:4] == ["none", "class_weighted", "focal", "logit_adjusted"]
     assert order.index("random_over") < order.index("smote") < order.index("smote_frozen") < order.index("borderline1")
-    assert order.index("adasyn") < order.index("smote_nc") < order.index("smote_focal") == len(order) - 1
+    assert order.index("adasyn") < order.index("smote_nc") < order.index("smote_focal")
+    combinations = [n for n, s in list_strategies(CONFIGS).items() if s.resampling != "none" and s.loss != "cross_entropy"]
+    assert order[-len(combinations):] == combinations  # combinations last, whatever they are
 
 
 def test_a_new_strategy_is_one_yaml_file(tmp_path):
     (tmp_path / "strategies").mkdir()
-    for name in ("none", "smote"):
-        (tmp_path / "strategies" / f"{name}.yaml").write_text((CONFIGS / "strategies" / f"{name}.yaml").read_text())
     (tmp_path / "strategies" / "under_weighted.yaml").write_text(
         "data:\n  resampling: random_under\n  ratio: 0.5\nmodel:\n  loss: class_weighted\n"
     )
-    arms, _ = plan_arms(tmp_path, None)
+    arms, _ = plan_arms(tmp_path, ["none", "smote", "under_weighted"])
     assert [(a.name, a.resampling, a.loss) for a in arms] == [
         ("none", "none", "cross_entropy"), ("smote", "smote", "cross_entropy"),
         ("under_weighted", "random_under", "class_weighted"),
     ]
+    assert arms[2].cli_args() == ["--config", str(tmp_path / "strategies" / "under_weighted.yaml")]
+    assert arms[1].cli_args() == ["--data.resampling", "smote", "--model.loss", "cross_entropy"]
 
 
 @pytest.fixture
@@ -88,15 +100,16 @@ def test_a_new_oversampler_is_one_entry(monkeypatch, small):
 
     built = []
 
-    def build(settings, categorical):
-        built.append(settings["k_neighbors"])
-        return SMOTE(k_neighbors=settings["k_neighbors"])
+    class WideSMOTE(SMOTE):
+        def __init__(self, k_neighbors=7, **kwargs):
+            built.append(k_neighbors)
+            super().__init__(k_neighbors=k_neighbors, **kwargs)
 
-    monkeypatch.setitem(RESAMPLERS, "smote_wide", Resampler("smote_wide", "oversample", build, ("ratio", "k_neighbors")))
-    dm = ImbalanceDataModule.from_arrays(*small, resampling="smote_wide", ratio=0.5, k_neighbors=3, batch_size=64)
+    monkeypatch.setitem(RESAMPLERS, "smote_wide", Resampler("smote_wide", "oversample", "a wider SMOTE", WideSMOTE, {"k_neighbors": 7}))
+    dm = ImbalanceDataModule.from_arrays(*small, resampling="smote_wide", ratio=0.5, resampling_options={"k_neighbors": 3}, batch_size=64)
     dm.setup("fit")
     sampler = dm.train_sampler()
-    assert built == [3]
+    assert set(built) == {3} and dm.train_dataset().oversampler.k_neighbors == 3  # the dataset may copy it
     assert dm.sampled_class_counts == [sampler.epoch_counts()[c] for c in (0, 1)]
     natural = dm.natural_class_counts
     assert dm.sampled_class_counts == [natural[0], int(natural[0] * 0.5)]
@@ -107,7 +120,7 @@ def test_a_new_loss_is_one_entry_and_the_correction_follows_it(monkeypatch, smal
     def prior(hp, sampled):
         return torch.tensor([0.25, 0.75])
 
-    monkeypatch.setitem(LOSSES, "toy", Loss("toy", lambda hp, sampled: nn.CrossEntropyLoss(), prior))
+    monkeypatch.setitem(LOSSES, "toy", Loss("toy", "a toy loss", lambda hp, sampled: nn.CrossEntropyLoss(), prior))
     dm = ImbalanceDataModule.from_arrays(*small)
     model = TabularClassifier(**dm.model_arguments(), loss="toy")
     torch.testing.assert_close(model.train_prior, torch.tensor([0.25, 0.75]))
@@ -116,9 +129,10 @@ def test_a_new_loss_is_one_entry_and_the_correction_follows_it(monkeypatch, smal
 @pytest.mark.parametrize("loss", list(LOSSES))
 def test_each_loss_sets_the_prior_of_its_table_entry(loss, small):
     dm = ImbalanceDataModule.from_arrays(*small, resampling="random_over", ratio=0.5)
-    model = TabularClassifier(**dm.model_arguments(), loss=loss, logit_adjust_tau=0.5)
+    options = {"tau": 0.5} if loss == "logit_adjusted" else None
+    model = TabularClassifier(**dm.model_arguments(), loss=loss, loss_options=options)
     sampled = torch.tensor(dm.sampled_class_counts, dtype=torch.float64)
-    torch.testing.assert_close(model.train_prior, LOSSES[loss].prior(model.hparams, sampled))
+    torch.testing.assert_close(model.train_prior, LOSSES[loss].prior(model.loss_options, sampled))
     if loss == "logit_adjusted":
         share = sampled / sampled.sum()
         expected = share**0.5 / (share**0.5).sum()
@@ -173,11 +187,12 @@ def overlapping():
     return rng.standard_normal((400, 3)) + 1.2 * y[:, None], y
 
 
-def test_each_new_strategy_ships_one_yaml_of_its_table_entry():
+def test_each_new_strategy_derives_from_its_table_entry():
+    strategies = list_strategies(CONFIGS)
     for name in NEW_STRATEGIES:
-        config = load_strategy_config(CONFIGS / "strategies" / f"{name}.yaml")
-        assert config["data"]["resampling"] == name and config["model"]["loss"] == "cross_entropy"
-    assert load_strategy_config(CONFIGS / "strategies" / "kmeans_smote.yaml")["data"]["k_neighbors"] == 2
+        assert (strategies[name].resampling, strategies[name].loss) == (name, "cross_entropy")
+        assert strategies[name].path is None
+    assert RESAMPLERS["kmeans_smote"].check_options(None) == {"k_neighbors": 2, "cluster_balance_threshold": 0.0}
 
 
 def test_smoten_is_skipped_by_the_comparison_without_categorical_columns():
@@ -191,7 +206,7 @@ def test_cleaning_strategies_serve_the_rows_their_cleaner_keeps(resampling, over
     dm = ImbalanceDataModule.from_arrays(*overlapping, resampling=resampling, ratio=1.0, batch_size=64)
     dm.setup("fit")
     x, y = dm.split_tensors("train")
-    cleaner = RESAMPLERS[resampling].build_cleaner(dm.hparams)
+    cleaner = RESAMPLERS[resampling].build_cleaner(dm.hparams.ratio)
     kept = cleaner.fit(x, y).sample_indices_
     sampler = dm.train_sampler()
     assert torch.equal(sampler.kept_rows, kept) and len(kept) < len(y)
@@ -281,3 +296,16 @@ def test_default_comparison_runs_the_in_default_strategies_and_lists_the_opt_in_
     assert len(opt_in) == 1 and "svm_smote" in opt_in[0] and "smote_enn" in opt_in[0]
     named, _ = plan_arms(CONFIG_DIR, ["svm_smote", "tomek"])
     assert [a.name for a in named] == ["svm_smote", "tomek"]
+
+
+def test_the_readme_strategy_table_is_the_generated_one():
+    from imbalance_torch.lightning.strategies import strategy_table_markdown
+
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text(encoding="utf-8")
+    begin = readme.index("<!-- strategy table: generated by strategy_table_markdown -->\n")
+    end = readme.index("\n<!-- end of strategy table -->")
+    section = readme[begin:end].split("\n", 1)[1]
+    assert section == strategy_table_markdown(CONFIGS), (
+        "README's strategy table is out of date: replace it with the output of "
+        "strategy_table_markdown(CONFIG_DIR) from imbalance_torch.lightning.strategies"
+    )

@@ -121,7 +121,7 @@ def test_keel_dataset_runs(tmp_path):
 def test_paired_seeds_give_identical_runs_for_identical_configs(tmp_path):
     configs = tmp_path / "configs"
     shutil.copytree(CONFIGS, configs)
-    shutil.copy(configs / "strategies" / "none.yaml", configs / "strategies" / "none_copy.yaml")
+    (configs / "strategies" / "none_copy.yaml").write_text("data:\n  resampling: none\nmodel:\n  loss: cross_entropy\n")
     out = tmp_path / "out"
     compare.main([
         "--configs", str(configs), "--strategies", "none", "none_copy", "--seeds", "1",
@@ -132,7 +132,7 @@ def test_paired_seeds_give_identical_runs_for_identical_configs(tmp_path):
 
 
 def test_unknown_strategy_lists_known_configs():
-    with pytest.raises(ValueError, match=r"unknown strategy 'smot'; known \(configs in .*strategies\): none, class_weighted, focal"):
+    with pytest.raises(ValueError, match=r"unknown strategy 'smot'; known \(the strategy table and the configs in .*strategies\): none, class_weighted, focal"):
         plan_arms(CONFIGS, ["smot"])
 
 
@@ -149,12 +149,16 @@ def test_unknown_config_key_lists_known_keys(tmp_path):
 
 
 def test_every_shipped_config_is_valid_and_focal_weights_positives_up():
-    configs = {p.stem: load_strategy_config(p) for p in (CONFIGS / "strategies").glob("*.yaml")}
+    from imbalance_torch.lightning.compare.arms import list_strategies
+    from imbalance_torch.lightning.strategies import LOSSES
+
+    configs = {name: s.config for name, s in list_strategies(CONFIGS).items()}  # checks each YAML
     required = {"none", "class_weighted", "focal", "random_over", "random_under", "smote",
                 "borderline1", "borderline2", "adasyn", "smote_focal", "smote_nc", "smote_frozen"}
     assert required <= set(configs)
     for name in ("focal", "smote_focal"):
-        assert configs[name]["model"]["focal_alpha"] == 0.75
+        options = LOSSES["focal"].check_options(configs[name]["model"].get("loss_options"), 2)
+        assert configs[name]["model"]["loss"] == "focal" and options["alpha"] == 0.75
     assert configs["smote_frozen"]["data"]["frozen_synthetic"] is True
     arms, skipped = plan_arms(CONFIGS, None)
     assert "smote_nc" not in [a.name for a in arms] and skipped[0].startswith("smote_nc")
@@ -206,7 +210,7 @@ def test_ddp_two_cpu_processes(tmp_path):
     recorder = json.dumps({"class_path": "shard_recorder.ShardRecorder", "init_args": {"out_dir": str(shards)}})
     ddp = ["--trainer.strategy", "ddp", "--trainer.devices", "2", "--trainer.accelerator", "cpu"]
     done = subprocess.run(
-        [sys.executable, "recipes/train.py", "fit", "--config", "configs/strategies/smote.yaml",
+        [sys.executable, "recipes/train.py", "fit", "--strategy", "smote",
          "--data.rows", "20000", "--trainer.max_epochs", "1", "--trainer.enable_progress_bar",
          "false", "--trainer.default_root_dir", str(tmp_path / "fit"),
          f"--trainer.callbacks+={recorder}", *ddp],

@@ -52,7 +52,7 @@ def test_the_wheel_holds_the_configs_and_the_console_script(tmp_path):
     (wheel,) = tmp_path.glob("imbalance_torch-*.whl")
     names = set(zipfile.ZipFile(wheel).namelist())
     shipped = {f"imbalance_torch/configs/{p.relative_to(CONFIG_DIR)}" for p in CONFIG_DIR.rglob("*.yaml")}
-    assert {"imbalance_torch/configs/trainer.yaml", "imbalance_torch/configs/strategies/smote.yaml"} <= shipped
+    assert {"imbalance_torch/configs/trainer.yaml", "imbalance_torch/configs/strategies/smote_focal.yaml"} <= shipped
     assert shipped <= names
     assert "imbalance_torch/lightning/commands/compare.py" in names
     (entry_points,) = [n for n in names if n.endswith("entry_points.txt")]
@@ -89,10 +89,14 @@ def test_the_installed_wheel_trains_outside_the_checkout(tmp_path):
 
 
 def test_strategy_names_stand_for_shipped_configs():
-    assert strategy_config_args(["fit", "--strategy", "smote", "--trainer.strategy", "ddp"]) == [
-        "fit", "--config", str(CONFIG_DIR / "strategies" / "smote.yaml"), "--trainer.strategy", "ddp",
+    assert strategy_config_args(["fit", "--strategy", "smote_focal", "--trainer.strategy", "ddp"]) == [
+        "fit", "--config", str(CONFIG_DIR / "strategies" / "smote_focal.yaml"), "--trainer.strategy", "ddp",
     ]
-    with pytest.raises(ValueError, match=r"--strategy 'smoot' has no config .*; known strategies: .*smote"):
+    # a strategy the table derives (NOTE [strategies from the table]) stands for its two parts
+    assert strategy_config_args(["fit", "--strategy=smote"]) == [
+        "fit", "--data.resampling", "smote", "--model.loss", "cross_entropy",
+    ]
+    with pytest.raises(ValueError, match=r"--strategy 'smoot' is neither an entry of the strategy table nor a config in .*; known strategies: .*smote"):
         strategy_config_args(["fit", "--strategy=smoot"])
     with pytest.raises(ValueError, match=r"--strategy needs a name"):
         strategy_config_args(["fit", "--strategy"])

@@ -25,7 +25,7 @@ def test_train_recipe_resumes_from_last_checkpoint_exactly(tmp_path):
 
     def fit(root, epochs, *extra):
         return train.main([
-            "fit", "--config", str(REPO / "configs" / "strategies" / "smote.yaml"),
+            "fit", "--strategy", "smote",
             "--data.rows", "20000", "--trainer.max_epochs", str(epochs),
             "--trainer.default_root_dir", str(root), "--trainer.enable_progress_bar", "false",
             "--trainer.callbacks+=imbalance_torch.lightning.BatchSeeder", *extra,

@@ -57,7 +57,6 @@ import json
 import math
 import os
 import platform
-import re
 import shlex
 import shutil
 import signal
@@ -343,7 +342,7 @@ def _train_command(arm: Any, command: str, data_args: list[str], budget: Any) ->
     step budget), for ``fit`` and later ``predict``."""
     console = command.split()[0] == "imbalance-torch"
     head = ["imbalance-torch", "train", "fit", "--strategy", arm.strategy] if console else [
-        "python", "recipes/train.py", "fit", "--config", str(arm.config_path)]
+        "python", "recipes/train.py", "fit", *(arm.config_args or ("--config", str(arm.config_path)))]
     if arm.ratio is not None:
         head += ["--data.ratio", repr(float(arm.ratio))]
     return shlex.join([*head, *data_args, *budget.cli_args()])
@@ -421,41 +420,19 @@ def _interrupted(number: int, finished: int, total: int, out: Path) -> int:
 
 
 def strategy_rows(config_dir: str | Path) -> list[dict[str, Any]]:
-    """Every strategy config in ``config_dir/strategies``, in report order: name, parts
-    (resampling, loss, frozen), the config's first comment sentence, and whether a comparison
-    that names no strategies runs it. Reads YAML and the strategy table only (no torch)."""
-    import yaml
+    """Every strategy (the strategy table's entries and the YAML files in
+    ``config_dir/strategies``), in report order: name, parts (resampling, loss, frozen), its
+    one-line description, and whether a comparison that names no strategies runs it. Reads
+    YAML and the strategy table only (no torch)."""
+    from imbalance_torch.lightning.strategies import read_strategies
 
-    from imbalance_torch.lightning.strategies import RESAMPLERS, strategy_parts, strategy_sort_key
-
-    rows = []
-    for path in sorted((Path(config_dir) / "strategies").glob("*.yaml")):
-        text = path.read_text(encoding="utf-8")
-        comment = []
-        for line in text.splitlines():
-            if not line.startswith("#"):
-                break
-            comment.append(line.lstrip("#").strip())
-        words = " ".join(comment)
-        # the first sentence ("et al. 2002" does not end one)
-        description = re.split(r"(?<!\bal)\. (?=[A-Z])", words)[0].rstrip(".") + "." if words else ""
-        resampling, loss, frozen = strategy_parts(yaml.safe_load(text) or {})
-        resampler = RESAMPLERS.get(resampling)
-        if resampler is None:
-            default = "unknown resampling"
-        elif not resampler.in_default:
-            default = "opt-in"
-        elif resampler.needs_categorical:
-            default = "with categorical columns"
-        else:
-            default = "yes"
-        rows.append({
-            "name": path.stem, "resampling": resampling, "loss": loss, "frozen": frozen,
-            "description": description, "default": default,
-            "_key": strategy_sort_key(resampling, loss, frozen, path.stem),
-        })
-    rows.sort(key=lambda row: row.pop("_key"))
-    return rows
+    return [
+        {
+            "name": s.name, "resampling": s.resampling, "loss": s.loss, "frozen": s.frozen,
+            "description": s.description, "default": s.default_run(),
+        }
+        for s in read_strategies(config_dir).values()
+    ]
 
 
 def format_strategy_list(config_dir: str | Path) -> str:

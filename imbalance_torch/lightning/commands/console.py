@@ -23,7 +23,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
-from imbalance_torch.lightning.strategies import CONFIG_DIR
+from imbalance_torch.lightning.strategies import CONFIG_DIR, read_strategies
 from imbalance_torch.lightning.threads import apply_training_threads, training_threads
 
 __all__ = ["COMMANDS", "CONFIG_DIR", "check_config_files", "main", "strategy_config_args", "train_main"]
@@ -68,20 +68,22 @@ def _replace_option(
 
 
 def strategy_config_args(args: Sequence[str], config_dir: str | Path = CONFIG_DIR) -> list[str]:
-    """Replace ``--strategy NAME`` (or ``--strategy=NAME``) by ``--config
-    <config_dir>/strategies/NAME.yaml``.
+    """Replace ``--strategy NAME`` (or ``--strategy=NAME``) by the strategy's arguments:
+    ``--config <config_dir>/strategies/NAME.yaml`` for a YAML strategy, or
+    ``--data.resampling R --model.loss L`` for one the strategy table derives (NOTE
+    [strategies from the table]).
 
     Raises:
-        ValueError: a name without a config, listing the known ones; a missing name.
+        ValueError: an unknown name, listing the known ones; a missing name.
     """
-    folder = Path(config_dir) / "strategies"
-
     def config(name: str) -> list[str]:
-        path = folder / f"{name}.yaml"
-        if not path.is_file():
-            known = ", ".join(sorted(p.stem for p in folder.glob("*.yaml")))
-            raise ValueError(f"--strategy {name!r} has no config {path}; known strategies: {known}.")
-        return ["--config", str(path)]
+        strategies = read_strategies(config_dir)
+        if name not in strategies:
+            raise ValueError(
+                f"--strategy {name!r} is neither an entry of the strategy table nor a config in "
+                f"{Path(config_dir) / 'strategies'}; known strategies: {', '.join(strategies)}."
+            )
+        return strategies[name].cli_args()
 
     return _replace_option(args, "--strategy", "name", "smote", config)
 

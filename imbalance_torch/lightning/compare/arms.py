@@ -34,11 +34,13 @@ from imbalance_torch.lightning.model.metrics import METRIC_NAMES
 from imbalance_torch.lightning.model.module import TabularClassifier
 from imbalance_torch.lightning.model.thresholds import COST_METRICS
 from imbalance_torch.lightning.strategies import (
+    LOSSES,
     RESAMPLERS,
+    Strategy,
     check_loss,
     check_resampling,
+    read_strategies,
     strategy_parts,
-    strategy_sort_key,
 )
 
 __all__ = [
@@ -65,17 +67,15 @@ def _parameters(cls: type, exclude: Sequence[str] = ()) -> list[str]:
     return sorted(n for n in names if n not in exclude)
 
 
-def list_strategies(config_dir: str | Path) -> dict[str, Path]:
-    """Strategy name -> YAML path of every ``strategies/*.yaml`` under ``config_dir``, in
-    display order (:func:`~imbalance_torch.lightning.strategies.strategy_sort_key` of the
-    parts each file combines).
+def list_strategies(config_dir: str | Path) -> dict[str, Strategy]:
+    """Strategy name -> :class:`~imbalance_torch.lightning.strategies.Strategy`: one per entry
+    of the strategy table and one per ``strategies/*.yaml`` under ``config_dir`` (NOTE
+    [strategies from the table]), in display order.
 
     Raises:
         ValueError: a config that is not valid (see :func:`load_strategy_config`).
     """
-    paths = {p.stem: p for p in sorted((Path(config_dir) / "strategies").glob("*.yaml"))}
-    keys = {name: strategy_sort_key(*strategy_parts(load_strategy_config(path)), name) for name, path in paths.items()}
-    return dict(sorted(paths.items(), key=lambda kv: keys[kv[0]]))
+    return read_strategies(config_dir, load=load_strategy_config)
 
 
 def load_strategy_config(path: str | Path) -> dict[str, Any]:
@@ -139,14 +139,17 @@ class Arm:
 
     name: str
     strategy: str
-    config_path: Path
+    config_path: Path | None
     resampling: str
     loss: str
     ratio: float | None
     frozen: bool
+    config_args: tuple[str, ...] = ()
 
     def cli_args(self) -> list[str]:
-        args = ["--config", str(self.config_path)]
+        """The strategy's LightningCLI arguments (its YAML file, or its two names when the
+        strategy table derives it), then the swept ratio."""
+        args = list(self.config_args) or ["--config", str(self.config_path)]
         if self.ratio is not None:
             args += ["--data.ratio", repr(float(self.ratio))]
         return args
@@ -162,7 +165,8 @@ def plan_arms(
     """The arms to run and the strategies skipped (with the reason).
 
     Args:
-        config_dir: folder with ``strategies/*.yaml``.
+        config_dir: folder with ``strategies/*.yaml`` (the strategies besides those the
+            strategy table derives).
         strategies: names to run (when None: every strategy whose resampler is
             ``in_default`` in the strategy table; the others are listed as skipped, opt-in,
             and one whose resampler draws the same rows as a default one (``same_as``) with
@@ -175,14 +179,12 @@ def plan_arms(
         ValueError: an unknown strategy name, a bad ratio, or a bad key in a config.
     """
     available = list_strategies(config_dir)
-    if not available:
-        raise ValueError(f"no strategy configs found in {Path(config_dir) / 'strategies'}.")
     names = list(available) if strategies is None else list(strategies)
     unknown = [n for n in names if n not in available]
     if unknown:
         raise ValueError(
-            f"unknown strategy {', '.join(map(repr, unknown))}; known (configs in "
-            f"{Path(config_dir) / 'strategies'}): {', '.join(available)}."
+            f"unknown strategy {', '.join(map(repr, unknown))}; known (the strategy table and "
+            f"the configs in {Path(config_dir) / 'strategies'}): {', '.join(available)}."
         )
     for r in ratios or ():
         if not 0.0 < r <= 1.0:
@@ -197,16 +199,17 @@ def plan_arms(
     skipped: list[str] = []
     opt_in: list[str] = []
     for name in names:
-        config = load_strategy_config(available[name])
-        resampling, loss, frozen = strategy_parts(config, defaults)
+        strategy = available[name]
+        resampling, loss, frozen = strategy_parts(strategy.config, defaults)
         resampler = check_resampling(resampling, argument="data.resampling")
+        loss_entry = LOSSES.get(loss)
         if strategies is None and resampler.same_as is not None:
             skipped.append(
                 f"{name} (draws the same rows as {resampler.same_as}: "
                 f"{resampler.same_as_reason}; name it in --strategies to run it anyway)"
             )
             continue
-        if strategies is None and not resampler.in_default:
+        if strategies is None and not (resampler.in_default and (loss_entry is None or loss_entry.in_default)):
             opt_in.append(name)
             continue
         if resampler.needs_categorical and not has_categorical:
@@ -214,7 +217,8 @@ def plan_arms(
             continue
         common = {
             "strategy": name,
-            "config_path": available[name],
+            "config_path": strategy.path,
+            "config_args": tuple(strategy.cli_args()),
             "resampling": resampling,
             "loss": loss,
             "frozen": frozen,

@@ -132,7 +132,7 @@ def _run_key(
     payload = {
         "format": CACHE_FORMAT,
         "strategy": arm.strategy,
-        "strategy_config": _text(arm.config_path),
+        "strategy_config": _text(arm.config_path) if arm.config_path else list(arm.config_args),
         "ratio": arm.ratio,
         "defaults": [_text(p) for p in default_configs],
         "extra_args": list(extra_args),

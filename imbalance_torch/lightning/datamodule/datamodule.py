@@ -34,7 +34,6 @@ from imbalance_torch.lightning.datamodule.training_data import TrainingData
 from imbalance_torch.lightning.strategies import (
     RESAMPLERS,
     Resampler,
-    ResamplingName,
     check_resampling,
 )
 from imbalance_torch.lightning.tables.files import check_dialect
@@ -96,8 +95,12 @@ class ImbalanceDataModule(pl.LightningDataModule):
         ratio: minority/majority row ratio the resampling aims at per epoch (1.0 is 1:1,
             0.5 is 1:2; imbalanced-learn's float ``sampling_strategy``). Binary data only,
             except 1.0, which balances every class.
-        k_neighbors: neighbours of the SMOTE-family interpolation (ADASYN's ``n_neighbors``).
-        m_neighbors: neighbours that define Borderline-SMOTE's danger set.
+        resampling_options: arguments of the oversampler that ``resampling`` builds, over
+            the defaults of its strategy-table entry (e.g. ``{k_neighbors: 3}``,
+            ``{m_neighbors: 15}`` for Borderline-SMOTE, ``{n_neighbors: 5}`` for ADASYN,
+            ``{safe: true}``, or a ``filter`` given as ``{class_path: TomekLinks}``); checked
+            against the oversampler's constructor (NOTE [part options] in
+            :mod:`imbalance_torch.lightning.strategies.parts`).
         frozen_synthetic: SMOTE family only: serve the same synthetic rows every epoch (the
             epoch passed to the dataset stays 0), as a one-off ``fit_resample`` would.
         val_fraction: share of all rows in the validation split.
@@ -143,10 +146,9 @@ class ImbalanceDataModule(pl.LightningDataModule):
         keep_id_like: list[str] | None = None,
         positive_label: str | None = None,
         rows: int | None = None,
-        resampling: ResamplingName = "none",
+        resampling: str = "none",
         ratio: float = 1.0,
-        k_neighbors: int = 5,
-        m_neighbors: int = 10,
+        resampling_options: dict[str, Any] | None = None,
         frozen_synthetic: bool = False,
         val_fraction: float = 0.2,
         test_fraction: float = 0.2,
@@ -181,8 +183,6 @@ class ImbalanceDataModule(pl.LightningDataModule):
                 f"resampling={resampling!r}."
             )
         for name, value, minimum in (
-            ("k_neighbors", k_neighbors, 1),
-            ("m_neighbors", m_neighbors, 1),
             ("split_seed", split_seed, 0),
             ("sampler_seed", sampler_seed, 0),
             ("batch_size", batch_size, 1),
@@ -201,6 +201,7 @@ class ImbalanceDataModule(pl.LightningDataModule):
             group_rule=group_rule,
             allow_dropped_rows=allow_dropped_rows,
         )
+        self.resampling_options = resampler.check_options(resampling_options)
         self.save_hyperparameters(logger=False)
         self.resampler: Resampler = resampler
         self._table: Table | None = None
@@ -330,7 +331,7 @@ class ImbalanceDataModule(pl.LightningDataModule):
                 split_plan=self.split_plan,
                 impute_median=hp.impute_median,
                 scale=hp.scale,
-                min_train_rows=lambda natural: self.resampler.min_train_rows(natural, hp.k_neighbors),
+                min_train_rows=self._min_train_rows,
                 input_columns=self._input_order(),
                 target=hp.target,
                 ignored_columns=self._ignored_columns(),
@@ -437,7 +438,7 @@ class ImbalanceDataModule(pl.LightningDataModule):
                 features,
                 labels,
                 resampler=self.resampler,
-                settings=self.hparams,
+                settings={**self.hparams, "resampling_options": self.resampling_options},
                 categorical_features=self.table.categorical_columns,
             )
         return self._training_data
@@ -528,9 +529,16 @@ class ImbalanceDataModule(pl.LightningDataModule):
     # ------------------------------------------------------------------ checkpoint state
     def epoch_settings(self) -> dict[str, Any]:
         """The settings that shape every training epoch (the strategy table's
-        :attr:`Resampler.settings` plus the resampling name, frozen flag and seed)."""
-        names = (*_COMMON_EPOCH_SETTINGS, *self.resampler.settings)
-        return {name: self.hparams[name] for name in names}
+        :attr:`Resampler.settings`, with the resampling options merged over the entry's
+        defaults, plus the resampling name, frozen flag and seed)."""
+        names = [n for n in (*_COMMON_EPOCH_SETTINGS, *self.resampler.settings) if n != "resampling_options"]
+        # the options one by one (k_neighbors=5 (now 3) in a resume's message), defaults merged
+        return {**{name: self.hparams[name] for name in names}, **self.resampling_options}
+
+    def _min_train_rows(self, natural: list[int]) -> dict[int, int]:
+        if not self.resampler.synthetic:
+            return {}
+        return self.resampler.min_train_rows(natural, self.resampler.neighbors(self.resampling_options))
 
     def data_state(self) -> dict[str, Any]:
         """What defines every training epoch; a resumed fit and every DDP rank must match it

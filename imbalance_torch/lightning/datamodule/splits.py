@@ -173,7 +173,8 @@ def check_split_counts(
             raise ValueError(
                 f"{neighbors_argument}={needed - 1} needs at least {needed} rows of class "
                 f"{class_names[code]!r} ({code}) in the train split, which has {have}; lower "
-                f"--data.{neighbors_argument} to {max(1, have - 1)} or enlarge the train split "
+                f"{neighbors_argument} to {max(1, have - 1)} (--data.resampling_options "
+                f"'{{{neighbors_argument}: {max(1, have - 1)}}}') or enlarge the train split "
                 "(smaller val_fraction/test_fraction)."
             )
 

@@ -31,7 +31,7 @@ class TrainingData:
         features: ``(n, d)`` preprocessed train features.
         labels: ``(n,)`` train class codes.
         resampler: the strategy's table entry.
-        settings: the data module's settings (``ratio``, ``k_neighbors``, ``m_neighbors``,
+        settings: the data module's settings (``ratio``, ``resampling_options`` merged,
             ``frozen_synthetic``, ``sampler_seed``, ``batch_size``).
         categorical_features: indices of the categorical columns (every SMOTE variant gets
             them).
@@ -63,7 +63,9 @@ class TrainingData:
             self.dataset: Any = SMOTEDataset(
                 features,
                 labels,
-                oversampler=resampler.build_oversampler(settings, categorical_features),
+                oversampler=resampler.build_oversampler(
+                    settings["resampling_options"], categorical_features, settings["ratio"]
+                ),
                 sampling_strategy=sampling_strategy(settings["ratio"]),
                 seed=settings["sampler_seed"],
             )
@@ -115,7 +117,7 @@ class TrainingData:
         # targets (NOTE [one epoch mix]), so len(dataset) is the epoch.
         arguments = self.resampler.sampler_arguments(self.settings["ratio"]) or {}
         labels = None if self.resampler.synthetic else self.labels
-        cleaning = self.resampler.build_cleaner(self.settings)
+        cleaning = self.resampler.build_cleaner(self.settings["ratio"])
         if cleaning is not None:
             # NOTE [cleaned rows] in data/_sampler.py: fitted here on every real train row; a
             # SMOTEDataset lends its own features, plain rows pass them.

@@ -16,7 +16,7 @@ from imbalance_torch.lightning.model.thresholds import (
     choose_thresholds,
     threshold_report,
 )
-from imbalance_torch.lightning.strategies import LOSSES, LossName, check_loss
+from imbalance_torch.lightning.strategies import LOSSES, check_loss
 from imbalance_torch.lightning.tables.preprocessing import Preprocessing
 
 __all__ = ["TabularClassifier"]
@@ -51,16 +51,18 @@ class TabularClassifier(pl.LightningModule):
         depth: number of hidden layers (0 gives a linear model).
         dropout: dropout probability after each hidden layer.
         loss: a name of :data:`~imbalance_torch.lightning.strategies.LOSSES`:
-            ``cross_entropy``; ``class_weighted`` (cross-entropy with
-            ``class_weight_scheme`` weights); ``focal`` (``focal_gamma``, ``focal_alpha``);
-            ``logit_adjusted`` (Menon et al., ``logit_adjust_tau``).
-        class_weight_scheme: weights of ``class_weighted``: ``balanced``, ``inverse``,
-            ``sqrt_inverse`` or ``effective_number``.
-        focal_gamma: focusing parameter of the focal loss.
-        focal_alpha: weight of the positive class (class 1) in the binary focal loss, the
-            negative class gets ``1 - focal_alpha``; ``None`` for no weighting (required for
-            more than two classes).
-        logit_adjust_tau: strength of the logit adjustment.
+            ``cross_entropy``; ``class_weighted`` (cross-entropy weighted by a scheme of
+            the class counts); ``focal``; ``logit_adjusted`` (Menon et al.).
+        loss_options: arguments of the loss, over the defaults of its strategy-table entry,
+            checked against the constructor they go to (NOTE [part options] in
+            :mod:`imbalance_torch.lightning.strategies.parts`): ``class_weighted`` takes
+            ``scheme`` (``balanced``, ``inverse``, ``sqrt_inverse``, ``effective_number``),
+            ``beta`` and ``smoothing`` of :func:`~imbalance_torch.losses.class_weights`;
+            ``focal`` takes ``gamma`` (2.0) and ``alpha`` (0.75: the weight of the positive
+            class 1 of a binary task, the negative class gets ``1 - alpha``; ``None`` for no
+            weighting, required for more than two classes); ``logit_adjusted`` takes ``tau``
+            (1.0); every loss built on ``torch.nn.CrossEntropyLoss`` takes its
+            ``label_smoothing`` and ``ignore_index``.
         learning_rate: AdamW learning rate.
         weight_decay: AdamW weight decay.
         min_precision: precision floor of the ``recall_at_precision`` metric.
@@ -96,11 +98,8 @@ class TabularClassifier(pl.LightningModule):
         hidden_width: int = 64,
         depth: int = 2,
         dropout: float = 0.1,
-        loss: LossName = "cross_entropy",
-        class_weight_scheme: str = "balanced",
-        focal_gamma: float = 2.0,
-        focal_alpha: float | None = 0.75,
-        logit_adjust_tau: float = 1.0,
+        loss: str = "cross_entropy",
+        loss_options: dict[str, Any] | None = None,
         learning_rate: float = 3e-3,
         weight_decay: float = 1e-4,
         min_precision: float = 0.9,
@@ -122,13 +121,7 @@ class TabularClassifier(pl.LightningModule):
         if not 0.0 <= dropout < 1.0:
             raise ValueError(f"dropout must be in [0, 1), got {dropout!r}.")
         loss_entry = check_loss(loss)
-        if focal_alpha is not None and not 0.0 < focal_alpha < 1.0:
-            raise ValueError(f"focal_alpha must be in (0, 1) or None, got {focal_alpha!r}.")
-        if loss == "focal" and focal_alpha is not None and num_classes != 2:
-            raise ValueError(
-                f"focal_alpha={focal_alpha} weights the positive class of a binary task, but "
-                f"num_classes={num_classes}; set focal_alpha to null for multi-class data."
-            )
+        self.loss_options = loss_entry.check_options(loss_options, num_classes)
         cards = list(categorical_cardinalities or [])
         if len(cards) > num_features or any(c < 1 for c in cards):
             raise ValueError(
@@ -171,8 +164,8 @@ class TabularClassifier(pl.LightningModule):
         )
         # The strategy table builds the loss and says which class prior it trains the raw
         # outputs to; the prior-shift correction maps that prior back to the natural one.
-        self.criterion = loss_entry.build(self.hparams, sampled)
-        self.register_buffer("train_prior", loss_entry.prior(self.hparams, sampled))
+        self.criterion = loss_entry.build(self.loss_options, sampled)
+        self.register_buffer("train_prior", loss_entry.prior(self.loss_options, sampled))
         self.register_buffer("natural_prior", (natural / natural.sum()).float())
         self.register_buffer("decision_threshold", torch.tensor(0.5))
         self._stage_outputs = nn.ModuleDict(
@@ -396,12 +389,17 @@ class TabularClassifier(pl.LightningModule):
         trainer = self._trainer
         if trainer is not None and trainer.state.fn == "fit":
             saved = checkpoint.get("hyper_parameters", {})
-            names = ("loss", *LOSSES[self.hparams.loss].settings)
-            differ = [
-                f"{name}={saved.get(name)!r} (now {self.hparams[name]!r})"
-                for name in names
-                if name in saved and saved[name] != self.hparams[name]
-            ]
+            differ = []
+            if saved.get("loss", self.hparams.loss) != self.hparams.loss:
+                differ.append(f"loss={saved['loss']!r} (now {self.hparams.loss!r})")
+            else:  # the options one by one, defaults merged (gamma=2.0 (now 1.0))
+                entry = LOSSES[self.hparams.loss]
+                before = entry.check_options(saved.get("loss_options"), self.hparams.num_classes)
+                differ += [
+                    f"{key}={before.get(key)!r} (now {value!r})"
+                    for key, value in self.loss_options.items()
+                    if before.get(key) != value
+                ]
             if differ:
                 raise ValueError(
                     "cannot resume this fit: the checkpoint was trained with "

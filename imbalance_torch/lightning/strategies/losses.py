@@ -1,0 +1,134 @@
+"""The loss entries of the strategy table (:data:`LOSSES`), in display order.
+
+A new loss is one entry here (its module exported by :mod:`imbalance_torch.losses` or any
+dotted path): the comparison then runs it as an arm of its own name on the natural ratio,
+``model.loss_options`` sets its constructor's arguments, and its entry states the class prior
+it trains the raw model to (:func:`imbalance_torch.losses.effective_prior`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any
+
+from imbalance_torch.lightning.strategies.parts import Loss
+
+if TYPE_CHECKING:
+    from torch import Tensor, nn
+
+__all__ = ["LOSSES"]
+
+
+def _sampled_prior(options: Mapping[str, Any], sampled: Tensor) -> Tensor:
+    from imbalance_torch.losses import effective_prior
+
+    return effective_prior(sampled)
+
+
+def _cross_entropy(options: Mapping[str, Any], sampled: Tensor) -> nn.Module:
+    from torch import nn
+
+    return nn.CrossEntropyLoss(**options)
+
+
+_WEIGHT_OPTIONS = ("scheme", "beta", "smoothing")  # class_weights' settable arguments
+
+
+def _class_weight(options: Mapping[str, Any], sampled: Tensor) -> Tensor:
+    from imbalance_torch.losses import class_weights
+
+    settings = {k: v for k, v in options.items() if k in _WEIGHT_OPTIONS}
+    return class_weights(counts=sampled.long(), **settings)
+
+
+def _class_weighted(options: Mapping[str, Any], sampled: Tensor) -> nn.Module:
+    from torch import nn
+
+    rest = {k: v for k, v in options.items() if k not in _WEIGHT_OPTIONS}
+    return nn.CrossEntropyLoss(weight=_class_weight(options, sampled).float(), **rest)
+
+
+def _class_weighted_prior(options: Mapping[str, Any], sampled: Tensor) -> Tensor:
+    from imbalance_torch.losses import effective_prior
+
+    return effective_prior(sampled, class_weight=_class_weight(options, sampled))
+
+
+def _focal(options: Mapping[str, Any], sampled: Tensor) -> nn.Module:
+    import torch
+
+    from imbalance_torch.losses import FocalLoss
+
+    alpha = options["alpha"]
+    weight = None if alpha is None else torch.tensor([1.0 - alpha, alpha])
+    rest = {k: v for k, v in options.items() if k != "alpha"}
+    return FocalLoss(alpha=weight, task="multiclass", **rest)
+
+
+def _check_focal(options: Mapping[str, Any], num_classes: int) -> None:
+    alpha = options["alpha"]
+    if alpha is not None and (isinstance(alpha, bool) or not isinstance(alpha, (int, float)) or not 0.0 < alpha < 1.0):
+        raise ValueError(f"loss_options alpha must be in (0, 1) or None, got {alpha!r}.")
+    if alpha is not None and num_classes != 2:
+        raise ValueError(
+            f"loss_options alpha={alpha} weights the positive class of a binary task, but "
+            f"num_classes={num_classes}; set alpha to null for multi-class data."
+        )
+
+
+def _logit_adjusted(options: Mapping[str, Any], sampled: Tensor) -> nn.Module:
+    from imbalance_torch.losses import LogitAdjustedLoss
+
+    return LogitAdjustedLoss(prior=sampled / sampled.sum(), **options)
+
+
+def _logit_adjusted_prior(options: Mapping[str, Any], sampled: Tensor) -> Tensor:
+    from imbalance_torch.losses import effective_prior
+
+    return effective_prior(sampled, logit_adjust_tau=options["tau"])
+
+
+# torch's cross-entropy arguments a strategy may set (label_smoothing, ...); the class
+# weights and reductions of the comparison's losses stay the entry's.
+_CE = "torch.nn.CrossEntropyLoss"
+
+LOSSES: dict[str, Loss] = {
+    loss.name: loss
+    for loss in (
+        Loss(
+            "cross_entropy", "Cross-entropy (the baseline's loss).", _cross_entropy,
+            _sampled_prior, owners=(_CE,), fixed=("weight", "reduction", "size_average", "reduce"),
+        ),
+        Loss(
+            "class_weighted",
+            "Class weights: cross-entropy weighted by a scheme of the training class counts "
+            "(default sklearn's balanced, n_rows / (n_classes * n_rows_of_class)); no resampling.",
+            _class_weighted, _class_weighted_prior,
+            owners=("imbalance_torch.losses.class_weights", _CE), options={"scheme": "balanced"},
+            fixed=("labels", "counts", "num_classes", "weight", "reduction", "size_average", "reduce"),
+            needs_class_counts=True,
+        ),
+        # focal alpha is the weight of the POSITIVE (minority) class, the negative class gets
+        # 1 - alpha: 0.75 weights the minority UP. torchvision's sigmoid_focal_loss default
+        # alpha=0.25 (RetinaNet's choice, tuned for detection where gamma already mutes the many
+        # easy background anchors) weights the positive class DOWN; in our reference run on 24
+        # KEEL datasets it was slightly worse than no strategy, while 0.75 helped. No closed
+        # form for focal loss's prior: treated like cross-entropy, so its "corrected"
+        # calibration is an approximation (see effective_prior).
+        Loss(
+            "focal", "Focal loss (Lin et al. 2017) on the natural ratio (gamma 2, alpha 0.75 on "
+            "the minority class).", _focal, _sampled_prior,
+            owners=("imbalance_torch.losses.FocalLoss",), options={"gamma": 2.0, "alpha": 0.75},
+            fixed=("task", "weight", "reduction", "validate_args"), check=_check_focal,
+        ),
+        Loss(
+            "logit_adjusted",
+            "Logit-adjusted cross-entropy (Menon et al. 2021): trains logits + tau * log(prior), "
+            "so the raw logits target the balanced error; no resampling.",
+            _logit_adjusted, _logit_adjusted_prior,
+            owners=("imbalance_torch.losses.LogitAdjustedLoss",), options={"tau": 1.0},
+            fixed=("prior", "weight", "reduction", "validate_args"), needs_class_counts=True,
+        ),
+    )
+}
+"""``loss`` name -> :class:`Loss`, in display order."""
