@@ -321,5 +321,8 @@ def test_a_comparison_keeps_each_runs_split_and_reports_it_per_seed(tmp_path):
     advised = train_advice(summary)["arm"]
     meta = payload["meta"]
     assert meta["suggested_arm"] == advised
-    assert f"strategies/{advised}.yaml" in meta["train_suggested"]
+    from imbalance_torch.lightning.strategies import CONFIG_DIR, read_strategies
+
+    strategy = read_strategies(CONFIG_DIR)[advised]  # its YAML file, or its two parts
+    assert " ".join(strategy.cli_args()).replace(str(CONFIG_DIR) + "/", "") in meta["train_suggested"].replace(str(CONFIG_DIR) + "/", "")
     assert f"Train {advised} with the same budget" in text
