@@ -1,18 +1,16 @@
-"""The README's core example runs as written."""
-
-import re
-from pathlib import Path
+"""The README's core example runs as written (its blocks also run in tests/test_docs.py with
+the rest of the page; this names the section the README must keep)."""
 
 import torch
+from doc_blocks import REPO, python_blocks
 
-README = Path(__file__).resolve().parents[1] / "README.md"
+README = REPO / "README.md"
 
 
 def test_core_example_runs():
-    text = README.read_text(encoding="utf-8")
-    section = re.search(r"^## Fresh synthetic rows every epoch\n(.*?)(?=^## )", text, re.M | re.S)
-    assert section, "README.md has no core example section"
-    blocks = re.findall(r"```python\n(.*?)```", section.group(1), re.S)
-    assert blocks
+    blocks = python_blocks(README, heading="## Fresh synthetic rows every epoch")
+    assert blocks, "README.md has no core example section"
     torch.manual_seed(0)
-    exec(compile("\n".join(blocks), str(README), "exec"), {})
+    namespace: dict = {}
+    for block in blocks:
+        exec(block.compiled(), namespace)

@@ -4,7 +4,6 @@ import csv
 import importlib.util
 import json
 import os
-import re
 import shutil
 import subprocess
 import sys
@@ -192,14 +191,14 @@ def test_train_recipe_fit_then_test(tmp_path):
     assert tested.datamodule.hparams.ratio == 0.5
 
 
-def test_readme_recipes_example_runs():
-    text = (REPO / "README.md").read_text(encoding="utf-8")
-    section = re.search(r"^## Compare strategies on your data.*?\n(.*?)(?=^## |<!-- losses -->)", text, re.M | re.S)
-    assert section, "README.md has no recipes section"
-    blocks = re.findall(r"```python\n(.*?)```", section.group(1), re.S)
+def test_docs_recipes_example_runs():
+    sys.path.insert(0, str(REPO / "tests"))
+    from doc_blocks import python_blocks
+
+    blocks = python_blocks(REPO / "docs" / "guide" / "strategies.md")
     assert len(blocks) == 1
     namespace: dict = {}
-    exec(compile(blocks[0].replace("max_epochs=3", "max_epochs=1"), "README.md", "exec"), namespace)
+    exec(blocks[0].compiled(blocks[0].code.replace("max_epochs=3", "max_epochs=1")), namespace)
     assert 0.0 <= namespace["model"].test_results["auprc"] <= 1.0
 
 

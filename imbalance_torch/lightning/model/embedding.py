@@ -155,9 +155,10 @@ def add_synthetic_embeddings(
     with the :class:`EmbeddingSMOTECallback`'s synthetic embeddings for this batch appended;
     unchanged when the fit has no such callback.
 
-    Shape:
-        embeddings ``(b, d)``, target ``(b,)`` (or ``(b, C)`` probabilities) ->
-        ``(b + m, d)``, ``(b + m,)`` or ``(b + m, C)``.
+    Returns:
+        ``(embeddings, target)`` with the ``m`` synthetic rows appended: embeddings ``(b, d)``
+        become ``(b + m, d)``; a target of class codes ``(b,)`` becomes ``(b + m,)``, or
+        ``(b + m, C)`` probabilities with ``label_mode="soft"`` (as does a ``(b, C)`` target).
     """
     callback = getattr(module, _ATTRIBUTE, None)
     if callback is None:
