@@ -25,7 +25,7 @@ extensions = [
 source_suffix = {".md": "markdown", ".rst": "restructuredtext"}
 myst_enable_extensions = ["colon_fence", "dollarmath"]
 myst_heading_anchors = 3
-exclude_patterns = ["_build"]
+exclude_patterns = ["_build", "generated_tables"]
 templates_path = ["_templates"]
 html_theme = "furo"
 html_title = f"imbalance-torch {release}"
@@ -43,8 +43,10 @@ def _draw_pictures(app) -> None:
     """Pictures made from the library itself, redrawn at every build."""
     sys.path.insert(0, str(Path(__file__).parent / "_scripts"))
     import synthetic_rows
+    import tables
 
     synthetic_rows.draw(Path(__file__).parent / "images" / "generated" / "synthetic_rows.png")
+    tables.write(Path(__file__).parent / "generated_tables")
 
 
 def setup(app) -> None:
