@@ -26,11 +26,13 @@ from ._validation import (
     check_gamma,
     check_ignore_index,
     check_logits,
+    check_probability_targets,
     check_reduction,
     check_target_tensor,
     check_task,
     check_weight,
     compute_dtype,
+    is_probability_target,
     resolve_task,
 )
 
@@ -65,6 +67,12 @@ def focal_loss(
     .. math::
         \ell = -w_y \, \alpha_y \, (1 - p_y)^\gamma \log p_y
 
+    Multi-class against class probabilities :math:`t_c` (a target of the input's shape with
+    ``task='multiclass'``, as ``cross_entropy`` takes them; one-hot rows give the line above):
+
+    .. math::
+        \ell = -\sum_c w_c \, \alpha_c \, (1 - p_c)^\gamma \, t_c \log p_c
+
     With ``gamma=0`` and ``alpha=None`` this is exactly
     :func:`torch.nn.functional.binary_cross_entropy_with_logits` (binary, multi-label) or
     :func:`torch.nn.functional.cross_entropy` (multi-class), ``weight``, ``ignore_index`` and
@@ -75,7 +83,10 @@ def focal_loss(
     ``weight``); binary and multi-label divide by the number of non-ignored elements, as
     ``binary_cross_entropy_with_logits`` does (its ``weight`` is not in the denominator).
     ``alpha`` is never in the denominator. All targets ignored gives ``nan`` for ``'mean'``,
-    as in torch.
+    as in torch. Probability targets follow torch's rule for them: ``'mean'`` divides by the
+    number of rows (times the extra dims ``d1, ...``) with or without ``weight``, so with
+    ``weight`` one-hot probabilities give the class-index loss's ``'sum'`` over N, not its
+    ``'mean'``; ``ignore_index`` does not apply to them (as in torch).
 
     **alpha.** A float (binary, multi-label) weights positives by ``alpha`` and negatives by
     ``1 - alpha``: torchvision's convention, where RetinaNet's ``alpha=0.25`` *down*-weights
@@ -96,7 +107,10 @@ def focal_loss(
             Half-precision input is computed in float32 and gives a float32 loss.
         target: Binary: ``0``/``1`` (any integer, bool or float dtype; floats in [0, 1] are
             soft targets) of the input's shape, or ``(N, ...)`` for input ``(N, 1, ...)``.
-            Multi-class: integer class indices in ``[0, C)`` of shape ``(N, ...)``.
+            Multi-class: integer class indices in ``[0, C)`` of shape ``(N, ...)``, or class
+            probabilities of the input's shape ``(N, C, ...)`` (floating, each row >= 0 and
+            summing to 1 within ``max(1e-4, C * eps)``; pass ``task='multiclass'``, since
+            ``task=None`` reads a target of the input's shape as multi-label).
             Multi-label: 0/1 (or [0, 1]) values of the input's shape.
         gamma: Focusing parameter, ``>= 0``; 0 gives cross-entropy.
         alpha: None, a float in [0, 1] (binary, multi-label), or a per-class tensor / sequence
@@ -119,7 +133,8 @@ def focal_loss(
         TypeError: Wrong argument types (bool for a number, integer logits, float class
             indices, a float ``alpha`` for multi-class).
         ValueError: ``gamma < 0``, ``alpha`` outside [0, 1] or of the wrong length, target
-            values out of range, mismatched shapes, unknown ``reduction`` or ``task``.
+            values out of range (a probability row negative or not summing to 1), mismatched
+            shapes, unknown ``reduction`` or ``task``.
 
     Shape:
         See ``input`` and ``target``.
@@ -299,6 +314,10 @@ def _focal_forward(
     if task == "multiclass":
         if isinstance(alpha, float):
             raise TypeError(_float_alpha_multiclass_message(alpha))
+        if is_probability_target(input, target):
+            return _softmax_focal_probabilities(
+                logits, target, gamma, alpha, weight, reduction, check_targets=check_targets
+            )
         return _softmax_focal(
             logits,
             target,
@@ -408,22 +427,15 @@ def _softmax_focal(
         logits, target = logits.unsqueeze(0), target.unsqueeze(0)
     num_classes = logits.shape[1]
     valid = check_class_targets(target, num_classes, ignore_index, check_values=check_targets)
-    for name, vector in (("alpha", alpha), ("weight", weight)):
-        if vector is not None and tuple(vector.shape) != (num_classes,):
-            raise ValueError(
-                f"{name} has shape {tuple(vector.shape)}, but the input has {num_classes} "
-                f"classes (input.shape[1]); pass one {name} value per class, shape "
-                f"({num_classes},)."
-            )
+    _check_class_vectors(alpha, weight, num_classes)
     index = torch.where(valid, target, torch.zeros((), dtype=target.dtype, device=target.device))
     index = index.unsqueeze(1)
     log_probs = F.log_softmax(logits, dim=1)
     loss = -log_probs.gather(1, index).squeeze(1)
     if gamma != 0.0:
         # log(1 - p_y) = logsumexp_{c != y} log p_c, see NOTE [focal stability].
-        is_target = torch.zeros_like(log_probs, dtype=torch.bool).scatter_(1, index, True)
-        others = log_probs.masked_fill(is_target, float("-inf"))
-        loss = loss * torch.exp(gamma * torch.logsumexp(others, dim=1))
+        log_others = _log_one_minus_probs(log_probs).gather(1, index).squeeze(1)
+        loss = loss * torch.exp(gamma * log_others)
     index = index.squeeze(1)
     if alpha is not None:
         loss = loss * alpha.to(device=logits.device, dtype=logits.dtype)[index]
@@ -438,6 +450,67 @@ def _softmax_focal(
     if unbatched:
         loss = loss.squeeze(0)
     return _reduce(loss, reduction, denominator=denominator)
+
+
+def _check_class_vectors(alpha: Tensor | None, weight: Tensor | None, num_classes: int) -> None:
+    for name, vector in (("alpha", alpha), ("weight", weight)):
+        if vector is not None and tuple(vector.shape) != (num_classes,):
+            raise ValueError(
+                f"{name} has shape {tuple(vector.shape)}, but the input has {num_classes} "
+                f"classes (input.shape[1]); pass one {name} value per class, shape "
+                f"({num_classes},)."
+            )
+
+
+def _log_one_minus_probs(log_probs: Tensor) -> Tensor:
+    """``log(1 - p_c) = logsumexp_{k != c} log p_k`` for every class c at once (dim 1).
+
+    The sum over the other classes is an exclusive prefix and suffix ``logcumsumexp`` joined by
+    ``logaddexp``: linear in C, and never ``1 - p`` (NOTE [focal stability]).
+    """
+    num_classes = log_probs.shape[1]
+    prefix = torch.logcumsumexp(log_probs, dim=1)
+    suffix = torch.logcumsumexp(log_probs.flip(1), dim=1).flip(1)
+    edge = torch.full_like(log_probs.narrow(1, 0, 1), float("-inf"))
+    before = torch.cat([edge, prefix.narrow(1, 0, num_classes - 1)], dim=1)
+    after = torch.cat([suffix.narrow(1, 1, num_classes - 1), edge], dim=1)
+    return torch.logaddexp(before, after)
+
+
+def _softmax_focal_probabilities(
+    logits: Tensor,
+    target: Tensor,
+    gamma: float,
+    alpha: Tensor | None,
+    weight: Tensor | None,
+    reduction: str,
+    *,
+    check_targets: bool,
+) -> Tensor:
+    """Multi-class focal loss against class probabilities of the logits' shape.
+
+    ``-sum_c w_c alpha_c (1 - p_c)^gamma t_c log p_c`` per row; ``'mean'`` divides by the number
+    of rows (times the extra dims), as ``cross_entropy`` does for probability targets.
+    """
+    unbatched = logits.ndim == 1
+    if unbatched:
+        logits, target = logits.unsqueeze(0), target.unsqueeze(0)
+    check_probability_targets(target, check_values=check_targets)
+    num_classes = logits.shape[1]
+    _check_class_vectors(alpha, weight, num_classes)
+    log_probs = F.log_softmax(logits, dim=1)
+    per_class = -target.to(logits.dtype) * log_probs
+    if gamma != 0.0:
+        per_class = per_class * torch.exp(gamma * _log_one_minus_probs(log_probs))
+    view = (1, num_classes) + (1,) * (logits.ndim - 2)
+    if alpha is not None:
+        per_class = per_class * alpha.to(device=logits.device, dtype=logits.dtype).view(view)
+    if weight is not None:
+        per_class = per_class * weight.to(device=logits.device, dtype=logits.dtype).view(view)
+    loss = per_class.sum(dim=1)
+    if unbatched:
+        loss = loss.squeeze(0)
+    return _reduce(loss, reduction, denominator=torch.tensor(loss.numel(), device=loss.device))
 
 
 def _reduce(loss: Tensor, reduction: str, *, denominator: Tensor) -> Tensor:

@@ -30,11 +30,13 @@ from ._validation import (
     check_class_targets,
     check_ignore_index,
     check_logits,
+    check_probability_targets,
     check_reduction,
     check_target_tensor,
     check_tau,
     check_weight,
     compute_dtype,
+    is_probability_target,
     resolve_task,
 )
 
@@ -69,14 +71,19 @@ def logit_adjusted_loss(
 
     Multi-class is :func:`torch.nn.functional.cross_entropy` on the shifted logits, so
     ``weight`` (per class), ``ignore_index`` and ``reduction`` mean exactly what they mean
-    there. The binary form is ``binary_cross_entropy_with_logits`` on the shifted logit
+    there; with probability targets ``'mean'`` divides by the number of rows whether or not
+    ``weight`` is given (torch's rule, unlike the class-index mean's sum of :math:`w_{y_i}`), and
+    ``ignore_index`` does not apply. The binary form is ``binary_cross_entropy_with_logits`` on the shifted logit
     (``weight`` per element, ``'mean'`` over the non-ignored elements) with ``ignore_index``
     added.
 
     Args:
         input: Logits ``(N, C, ...)``, or ``(N,)`` / ``(N, 1, ...)`` for a binary model.
             Half-precision input is computed in float32.
-        target: Class indices ``(N, ...)`` (multi-class) or 0/1 targets (binary).
+        target: Class indices ``(N, ...)`` (multi-class), class probabilities of the input's
+            shape ``(N, C, ...)`` (floating, rows >= 0 summing to 1 within
+            ``max(1e-4, C * eps)``; soft labels, as ``cross_entropy`` takes them), or 0/1
+            targets (binary).
         prior: Per-class training prior :math:`\pi` ``(C,)`` (e.g. :func:`class_prior` of the
             training labels); any positive vector, normalised to sum 1.
         tau: Adjustment strength :math:`\tau \ge 0`; 1 is Bayes-consistent for the balanced
@@ -372,7 +379,11 @@ def _logit_adjusted_forward(
             check_targets=check_targets,
         )
     resolve_task(logits, target, "multiclass")
-    check_class_targets(target, logits.shape[1], ignore_index, check_values=check_targets)
+    if is_probability_target(logits, target):
+        check_probability_targets(target, check_values=check_targets)
+        target = target.to(logits.dtype)
+    else:
+        check_class_targets(target, logits.shape[1], ignore_index, check_values=check_targets)
     if weight is not None:
         if tuple(weight.shape) != (logits.shape[1],):
             raise ValueError(

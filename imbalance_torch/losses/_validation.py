@@ -265,6 +265,8 @@ def resolve_task(input: Tensor, target: Tensor, task: str | None) -> str:
                 "single logit per sample is binary (task='binary')."
             )
         expected = shape[:1] + shape[2:] if input.ndim >= 2 else ()
+        if target_shape == shape and target.is_floating_point():
+            return task  # probability targets, checked by check_probability_targets
         if target_shape != expected:
             hint = (
                 " For one-hot targets of the input's shape use task='multilabel' or convert "
@@ -274,7 +276,8 @@ def resolve_task(input: Tensor, target: Tensor, task: str | None) -> str:
             )
             raise ValueError(
                 f"target of shape {target_shape} does not match input of shape {shape}; "
-                f"multi-class targets are class indices of shape {expected}.{hint}"
+                f"multi-class targets are class indices of shape {expected} or class "
+                f"probabilities of the input's shape {shape}.{hint}"
             )
     return task
 
@@ -324,3 +327,45 @@ def check_binary_targets(
                 f"[0, 1] as soft targets) or ignore_index={ignore_index}."
             )
     return valid
+
+
+def is_probability_target(input: Tensor, target: Tensor) -> bool:
+    """True where a multi-class ``target`` holds class probabilities (the input's shape)."""
+    return target.is_floating_point() and tuple(target.shape) == tuple(input.shape)
+
+
+def probability_tolerance(target: Tensor) -> float:
+    """How far a row of probabilities may sum from 1: ``max(1e-4, C * eps(dtype))``."""
+    num_classes = target.shape[1] if target.ndim >= 2 else target.shape[0]
+    return max(1e-4, num_classes * torch.finfo(target.dtype).eps)
+
+
+def check_probability_targets(target: Tensor, *, check_values: bool) -> None:
+    """Check a probability target ``(N, C, ...)``: finite, >= 0, each row summing to 1.
+
+    The class dimension is dim 1 (dim 0 for one unbatched row ``(C,)``). A row may miss 1 by
+    :func:`probability_tolerance` (``max(1e-4, C * eps)`` of the target's dtype).
+    """
+    if not check_values or target.numel() == 0:
+        return
+    class_dim = 1 if target.ndim >= 2 else 0
+    bad = ~torch.isfinite(target) | (target < 0)
+    if bool(bad.any()):
+        position = tuple(int(i) for i in bad.nonzero()[0])
+        raise ValueError(
+            f"target[{', '.join(map(str, position))}]={target[position].item()!r}: probability "
+            "targets must be finite and >= 0; pass one probability vector per row (class "
+            "indices of shape (N,) for hard labels)."
+        )
+    total = target.to(torch.float64).sum(dim=class_dim)
+    tolerance = probability_tolerance(target)
+    off = (total - 1.0).abs() > tolerance
+    if bool(off.any()):
+        row = tuple(int(i) for i in off.nonzero()[0]) if total.ndim else ()
+        where = f"row {row[0] if len(row) == 1 else row} of target" if row else "target"
+        value = total[row].item() if row else total.item()
+        raise ValueError(
+            f"{where} sums to {value!r}, not 1 (tolerance {tolerance:g}); probability targets "
+            f"hold one probability per class along dim {class_dim}, summing to 1. Normalise "
+            "them (target / target.sum(dim=1, keepdim=True)) or pass class indices."
+        )

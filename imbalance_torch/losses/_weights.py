@@ -155,6 +155,13 @@ def weighted_cross_entropy(
     .. math::
         \ell = -w_y \log \operatorname{softmax}(x)_y
 
+    The module is torch's own, so it takes class probabilities ``(N, C)`` as the target too
+    (soft labels, e.g. from :class:`imbalance_torch.mixing.Remix`):
+    :math:`\ell = -\sum_c w_c t_c \log \operatorname{softmax}(x)_c`, with torch's rule that
+    ``'mean'`` divides by N for probability targets (by :math:`\sum_i w_{y_i}` for class
+    indices). torch does not check that the rows sum to 1; the mixing transforms build rows
+    that do.
+
     Args:
         labels: 1-D integer class labels of the training data.
         counts: Per-class counts instead of labels.

@@ -198,13 +198,22 @@ CASES = [
         "multiclass target shape",
         lambda: focal_loss(torch.zeros(4, 3), torch.zeros(5, dtype=torch.long)),
         ValueError,
-        r"target of shape \(5,\) does not match input of shape \(4, 3\); .* shape \(4,\)\.$",
+        r"target of shape \(5,\) does not match input of shape \(4, 3\); .* shape \(4,\) or "
+        r"class probabilities of the input's shape \(4, 3\)\.$",
     ),
     (
         "multiclass one-hot target",
-        lambda: focal_loss(torch.zeros(4, 3), torch.zeros(4, 3), task="multiclass"),
+        lambda: focal_loss(
+            torch.zeros(4, 3), torch.zeros(4, 3, dtype=torch.long), task="multiclass"
+        ),
         ValueError,
         r"For one-hot targets of the input's shape use task='multilabel'",
+    ),
+    (
+        "multiclass probability rows",
+        lambda: focal_loss(torch.zeros(4, 3), torch.zeros(4, 3), task="multiclass"),
+        ValueError,
+        r"row 0 of target sums to 0\.0, not 1 \(tolerance 0\.0001\)",
     ),
     (
         "multiclass float target",
