@@ -18,7 +18,8 @@
   columns, even for its first row), and the sample holds at most ``SAMPLE_CELLS`` cells (fewer
   rows for wide tables), so the pre-check costs no more than the read.
 * A path is checked before it is opened: a missing path, a directory, a named pipe (FIFO),
-  a device, a socket and a symbolic-link loop each get their own one-line message.
+  a device, a socket and a symbolic-link loop each get their own one-line message
+  (:mod:`~imbalance_torch.lightning.tables.paths`, whose names are re-exported here).
 * A CSV's dialect is ``sep`` (one character, ``,`` by default) and ``decimal`` (``.`` by
   default), given to the header reader and to pandas alike (:func:`check_dialect`).
 * A Parquet folder (a directory of ``*.parquet`` files, as Spark and Dask write) is read as
@@ -31,7 +32,6 @@
 from __future__ import annotations
 
 import csv
-import os
 import re
 from collections import Counter
 from collections.abc import Sequence
@@ -43,6 +43,7 @@ from imbalance_torch.data._parquet_files import (
     parquet_folder_files,
     parquet_folder_schema,
 )
+from imbalance_torch.lightning.tables.paths import check_path, path_mode, special_file_kind
 
 __all__ = [
     "MAX_COLUMNS",
@@ -110,7 +111,7 @@ def check_dialect(sep: str = ",", decimal: str = ".") -> tuple[str, str]:
                 f"{type(value).__name__}."
             )
         value = "\t" if value == "\\t" else value
-        if len(value) != 1 or value in "\r\n\"":
+        if len(value) != 1 or value in '\r\n"':
             raise ValueError(
                 f"{name}={value!r} must be one character other than a quote or a line break; "
                 "e.g. sep=';' and decimal=',' for a CSV written with decimal commas (--data.sep "
@@ -151,7 +152,7 @@ def read_frame(
         FileNotFoundError: no such path.
         IsADirectoryError: a directory without Parquet files.
     """
-    import pandas as pd
+    import pandas as pd  # heavy optional library (recipes extra), loaded when a file is read
 
     bound = _line_bound(max_line_bytes)
     sep, decimal = check_dialect(sep, decimal)
@@ -193,8 +194,13 @@ def read_frame(
 
 
 def read_sample(
-    path: Path, text: str, max_line_bytes: int | None = None, rows: int = SAMPLE_ROWS, *,
-    sep: str = ",", decimal: str = ".",
+    path: Path,
+    text: str,
+    max_line_bytes: int | None = None,
+    rows: int = SAMPLE_ROWS,
+    *,
+    sep: str = ",",
+    decimal: str = ".",
 ) -> Any:
     """The header and the first rows of a CSV or Parquet file (or folder), as a DataFrame.
 
@@ -217,7 +223,7 @@ def read_sample(
     Raises:
         ValueError: as :func:`read_frame`.
     """
-    import pandas as pd
+    import pandas as pd  # heavy optional library (recipes extra), loaded when a file is read
 
     bound = _line_bound(max_line_bytes)
     sep, decimal = check_dialect(sep, decimal)
@@ -270,7 +276,7 @@ def _check_columns(names: Sequence[str], source: str) -> None:
 
 
 def _parquet_batch(path: Path, rows: int) -> Any:
-    import pyarrow.parquet as pq
+    import pyarrow.parquet as pq  # heavy optional library, loaded when Parquet is read
 
     try:
         return next(pq.ParquetFile(path).iter_batches(batch_size=rows), None)
@@ -280,8 +286,8 @@ def _parquet_batch(path: Path, rows: int) -> Any:
 
 def _read_parquet_folder(folder: Path, files: list[Path]) -> Any:
     """A Parquet folder as one DataFrame (NOTE [one schema per Parquet folder])."""
-    import pyarrow as pa
-    import pyarrow.parquet as pq
+    import pyarrow as pa  # heavy optional library, loaded when Parquet is read
+    import pyarrow.parquet as pq  # heavy optional library, loaded when Parquet is read
 
     schema = parquet_folder_schema(files, folder.name)
     _check_columns(schema.names, folder.name)
@@ -316,111 +322,9 @@ def _line_bound(max_line_bytes: int | None) -> int:
     return bound
 
 
-def path_mode(path: str | os.PathLike, text: str, *, argument: str, fix: str, what: str = "file") -> int:
-    """``os.stat(path).st_mode`` (links followed); a path that cannot be stat'ed gets one line
-    naming what it is. Shared by table paths (:func:`check_path`) and checkpoint paths
-    (:func:`~imbalance_torch.lightning.model.checkpoints.check_checkpoint_file`).
-
-    Args:
-        path: the path.
-        text: the path as the user gave it, for messages.
-        argument: the argument that gave it (``data``, ``ckpt_path``), for messages.
-        fix: what to do instead, ending the messages.
-        what: what a missing path should have been (``file``, ``checkpoint file``).
-
-    Returns:
-        The mode bits.
-
-    Raises:
-        FileNotFoundError: no such path (a dangling symbolic link is named as one).
-        PermissionError: a path that cannot be reached (permission denied).
-        ValueError: a symbolic-link loop, or another reason the system gives.
-    """
-    import errno
-
-    try:
-        return os.stat(path).st_mode
-    except FileNotFoundError:
-        if os.path.islink(path):
-            raise FileNotFoundError(
-                f"{argument}={text!r} is a symbolic link to {os.readlink(path)!r}, which does "
-                f"not exist; {fix}."
-            ) from None
-        raise FileNotFoundError(
-            f"{argument}={text!r}: no such {what} (relative paths start at {os.getcwd()}); {fix}."
-        ) from None
-    except PermissionError:
-        raise PermissionError(f"{argument}={text!r} cannot be read (permission denied); {fix}.") from None
-    except OSError as error:
-        if error.errno == errno.ELOOP:
-            raise ValueError(
-                f"{argument}={text!r} is a symbolic link loop (a link that leads back to itself); "
-                f"{fix}."
-            ) from None
-        raise ValueError(f"{argument}={text!r} cannot be opened ({error.strerror}); {fix}.") from None
-
-
-def special_file_kind(mode: int) -> str | None:
-    """What a path of mode ``mode`` is when it is neither a regular file nor a directory
-    (``a named pipe (FIFO)``, ``a character device``, ``a block device``, ``a socket``,
-    ``not a regular file``); None for a regular file or a directory."""
-    import stat
-
-    if stat.S_ISREG(mode) or stat.S_ISDIR(mode):
-        return None
-    kinds = {
-        stat.S_ISFIFO: "a named pipe (FIFO)",
-        stat.S_ISCHR: "a character device",
-        stat.S_ISBLK: "a block device",
-        stat.S_ISSOCK: "a socket",
-    }
-    return next((name for test, name in kinds.items() if test(mode)), "not a regular file")
-
-
-def check_path(path: Path, text: str) -> list[Path] | None:
-    """Check a table's path before anything opens it; each kind of bad path gets one line.
-
-    Args:
-        path: the path.
-        text: the path as the user gave it, for messages.
-
-    Returns:
-        The files of a Parquet folder (NOTE [one schema per Parquet folder]), or None for a
-        file.
-
-    Raises:
-        FileNotFoundError: no such path (a dangling symbolic link is named as one).
-        IsADirectoryError: a directory that holds no Parquet file.
-        ValueError: a named pipe (FIFO), a device, a socket, a symbolic-link loop, an empty
-            file.
-        PermissionError: a path that cannot be read.
-    """
-    import stat
-
-    fix = "pass the path of a .csv or .parquet file (or a folder of .parquet files)"
-    mode = path_mode(path, text, argument="data", fix=fix)
-    if stat.S_ISDIR(mode):
-        files = parquet_folder_files(path)
-        if files:
-            return files
-        raise IsADirectoryError(
-            f"data={text!r} is a directory, not a file, and holds no .parquet file (hidden "
-            f"folders such as .ipynb_checkpoints are skipped); {fix}."
-        )
-    kind = special_file_kind(mode)
-    if kind is not None:
-        raise ValueError(
-            f"data={text!r} is {kind}, not a file that can be read "
-            f"twice (the header is checked before the table is read); {fix}."
-        )
-    if os.stat(path).st_size == 0:
-        raise ValueError(f"{path.name} is empty (0 bytes): no header and no rows.")
-    return None
-
-
 def _parquet_schema(path: Path) -> Any:
     try:
-        import pyarrow.parquet as pq
+        import pyarrow.parquet as pq  # heavy optional library, loaded when Parquet is read
 
         return pq.read_schema(path)
     except ImportError:
