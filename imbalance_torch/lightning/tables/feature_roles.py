@@ -62,6 +62,8 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from imbalance_torch._validation import column_as_numpy, column_kind
+
 if TYPE_CHECKING:
     from imbalance_torch.lightning.tables.table import Table
 
@@ -152,7 +154,7 @@ def is_stored_index(name: str, values: Any = None, *, first: bool = False) -> bo
             return True  # repeated or not: pd.concat([legit, fraud]) numbers each part from 0
         return bool(np.unique(numbers).size == numbers.size)
     if values.dtype.kind in "OUS":  # an index of names: a distinct one on every row
-        import pandas as pd
+        import pandas as pd  # heavy optional library (recipes extra), needed only for text
 
         return bool(pd.unique(pd.Series(values.ravel(), dtype=object)).size == values.size)
     return False
@@ -168,8 +170,6 @@ def stored_index_columns(frame: Any) -> list[str]:
         Their names, in column order (empty for most frames: only pandas' index names are
         looked at).
     """
-    from imbalance_torch._validation import column_as_numpy, column_kind
-
     found = []
     for position, name in enumerate(str(c) for c in frame.columns):
         if not is_index_column_name(name):
@@ -202,7 +202,8 @@ def _candidates(table: Table) -> np.ndarray:
     high = np.where(missing, -np.inf, numeric).max(axis=0, initial=-np.inf)
     whole = np.all(missing | (numeric == np.round(numeric)), axis=0)
     named = np.array(
-        [_INDEX_LEVEL.fullmatch(c) is not None for c in table.feature_names[: table.num_numeric]], dtype=bool
+        [_INDEX_LEVEL.fullmatch(c) is not None for c in table.feature_names[: table.num_numeric]],
+        dtype=bool,
     )
     flagged = np.flatnonzero(~(low < high) | whole | named)
     return np.concatenate([flagged, np.arange(table.num_numeric, table.features.shape[1])])
@@ -216,7 +217,9 @@ def _examine(table: Table, j: int) -> tuple[str | None, str | None]:
     if is_index_column_name(name):  # NOTE [index columns]: one rule with scoring
         values: Any = column
         if j >= table.num_numeric:  # category codes: the index's own values, as text
-            values = np.asarray(table.categories[j - table.num_numeric], dtype=object)[column.astype(np.int64)]
+            values = np.asarray(table.categories[j - table.num_numeric], dtype=object)[
+                column.astype(np.int64)
+            ]
         if is_stored_index(name, values, first=name == table.first_column):
             return INDEX_NOTE, None
     if j >= table.num_numeric:  # category codes
@@ -290,7 +293,8 @@ def resolve_feature_roles(
         raise ValueError(
             f"keep_id_like={unknown} names columns that are not features of {table.source}; its "
             f"feature columns are: {', '.join(table.feature_names[:30])}"
-            + (" ..." if len(table.feature_names) > 30 else "") + "."
+            + (" ..." if len(table.feature_names) > 30 else "")
+            + "."
         )
     dropped: dict[str, str] = {}
     id_like: list[tuple[str, str]] = []
@@ -359,9 +363,21 @@ def feature_roles(
     roles = []
     for j, name in enumerate(feature_names):
         note = "id-like, kept on purpose (keep_id_like)" if name in kept_id_like else ""
-        roles.append({"column": name, "role": ROLE_NUMERIC if j < num_numeric else ROLE_CATEGORICAL, "note": note})
+        roles.append(
+            {
+                "column": name,
+                "role": ROLE_NUMERIC if j < num_numeric else ROLE_CATEGORICAL,
+                "note": note,
+            }
+        )
     for name in split_columns:
-        roles.append({"column": name, "role": ROLE_DROPPED, "note": "split column (time or group), not a feature"})
+        roles.append(
+            {
+                "column": name,
+                "role": ROLE_DROPPED,
+                "note": "split column (time or group), not a feature",
+            }
+        )
     for name in ignored:
         if name not in split_columns:
             roles.append({"column": name, "role": ROLE_DROPPED, "note": "drop_columns"})
@@ -384,7 +400,9 @@ def describe_roles(roles: Sequence[Mapping[str, str]], *, limit: int = 12) -> st
             f"{e['column']} ({e['note']})" if with_note and e["note"] else str(e["column"])
             for e in entries[:limit]
         ]
-        return ", ".join(shown) + (f", and {len(entries) - limit} more" if len(entries) > limit else "")
+        return ", ".join(shown) + (
+            f", and {len(entries) - limit} more" if len(entries) > limit else ""
+        )
 
     numeric = [r for r in roles if r["role"] == ROLE_NUMERIC]
     categorical = [r for r in roles if r["role"] == ROLE_CATEGORICAL]

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import os
 from functools import lru_cache
+from pathlib import Path
 from typing import Any
 
+from imbalance_torch.data._parquet_files import parquet_folder_files
 from imbalance_torch.lightning.tables.table import Table, load_table
 
 __all__ = ["cached_table"]
@@ -60,17 +62,21 @@ def cached_table(
     """
     path = os.fspath(data)
     return _load(
-        path, _modified(path), target, tuple(categorical or ()), tuple(drop_columns or ()),
-        positive_label, rows, tuple(split_columns), sep, decimal,
+        path,
+        _modified(path),
+        target,
+        tuple(categorical or ()),
+        tuple(drop_columns or ()),
+        positive_label,
+        rows,
+        tuple(split_columns),
+        sep,
+        decimal,
     )
 
 
 def _modified(path: str) -> float:
     """The modification time of a file, or of a Parquet folder's newest file; 0 otherwise."""
-    from pathlib import Path
-
-    from imbalance_torch.data._parquet_files import parquet_folder_files
-
     if os.path.isfile(path):
         return os.path.getmtime(path)
     if os.path.isdir(path):
