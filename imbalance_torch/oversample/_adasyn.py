@@ -67,6 +67,7 @@ class ADASYN(SMOTEFamily):
     """
 
     _params = ("n_neighbors", "categorical_features", *FAMILY_PARAMS)
+    index_pool = "weighted"
 
     def __init__(
         self,

@@ -138,6 +138,20 @@ class Oversampler:
 
     #: Names of the constructor arguments, for repr, equality of settings and index files.
     _params: ClassVar[tuple[str, ...]] = ()
+    #: How ``_fit_class`` builds a class's pool, for the checks of a saved index (NOTE [index
+    #: content checks]): every row of the class once (``"all"``), some rows once each
+    #: (``"subset"``), rows repeated by weight (``"weighted"``), or some rows once each in any
+    #: order, drawn by per-entry weights (``"distinct"``). Every over-sampler declares it (a
+    #: subclass inherits its parent's); one that does not is refused when an index is saved or
+    #: loaded, never checked by looser rules.
+    index_pool: ClassVar[str | None] = None
+    #: Whether pool entries may be marked ``extrapolate`` (a step away from the neighbour).
+    index_extrapolates: ClassVar[bool] = False
+
+    def index_same_class_neighbors(self) -> bool:
+        """Whether every neighbour in the index is of its base row's class (True unless a
+        method steps toward other classes, as Borderline-SMOTE-2 does)."""
+        return True
     #: The fitted per-epoch filter of synthetic rows, or ``None`` (NOTE [per-epoch filtering]
     #: in ``_filters.py``; set by the SMOTE family's ``safe=`` / ``filter=``).
     filter_: Any = None

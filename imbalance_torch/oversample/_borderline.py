@@ -78,6 +78,11 @@ class BorderlineSMOTE(SMOTEFamily):
     """
 
     _params = ("kind", "k_neighbors", "m_neighbors", "categorical_features", *FAMILY_PARAMS)
+    index_pool = "subset"
+
+    def index_same_class_neighbors(self) -> bool:
+        """Borderline-2 also steps toward neighbours of other classes."""
+        return self.kind != "borderline-2"
     #: The values ``kind`` takes.
     KINDS: ClassVar[tuple[str, ...]] = _KINDS
 

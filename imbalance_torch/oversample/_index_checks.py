@@ -45,28 +45,12 @@ __all__ = [
 
 PoolKind = Literal["all", "subset", "weighted", "distinct"]
 
-#: How each library oversampler builds its pools (see its ``_fit_class``): every row of the
-#: class once ("all"), some rows once each ("subset"), rows repeated by weight ("weighted"), or
-#: some rows once each in any order, drawn by per-entry weights ("distinct").
-#: Looked up along the class's MRO, so a subclass inherits its parent's rules.
-_POOL_KIND: dict[str, PoolKind] = {
-    "SMOTE": "all",
-    "SMOTENC": "all",
-    "SMOTEN": "all",
-    "RandomOverSampler": "all",
-    "BorderlineSMOTE": "subset",
-    "ADASYN": "weighted",
-    "SVMSMOTE": "distinct",
-    "KMeansSMOTE": "distinct",
-    "WeightedPoolOversampler": "distinct",  # their base: a subclass saves the same arrays
-}
+POOL_KINDS: tuple[PoolKind, ...] = ("all", "subset", "weighted", "distinct")
 #: The per-entry arrays of the pool kinds drawn by real-valued weights, and their dtypes.
 _ENTRY_ARRAYS: dict[str, np.dtype] = {
     "pool_weight": np.dtype(np.float64),
     "extrapolate": np.dtype(np.int64),
 }
-#: The oversamplers whose entries may be marked ``extrapolate`` (a step away from the neighbour).
-_EXTRAPOLATING = ("SVMSMOTE", "WeightedPoolOversampler")
 _REFIT = "Delete it and refit (fit again, then save_index)."
 
 
@@ -76,7 +60,8 @@ class IndexRules:
 
     Attributes:
         k: neighbours per pool entry, or ``None`` when the method keeps no neighbour table.
-        pool: ``"all"``, ``"subset"`` or ``"weighted"`` (see ``_POOL_KIND``).
+        pool: ``"all"``, ``"subset"``, ``"weighted"`` or ``"distinct"`` (the over-sampler's
+            ``index_pool`` class attribute).
         same_class_neighbors: whether every neighbour is of the base row's class.
         may_extrapolate: whether entries may be marked ``extrapolate`` ("distinct" pools).
     """
@@ -90,27 +75,29 @@ class IndexRules:
 def index_rules(oversampler: Oversampler) -> IndexRules:
     """The rules for ``oversampler`` (its parameters already checked by ``_check_params``).
 
-    ``k`` is the ``k_neighbors`` (else ``n_neighbors``) parameter. An oversampler the library
-    does not know gets the loosest rules: weighted pools, neighbours of any class."""
+    ``k`` is the ``k_neighbors`` (else ``n_neighbors``) parameter; the pool kind, whether
+    neighbours share their base row's class and whether entries may extrapolate are the
+    over-sampler's own declarations (``index_pool``, ``index_same_class_neighbors()``,
+    ``index_extrapolates``).
+
+    Raises:
+        TypeError: an over-sampler class that declares no ``index_pool`` (its index could
+            only be checked by guesswork).
+    """
     params = oversampler.get_params()
     k = params.get("k_neighbors", params.get("n_neighbors"))
-    known = [
-        cls.__name__
-        for cls in type(oversampler).__mro__
-        if cls.__module__.startswith("imbalance_torch.oversample")
-    ]
-    method = next((name for name in known if name in _POOL_KIND), None)
-    pool = None if method is None else _POOL_KIND[method]
-    if pool is None:
-        return IndexRules(
-            k=None if k is None else int(k), pool="weighted", same_class_neighbors=False
+    pool = getattr(type(oversampler), "index_pool", None)
+    if pool not in POOL_KINDS:
+        raise TypeError(
+            f"{type(oversampler).__name__} declares no index_pool (got {pool!r}), so a saved "
+            f"index of it cannot be checked; set the class attribute index_pool to one of "
+            f"{', '.join(POOL_KINDS)}: how its _fit_class builds a class's pool."
         )
-    borderline_2 = "BorderlineSMOTE" in known and params.get("kind") == "borderline-2"
     return IndexRules(
         k=None if k is None else int(k),
         pool=pool,
-        same_class_neighbors=not borderline_2,
-        may_extrapolate=method in _EXTRAPOLATING,
+        same_class_neighbors=bool(oversampler.index_same_class_neighbors()),
+        may_extrapolate=bool(type(oversampler).index_extrapolates),
     )
 
 

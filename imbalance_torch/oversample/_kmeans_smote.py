@@ -114,6 +114,7 @@ class KMeansSMOTE(WeightedPoolOversampler):
     """
 
     _params = ("k_neighbors", "kmeans_estimator", "cluster_balance_threshold", "density_exponent")
+    index_extrapolates = False  # it only interpolates inside clusters
 
     def __init__(
         self,

@@ -45,6 +45,7 @@ class RandomOverSampler(Oversampler):
     """
 
     _params = ("shrinkage",)
+    index_pool = "all"
 
     def __init__(self, *, shrinkage: float | Mapping[int, float] | None = None) -> None:
         self.shrinkage = shrinkage

@@ -72,6 +72,7 @@ class SMOTE(SMOTEFamily):
     """
 
     _params = ("k_neighbors", "categorical_features", *FAMILY_PARAMS)
+    index_pool = "all"
 
     def __init__(
         self,

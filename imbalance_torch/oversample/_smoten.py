@@ -165,6 +165,7 @@ class SMOTEN(Oversampler):
     """
 
     _params = ("k_neighbors",)
+    index_pool = "all"
 
     def __init__(self, *, k_neighbors: int = 5) -> None:
         self.k_neighbors = k_neighbors

@@ -59,6 +59,9 @@ class WeightedPoolOversampler(Oversampler):
     Subclasses implement :meth:`_fit_weighted` and may set ``_step_away`` (the gap scale of
     entries marked ``extrapolate``, a negative number)."""
 
+    index_pool = "distinct"
+    index_extrapolates = True
+
     def _fit_weighted(self, X: torch.Tensor, y: torch.Tensor, label: int) -> WeightedClassPool:
         raise NotImplementedError  # pragma: no cover - every subclass implements it
 
