@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 
 from imbalance_torch.lightning import ImbalanceDataModule, make_fraud_like
-from imbalance_torch.lightning.datamodule import split_kinds
+from imbalance_torch.lightning.datamodule import group_splits
 from imbalance_torch.lightning.datamodule.split_kinds import (
     SplitPlan,
     describe_split,
@@ -104,7 +104,7 @@ def test_group_split_keeps_every_id_on_one_side_and_stratifies():
 
 
 def test_group_split_beyond_the_stratified_limit_draws_groups(monkeypatch):
-    monkeypatch.setattr(split_kinds, "STRATIFIED_GROUP_LIMIT", 10)
+    monkeypatch.setattr(group_splits, "STRATIFIED_GROUP_LIMIT", 10)
     labels, _, groups = labels_times_groups()
     splits, stratified = group_split(labels, groups, val_fraction=0.2, test_fraction=0.2, seed=0)
     assert not stratified

@@ -19,6 +19,7 @@ import torch
 from torch import Tensor
 from torch.utils.data import DataLoader
 
+from imbalance_torch.lightning.datamodule.prepare import PreparedSplits, split_and_preprocess
 from imbalance_torch.lightning.datamodule.resume import (
     ResumableLoader,
     align_loop_progress,
@@ -29,7 +30,7 @@ from imbalance_torch.lightning.datamodule.resume import (
 )
 from imbalance_torch.lightning.datamodule.samplers import eval_loader
 from imbalance_torch.lightning.datamodule.split_kinds import GroupRule, SplitKind, SplitPlan
-from imbalance_torch.lightning.datamodule.splits import PreparedSplits, Splits, split_and_preprocess
+from imbalance_torch.lightning.datamodule.splits import Splits
 from imbalance_torch.lightning.datamodule.training_data import TrainingData
 from imbalance_torch.lightning.strategies import (
     RESAMPLERS,

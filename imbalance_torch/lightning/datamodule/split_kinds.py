@@ -44,6 +44,12 @@ it leaves out more than :data:`MAX_LEFT_OUT_SHARE` of the rows or more than
 Separately, a validation or test split with fewer than :data:`MIN_EVAL_CLASS_ROWS` rows of a
 class gets a warning, kept in the description (``warnings``) for the reports.
 
+The splitters live beside this module, by job: time splits in
+:mod:`~imbalance_torch.lightning.datamodule.time_splits`, group splits in
+:mod:`~imbalance_torch.lightning.datamodule.group_splits`; stratified splits and the split
+checks in :mod:`~imbalance_torch.lightning.datamodule.splits`. This module holds the plan and
+re-exports their public names.
+
 The time and group columns are not features: the data module reads them beside the table
 (:attr:`~imbalance_torch.lightning.tables.table.Table.split_columns`) and the fitted preprocessing
 ignores them at scoring time.
@@ -52,17 +58,27 @@ ignores them at scoring time.
 from __future__ import annotations
 
 import warnings
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal, get_args
 
 import numpy as np
 
+from imbalance_torch.lightning.datamodule.group_splits import STRATIFIED_GROUP_LIMIT, group_split
+from imbalance_torch.lightning.datamodule.split_text import describe_split
 from imbalance_torch.lightning.datamodule.splits import (
     SPLIT_NAMES,
     Splits,
     check_fractions,
     stratified_split,
+)
+from imbalance_torch.lightning.datamodule.time_splits import (
+    GROUP_RULES,
+    GroupRule,
+    cut_key,
+    show_time,
+    time_keys,
+    time_split,
 )
 
 __all__ = [
@@ -83,8 +99,6 @@ __all__ = [
 
 SplitKind = Literal["stratified", "time", "group"]
 SPLIT_KINDS: tuple[str, ...] = get_args(SplitKind)
-GroupRule = Literal["latest", "first"]
-GROUP_RULES: tuple[str, ...] = get_args(GroupRule)
 
 #: Share of all rows a split rule may leave out before it refuses to continue without
 #: ``allow_dropped_rows`` (NOTE [rows left out]): beyond a tenth, the splits no longer stand
@@ -97,315 +111,6 @@ MAX_CLASS_LOSS_SHARE = 0.5
 #: thresholds chosen on validation and early stopping rest on a handful of rows (a split
 #: with 2 positives can score AUPRC 1.000 by chance), so a warning says so.
 MIN_EVAL_CLASS_ROWS = 10
-
-
-# ----------------------------------------------------------------------------- time keys
-def time_keys(values: Any, column: str) -> tuple[np.ndarray, bool]:
-    """Sortable keys of a time column: ``(keys, is_datetime)``.
-
-    Numbers are kept as float64 (seconds, days, a row counter); dates (datetime values or
-    text such as ``2024-05-01 13:00``) become int64 nanoseconds since 1970 (UTC when they
-    carry a time zone). Text dates with different UTC offsets (``+01:00`` in winter,
-    ``+02:00`` in summer) are converted to UTC, with a warning that says so.
-
-    Raises:
-        ValueError: missing or infinite times, dates outside the range a key can hold
-            (1677-09-21 to 2262-04-11; never wrapped), or values that are neither numbers nor
-            dates (naming the column, the first bad value and its row).
-        TypeError: a column of True/False.
-    """
-    import pandas as pd
-
-    series = pd.Series(values)
-    if series.isna().any():
-        rows = np.flatnonzero(series.isna().to_numpy())
-        raise ValueError(
-            f"time_column={column!r} has {rows.size} missing value(s), first at rows "
-            f"{rows[:5].tolist()}; every row needs a time to be put in order. Fill or drop "
-            "those rows."
-        )
-    if series.dtype == bool:
-        raise TypeError(
-            f"time_column={column!r} holds True/False, not times; name a column of numbers "
-            "or dates."
-        )
-    if pd.api.types.is_numeric_dtype(series.dtype):
-        keys = series.to_numpy(dtype=np.float64)
-        infinite = np.flatnonzero(np.isinf(keys))
-        if infinite.size:
-            raise ValueError(
-                f"time_column={column!r} has {infinite.size} infinite value(s), first at rows "
-                f"{infinite[:5].tolist()}; every row needs a finite time to be put in order. "
-                "Fix or drop those rows."
-            )
-        return keys, False
-    if not pd.api.types.is_datetime64_any_dtype(series.dtype):
-        series = _parse_dates(series, column)
-    if getattr(series.dt, "tz", None) is not None:
-        series = series.dt.tz_convert("UTC").dt.tz_localize(None)
-    low, high = pd.Timestamp.min, pd.Timestamp.max
-    outside = np.flatnonzero(((series < low) | (series > high)).to_numpy())
-    if outside.size:
-        row = int(outside[0])
-        raise ValueError(
-            f"time_column={column!r} holds {outside.size} date(s) outside the range a time "
-            f"split can order ({low.date()} to {high.date()}), first {str(series.iloc[row])!r} at row "
-            f"{row}; fix or drop those rows (a year such as 1500 is often a typo)."
-        )
-    return series.dt.as_unit("ns").to_numpy().astype(np.int64), True
-
-
-def _parse_dates(series: Any, column: str) -> Any:
-    """Text dates as datetimes; mixed UTC offsets converted to UTC with a warning."""
-    import warnings
-
-    import pandas as pd
-
-    try:
-        parsed = pd.to_datetime(series, errors="coerce", format="mixed")
-    except ValueError as error:  # pandas: "Mixed timezones detected. Pass utc=True ..."
-        if "timezone" not in str(error).lower():
-            raise
-        parsed = pd.to_datetime(series, errors="coerce", format="mixed", utc=True)
-        warnings.warn(
-            f"time_column={column!r} holds dates with different UTC offsets (or with and "
-            "without one); they were converted to UTC to be put in order (a date without an "
-            "offset is read as UTC).",
-            UserWarning,
-            stacklevel=4,
-        )
-    bad = np.flatnonzero(parsed.isna().to_numpy())
-    if bad.size:
-        raise ValueError(
-            f"time_column={column!r} holds values that are neither numbers nor dates: "
-            f"{series.iloc[bad[0]]!r} at row {bad[0]} ({bad.size} such rows); write times "
-            "as numbers (e.g. seconds) or dates such as 2024-05-01 13:00."
-        )
-    return parsed
-
-
-def _cut_key(value: Any, is_datetime: bool, name: str) -> float | int:
-    """A cut point (``val_start`` / ``test_start``) as a key comparable with :func:`time_keys`."""
-    import pandas as pd
-
-    if is_datetime:
-        try:
-            stamp = pd.Timestamp(value)
-        except (ValueError, TypeError):
-            stamp = pd.NaT
-        if pd.isna(stamp):
-            raise ValueError(
-                f"{name}={value!r} is not a date, but the time column holds dates; pass one such "
-                "as 2024-05-01 or 2024-05-01 13:00."
-            )
-        if stamp.tzinfo is not None:
-            stamp = stamp.tz_convert("UTC").tz_localize(None)
-        if not pd.Timestamp.min <= stamp <= pd.Timestamp.max:
-            raise ValueError(
-                f"{name}={value!r} is outside the range a time split can order "
-                f"({pd.Timestamp.min.date()} to {pd.Timestamp.max.date()}); pass a date in it."
-            )
-        return int(stamp.as_unit("ns").value)
-    if isinstance(value, bool):
-        raise TypeError(f"{name} must be a number or a date, got {value!r}.")
-    try:
-        key = float(value)
-    except (TypeError, ValueError):
-        raise ValueError(
-            f"{name}={value!r} is not a number, but the time column holds numbers; pass a "
-            "number in the column's unit."
-        ) from None
-    if not np.isfinite(key):
-        raise ValueError(f"{name}={value!r} is not a finite time; pass a number in the column's unit.")
-    return key
-
-
-def _show_time(key: float | int, is_datetime: bool) -> str:
-    if is_datetime:
-        import pandas as pd
-
-        return str(pd.Timestamp(int(key)))
-    return f"{key:g}"
-
-
-# ----------------------------------------------------------------------------- splitters
-def time_split(
-    keys: np.ndarray,
-    *,
-    val_fraction: float = 0.2,
-    test_fraction: float = 0.2,
-    val_start: float | int | None = None,
-    test_start: float | int | None = None,
-    groups: np.ndarray | None = None,
-    show_time: Callable[[Any], str] = "{:g}".format,
-    group_rule: str = "latest",
-) -> Splits:
-    """Train on the earliest rows, validate on the next, test on the latest.
-
-    Args:
-        keys: ``(n,)`` sortable times (:func:`time_keys`).
-        val_fraction: share of rows from the validation cut on (ignored with cut points).
-        test_fraction: share of rows from the test cut on (ignored with cut points).
-        val_start: the first validation time (a key); rows before it train.
-        test_start: the first test time (a key).
-        groups: ``(n,)`` group codes: NOTE [purged groups].
-        show_time: how messages write a key.
-        group_rule: with ``groups``: ``latest`` or ``first`` (NOTE [purged groups]).
-
-    Returns:
-        The three index arrays; rows of a group purged from earlier periods are in none.
-
-    Raises:
-        ValueError: bad fractions, cut points out of order, or an empty split (naming the
-            cut and how many rows share its time; with ``groups``, how many groups span a cut
-            and the fixes that work: no group column, or a group split).
-    """
-    keys = np.asarray(keys)
-    n = keys.shape[0]
-    if (val_start is None) != (test_start is None):
-        raise ValueError(
-            f"val_start={val_start!r} and test_start={test_start!r}: give both cut points, or "
-            "neither (then val_fraction and test_fraction place the cuts)."
-        )
-    if val_start is None:
-        check_fractions(val_fraction, test_fraction)
-        ordered = np.sort(keys, kind="stable")
-        num_test = int(round(test_fraction * n))
-        num_val = int(round(val_fraction * n))
-        first_val = n - num_test - num_val
-        if num_test < 1 or num_val < 1 or first_val < 1:
-            raise ValueError(
-                f"{n} rows cannot be split in time into train/validation/test with "
-                f"val_fraction={val_fraction}, test_fraction={test_fraction}; use more rows."
-            )
-        val_cut, test_cut = ordered[first_val].item(), ordered[n - num_test].item()
-    else:
-        val_cut, test_cut = val_start, test_start
-        if not val_cut < test_cut:
-            raise ValueError(
-                f"val_start must be earlier than test_start, got {val_start!r} and {test_start!r}."
-            )
-    split_of_row = np.searchsorted(np.array([val_cut, test_cut], dtype=keys.dtype), keys, side="right")
-    periods = split_of_row  # each row's period by time alone (the group rule makes new arrays)
-    if group_rule not in GROUP_RULES:
-        raise ValueError(f"group_rule={group_rule!r} is not one of {', '.join(GROUP_RULES)}.")
-    if groups is not None:
-        codes = np.asarray(groups)
-        size = int(codes.max()) + 1 if codes.size else 0
-        if group_rule == "first":
-            # NOTE [purged groups]: a group lives in the split of its first row; all rows kept.
-            first = np.full(size, 2, dtype=np.int64)
-            np.minimum.at(first, codes, split_of_row)
-            split_of_row = first[codes]
-        else:
-            # NOTE [purged groups]: a group lives in the split of its latest row.
-            latest = np.zeros(size, dtype=np.int64)
-            np.maximum.at(latest, codes, split_of_row)
-            keep = split_of_row == latest[codes]
-            split_of_row = np.where(keep, split_of_row, -1)
-    splits = Splits(*(np.flatnonzero(split_of_row == s) for s in range(3)))
-    for name in SPLIT_NAMES:
-        if splits[name].size == 0:
-            if groups is not None:
-                raise _empty_with_groups(name, periods, np.asarray(groups), group_rule)
-            tied = int(np.isin(keys, [val_cut, test_cut]).sum())
-            raise ValueError(
-                f"the time split leaves the {name} split empty (cuts at times {show_time(val_cut)} "
-                f"and {show_time(test_cut)}; rows of one time stay together, and {tied} row(s) sit on a cut). "
-                "Move val_start/test_start, or change val_fraction/test_fraction."
-            )
-    return splits
-
-
-def _empty_with_groups(name: str, periods: np.ndarray, codes: np.ndarray, group_rule: str) -> ValueError:
-    """A time split with groups left ``name`` empty: say how many groups span a cut and name
-    the fixes that keep every split (NOTE [purged groups])."""
-    size = int(codes.max()) + 1
-    earliest = np.full(size, 2, dtype=np.int64)
-    latest = np.zeros(size, dtype=np.int64)
-    np.minimum.at(earliest, codes, periods)
-    np.maximum.at(latest, codes, periods)
-    present = np.bincount(codes, minlength=size) > 0
-    spanning = int((present & (earliest < latest)).sum())
-    return ValueError(
-        f"the time split with groups leaves the {name} split empty: {spanning} of "
-        f"{int(present.sum())} groups span a cut (rows in two periods), and each group lives in "
-        f"the split of its {group_rule} row (group_rule={group_rule!r}), so no group is left for the "
-        f"{name} split. Moving the cuts helps little while groups span them: drop "
-        "group_column (--data.group_column; a plain time split keeps time order and every row, "
-        "and a group seen in history comes back later, as in production), or split whole "
-        "groups at random (split='group', --data.split group; time order is not kept)."
-    )
-
-
-def _folds(fraction: float) -> int:
-    """Folds whose one fold holds about ``fraction`` of the rows."""
-    return max(2, int(round(1.0 / fraction)))
-
-
-#: Most groups dealt by ``StratifiedGroupKFold``: it places one group at a time (a Python
-#: loop, about 0.2 ms a group); with more groups, ``GroupShuffleSplit`` draws whole groups at
-#: random, and with that many groups each split's class shares stay close to the data's.
-STRATIFIED_GROUP_LIMIT = 10_000
-
-
-def group_split(
-    labels: np.ndarray,
-    groups: np.ndarray,
-    *,
-    val_fraction: float,
-    test_fraction: float,
-    seed: int,
-) -> tuple[Splits, bool]:
-    """Split whole groups into train/validation/test, keeping class shares where possible.
-
-    Up to :data:`STRATIFIED_GROUP_LIMIT` groups, scikit-learn's ``StratifiedGroupKFold``
-    runs twice: one fold of ``round(1 / test_fraction)`` is the test split, then one fold of
-    the rest (``round((1 - test_fraction) / val_fraction)`` folds) is the validation split,
-    so the fractions are met to the nearest fold. With more groups, ``GroupShuffleSplit``
-    draws the same shares of groups at random. No group has rows in two splits.
-
-    Args:
-        labels: ``(n,)`` class codes.
-        groups: ``(n,)`` group values (any hashable values).
-        val_fraction: share of rows (stratified) or groups (shuffled) for validation.
-        test_fraction: share of rows (stratified) or groups (shuffled) for test.
-        seed: shuffles groups before they are dealt.
-
-    Returns:
-        ``(splits, stratified)``.
-
-    Raises:
-        ValueError: bad fractions, or fewer groups than folds.
-    """
-    from sklearn.model_selection import GroupShuffleSplit, StratifiedGroupKFold
-
-    check_fractions(val_fraction, test_fraction)
-    codes = np.unique(np.asarray(groups), return_inverse=True)[1].reshape(-1)
-    rows = np.arange(labels.shape[0])
-    stratified = int(codes.max(initial=-1)) + 1 <= STRATIFIED_GROUP_LIMIT
-
-    def one_fold(subset: np.ndarray, fraction: float, which: str) -> tuple[np.ndarray, np.ndarray]:
-        folds = _folds(fraction) if stratified else 2
-        have = np.unique(codes[subset]).size
-        if have < folds:
-            raise ValueError(
-                f"a group split of the {which} needs at least {folds} groups, but there are "
-                f"{have}; use a larger fraction, more groups, or split='stratified'."
-            )
-        if stratified:
-            splitter: Any = StratifiedGroupKFold(n_splits=folds, shuffle=True, random_state=seed)
-        else:
-            splitter = GroupShuffleSplit(n_splits=1, test_size=fraction, random_state=seed)
-        with warnings.catch_warnings():
-            # Too few rows of a class for every fold: check_split_counts says which split.
-            warnings.filterwarnings("ignore", message=".*least populated class.*")
-            rest, fold = next(splitter.split(subset, labels[subset], codes[subset]))
-        return subset[rest], subset[fold]
-
-    rest, test = one_fold(rows, test_fraction, "test split")
-    train, val = one_fold(rest, val_fraction / (1.0 - test_fraction), "validation split")
-    return Splits(np.sort(train), np.sort(val), np.sort(test)), stratified
 
 
 # ----------------------------------------------------------------------------- the plan
@@ -551,15 +256,23 @@ class SplitPlan:
                 seed=self.seed,
                 class_names=class_names,
             )
-            description.update(seed=self.seed, val_fraction=self.val_fraction, test_fraction=self.test_fraction)
+            description.update(
+                seed=self.seed, val_fraction=self.val_fraction, test_fraction=self.test_fraction
+            )
         elif self.kind == "group":
             groups = self._column(columns, self.group_column)  # type: ignore[arg-type]
             splits, stratified = group_split(
-                labels, groups, val_fraction=self.val_fraction, test_fraction=self.test_fraction,
+                labels,
+                groups,
+                val_fraction=self.val_fraction,
+                test_fraction=self.test_fraction,
                 seed=self.seed,
             )
             description.update(
-                seed=self.seed, stratified=stratified, val_fraction=self.val_fraction, test_fraction=self.test_fraction,
+                seed=self.seed,
+                stratified=stratified,
+                val_fraction=self.val_fraction,
+                test_fraction=self.test_fraction,
                 group_column=self.group_column,
                 groups={name: int(np.unique(groups[splits[name]]).size) for name in SPLIT_NAMES},
             )
@@ -571,7 +284,10 @@ class SplitPlan:
         return splits, description
 
     def _count_rows(
-        self, labels: np.ndarray, splits: Splits, description: dict[str, Any],
+        self,
+        labels: np.ndarray,
+        splits: Splits,
+        description: dict[str, Any],
         class_names: Sequence[str] | None,
     ) -> None:
         """Rows per split and class, rows left out (NOTE [rows left out]), and warnings about
@@ -582,32 +298,43 @@ class SplitPlan:
         """
         labels = np.asarray(labels)
         num_classes = max(int(labels.max(initial=-1)) + 1, len(class_names or ()))
-        names = list(class_names) if class_names is not None else [str(c) for c in range(num_classes)]
+        names = (
+            list(class_names) if class_names is not None else [str(c) for c in range(num_classes)]
+        )
         total = np.bincount(labels, minlength=num_classes)
         per_split = {n: np.bincount(labels[splits[n]], minlength=num_classes) for n in SPLIT_NAMES}
         description["classes"] = names
         description["class_counts"] = {n: c.tolist() for n, c in per_split.items()}
-        notes: list[str] = []  # warned about and kept for the reports
         lost = total - sum(per_split.values())
         left = int(lost.sum())
         if left:
             n = int(labels.size)
             description["left_out"] = {
-                "rows": left, "share": left / n, "class_counts": lost.tolist(),
-                "class_shares": [float(lost[c] / total[c]) if total[c] else 0.0 for c in range(num_classes)],
+                "rows": left,
+                "share": left / n,
+                "class_counts": lost.tolist(),
+                "class_shares": [
+                    float(lost[c] / total[c]) if total[c] else 0.0 for c in range(num_classes)
+                ],
             }
             per_class = ", ".join(
                 f"class {names[c]!r} {int(lost[c])} of {int(total[c])} ({lost[c] / total[c]:.0%})"
-                for c in range(num_classes) if total[c]
+                for c in range(num_classes)
+                if total[c]
             )
             text = (
                 f"the {self.kind} split{self._rule_text()} left out {left} of {n} rows "
                 f"({left / n:.1%}; {per_class})"
             )
-            worst = [c for c in range(num_classes) if total[c] and lost[c] > MAX_CLASS_LOSS_SHARE * total[c]]
+            worst = [
+                c
+                for c in range(num_classes)
+                if total[c] and lost[c] > MAX_CLASS_LOSS_SHARE * total[c]
+            ]
             if (left > MAX_LEFT_OUT_SHARE * n or worst) and not self.allow_dropped_rows:
                 bound = (
-                    f"more than half the rows of class {names[worst[0]]!r}" if worst
+                    f"more than half the rows of class {names[worst[0]]!r}"
+                    if worst
                     else f"more than {MAX_LEFT_OUT_SHARE:.0%} of the rows"
                 )
                 raise ValueError(
@@ -617,6 +344,18 @@ class SplitPlan:
                 )
             # Warned here; the reports show the counts (describe_split), not a second warning.
             warnings.warn(f"{text}. {self._left_out_fix()}", UserWarning, stacklevel=4)
+        notes = self._thin_split_notes(per_split, names, num_classes)
+        if notes:
+            description["warnings"] = notes
+            for note in notes:
+                warnings.warn(note, UserWarning, stacklevel=4)
+
+    def _thin_split_notes(
+        self, per_split: Mapping[str, np.ndarray], names: list[str], num_classes: int
+    ) -> list[str]:
+        """One note for each validation or test split with fewer than
+        :data:`MIN_EVAL_CLASS_ROWS` rows of a class (warned about and kept for the reports)."""
+        notes: list[str] = []
         resting = {  # what a handful of rows decides, per split
             "val": "its AUPRC, the thresholds chosen on validation and early stopping rest",
             "test": "its AUPRC and every test metric rest",
@@ -635,13 +374,9 @@ class SplitPlan:
                 f"the {label} split holds {what}"
                 + (f", fewer than {MIN_EVAL_CLASS_ROWS}" if len(thin) == 1 else "")
                 + f": {resting[split]} on a handful of rows (2 positives can score AUPRC 1.000 by "
-                "chance). "
-                + self._thin_split_fix(split)
+                "chance). " + self._thin_split_fix(split)
             )
-        if notes:
-            description["warnings"] = notes
-            for note in notes:
-                warnings.warn(note, UserWarning, stacklevel=4)
+        return notes
 
     def _rule_text(self) -> str:
         if self.kind == "time" and self.group_column is not None:
@@ -672,15 +407,21 @@ class SplitPlan:
         keys, is_datetime = time_keys(self._column(columns, self.time_column), self.time_column)  # type: ignore[arg-type]
         groups = None
         if self.group_column is not None:
-            groups = np.unique(self._column(columns, self.group_column), return_inverse=True)[1].reshape(-1)
+            groups = np.unique(self._column(columns, self.group_column), return_inverse=True)[
+                1
+            ].reshape(-1)
         cuts = {
-            name: None if value is None else _cut_key(value, is_datetime, name)
+            name: None if value is None else cut_key(value, is_datetime, name)
             for name, value in (("val_start", self.val_start), ("test_start", self.test_start))
         }
         splits = time_split(
-            keys, val_fraction=self.val_fraction, test_fraction=self.test_fraction,
-            groups=groups, show_time=lambda key: _show_time(key, is_datetime),
-            group_rule=self.group_rule, **cuts,
+            keys,
+            val_fraction=self.val_fraction,
+            test_fraction=self.test_fraction,
+            groups=groups,
+            show_time=lambda key: show_time(key, is_datetime),
+            group_rule=self.group_rule,
+            **cuts,
         )
         facts: dict[str, Any] = {"time_column": self.time_column}
         if self.val_start is None:
@@ -688,8 +429,10 @@ class SplitPlan:
         else:
             facts.update(val_start=str(self.val_start), test_start=str(self.test_start))
         facts["time_range"] = {
-            name: [_show_time(keys[splits[name]].min(), is_datetime),
-                   _show_time(keys[splits[name]].max(), is_datetime)]
+            name: [
+                show_time(keys[splits[name]].min(), is_datetime),
+                show_time(keys[splits[name]].max(), is_datetime),
+            ]
             for name in SPLIT_NAMES
         }
         if groups is not None:
@@ -698,50 +441,3 @@ class SplitPlan:
             # Rows left out are counted per class, warned about or refused, in _count_rows.
             facts["purged_rows"] = int(keys.size - sum(splits[n].size for n in SPLIT_NAMES))
         return splits, facts
-
-
-def describe_split(description: Mapping[str, Any]) -> str:
-    """One line for reports: the split kind and, for time splits, each split's time range."""
-    kind = description.get("kind", "stratified")
-    rows = description.get("rows", {})
-    if kind == "time":
-        ranges = description.get("time_range", {})
-        parts = [f"{name} {ranges[name][0]} to {ranges[name][1]} ({rows.get(name, '?')} rows)"
-                 for name in SPLIT_NAMES if name in ranges]
-        text = f"time split on {description.get('time_column')!r}: " + "; ".join(parts)
-        if "group_column" in description and description.get("group_rule") == "first":
-            text += (f"; groups of {description['group_column']!r} never cross splits, each in the "
-                     "split of its first row (every row kept; the train split also holds later "
-                     "rows of its groups: leakage in time)")
-        elif "group_column" in description:
-            text += (f"; groups of {description['group_column']!r} never cross splits "
-                     f"({description.get('purged_rows', 0)} earlier rows of later groups left out)")
-        return text + _cost_text(description)
-    if kind == "group":
-        groups = description.get("groups", {})
-        counts = ", ".join(f"{name} {rows.get(name, '?')} rows / {groups.get(name, '?')} groups"
-                           for name in SPLIT_NAMES)
-        how = "stratified" if description.get("stratified", True) else "groups drawn at random"
-        return f"group split on {description.get('group_column')!r}, {how} ({counts})" + _cost_text(description)
-    counts = ", ".join(f"{name} {rows.get(name, '?')}" for name in SPLIT_NAMES)
-    return (f"stratified random split, seed {description.get('seed', '?')} (rows: {counts})"
-            + _cost_text(description))
-
-
-def _cost_text(description: Mapping[str, Any]) -> str:
-    """Rows per class in each split, rows left out, and the split's warnings (NOTE [rows left
-    out]); empty for a description without class counts (one saved before they were kept)."""
-    counts = description.get("class_counts")
-    if not counts:
-        return ""
-    names = description.get("classes") or [str(c) for c in range(len(next(iter(counts.values()))))]
-    text = "; rows per class " + ", ".join(
-        f"{split} " + "/".join(str(v) for v in counts[split]) for split in SPLIT_NAMES if split in counts
-    ) + f" ({'/'.join(str(n) for n in names)})"
-    left = description.get("left_out")
-    if left:
-        text += (f"; {left['rows']} rows ({left['share']:.1%}) left out by the split rule, per "
-                 "class " + "/".join(str(v) for v in left["class_counts"]))
-    for note in description.get("warnings", ()):
-        text += f". WARNING: {note.rstrip('.')}"
-    return text
