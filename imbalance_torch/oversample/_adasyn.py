@@ -69,6 +69,10 @@ class ADASYN(SMOTEFamily):
     _params = ("n_neighbors", "categorical_features", *FAMILY_PARAMS)
     index_pool = "weighted"
 
+    def out_of_core_neighbors(self) -> int | None:
+        """The difficulty's ``n_neighbors`` among rows of any class."""
+        return self.n_neighbors
+
     def __init__(
         self,
         *,

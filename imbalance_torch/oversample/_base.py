@@ -148,10 +148,18 @@ class Oversampler:
     #: Whether pool entries may be marked ``extrapolate`` (a step away from the neighbour).
     index_extrapolates: ClassVar[bool] = False
 
+    def out_of_core_neighbors(self) -> int | None:
+        """How many nearest rows of any class a fit needs per row of an over-sampled class
+        when the features are read out of core (0: it searches within the class only; NOTE
+        [out-of-core fit]), or ``None`` when the method cannot fit out of core (the default:
+        a method says so by overriding this)."""
+        return None
+
     def index_same_class_neighbors(self) -> bool:
         """Whether every neighbour in the index is of its base row's class (True unless a
         method steps toward other classes, as Borderline-SMOTE-2 does)."""
         return True
+
     #: The fitted per-epoch filter of synthetic rows, or ``None`` (NOTE [per-epoch filtering]
     #: in ``_filters.py``; set by the SMOTE family's ``safe=`` / ``filter=``).
     filter_: Any = None

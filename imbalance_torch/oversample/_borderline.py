@@ -80,9 +80,16 @@ class BorderlineSMOTE(SMOTEFamily):
     _params = ("kind", "k_neighbors", "m_neighbors", "categorical_features", *FAMILY_PARAMS)
     index_pool = "subset"
 
+    def out_of_core_neighbors(self) -> int | None:
+        """The danger set's ``m_neighbors`` (and ``k_neighbors`` for Borderline-2, whose
+        neighbours may be of any class)."""
+        k = self.m_neighbors
+        return max(k, self.k_neighbors) if self.kind == "borderline-2" else k
+
     def index_same_class_neighbors(self) -> bool:
         """Borderline-2 also steps toward neighbours of other classes."""
         return self.kind != "borderline-2"
+
     #: The values ``kind`` takes.
     KINDS: ClassVar[tuple[str, ...]] = _KINDS
 

@@ -47,6 +47,10 @@ class RandomOverSampler(Oversampler):
     _params = ("shrinkage",)
     index_pool = "all"
 
+    def out_of_core_neighbors(self) -> int | None:
+        """No search at all."""
+        return 0
+
     def __init__(self, *, shrinkage: float | Mapping[int, float] | None = None) -> None:
         self.shrinkage = shrinkage
 

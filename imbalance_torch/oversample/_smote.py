@@ -74,6 +74,10 @@ class SMOTE(SMOTEFamily):
     _params = ("k_neighbors", "categorical_features", *FAMILY_PARAMS)
     index_pool = "all"
 
+    def out_of_core_neighbors(self) -> int | None:
+        """Within-class searches only (SMOTE and SMOTE-NC)."""
+        return 0
+
     def __init__(
         self,
         *,
