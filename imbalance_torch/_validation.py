@@ -17,8 +17,11 @@ __all__ = [
     "BOOL_FEATURES_RULE",
     "as_feature_tensor",
     "as_label_tensor",
-    "check_positive_int",
     "bool_features_error",
+    "check_choice",
+    "check_float",
+    "check_int",
+    "check_positive_int",
     "check_seed",
     "column_as_numpy",
     "column_kind",
@@ -34,16 +37,139 @@ def describe(value: Any, limit: int = 60) -> str:
     return text if len(text) <= limit else text[: limit - 3] + "..."
 
 
-def check_positive_int(value: Any, name: str, *, minimum: int = 1) -> int:
-    """Return ``value`` as an ``int`` >= ``minimum``; refuse bools, floats and strings."""
-    if isinstance(value, bool) or not isinstance(value, numbers.Integral):
+def _bound_rule(
+    kind: str, minimum: Any, maximum: Any, low_open: bool = False, high_open: bool = False
+) -> str:
+    """``"an int >= 1"``, ``"a float in (0, 1]"``, ``"an int"``: the rule a checker states."""
+    article = "an" if kind == "int" else "a"
+    if minimum is not None and maximum is not None:
+        return f"{article} {kind} in {'(' if low_open else '['}{minimum}, {maximum}{')' if high_open else ']'}"
+    if minimum is not None:
+        return f"{article} {kind} {'>' if low_open else '>='} {minimum}"
+    if maximum is not None:
+        return f"{article} {kind} {'<' if high_open else '<='} {maximum}"
+    return f"{article} {kind}"
+
+
+def check_int(
+    name: str,
+    value: Any,
+    *,
+    minimum: int | None = None,
+    maximum: int | None = None,
+    fix: str | None = None,
+) -> int:
+    """Return ``value`` as a plain ``int`` within ``[minimum, maximum]``.
+
+    Any ``numbers.Integral`` is accepted (``np.int64(4)``, a 0-d integer tensor is not one);
+    ``bool`` is refused although it is an ``int`` subclass (``True`` is no count).
+
+    Args:
+        name: the argument's name, as the caller wrote it.
+        value: the value seen.
+        minimum: the smallest value allowed, or ``None`` for no lower bound.
+        maximum: the largest value allowed, or ``None`` for no upper bound.
+        fix: what to do, appended to both messages; by default an example value.
+
+    Returns:
+        ``int(value)``.
+
+    Raises:
+        TypeError: ``value`` is not an integer (a bool, a float, a string...).
+        ValueError: ``value`` is an integer outside the bounds.
+    """
+    rule = _bound_rule("int", minimum, maximum)
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Integral):
+        example = minimum if minimum is not None else (maximum if maximum is not None else 0)
+        if minimum is not None and (maximum is None or maximum >= 5):
+            example = max(minimum, 5)
+        hint = fix or f"Pass a plain integer such as {name}={example}."
         raise TypeError(
-            f"{name} must be an int >= {minimum}; got {describe(value)} of type "
-            f"{type(value).__name__}. Pass a plain integer such as {name}={max(minimum, 5)}."
+            f"{name} must be {rule}; got {describe(value)} of type {type(value).__name__}. {hint}"
         )
-    if value < minimum:
-        raise ValueError(f"{name} must be an int >= {minimum}; got {name}={value}.")
+    if (minimum is not None and value < minimum) or (maximum is not None and value > maximum):
+        raise ValueError(
+            f"{name} must be {rule}; got {name}={int(value)}." + (f" {fix}" if fix else "")
+        )
     return int(value)
+
+
+def check_float(
+    name: str,
+    value: Any,
+    *,
+    minimum: float | None = None,
+    maximum: float | None = None,
+    low_open: bool = False,
+    high_open: bool = False,
+    fix: str | None = None,
+) -> float:
+    """Return ``value`` as a finite ``float`` within its bounds.
+
+    Any ``numbers.Real`` is accepted (ints, ``np.float32``); ``bool`` is refused, and so are
+    NaN and the infinities (no argument of the library means anything with them).
+
+    Args:
+        name: the argument's name, as the caller wrote it.
+        value: the value seen.
+        minimum: the lower bound, or ``None``.
+        maximum: the upper bound, or ``None``.
+        low_open: whether ``minimum`` itself is refused.
+        high_open: whether ``maximum`` itself is refused.
+        fix: what to do, appended to both messages; by default an example value.
+
+    Returns:
+        ``float(value)``.
+
+    Raises:
+        TypeError: ``value`` is not a real number (a bool, a string, a tensor...).
+        ValueError: ``value`` is NaN, infinite or outside the bounds.
+    """
+    rule = _bound_rule("float", minimum, maximum, low_open, high_open)
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Real):
+        hint = fix or "Pass a plain number."
+        raise TypeError(
+            f"{name} must be {rule}; got {describe(value)} of type {type(value).__name__}. {hint}"
+        )
+    number = float(value)
+    below = minimum is not None and (number <= minimum if low_open else number < minimum)
+    above = maximum is not None and (number >= maximum if high_open else number > maximum)
+    if number != number or number in (float("inf"), float("-inf")) or below or above:
+        raise ValueError(
+            f"{name} must be {rule} (finite); got {name}={describe(value)}."
+            + (f" {fix}" if fix else "")
+        )
+    return number
+
+
+def check_choice(name: str, value: Any, choices: Any, *, fix: str | None = None) -> Any:
+    """Return ``value`` if it is one of ``choices`` (compared with ``==``, same type).
+
+    Raises:
+        TypeError: ``value``'s type is not the type of any choice (``kind=1`` where names are
+            meant).
+        ValueError: ``value`` has the right type and is none of the choices.
+    """
+    choices = tuple(choices)
+    listed = ", ".join(repr(c) for c in choices)
+    types = tuple({type(c) for c in choices})
+    if not isinstance(value, types) or isinstance(value, bool) and bool not in types:
+        raise TypeError(
+            f"{name} must be one of {listed}; got {describe(value)} of type "
+            f"{type(value).__name__}." + (f" {fix}" if fix else "")
+        )
+    if value not in choices:
+        raise ValueError(
+            f"{name} must be one of {listed}; got {name}={describe(value)}."
+            + (f" {fix}" if fix else "")
+        )
+    return value
+
+
+def check_positive_int(value: Any, name: str, *, minimum: int = 1) -> int:
+    """``check_int(name, value, minimum=minimum)`` under its older argument order, kept for
+    the callers outside the core until they move to :func:`check_int`."""
+    return check_int(name, value, minimum=minimum)
 
 
 def check_seed(seed: Any, name: str = "seed") -> int:
