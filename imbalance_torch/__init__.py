@@ -19,6 +19,8 @@ _EXPORTS = {
          "Oversampler", "RandomOverSampler", "filter_report"],
         "imbalance_torch.oversample",
     ),
+    "MAMix": "imbalance_torch.mixing",
+    "Remix": "imbalance_torch.mixing",
     "oversampling_targets": "imbalance_torch.targets",
     "undersampling_targets": "imbalance_torch.targets",
     **dict.fromkeys(
