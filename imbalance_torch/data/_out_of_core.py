@@ -27,41 +27,46 @@ from typing import Any
 
 import torch
 
+import imbalance_torch.oversample as oversample
 from imbalance_torch._validation import as_feature_tensor
 from imbalance_torch.data._sources import FeatureSource
 from imbalance_torch.neighbors import write_index
 from imbalance_torch.neighbors._backends import ExactNeighbors
 from imbalance_torch.neighbors._chunked import chunked_kneighbors
-from imbalance_torch.oversample import (
-    ADASYN,
-    SMOTE,
-    SMOTENC,
-    BorderlineSMOTE,
-    Oversampler,
-    RandomOverSampler,
-)
+from imbalance_torch.oversample import Oversampler
 
 __all__ = ["class_vs_all_k", "fit_out_of_core", "load_out_of_core", "save_out_of_core"]
 
 
 def class_vs_all_k(oversampler: Oversampler) -> int:
     """How many nearest rows of any class the method needs per row of an over-sampled class
-    (0: it searches within the class only). Methods not listed, and per-epoch filters (which
-    check synthetic rows against every real row), are refused out of core."""
+    (0: it searches within the class only), as the method declares it
+    (``Oversampler.out_of_core_neighbors``). Methods that declare none, and per-epoch filters
+    (which check synthetic rows against every real row), are refused out of core."""
     _refuse_whole_data_options(oversampler)
-    kind = type(oversampler)
-    if kind in (SMOTE, SMOTENC, RandomOverSampler):
-        return 0
-    if kind is BorderlineSMOTE:
-        k = oversampler.m_neighbors
-        return max(k, oversampler.k_neighbors) if oversampler.kind == "borderline-2" else k
-    if kind is ADASYN:
-        return oversampler.n_neighbors
-    raise ValueError(
-        f"{kind.__name__} is not supported on features read out of core (a MemmapSource or "
-        f"ParquetSource); use SMOTE, SMOTENC, BorderlineSMOTE, ADASYN or RandomOverSampler, "
-        f"or load the features into memory as a tensor."
-    )
+    # a class declares it itself: a subclass may search differently from its parent
+    declared = "out_of_core_neighbors" in vars(type(oversampler))
+    k = oversampler.out_of_core_neighbors() if declared else None
+    if k is None:
+        supported = [
+            name for name in oversample.__all__
+            if isinstance(cls := getattr(oversample, name), type) and issubclass(cls, Oversampler)
+            and "out_of_core_neighbors" in vars(cls)
+        ]
+        raise ValueError(
+            f"{type(oversampler).__name__} is not supported on features read out of core (a "
+            f"MemmapSource or ParquetSource); use {', '.join(supported)}, or load the features "
+            f"into memory as a tensor."
+        )
+    neighbors = getattr(oversampler, "neighbors", None)
+    if k > 0 and neighbors is not None and not isinstance(neighbors, ExactNeighbors):
+        raise ValueError(
+            f"{type(oversampler).__name__}(neighbors={neighbors!r}) out of core: the search among "
+            f"all rows is streamed with the exact search, so another backend would search a "
+            f"subset of the rows; leave neighbors= unset (exact) for features read from a "
+            f"MemmapSource or ParquetSource."
+        )
+    return int(k)
 
 
 def _refuse_whole_data_options(oversampler: Oversampler) -> None:
@@ -72,13 +77,6 @@ def _refuse_whole_data_options(oversampler: Oversampler) -> None:
             f"{name}({setting}) checks each epoch's synthetic rows against every real row, which "
             f"is not held in memory out of core; drop {setting.split('=')[0]}= for features read "
             f"from a MemmapSource or ParquetSource, or load them into memory as a tensor."
-        )
-    neighbors = getattr(oversampler, "neighbors", None)
-    if neighbors is not None and type(oversampler) in (BorderlineSMOTE, ADASYN) and not isinstance(neighbors, ExactNeighbors):
-        raise ValueError(
-            f"{name}(neighbors={neighbors!r}) out of core: the search among all rows is streamed "
-            f"with the exact search, so another backend would search a subset of the rows; "
-            f"leave neighbors= unset (exact) for features read from a MemmapSource or ParquetSource."
         )
 
 

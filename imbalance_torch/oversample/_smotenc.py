@@ -50,6 +50,10 @@ class SMOTENC(SMOTE):
     """
 
     _params = ("categorical_features", "k_neighbors", *FAMILY_PARAMS)
+
+    def out_of_core_neighbors(self) -> int | None:
+        """Within-class searches only, like SMOTE."""
+        return 0
     _categorical_required = True
 
     def __init__(
