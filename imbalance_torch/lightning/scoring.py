@@ -100,9 +100,7 @@ class Scorer:
         extra_columns: Literal["warn", "error"] = "warn", source: str | None = None,
     ) -> tuple[torch.Tensor, torch.Tensor]:
         """``(n, C)`` class probabilities and prior-corrected ones of raw rows, computed as the
-        model computes them at validation and test."""
-        from imbalance_torch.losses import prior_shift_correction
-
+        model computes them at validation and test (:meth:`TabularClassifier.probabilities`)."""
         features = self.preprocessing.transform(
             data, id_column=id_column, extra_columns=extra_columns, source=source
         )
@@ -110,12 +108,9 @@ class Scorer:
         probs, corrected = [], []
         with torch.no_grad():
             for batch in torch.split(features, self.batch_size):
-                logits = model(batch.to(model.device)).float()
-                shifted = prior_shift_correction(
-                    logits, model.train_prior, model.natural_prior, validate_args=False
-                )
-                probs.append(torch.softmax(logits, dim=1).cpu())
-                corrected.append(torch.softmax(shifted, dim=1).cpu())
+                raw, shifted = model.probabilities(batch.to(model.device))
+                probs.append(raw.cpu())
+                corrected.append(shifted.cpu())
         classes = len(self.preprocessing.class_names)
         if not probs:
             return torch.zeros(0, classes), torch.zeros(0, classes)

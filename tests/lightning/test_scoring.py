@@ -174,16 +174,13 @@ def test_cost_column_must_be_a_numeric_feature(trained):
 
 
 def test_comparison_summary_gets_cost_and_value_caught_when_costs_are_given():
-    import importlib.util
+    from imbalance_torch.lightning.compare.summary import add_cost_metrics
 
-    spec = importlib.util.spec_from_file_location("recipe_compare_costs", REPO / "recipes" / "compare.py")
-    compare = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(compare)
     rows = [{"arm": "none", "test_cost": 10.0, "test_value_caught": 4.0},
             {"arm": "none", "test_cost": 14.0, "test_value_caught": 6.0},
             {"arm": "smote"}]
     summary = [{"arm": "none"}, {"arm": "smote"}]
-    compare._add_cost_metrics(summary, rows)
+    add_cost_metrics(summary, rows)
     assert summary[0]["cost"] == pytest.approx({"mean": 12.0, "std": 2 ** 1.5})
     assert summary[0]["value_caught"] == pytest.approx({"mean": 5.0, "std": 2 ** 0.5})
     assert "cost" not in summary[1]
@@ -207,3 +204,31 @@ def test_multiclass_scores_every_class_and_the_arg_max(tmp_path):
     probs = scores[["probability_0", "probability_1", "probability_2"]].to_numpy()
     np.testing.assert_allclose(probs.sum(axis=1), 1.0, atol=1e-6)
     np.testing.assert_array_equal(scorer.predict(x[:10]), np.array(["0", "1", "2"])[probs.argmax(axis=1)])
+
+
+def test_evaluation_and_scoring_share_one_probability_path(trained, monkeypatch):
+    # Test probabilities and predict probabilities of the same rows are one computation:
+    # TabularClassifier.probabilities, called by the module's test step and by the scorer.
+    model, dm = trained["model"], trained["dm"]
+    features, _ = dm.split_tensors("test")
+    was_training = model.training
+    model.eval()  # Lightning leaves the module in train mode after test (dropout on)
+    with torch.no_grad():
+        raw, corrected = model.probabilities(features)
+    model.train(was_training)
+    expected = model.test_predictions
+    torch.testing.assert_close(raw, expected["probs"], rtol=0, atol=0)
+    torch.testing.assert_close(corrected, expected["corrected"], rtol=0, atol=0)
+    scorer = Scorer.from_checkpoint(trained["ckpt"])
+    calls = []
+    original = type(scorer.model).probabilities
+
+    def counted(self, batch):
+        calls.append(batch.shape[0])
+        return original(self, batch)
+
+    monkeypatch.setattr(type(scorer.model), "probabilities", counted)
+    scored_raw, scored_corrected = scorer.probabilities(trained["test_rows"])
+    assert calls == [len(trained["test_rows"])]
+    torch.testing.assert_close(scored_raw, expected["probs"], rtol=0, atol=0)
+    torch.testing.assert_close(scored_corrected, expected["corrected"], rtol=0, atol=0)

@@ -18,6 +18,7 @@ from imbalance_torch.lightning.model.thresholds import (
 )
 from imbalance_torch.lightning.strategies import LOSSES, check_loss
 from imbalance_torch.lightning.tables.preprocessing import Preprocessing
+from imbalance_torch.losses import prior_shift_correction
 
 __all__ = ["TabularClassifier"]
 
@@ -268,17 +269,34 @@ class TabularClassifier(pl.LightningModule):
             sync_dist=True,
         )
 
-    def _collect(self, stage: str, batch: tuple[Tensor, Tensor]) -> None:
-        x, y = batch
-        logits = self(x).float()
-        from imbalance_torch.losses import prior_shift_correction
+    def probabilities(self, features: Tensor) -> tuple[Tensor, Tensor]:
+        """Class probabilities of preprocessed rows, raw and prior-corrected: the one path
+        validation, test and scoring (:class:`~imbalance_torch.lightning.scoring.Scorer`) share.
 
-        corrected = prior_shift_correction(
+        Args:
+            features: preprocessed rows (the data module's feature tensor).
+
+        Returns:
+            ``(raw, corrected)``: the softmax of the logits, and the softmax after the
+            prior-shift correction from the prior the loss trains to (``train_prior``) back to
+            the natural one (``natural_prior``), both float32.
+
+        Shape:
+            - features: ``(N, num_features)``
+            - raw, corrected: ``(N, num_classes)``
+        """
+        logits = self(features).float()
+        shifted = prior_shift_correction(
             logits, self.train_prior, self.natural_prior, validate_args=False
         )
+        return torch.softmax(logits, dim=1), torch.softmax(shifted, dim=1)
+
+    def _collect(self, stage: str, batch: tuple[Tensor, Tensor]) -> None:
+        x, y = batch
+        probs, corrected = self.probabilities(x)
         outputs = self._stage_outputs[stage]
-        outputs["probs"].update(torch.softmax(logits, dim=1))
-        outputs["corrected"].update(torch.softmax(corrected, dim=1))
+        outputs["probs"].update(probs)
+        outputs["corrected"].update(corrected)
         outputs["target"].update(y.float())
         if "missed_cost" in outputs:
             outputs["missed_cost"].update(self.preprocessing.raw_numeric(x, self.hparams.cost_column))
