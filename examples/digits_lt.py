@@ -21,8 +21,8 @@ Run (a few minutes on 2 CPU cores)::
 Arms: ``none``; ``smote`` (SMOTE on the 64 raw pixels, fresh rows every epoch, to 1:1);
 ``embedding_smote`` (SMOTE on the encoder's 64-d embeddings, index refreshed every epoch:
 :class:`imbalance_torch.lightning.EmbeddingSMOTECallback`'s engine); ``logit_adjusted``
-(Menon et al. 2021, tau 1) - and the mixing and margin arms when their modules are present
-(see ``ARMS``).
+(Menon et al. 2021, tau 1); ``remix`` and ``mamix`` (count-aware mixup with soft targets:
+:mod:`imbalance_torch.mixing`).
 """
 
 from __future__ import annotations
@@ -46,6 +46,7 @@ if str(REPO) not in sys.path:  # run from a checkout without installing
 from imbalance_torch import SMOTE, BalancedSampler, SMOTEDataset  # noqa: E402
 from imbalance_torch.embedding import EmbeddingSMOTE, embed  # noqa: E402
 from imbalance_torch.losses import LogitAdjustedLoss  # noqa: E402
+from imbalance_torch.mixing import MAMix, Remix  # noqa: E402
 
 NUM_CLASSES = 10
 METRICS = ("balanced_accuracy", "macro_f1", "tail_recall")
@@ -178,11 +179,27 @@ def arm_logit_adjusted(splits: Splits, seed: int, batch_size: int) -> Run:
     return Run(_shuffled(splits.train_x, splits.train_y, batch_size, seed), loss)
 
 
+def _mixing(transform: type) -> Callable[[Splits, int, int], Run]:
+    def arm(splits: Splits, seed: int, batch_size: int) -> Run:
+        mix = transform(class_counts=splits.counts, seed=seed)
+
+        def mixed(epoch: int, batch: int, x: Tensor, y: Tensor) -> tuple[Tensor, Tensor]:
+            features, target = mix(x, y, epoch=epoch, batch=batch)
+            return features, target
+
+        return Run(_shuffled(splits.train_x, splits.train_y, batch_size, seed), nn.functional.cross_entropy, mix=mixed)
+
+    arm.__doc__ = f"{transform.__name__} on the raw images: count-aware mixing with probability targets."
+    return arm
+
+
 ARMS: dict[str, Callable[[Splits, int, int], Run]] = {
     "none": arm_none,
     "smote": arm_smote,
     "embedding_smote": arm_embedding_smote,
     "logit_adjusted": arm_logit_adjusted,
+    "remix": _mixing(Remix),
+    "mamix": _mixing(MAMix),
 }
 """Arm name -> its setup, in report order (``none`` first: the reference)."""
 
