@@ -159,8 +159,9 @@ def weighted_cross_entropy(
     (soft labels, e.g. from :class:`imbalance_torch.mixing.Remix`):
     :math:`\ell = -\sum_c w_c t_c \log \operatorname{softmax}(x)_c`, with torch's rule that
     ``'mean'`` divides by N for probability targets (by :math:`\sum_i w_{y_i}` for class
-    indices). torch does not check that the rows sum to 1; the mixing transforms build rows
-    that do.
+    indices). The module is returned as torch's own type, so it does not check the rows
+    (torch computes any values); :func:`focal_loss` with ``gamma=0`` is the same loss with the
+    rows checked, and the mixing transforms build rows that sum to 1.
 
     Args:
         labels: 1-D integer class labels of the training data.

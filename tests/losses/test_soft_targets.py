@@ -164,6 +164,15 @@ def test_rows_not_summing_to_one_are_refused():
         logit_adjusted_loss(logits, bad, PRIOR)
 
 
+def test_weighted_cross_entropy_is_torch_soft_cross_entropy():
+    logits, _, probs, _ = _data()
+    criterion = weighted_cross_entropy(counts=[8, 4, 2, 1]).double()
+    expected = F.cross_entropy(logits, probs, weight=criterion.weight)
+    torch.testing.assert_close(criterion(logits, probs), expected)
+    checked = focal_loss(logits, probs, gamma=0.0, weight=criterion.weight, task="multiclass")
+    torch.testing.assert_close(checked, expected, rtol=1e-12, atol=1e-12)
+
+
 def test_rows_within_the_tolerance_are_accepted():
     logits, _, probs, _ = _data()
     nearly = probs.clone()
