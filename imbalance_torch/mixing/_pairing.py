@@ -41,7 +41,7 @@ STREAM_PAIR = 0
 STREAM_LAMBDA = 1
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class MixedBatch:
     """A mixed batch: unpacks as ``features, target`` for a training loop.
 
