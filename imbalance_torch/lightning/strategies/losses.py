@@ -88,6 +88,17 @@ def _logit_adjusted_prior(options: Mapping[str, Any], sampled: Tensor) -> Tensor
     return effective_prior(sampled, logit_adjust_tau=options["tau"])
 
 
+def _mixing(class_path: str):
+    def build(options: Mapping[str, Any], sampled: Tensor) -> nn.Module:
+        from imbalance_torch.lightning.strategies.mixing_loss import MixingLoss, seed_of_run
+        from imbalance_torch.lightning.strategies.parts import resolve
+
+        transform = resolve(class_path)(class_counts=sampled, seed=seed_of_run(), **options)
+        return MixingLoss(transform)
+
+    return build
+
+
 # torch's cross-entropy arguments a strategy may set (label_smoothing, ...); the class
 # weights and reductions of the comparison's losses stay the entry's.
 _CE = "torch.nn.CrossEntropyLoss"
@@ -128,6 +139,25 @@ LOSSES: dict[str, Loss] = {
             _logit_adjusted, _logit_adjusted_prior,
             owners=("imbalance_torch.losses.LogitAdjustedLoss",), options={"tau": 1.0},
             fixed=("prior", "weight", "reduction", "validate_args"), needs_class_counts=True,
+        ),
+        # Mixing shifts label mass toward the rarer class of each pair, so the raw outputs
+        # are calibrated to no closed-form prior: treated like cross-entropy's (approximate,
+        # as for focal loss). Opt-in until the comparison shows what they do.
+        Loss(
+            "remix",
+            "Remix (Chou et al. 2020): mixup whose label goes wholly to the rarer class of a "
+            "pair when the count ratio is >= kappa and lambda < tau; soft targets.",
+            _mixing("imbalance_torch.mixing.Remix"), _sampled_prior,
+            owners=("imbalance_torch.mixing.Remix",), options={"alpha": 1.0, "kappa": 3.0, "tau": 0.5},
+            fixed=("class_counts", "seed"), in_default=False,
+        ),
+        Loss(
+            "mamix",
+            "MAMix (Cheng, Mai, Lin 2023): mixup whose label weight bends at the pair's class "
+            "share; soft targets.",
+            _mixing("imbalance_torch.mixing.MAMix"), _sampled_prior,
+            owners=("imbalance_torch.mixing.MAMix",), options={"alpha": 1.0},
+            fixed=("class_counts", "seed"), in_default=False,
         ),
     )
 }
