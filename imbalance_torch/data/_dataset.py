@@ -14,7 +14,7 @@ from imbalance_torch._search import block_of
 from imbalance_torch._validation import (
     as_feature_tensor,
     as_label_tensor,
-    check_positive_int,
+    check_int,
     check_seed,
     describe,
 )
@@ -219,9 +219,9 @@ class SMOTEDataset(Dataset):
         if source is not None:  # NOTE [out-of-core features]
             features, labels = source, _source_labels(source, y, {**fields, **carried, "compile": compile})
         elif isinstance(X, Dataset):
-            check_positive_int(read_batch_size, "read_batch_size")
+            check_int("read_batch_size", read_batch_size, minimum=1)
             if max_read_bytes is not None:
-                check_positive_int(max_read_bytes, "max_read_bytes")
+                check_int("max_read_bytes", max_read_bytes, minimum=1)
             columns = read_columns(X, read_batch_size=read_batch_size, max_read_bytes=max_read_bytes)
             self._layout = build_layout(columns, y, **fields, **carried)
             features, labels = self._layout.features, self._layout.labels
@@ -247,7 +247,7 @@ class SMOTEDataset(Dataset):
         self.compile = compile
         self._compiled = None
         if num_threads is not None:
-            check_positive_int(num_threads, "num_threads")
+            check_int("num_threads", num_threads, minimum=1)
         self.num_threads = num_threads
         if oversampler is None:
             oversampler = SMOTE()

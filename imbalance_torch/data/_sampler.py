@@ -18,7 +18,7 @@ from imbalance_torch._search import block_of
 from imbalance_torch._validation import (
     as_feature_tensor,
     as_label_tensor,
-    check_positive_int,
+    check_int,
     check_seed,
     describe,
 )
@@ -147,7 +147,7 @@ class BalancedSampler(DistributedSampler):
         for name, flag in (("shuffle", shuffle), ("stratify_batches", stratify_batches), ("drop_last", drop_last), ("drop_last_batch", drop_last_batch)):
             if not isinstance(flag, bool):
                 raise TypeError(f"{name} must be a bool; got {describe(flag)}.")
-        self.batch_size = None if batch_size is None else check_positive_int(batch_size, "batch_size")
+        self.batch_size = None if batch_size is None else check_int("batch_size", batch_size, minimum=1)
         if drop_last_batch and batch_size is None:
             raise ValueError(
                 "drop_last_batch=True needs batch_size: without it the sampler yields single "
@@ -597,8 +597,8 @@ def _world(num_replicas: int | None, rank: int | None) -> tuple[int, int]:
         num_replicas = dist.get_world_size() if initialised else 1
     if rank is None:
         rank = dist.get_rank() if initialised else 0
-    num_replicas = check_positive_int(num_replicas, "num_replicas")
-    rank = check_positive_int(rank, "rank", minimum=0)
+    num_replicas = check_int("num_replicas", num_replicas, minimum=1)
+    rank = check_int("rank", rank, minimum=0)
     if rank >= num_replicas:
         raise ValueError(f"rank={rank} must be below num_replicas={num_replicas}.")
     return num_replicas, rank

@@ -46,7 +46,7 @@ from typing import Any
 import numpy as np
 import torch
 
-from imbalance_torch._validation import check_positive_int, describe
+from imbalance_torch._validation import check_int, describe
 from imbalance_torch.data._parquet_files import (
     cast_to_schema,
     parquet_folder_files,
@@ -144,7 +144,7 @@ class FeatureSource(ABC):
     def chunks(self, chunk_rows: int | None = None) -> Iterator[tuple[int, torch.Tensor]]:
         """``(start, rows)`` for consecutive blocks of ``chunk_rows`` rows (default about
         32 MiB each), in file order; one block is in memory at a time."""
-        size = self.default_chunk_rows() if chunk_rows is None else check_positive_int(chunk_rows, "chunk_rows")
+        size = self.default_chunk_rows() if chunk_rows is None else check_int("chunk_rows", chunk_rows, minimum=1)
         for start in range(0, self.shape[0], size):
             yield start, self.read_range(start, min(start + size, self.shape[0]))
 
@@ -191,7 +191,7 @@ class MemmapSource(FeatureSource):
         offset: int = 0,
         max_map_bytes: int = 128 * 2**20,
     ) -> None:
-        self.max_map_bytes = check_positive_int(max_map_bytes, "max_map_bytes")
+        self.max_map_bytes = check_int("max_map_bytes", max_map_bytes, minimum=1)
         self.path = Path(path)
         if not self.path.is_file():
             raise FileNotFoundError(f"MemmapSource: no file at {str(self.path)!r}; pass the path of a .npy file.")

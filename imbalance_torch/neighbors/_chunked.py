@@ -18,7 +18,7 @@ from collections.abc import Iterable
 
 import torch
 
-from imbalance_torch._validation import check_positive_int
+from imbalance_torch._validation import check_int
 from imbalance_torch.neighbors._knn import kneighbors
 
 __all__ = ["chunked_kneighbors", "merge_topk"]
@@ -70,7 +70,7 @@ def chunked_kneighbors(
         ValueError: ``k`` beyond the rows available, or chunks that do not cover the rows in
             order.
     """
-    k = check_positive_int(k, "k")
+    k = check_int("k", k, minimum=1)
     own = 1 if query_rows is not None else 0
     if k > num_rows - own:
         raise ValueError(

@@ -16,7 +16,7 @@ from typing import Protocol
 
 import torch
 
-from imbalance_torch._validation import check_positive_int
+from imbalance_torch._validation import check_int
 
 
 class ExtraDistance(Protocol):
@@ -125,7 +125,7 @@ def kneighbors(
     Raises:
         ValueError: if ``k`` exceeds the rows available or shapes disagree.
     """
-    k = check_positive_int(k, "k")
+    k = check_int("k", k, minimum=1)
     if queries.dim() != 2 or data.dim() != 2 or queries.shape[1] != data.shape[1]:
         raise ValueError(
             f"queries {tuple(queries.shape)} and data {tuple(data.shape)} must be 2-D with the "

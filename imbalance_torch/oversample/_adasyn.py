@@ -6,7 +6,7 @@ from collections.abc import Sequence
 
 import torch
 
-from imbalance_torch._validation import check_positive_int
+from imbalance_torch._validation import check_int
 from imbalance_torch.neighbors._backends import NeighborSearch, SklearnLikeNeighbors
 from imbalance_torch.oversample._base import ClassPool
 from imbalance_torch.oversample._family import (
@@ -93,7 +93,7 @@ class ADASYN(SMOTEFamily):
         self.filter_search = filter_search
 
     def _check_params(self, X: torch.Tensor) -> None:
-        check_positive_int(self.n_neighbors, "n_neighbors")
+        check_int("n_neighbors", self.n_neighbors, minimum=1)
         super()._check_params(X)
 
     def _check_class(self, X: torch.Tensor, y: torch.Tensor, label: int, count: int) -> None:

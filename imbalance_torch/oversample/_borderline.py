@@ -7,7 +7,7 @@ from typing import ClassVar
 
 import torch
 
-from imbalance_torch._validation import check_positive_int, describe
+from imbalance_torch._validation import check_int, describe
 from imbalance_torch.neighbors._backends import NeighborSearch, SklearnLikeNeighbors
 from imbalance_torch.oversample._base import ClassPool
 from imbalance_torch.oversample._family import (
@@ -119,8 +119,8 @@ class BorderlineSMOTE(SMOTEFamily):
     def _check_params(self, X: torch.Tensor) -> None:
         if self.kind not in _KINDS:
             raise ValueError(f"kind={describe(self.kind)} is not known; use one of {list(_KINDS)}.")
-        check_positive_int(self.k_neighbors, "k_neighbors")
-        check_positive_int(self.m_neighbors, "m_neighbors")
+        check_int("k_neighbors", self.k_neighbors, minimum=1)
+        check_int("m_neighbors", self.m_neighbors, minimum=1)
         n = X.shape[0]
         for name in ("m_neighbors",) + (("k_neighbors",) if self.kind == "borderline-2" else ()):
             value = getattr(self, name)

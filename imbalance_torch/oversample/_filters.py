@@ -43,7 +43,7 @@ from typing import Any
 import torch
 
 from imbalance_torch._random import STREAM_FILTER_ATTEMPT, key_table, words
-from imbalance_torch._validation import check_positive_int, describe
+from imbalance_torch._validation import check_int, describe
 from imbalance_torch.neighbors import kneighbors
 from imbalance_torch.oversample._base import SyntheticDraw, compute_dtype
 from imbalance_torch.undersample import EditedNearestNeighbours, TomekLinks
@@ -106,7 +106,7 @@ def check_filter_params(owner: Any) -> list[_Rule]:
     safe = getattr(owner, "safe", False)
     if not isinstance(safe, bool):
         raise TypeError(f"safe must be a bool; got {describe(safe)}. Pass safe=True to keep only synthetic rows in the class's own region.")
-    safe_k = check_positive_int(getattr(owner, "safe_k", 5), "safe_k")
+    safe_k = check_int("safe_k", getattr(owner, "safe_k", 5), minimum=1)
     search = getattr(owner, "filter_search", "candidates")
     if search not in FILTER_SEARCHES:
         raise ValueError(

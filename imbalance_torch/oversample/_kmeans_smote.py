@@ -11,7 +11,7 @@ from typing import Any
 import numpy as np
 import torch
 
-from imbalance_torch._validation import check_positive_int, describe
+from imbalance_torch._validation import check_int, describe
 from imbalance_torch.neighbors import kneighbors
 from imbalance_torch.oversample._family import check_class_size
 from imbalance_torch.oversample._weighted_pool import (
@@ -130,10 +130,10 @@ class KMeansSMOTE(WeightedPoolOversampler):
         self.density_exponent = density_exponent
 
     def _check_params(self, X: torch.Tensor) -> None:
-        check_positive_int(self.k_neighbors, "k_neighbors")
+        check_int("k_neighbors", self.k_neighbors, minimum=1)
         estimator = self.kmeans_estimator
         if isinstance(estimator, numbers.Integral) and not isinstance(estimator, bool):
-            check_positive_int(estimator, "kmeans_estimator")
+            check_int("kmeans_estimator", estimator, minimum=1)
         elif estimator is not None and not (
             hasattr(estimator, "fit_predict") and hasattr(estimator, "get_params")
         ):

@@ -8,7 +8,7 @@ from collections.abc import Sequence
 
 import torch
 
-from imbalance_torch._validation import check_positive_int
+from imbalance_torch._validation import check_int
 from imbalance_torch.neighbors._backends import NeighborSearch, SklearnLikeNeighbors
 from imbalance_torch.oversample._base import ClassPool
 from imbalance_torch.oversample._family import (
@@ -98,7 +98,7 @@ class SMOTE(SMOTEFamily):
         self.filter_search = filter_search
 
     def _check_params(self, X: torch.Tensor) -> None:
-        check_positive_int(self.k_neighbors, "k_neighbors")
+        check_int("k_neighbors", self.k_neighbors, minimum=1)
         super()._check_params(X)
 
     def _check_class(self, X: torch.Tensor, y: torch.Tensor, label: int, count: int) -> None:

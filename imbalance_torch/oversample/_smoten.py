@@ -13,7 +13,7 @@ from typing import Any
 
 import torch
 
-from imbalance_torch._validation import check_positive_int
+from imbalance_torch._validation import check_int
 from imbalance_torch.neighbors._distributed import check_same_data, check_same_index
 from imbalance_torch.oversample._base import ClassPool, Oversampler, SyntheticDraw
 from imbalance_torch.oversample._family import check_class_size, class_rows
@@ -171,7 +171,7 @@ class SMOTEN(Oversampler):
         self.k_neighbors = k_neighbors
 
     def _check_params(self, X: torch.Tensor) -> None:
-        check_positive_int(self.k_neighbors, "k_neighbors")
+        check_int("k_neighbors", self.k_neighbors, minimum=1)
         self._codes(X)
 
     @staticmethod

@@ -10,7 +10,7 @@ from typing import Any
 import numpy as np
 import torch
 
-from imbalance_torch._validation import check_positive_int, describe
+from imbalance_torch._validation import check_int, describe
 from imbalance_torch.oversample._family import (
     check_class_size,
     in_danger,
@@ -88,8 +88,8 @@ class SVMSMOTE(WeightedPoolOversampler):
         self.out_step = out_step
 
     def _check_params(self, X: torch.Tensor) -> None:
-        check_positive_int(self.k_neighbors, "k_neighbors")
-        check_positive_int(self.m_neighbors, "m_neighbors")
+        check_int("k_neighbors", self.k_neighbors, minimum=1)
+        check_int("m_neighbors", self.m_neighbors, minimum=1)
         step = self.out_step
         if isinstance(step, bool) or not isinstance(step, numbers.Real):
             raise TypeError(

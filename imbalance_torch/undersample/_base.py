@@ -21,7 +21,7 @@ import torch
 from imbalance_torch._validation import (
     as_feature_tensor,
     as_label_tensor,
-    check_positive_int,
+    check_int,
     describe,
 )
 from imbalance_torch.neighbors import kneighbors
@@ -250,4 +250,4 @@ def check_n_neighbors(value: Any, name: str = "n_neighbors") -> int:
             f"{name} must be an int here; got a {type(value).__name__} object. The search is "
             f"the project's exact one: pass {name}=<int>."
         )
-    return check_positive_int(value, name)
+    return check_int(name, value, minimum=1)

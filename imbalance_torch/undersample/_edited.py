@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import torch
 
-from imbalance_torch._validation import check_positive_int, describe
+from imbalance_torch._validation import check_int, describe
 from imbalance_torch.targets import class_counts
 from imbalance_torch.undersample._base import (
     Cleaner,
@@ -141,7 +141,7 @@ class RepeatedEditedNearestNeighbours(_EditedPasses):
 
     def _check_params(self, X: torch.Tensor, y: torch.Tensor) -> None:
         k = check_n_neighbors(self.n_neighbors)
-        check_positive_int(self.max_iter, "max_iter")
+        check_int("max_iter", self.max_iter, minimum=1)
         check_kind_sel(self.kind_sel)
         _check_room(k, len(y), "RepeatedEditedNearestNeighbours")
 

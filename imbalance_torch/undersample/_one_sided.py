@@ -7,7 +7,7 @@ from collections.abc import Mapping
 import torch
 
 from imbalance_torch._random import STREAM_SEED_ROWS, key_table, words
-from imbalance_torch._validation import check_positive_int, check_seed
+from imbalance_torch._validation import check_int, check_seed
 from imbalance_torch.neighbors import kneighbors
 from imbalance_torch.targets import class_counts
 from imbalance_torch.undersample._base import (
@@ -85,7 +85,7 @@ class OneSidedSelection(Cleaner):
         check_seed(self.seed)
         if self.n_neighbors is not None:
             check_n_neighbors(self.n_neighbors)
-        seeds = check_positive_int(self.n_seeds_S, "n_seeds_S")
+        seeds = check_int("n_seeds_S", self.n_seeds_S, minimum=1)
         counts = class_counts(y)
         for label in self.sampling_strategy_:
             if seeds > counts[label]:
