@@ -91,8 +91,8 @@ class Scorer:
                 or weights that do not fit this version's network (another version, another
                 width, renamed weights), or a preprocessing state with missing keys.
         """
-        model = load_classifier(path, map_location=map_location)
-        return cls(model, model.preprocessing, dict(model.thresholds))  # type: ignore[arg-type]
+        model, preprocessing = load_classifier(path, map_location=map_location)
+        return cls(model, preprocessing, dict(model.thresholds))
 
     # --------------------------------------------------------------------------- scores
     def probabilities(

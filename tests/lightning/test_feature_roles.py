@@ -326,7 +326,7 @@ def test_the_checkpoint_keeps_the_roles_and_predict_prints_them(tmp_path, capsys
     trainer.fit(model, data)
     ckpt = tmp_path / "model.ckpt"
     trainer.save_checkpoint(ckpt)
-    saved = torch.load(ckpt, weights_only=True)["preprocessing"]["feature_roles"]
+    saved = torch.load(ckpt, weights_only=True)["ImbalanceDataModule"]["preprocessing"]["feature_roles"]
     assert {"column": "Unnamed: 0", "role": "dropped",
             "note": "the row numbering pandas wrote as a column (an index, not data)"} in saved
     tomorrow = tmp_path / "tomorrow.csv"

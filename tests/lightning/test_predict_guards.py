@@ -159,7 +159,8 @@ def test_a_renamed_weight_gets_one_line(fitted):
 
 def test_a_preprocessing_state_missing_keys_gets_one_line(fitted):
     def drop(checkpoint):
-        del checkpoint["preprocessing"]["means"], checkpoint["preprocessing"]["scales"]
+        state = checkpoint["ImbalanceDataModule"]["preprocessing"]
+        del state["means"], state["scales"]
 
     message = predict_error(fitted, edited_checkpoint(fitted, "nokeys.ckpt", drop))
     assert "nokeys.ckpt: the preprocessing state lacks 2 key(s): 'means', 'scales'" in message
@@ -177,7 +178,7 @@ def test_a_checkpoint_of_another_version_gets_one_line_naming_both_versions(fitt
     assert "written by imbalance-torch 9.0; this is 0.1.0" in message
 
     def old_preprocessing(checkpoint):
-        checkpoint["preprocessing"]["version"] = 0
+        checkpoint["ImbalanceDataModule"]["preprocessing"]["version"] = 0
         del checkpoint["imbalance_torch_version"]
 
     message = predict_error(fitted, edited_checkpoint(fitted, "old.ckpt", old_preprocessing))

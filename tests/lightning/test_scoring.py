@@ -95,8 +95,25 @@ def test_round_trip_in_a_fresh_process_equals_the_test_scores(trained):
 def test_checkpoint_holds_preprocessing_and_thresholds_as_plain_values(trained):
     checkpoint = torch.load(trained["ckpt"], weights_only=True)
     assert checkpoint["thresholds"] == trained["model"].thresholds
-    assert checkpoint["preprocessing"] == trained["dm"].preprocessing.state_dict()
-    assert checkpoint["preprocessing"]["input_columns"] == ["amount", "merchant", "v1", "v2"]
+    # The preprocessing is the data module's state (Lightning keys it by the class name).
+    data_state = checkpoint["ImbalanceDataModule"]
+    assert data_state["preprocessing"] == trained["dm"].preprocessing.state_dict()
+    assert data_state["preprocessing"]["input_columns"] == ["amount", "merchant", "v1", "v2"]
+    assert "preprocessing" not in checkpoint  # no longer saved by the model
+
+
+def test_a_checkpoint_of_the_previous_layout_is_read_alike(trained):
+    # The previous release saved the preprocessing beside the model's state (top-level key);
+    # the same plain values are read from there and score the same.
+    checkpoint = torch.load(trained["ckpt"], weights_only=True)
+    checkpoint["preprocessing"] = checkpoint["ImbalanceDataModule"].pop("preprocessing")
+    old = trained["folder"] / "previous_layout.ckpt"
+    torch.save(checkpoint, old)
+    rows = trained["test_rows"]
+    expected = Scorer.from_checkpoint(trained["ckpt"]).predict_proba(rows)
+    scorer = Scorer.from_checkpoint(old)
+    assert scorer.preprocessing.state_dict() == trained["dm"].preprocessing.state_dict()
+    pd.testing.assert_frame_equal(scorer.predict_proba(rows), expected)
 
 
 def test_test_results_report_each_threshold_with_cost_and_value_caught(trained):
@@ -149,7 +166,7 @@ def test_scoring_errors_name_the_file_and_column(trained):
 
 def test_a_checkpoint_without_preprocessing_is_refused(trained):
     checkpoint = torch.load(trained["ckpt"], weights_only=True)
-    del checkpoint["preprocessing"]
+    del checkpoint["ImbalanceDataModule"]["preprocessing"]
     path = trained["folder"] / "bare.ckpt"
     torch.save(checkpoint, path)
     with pytest.raises(ValueError, match="bare.ckpt holds no fitted preprocessing"):

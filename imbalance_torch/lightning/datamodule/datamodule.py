@@ -558,11 +558,15 @@ class ImbalanceDataModule(pl.LightningDataModule):
         )
 
     def state_dict(self) -> dict[str, Any]:
-        """Saved in every checkpoint: :meth:`data_state` and the train loader's epoch and
-        position (:meth:`ResumableLoader.state_dict`)."""
+        """Saved in every checkpoint (Lightning keys it by this class's name): :meth:`data_state`,
+        the train loader's epoch and position (:meth:`ResumableLoader.state_dict`), and the
+        fitted :attr:`preprocessing` as plain values (``preprocessing``), which scoring reads
+        (:func:`~imbalance_torch.lightning.model.checkpoints.load_classifier`)."""
         if self._prepared is None:
             return {}
-        return data_module_state(self.data_state(), self._train_loader)
+        state = data_module_state(self.data_state(), self._train_loader)
+        state["preprocessing"] = self.preprocessing.state_dict()
+        return state
 
     def load_state_dict(self, state_dict: dict[str, Any]) -> None:
         """When a fit resumes from a checkpoint, check that it trains on the same data, and

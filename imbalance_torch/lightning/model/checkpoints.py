@@ -39,6 +39,7 @@ from lightning.pytorch.callbacks import EarlyStopping, ModelCheckpoint
 from torch import Tensor
 
 from imbalance_torch.lightning.tables.files import path_mode, special_file_kind
+from imbalance_torch.lightning.tables.preprocessing import Preprocessing
 
 if TYPE_CHECKING:
     from imbalance_torch.lightning.model.module import TabularClassifier
@@ -300,17 +301,26 @@ def check_lightning_ckpt_path(value: str, *, argument: str = "ckpt_path") -> Non
         _read_checkpoint(value, "cpu")
 
 
-def load_classifier(path: str | os.PathLike, *, map_location: str = "cpu") -> TabularClassifier:
+def load_classifier(
+    path: str | os.PathLike, *, map_location: str = "cpu"
+) -> tuple[TabularClassifier, Preprocessing]:
     """The :class:`~imbalance_torch.lightning.TabularClassifier` of a checkpoint written by a
-    fit with the data module, in eval mode, with its preprocessing and thresholds, read with
-    ``torch.load(weights_only=True)`` and checked piece by piece (NOTE [unusable checkpoints]).
+    fit with the data module, in eval mode with its thresholds, and the data module's fitted
+    preprocessing, read with ``torch.load(weights_only=True)`` and checked piece by piece
+    (NOTE [unusable checkpoints]).
+
+    The preprocessing is part of the data module's state
+    (:meth:`~imbalance_torch.lightning.ImbalanceDataModule.state_dict`, which Lightning keys by
+    the data module's class name). The previous release kept it beside the model's state under
+    the top-level key ``preprocessing``; such a checkpoint is read too: the state is the same
+    dict of plain values, checked the same way.
 
     Args:
         path: the checkpoint file (checked first: :func:`check_checkpoint_file`).
         map_location: as in ``torch.load``.
 
     Returns:
-        The model.
+        ``(model, preprocessing)``.
 
     Raises:
         FileNotFoundError, IsADirectoryError, PermissionError: a path that is no file
@@ -330,23 +340,42 @@ def load_classifier(path: str | os.PathLike, *, map_location: str = "cpu") -> Ta
             f"{name} is not a TabularClassifier checkpoint (it has no state_dict "
             "or hyper_parameters); pass a checkpoint written by train.py fit."
         )
-    if "preprocessing" not in checkpoint:
+    state = _preprocessing_state(checkpoint)
+    if state is None:
         raise ValueError(
             f"{name} holds no fitted preprocessing, so raw rows cannot be "
             "prepared as in training; it was trained without an ImbalanceDataModule or by "
             "an older imbalance-torch. Train it again with train.py fit."
         )
     written_by = _written_by(checkpoint)
-    _check_preprocessing_state(name, checkpoint["preprocessing"], written_by)
+    _check_preprocessing_state(name, state, written_by)
     model = _build_model(name, checkpoint["hyper_parameters"], written_by)
     _check_weights(name, checkpoint["state_dict"], model, written_by)
     model.load_state_dict(checkpoint["state_dict"])
     try:
         model.on_load_checkpoint(checkpoint)
+        preprocessing = Preprocessing.from_state_dict(state)
     except (KeyError, TypeError, ValueError) as error:
         raise ValueError(f"{name}: {_one_line(error)}{written_by}") from None
     model.eval()
-    return model
+    return model, preprocessing
+
+
+def _preprocessing_state(checkpoint: dict[str, Any]) -> Any:
+    """The fitted preprocessing's state in a checkpoint, or None: the data module's state
+    (under its class name, so a subclass of ImbalanceDataModule is found too), else the
+    previous release's top-level ``preprocessing``."""
+    for key, value in checkpoint.items():
+        if key not in _TRAINER_KEYS and isinstance(value, dict) and "preprocessing" in value:
+            return value["preprocessing"]
+    return checkpoint.get("preprocessing")
+
+
+# Lightning's own top-level checkpoint entries, never a data module's state.
+_TRAINER_KEYS = frozenset({
+    "state_dict", "hyper_parameters", "optimizer_states", "lr_schedulers", "loops", "callbacks",
+    "datamodule_hyper_parameters",
+})
 
 
 # NOTE [unusable checkpoints]: a checkpoint is read with ``torch.load(weights_only=True)``
@@ -439,8 +468,6 @@ def _check_preprocessing_state(name: str, state: Any, written_by: str) -> None:
             f"{name}: the preprocessing state is a {type(state).__name__}, not a dict of plain "
             f"values; the file was not written by train.py fit{written_by}."
         )
-    from imbalance_torch.lightning.tables.preprocessing import Preprocessing
-
     missing = [f.name for f in fields(Preprocessing) if f.name not in state]
     if missing:
         raise ValueError(

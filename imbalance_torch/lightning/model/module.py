@@ -89,7 +89,8 @@ class TabularClassifier(pl.LightningModule):
     :class:`~imbalance_torch.lightning.model.thresholds.ThresholdSettings` (max F1, the
     ``min_precision`` floor, and those asked above) into :attr:`thresholds`, saved in the
     checkpoint; test reports each one's precision and recall (and cost and value caught when
-    costs are given). The data module's fitted preprocessing is saved in the checkpoint too.
+    costs are given). The data module's fitted preprocessing is saved in the checkpoint by the
+    data module (:meth:`ImbalanceDataModule.state_dict`).
     """
 
     def __init__(
@@ -399,8 +400,6 @@ class TabularClassifier(pl.LightningModule):
         # Plain values (torch.load(weights_only=True) reads them): what scoring needs.
         checkpoint["thresholds"] = dict(self.thresholds)
         checkpoint["imbalance_torch_version"] = __version__  # named when a load fails
-        if self.preprocessing is not None:
-            checkpoint["preprocessing"] = self.preprocessing.state_dict()
 
     def on_load_checkpoint(self, checkpoint: dict[str, Any]) -> None:
         """Restore the validation history; a resumed fit must keep the loss and the settings
@@ -432,8 +431,6 @@ class TabularClassifier(pl.LightningModule):
                 )
         self.val_history = [dict(entry) for entry in checkpoint.get("val_history", [])]
         self.thresholds = dict(checkpoint.get("thresholds", {}))
-        if "preprocessing" in checkpoint:
-            self.preprocessing = Preprocessing.from_state_dict(checkpoint["preprocessing"])
 
     def configure_optimizers(self) -> torch.optim.Optimizer:
         return torch.optim.AdamW(
