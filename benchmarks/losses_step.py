@@ -51,12 +51,59 @@ def _step(loss_fn, logits: torch.Tensor, *rest) -> None:
     loss_fn(x, *rest).backward()
 
 
+def _rows(size: int, rows: int, args: argparse.Namespace) -> list[list[str]]:
+    """Time every loss at one batch size; each binary loss beside BCE, LDAM beside CE."""
+    logits, target, index = _binary_batch(size, args.positive_share, rows, seed=size)
+    float_target = target.float()
+    bce = measure(
+        lambda run: _step(F.binary_cross_entropy_with_logits, logits, float_target),
+        repeats=args.repeats,
+    )
+    table = [["binary_cross_entropy_with_logits", fmt_seconds(bce.median), "1.00x"]]
+    cases = {
+        "AveragePrecisionLoss": AveragePrecisionLoss(rows),
+        "PartialAUCLoss(topk, max_fpr=0.05)": PartialAUCLoss(max_fpr=0.05),
+        "PartialAUCLoss(dro)": PartialAUCLoss(rows, form="dro"),
+        "AUCMarginLoss": AUCMarginLoss(),
+    }
+    for name, criterion in cases.items():
+        timing = measure(
+            lambda run, c=criterion: _step(c, logits, target, index), repeats=args.repeats
+        )
+        table.append([name, fmt_seconds(timing.median), fmt_ratio(timing.median / bce.median)])
+    generator = torch.Generator().manual_seed(size + 1)
+    multi = torch.randn(size, args.classes, generator=generator)
+    labels = torch.randint(0, args.classes, (size,), generator=generator)
+    ce = measure(lambda run: _step(F.cross_entropy, multi, labels), repeats=args.repeats)
+    counts = torch.bincount(labels, minlength=args.classes).clamp(min=1)
+    ldam = LDAMLoss(counts, drw_start_step=0)
+    timing = measure(lambda run: _step(ldam, multi, labels), repeats=args.repeats)
+    table.append(["cross_entropy", fmt_seconds(ce.median), "1.00x"])
+    table.append(
+        [
+            "LDAMLoss (DRW weights on)",
+            fmt_seconds(timing.median),
+            fmt_ratio(timing.median / ce.median),
+        ]
+    )
+    return table
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--batch-sizes", default="1024,65536")
-    parser.add_argument("--rows", type=int, default=1_000_000, help="rows of state (default: %(default)s)")
-    parser.add_argument("--positive-share", type=float, default=0.01, help="positives per batch (default: %(default)s)")
-    parser.add_argument("--classes", type=int, default=10, help="classes of the LDAM case (default: %(default)s)")
+    parser.add_argument(
+        "--rows", type=int, default=1_000_000, help="rows of state (default: %(default)s)"
+    )
+    parser.add_argument(
+        "--positive-share",
+        type=float,
+        default=0.01,
+        help="positives per batch (default: %(default)s)",
+    )
+    parser.add_argument(
+        "--classes", type=int, default=10, help="classes of the LDAM case (default: %(default)s)"
+    )
     parser.add_argument("--repeats", type=int, default=5)
     parser.add_argument("--threads", type=int, default=None)
     parser.add_argument("--quick", action="store_true", help="small batches and state: a smoke run")
@@ -66,34 +113,14 @@ def main() -> None:
     sizes = [256, 2048] if args.quick else [int(v) for v in args.batch_sizes.split(",")]
     rows = 10_000 if args.quick else args.rows
     report = Report("Loss cost per step (forward + backward), CPU", args)
-    report.add(f"- state: {rows:,} rows; positives per binary batch: {args.positive_share:.1%}; LDAM: {args.classes} classes")
+    report.add(
+        f"- state: {rows:,} rows; positives per binary batch: {args.positive_share:.1%}; LDAM: {args.classes} classes"
+    )
     report.add("")
     for size in sizes:
-        logits, target, index = _binary_batch(size, args.positive_share, rows, seed=size)
-        float_target = target.float()
-        bce = measure(lambda run: _step(F.binary_cross_entropy_with_logits, logits, float_target), repeats=args.repeats)
-        table = [["binary_cross_entropy_with_logits", fmt_seconds(bce.median), "1.00x"]]
-        cases = {
-            "AveragePrecisionLoss": AveragePrecisionLoss(rows),
-            "PartialAUCLoss(topk, max_fpr=0.05)": PartialAUCLoss(max_fpr=0.05),
-            "PartialAUCLoss(dro)": PartialAUCLoss(rows, form="dro"),
-            "AUCMarginLoss": AUCMarginLoss(),
-        }
-        for name, criterion in cases.items():
-            timing = measure(lambda run, c=criterion: _step(c, logits, target, index), repeats=args.repeats)
-            table.append([name, fmt_seconds(timing.median), fmt_ratio(timing.median / bce.median)])
-        generator = torch.Generator().manual_seed(size + 1)
-        multi = torch.randn(size, args.classes, generator=generator)
-        labels = torch.randint(0, args.classes, (size,), generator=generator)
-        ce = measure(lambda run: _step(F.cross_entropy, multi, labels), repeats=args.repeats)
-        counts = torch.bincount(labels, minlength=args.classes).clamp(min=1)
-        ldam = LDAMLoss(counts, drw_start_step=0)
-        timing = measure(lambda run: _step(ldam, multi, labels), repeats=args.repeats)
-        table.append(["cross_entropy", fmt_seconds(ce.median), "1.00x"])
-        table.append(["LDAMLoss (DRW weights on)", fmt_seconds(timing.median), fmt_ratio(timing.median / ce.median)])
         report.add(f"## batch {size:,}")
         report.add("")
-        report.table(["loss", "median step", "vs its cross-entropy"], table)
+        report.table(["loss", "median step", "vs its cross-entropy"], _rows(size, rows, args))
     report.finish()
 
 
