@@ -5,7 +5,9 @@ from __future__ import annotations
 import torch
 from torch import Tensor
 
-from ._pairing import CountAwareMixing, _real, check_common
+from imbalance_torch._validation import check_float
+
+from ._pairing import CountAwareMixing, check_common
 
 __all__ = ["MAMix"]
 
@@ -80,7 +82,9 @@ class MAMix(CountAwareMixing):
         seed: int = 0,
     ) -> None:
         self.seed, self.alpha, self.class_counts = check_common(seed, alpha, class_counts)
-        self.power = _real("power", power)
+        self.power = check_float(
+            "power", power, fix="power is the exponent of the class counts, e.g. -0.25."
+        )
 
     def breakpoint(self, count_own: Tensor, count_partner: Tensor) -> Tensor:
         """The breakpoint :math:`m = k_j / (k_i + k_j)` per row, float64, within

@@ -18,8 +18,6 @@ figures use a scalar per batch); it is ``Beta(alpha, alpha)``'s inverse CDF
 
 from __future__ import annotations
 
-import math
-import numbers
 from abc import ABC, abstractmethod
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
@@ -30,7 +28,7 @@ from scipy.special import betaincinv
 from torch import Tensor
 
 from imbalance_torch._random import absorb, uniform_float, words
-from imbalance_torch._validation import check_positive_int, check_seed, describe
+from imbalance_torch._validation import check_float, check_int, check_seed, describe
 
 __all__ = ["MixedBatch"]
 
@@ -69,24 +67,14 @@ class MixedBatch:
 
 def check_alpha(alpha: object) -> float:
     """Beta(alpha, alpha)'s parameter: a finite real > 0."""
-    value = _real("alpha", alpha)
-    if not value > 0:
-        raise ValueError(
-            f"alpha={alpha!r} must be > 0: lambda is drawn from Beta(alpha, alpha); pass e.g. "
-            "alpha=1.0 (uniform lambda) or alpha=0.2 (lambda near 0 or 1)."
-        )
-    return value
-
-
-def _real(name: str, value: object) -> float:
-    if isinstance(value, bool) or not isinstance(value, numbers.Real):
-        raise TypeError(
-            f"{name} must be a real number, got {describe(value)} of type {type(value).__name__}."
-        )
-    result = float(value)
-    if not math.isfinite(result):
-        raise ValueError(f"{name}={value!r} is not finite; pass a finite number.")
-    return result
+    return check_float(
+        "alpha",
+        alpha,
+        minimum=0.0,
+        low_open=True,
+        fix="lambda is drawn from Beta(alpha, alpha); pass e.g. alpha=1.0 (uniform lambda) "
+        "or alpha=0.2 (lambda near 0 or 1).",
+    )
 
 
 def check_counts(counts: object) -> Tensor:
@@ -173,10 +161,7 @@ def check_batch(x: object, y: object, num_classes: int) -> tuple[Tensor, Tensor]
 
 def check_lam(lam: object) -> float:
     """A given lambda: a real in [0, 1]."""
-    value = _real("lam", lam)
-    if not 0.0 <= value <= 1.0:
-        raise ValueError(f"lam={lam!r} is outside [0, 1]; lambda is a mixing weight.")
-    return value
+    return check_float("lam", lam, minimum=0.0, maximum=1.0, fix="lambda is a mixing weight.")
 
 
 def check_partner(partner: object, num_rows: int, device: torch.device) -> Tensor:
@@ -195,8 +180,8 @@ def check_partner(partner: object, num_rows: int, device: torch.device) -> Tenso
 
 def batch_key(seed: int, epoch: object, batch: object) -> int:
     """The signed 64-bit key of one batch's draws (NOTE [mixing draws])."""
-    epoch = check_positive_int(epoch, "epoch", minimum=0)
-    batch = check_positive_int(batch, "batch", minimum=0)
+    epoch = check_int("epoch", epoch, minimum=0)
+    batch = check_int("batch", batch, minimum=0)
     key = absorb(MIXING_DOMAIN, seed, epoch, batch)
     return key - (1 << 64) if key >= 1 << 63 else key
 

@@ -5,7 +5,9 @@ from __future__ import annotations
 import torch
 from torch import Tensor
 
-from ._pairing import CountAwareMixing, _real, check_common
+from imbalance_torch._validation import check_float
+
+from ._pairing import CountAwareMixing, check_common
 
 __all__ = ["Remix"]
 
@@ -74,19 +76,21 @@ class Remix(CountAwareMixing):
         seed: int = 0,
     ) -> None:
         self.seed, self.alpha, self.class_counts = check_common(seed, alpha, class_counts)
-        self.kappa = _real("kappa", kappa)
-        if self.kappa < 1:
-            raise ValueError(
-                f"kappa={kappa!r} is below 1; kappa is the count ratio n_i/n_j from which a "
-                "pair's label goes to the minority class, so it must be >= 1 (the paper "
-                "uses 3)."
-            )
-        self.tau = _real("tau", tau)
-        if not 0.0 <= self.tau <= 1.0:
-            raise ValueError(
-                f"tau={tau!r} is outside [0, 1]; tau bounds the minority row's feature "
-                "weight (the paper uses 0.5; 0 gives plain mixup labels)."
-            )
+        self.kappa = check_float(
+            "kappa",
+            kappa,
+            minimum=1.0,
+            fix="kappa is the count ratio n_i/n_j from which a pair's label goes to the "
+            "minority class (the paper uses 3).",
+        )
+        self.tau = check_float(
+            "tau",
+            tau,
+            minimum=0.0,
+            maximum=1.0,
+            fix="tau bounds the minority row's feature weight (the paper uses 0.5; 0 gives "
+            "plain mixup labels).",
+        )
 
     def label_weight(self, count_own: Tensor, count_partner: Tensor, lam: float) -> Tensor:
         """Remix's :math:`\\lambda_y` per row from the counts of its class and its partner's.

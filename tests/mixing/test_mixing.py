@@ -254,24 +254,48 @@ BAD_ARGUMENTS = [
     (
         lambda: Remix(COUNTS, alpha=0.0),
         ValueError,
-        r"alpha=0\.0 must be > 0: lambda is drawn from Beta",
+        r"alpha must be a float > 0\.0 \(finite\); got alpha=0\.0\. lambda is drawn from Beta",
     ),
-    (lambda: MAMix(COUNTS, alpha=-1), ValueError, r"alpha=-1 must be > 0"),
+    (
+        lambda: MAMix(COUNTS, alpha=-1),
+        ValueError,
+        r"alpha must be a float > 0\.0 \(finite\); got alpha=-1\.",
+    ),
     (
         lambda: Remix(COUNTS, alpha=True),
         TypeError,
-        r"alpha must be a real number, got True of type bool",
+        r"alpha must be a float > 0\.0; got True of type bool",
     ),
-    (lambda: Remix(COUNTS, alpha=float("inf")), ValueError, r"alpha=inf is not finite"),
-    (lambda: Remix(COUNTS, kappa=0.5), ValueError, r"kappa=0\.5 is below 1; .*must be >= 1"),
+    (
+        lambda: Remix(COUNTS, alpha=float("inf")),
+        ValueError,
+        r"alpha must be a float > 0\.0 \(finite\); got alpha=inf\.",
+    ),
+    (
+        lambda: Remix(COUNTS, kappa=0.5),
+        ValueError,
+        r"kappa must be a float >= 1\.0 \(finite\); got kappa=0\.5\. kappa is the count ratio",
+    ),
     (
         lambda: Remix(COUNTS, kappa="3"),
         TypeError,
-        r"kappa must be a real number, got '3' of type str",
+        r"kappa must be a float >= 1\.0; got '3' of type str",
     ),
-    (lambda: Remix(COUNTS, tau=-0.1), ValueError, r"tau=-0\.1 is outside \[0, 1\]"),
-    (lambda: Remix(COUNTS, tau=1.5), ValueError, r"tau=1\.5 is outside \[0, 1\]"),
-    (lambda: MAMix(COUNTS, power=float("nan")), ValueError, r"power=nan is not finite"),
+    (
+        lambda: Remix(COUNTS, tau=-0.1),
+        ValueError,
+        r"tau must be a float in \[0\.0, 1\.0\] \(finite\); got tau=-0\.1\. tau bounds",
+    ),
+    (
+        lambda: Remix(COUNTS, tau=1.5),
+        ValueError,
+        r"tau must be a float in \[0\.0, 1\.0\] \(finite\); got tau=1\.5\.",
+    ),
+    (
+        lambda: MAMix(COUNTS, power=float("nan")),
+        ValueError,
+        r"power must be a float \(finite\); got power=nan\. power is the exponent",
+    ),
     (lambda: Remix([5, 0, 3]), ValueError, r"class_counts\[1\]=0\.0: every class needs a positive"),
     (
         lambda: MAMix(torch.tensor([5, -2])),
@@ -358,7 +382,7 @@ BAD_CALLS = [
     (
         lambda t, x, y: t.apply(x, y, partner=torch.arange(4), lam=1.5),
         ValueError,
-        r"lam=1\.5 is outside \[0, 1\]",
+        r"lam must be a float in \[0\.0, 1\.0\] \(finite\); got lam=1\.5\. lambda is a mixing",
     ),
 ]
 
