@@ -35,7 +35,7 @@ def test_the_api_reference_lists_every_public_name():
     text = (REPO / "docs" / "api.md").read_text(encoding="utf-8")
     for package in ("imbalance_torch.data", "imbalance_torch.oversample", "imbalance_torch.undersample",
                     "imbalance_torch.targets", "imbalance_torch.neighbors", "imbalance_torch.losses",
-                    "imbalance_torch.mixing", "imbalance_torch.embedding", "imbalance_torch.lightning"):
+                    "imbalance_torch.mixing", "imbalance_torch.mixing", "imbalance_torch.embedding", "imbalance_torch.lightning"):
         module = importlib.import_module(package)
         section = text[text.index(f".. currentmodule:: {package}"):]
         section = section[: section.find("## ", 1) if "## " in section[1:] else len(section)]
