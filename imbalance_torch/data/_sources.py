@@ -46,6 +46,7 @@ from typing import Any
 import numpy as np
 import torch
 
+from imbalance_torch._files import atomic_write
 from imbalance_torch._validation import check_int, describe
 from imbalance_torch.data._parquet_files import (
     cast_to_schema,
@@ -461,12 +462,13 @@ def to_npy(source: FeatureSource, path: str | os.PathLike[str], *, chunk_rows: i
     if not isinstance(source, FeatureSource):
         raise TypeError(f"to_npy copies a FeatureSource (MemmapSource, ParquetSource); got {describe(source)} of type {type(source).__name__}.")
     path = Path(path)
-    partial = path.with_name(path.name + ".partial")
     header = {"descr": np.lib.format.dtype_to_descr(np.dtype(str(source.dtype).removeprefix("torch."))), "fortran_order": False, "shape": tuple(source.shape)}
-    with open(partial, "wb") as handle:
+
+    def write(handle: Any) -> None:
         np.lib.format.write_array_header_2_0(handle, header)
         for _, block in source.chunks(chunk_rows):
             handle.write(memoryview(block.contiguous().numpy()).cast("B"))
-    os.replace(partial, path)
+
+    atomic_write(path, write)  # NOTE [file permissions]
     return MemmapSource(path)
 

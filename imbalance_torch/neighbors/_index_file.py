@@ -34,7 +34,6 @@ import json
 import math
 import os
 import stat
-import tempfile
 import zipfile
 from collections import Counter
 from collections.abc import Iterable, Iterator, Mapping
@@ -47,6 +46,7 @@ import numpy as np
 import numpy.lib.format as npy_format
 import torch
 
+from imbalance_torch._files import atomic_write
 from imbalance_torch._validation import describe
 
 __all__ = [
@@ -199,18 +199,8 @@ def write_index(
     payload[META] = np.frombuffer(meta_bytes, dtype=np.uint8)
     if key is not None:
         payload[SIGNATURE] = np.frombuffer(_signature(key, meta_bytes), dtype=np.uint8)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            np.savez(handle, **payload)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    return path
+    # NOTE [file permissions]: the mode open(path, "w") gives, as for every file we write
+    return atomic_write(path, lambda handle: np.savez(handle, **payload))
 
 
 # -- reading -------------------------------------------------------------------------------
