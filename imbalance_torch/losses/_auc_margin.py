@@ -10,7 +10,16 @@ from __future__ import annotations
 import torch
 from torch import Tensor, nn
 
-from ._ranking import binary_scores, binary_targets, check_index, check_margin, require_both_classes
+from ._ranking import (
+    binary_scores,
+    binary_targets,
+    check_gather,
+    check_index,
+    check_margin,
+    gather_batch,
+    gather_enabled,
+    require_both_classes,
+)
 
 __all__ = ["AUCMarginLoss", "auc_margin_loss"]
 
@@ -22,6 +31,8 @@ def auc_margin_loss(
     b: Tensor,
     alpha: Tensor,
     margin: float = 1.0,
+    *,
+    gather: bool | None = None,
 ) -> Tensor:
     r"""AUC-margin (AUC-M) objective of Yuan et al. (2021) for one batch.
 
@@ -51,6 +62,10 @@ def auc_margin_loss(
         b: Scalar tensor, the negatives' score centre (minimised).
         alpha: Scalar tensor, the dual variable (maximised, kept >= 0).
         margin: :math:`m \ge 0` (1.0, the paper's and LibAUC's default).
+        gather: Under ``torch.distributed``, compute the objective on the batches of all
+            ranks concatenated (NOTE [gathered ranking batches] in
+            ``imbalance_torch/losses/_ranking.py``; :math:`p` then counts all ranks' rows);
+            ``None`` (default): on when a process group is initialised.
 
     Returns:
         The scalar objective (``input``'s dtype).
@@ -86,7 +101,8 @@ def auc_margin_loss(
             raise TypeError(
                 f"{name} must be a one-element tensor (the auxiliary scalar), got {type(value).__name__}."
             )
-    return _auc_margin_forward(input, target, a, b, alpha, margin)
+    check_gather(gather)
+    return _auc_margin_forward(input, target, a, b, alpha, margin, gather)
 
 
 class AUCMarginLoss(nn.Module):
@@ -114,6 +130,8 @@ class AUCMarginLoss(nn.Module):
 
     Args:
         margin: :math:`m \ge 0` (1.0).
+        gather: Gather the batches of all DDP ranks (``None``: when a process group is
+            initialised).
 
     Example:
         >>> criterion = AUCMarginLoss()
@@ -126,8 +144,9 @@ class AUCMarginLoss(nn.Module):
         https://arxiv.org/abs/2012.03173
     """
 
-    def __init__(self, margin: float = 1.0) -> None:
+    def __init__(self, margin: float = 1.0, *, gather: bool | None = None) -> None:
         super().__init__()
+        self.gather = check_gather(gather)
         self.margin = check_margin(margin, allow_zero=True)
         self.a = nn.Parameter(torch.zeros(()))
         self.b = nn.Parameter(torch.zeros(()))
@@ -142,7 +161,9 @@ class AUCMarginLoss(nn.Module):
         """
         if index is not None:
             check_index(index, binary_scores(input).shape[0], torch.iinfo(torch.int64).max)
-        return _auc_margin_forward(input, target, self.a, self.b, self.alpha, self.margin)
+        return _auc_margin_forward(
+            input, target, self.a, self.b, self.alpha, self.margin, self.gather
+        )
 
     def primal_parameters(self) -> list[nn.Parameter]:
         """``[a, b]``: minimised, with the model's parameters."""
@@ -162,11 +183,19 @@ class AUCMarginLoss(nn.Module):
 
 
 def _auc_margin_forward(
-    input: Tensor, target: Tensor, a: Tensor, b: Tensor, alpha: Tensor, margin: float
+    input: Tensor,
+    target: Tensor,
+    a: Tensor,
+    b: Tensor,
+    alpha: Tensor,
+    margin: float,
+    gather: bool | None,
 ) -> Tensor:
     """Check the batch, count its prevalence and return the AUC-M objective."""
     logits = binary_scores(input)
     positive = binary_targets(target, logits.shape[0]).to(logits.device)
+    if gather_enabled(gather):
+        logits, positive, _ = gather_batch(logits, positive, None)
     num_pos, _ = require_both_classes(positive)
     p = num_pos / positive.numel()
     score = torch.sigmoid(logits)

@@ -13,11 +13,14 @@ from torch import Tensor, nn
 from ._ranking import (
     binary_scores,
     binary_targets,
+    check_gather,
     check_index,
     check_margin,
     check_num_rows,
     check_open_unit,
     ewm,
+    gather_batch,
+    gather_enabled,
     moving_average_,
     require_both_classes,
     squared_hinge,
@@ -36,6 +39,8 @@ def average_precision_loss(
     u_pos: Tensor,
     margin: float = 1.0,
     gamma: float = 0.9,
+    *,
+    gather: bool | None = None,
 ) -> Tensor:
     r"""SOAP average-precision loss; updates ``u_all`` and ``u_pos`` in place.
 
@@ -77,6 +82,10 @@ def average_precision_loss(
             :math:`\frac1N\sum_j y_j \ell_{ij}`; zeros before the first step. Updated in place.
         margin: :math:`m > 0` of the squared hinge (1.0, LibAUC's default).
         gamma: Moving-average rate in (0, 1] (0.9, LibAUC's default; 1 uses only the batch).
+        gather: Under ``torch.distributed``, compute the loss on the batches of all ranks
+            concatenated (scores gathered with gradients; NOTE [gathered ranking batches] in
+            ``imbalance_torch/losses/_ranking.py``). ``None`` (default): on when a process
+            group is initialised. ``True`` without one is refused.
 
     Returns:
         The scalar loss (``input``'s dtype).
@@ -112,7 +121,8 @@ def average_precision_loss(
     margin = check_margin(margin, allow_zero=False)
     gamma = check_open_unit("gamma", gamma, hint=_GAMMA_HINT)
     _check_state(u_all, u_pos)
-    return _average_precision_forward(input, target, index, u_all, u_pos, margin, gamma)
+    check_gather(gather)
+    return _average_precision_forward(input, target, index, u_all, u_pos, margin, gamma, gather)
 
 
 class AveragePrecisionLoss(nn.Module):
@@ -132,6 +142,8 @@ class AveragePrecisionLoss(nn.Module):
         num_rows: State size: the number of training rows (the largest row id + 1).
         margin: :math:`m > 0` (1.0).
         gamma: Moving-average rate in (0, 1] (0.9).
+        gather: Gather the batches of all DDP ranks (``None``: when a process group is
+            initialised); see :func:`average_precision_loss`.
 
     Example:
         >>> criterion = AveragePrecisionLoss(num_rows=4)
@@ -149,8 +161,11 @@ class AveragePrecisionLoss(nn.Module):
     u_all: Tensor
     u_pos: Tensor
 
-    def __init__(self, num_rows: int, margin: float = 1.0, gamma: float = 0.9) -> None:
+    def __init__(
+        self, num_rows: int, margin: float = 1.0, gamma: float = 0.9, *, gather: bool | None = None
+    ) -> None:
         super().__init__()
+        self.gather = check_gather(gather)
         self.num_rows = check_num_rows(num_rows)
         self.margin = check_margin(margin, allow_zero=False)
         self.gamma = check_open_unit("gamma", gamma, hint=_GAMMA_HINT)
@@ -160,7 +175,7 @@ class AveragePrecisionLoss(nn.Module):
     def forward(self, input: Tensor, target: Tensor, index: Tensor) -> Tensor:
         """Return the loss of ``input`` logits against ``target``, updating the rows ``index``."""
         return _average_precision_forward(
-            input, target, index, self.u_all, self.u_pos, self.margin, self.gamma
+            input, target, index, self.u_all, self.u_pos, self.margin, self.gamma, self.gather
         )
 
     def extra_repr(self) -> str:
@@ -188,11 +203,16 @@ def _average_precision_forward(
     u_pos: Tensor,
     margin: float,
     gamma: float,
+    gather: bool | None,
 ) -> Tensor:
     """Check the batch, update the positives' state, return the SOAP loss."""
     scores = binary_scores(input)
     positive = binary_targets(target, scores.shape[0]).to(scores.device)
     index = check_index(index, scores.shape[0], u_all.shape[0]).to(scores.device)
+    if gather_enabled(gather):
+        scores, positive, gathered = gather_batch(scores, positive, index)
+        assert gathered is not None
+        index = gathered
     require_both_classes(positive, need_negative=False)
     pos_scores = scores[positive]
     surrogate = squared_hinge(pos_scores.unsqueeze(1) - scores.unsqueeze(0), margin)  # (P, N)

@@ -14,11 +14,14 @@ from torch import Tensor, nn
 from ._ranking import (
     binary_scores,
     binary_targets,
+    check_gather,
     check_index,
     check_margin,
     check_num_rows,
     check_open_unit,
     check_positive,
+    gather_batch,
+    gather_enabled,
     log_ewm,
     moving_average_,
     require_both_classes,
@@ -45,6 +48,8 @@ def partial_auc_loss(
     tau: float = 1.0,
     margin: float = 1.0,
     gamma: float = 0.9,
+    *,
+    gather: bool | None = None,
 ) -> Tensor:
     r"""One-way partial-AUC loss over false-positive rates in ``[0, max_fpr]``.
 
@@ -91,6 +96,10 @@ def partial_auc_loss(
         tau: DRO temperature :math:`\tau > 0` (1.0, LibAUC's default); ``form="dro"`` only.
         margin: :math:`m \ge 0` of the squared hinge (1.0).
         gamma: DRO moving-average rate in (0, 1] (0.9, LibAUC's default).
+        gather: Under ``torch.distributed``, compute the loss on the batches of all ranks
+            concatenated (NOTE [gathered ranking batches] in
+            ``imbalance_torch/losses/_ranking.py``); ``None`` (default): on when a process
+            group is initialised.
 
     Returns:
         The scalar loss (``input``'s dtype).
@@ -140,7 +149,10 @@ def partial_auc_loss(
         raise ValueError(
             "log_u_pos is the state of form='dro'; the top-k form has none, so drop it."
         )
-    return _partial_auc_forward(input, target, index, log_u_pos, form, max_fpr, tau, margin, gamma)
+    check_gather(gather)
+    return _partial_auc_forward(
+        input, target, index, log_u_pos, form, max_fpr, tau, margin, gamma, gather
+    )
 
 
 class PartialAUCLoss(nn.Module):
@@ -163,6 +175,8 @@ class PartialAUCLoss(nn.Module):
         tau: DRO temperature > 0 (1.0).
         margin: Squared-hinge margin >= 0 (1.0).
         gamma: DRO moving-average rate in (0, 1] (0.9).
+        gather: Gather the batches of all DDP ranks (``None``: when a process group is
+            initialised).
 
     Example:
         >>> criterion = PartialAUCLoss(max_fpr=0.5)
@@ -186,8 +200,11 @@ class PartialAUCLoss(nn.Module):
         tau: float = 1.0,
         margin: float = 1.0,
         gamma: float = 0.9,
+        *,
+        gather: bool | None = None,
     ) -> None:
         super().__init__()
+        self.gather = check_gather(gather)
         self.form, self.max_fpr, self.tau, self.margin, self.gamma = _check_options(
             form, max_fpr, tau, margin, gamma
         )
@@ -220,6 +237,7 @@ class PartialAUCLoss(nn.Module):
             self.tau,
             self.margin,
             self.gamma,
+            self.gather,
         )
 
     def extra_repr(self) -> str:
@@ -271,6 +289,7 @@ def _partial_auc_forward(
     tau: float,
     margin: float,
     gamma: float,
+    gather: bool | None,
 ) -> Tensor:
     """Check the batch and return the top-k or the DRO loss."""
     scores = binary_scores(input)
@@ -282,7 +301,9 @@ def _partial_auc_forward(
         assert log_u_pos is not None
         index = check_index(index, num, log_u_pos.shape[0]).to(scores.device)
     elif index is not None:
-        check_index(index, num, torch.iinfo(torch.int64).max)
+        index = check_index(index, num, torch.iinfo(torch.int64).max)
+    if gather_enabled(gather):
+        scores, positive, index = gather_batch(scores, positive, index)
     num_pos, num_neg = require_both_classes(positive)
     pos_scores, neg_scores = scores[positive], scores[~positive]
     if form == "topk":

@@ -218,3 +218,72 @@ def log_ewm(gamma: float) -> Callable[[Tensor, Tensor], Tensor]:
     keep = math.log(1.0 - gamma) if gamma < 1.0 else -math.inf
     take = math.log(gamma)
     return lambda old, value: torch.logaddexp(old + keep, value + take)
+
+
+def gather_enabled(gather: object) -> bool:
+    """Resolve the ``gather`` option: ``None`` gathers when a process group is initialised."""
+    initialised = torch.distributed.is_available() and torch.distributed.is_initialized()
+    if gather is None:
+        return initialised
+    if not isinstance(gather, bool):
+        raise TypeError(
+            f"gather must be None, True or False, got {describe(gather)} of type {type(gather).__name__}."
+        )
+    if gather and not initialised:
+        raise ValueError(
+            "gather=True needs an initialised torch.distributed process group; call "
+            "torch.distributed.init_process_group first, or pass gather=None (the default) to "
+            "gather only under DDP."
+        )
+    return gather
+
+
+def check_gather(gather: object) -> bool | None:
+    """Check the ``gather`` option's type at construction (its effect is resolved per call)."""
+    if gather is not None and not isinstance(gather, bool):
+        raise TypeError(
+            f"gather must be None, True or False, got {describe(gather)} of type {type(gather).__name__}."
+        )
+    return gather
+
+
+def gather_batch(
+    scores: Tensor, target: Tensor, index: Tensor | None
+) -> tuple[Tensor, Tensor, Tensor | None]:
+    """Concatenate every rank's scores (with gradients), targets and row ids, in rank order.
+
+    NOTE [gathered ranking batches]: a ranking loss compares every positive with every row,
+    so under DDP each rank computes it on the batch of all ranks: scores through
+    ``torch.distributed.nn.functional.all_gather`` (its backward sums the gradient each rank
+    sends back, so a rank's rows receive world_size times the gradient of the common loss,
+    which DDP's averaging of parameter gradients divides out: the parameters get exactly the
+    gradient of one process on the concatenated batch), targets and ids through a plain
+    ``all_gather``. Ranks may hold batches of different sizes (padded to the largest, then
+    trimmed). Every rank then updates its state with the same ids and values, so the state
+    stays identical across ranks.
+    """
+    import torch.distributed as dist
+    import torch.distributed.nn.functional as dist_fn
+
+    world = dist.get_world_size()
+    size = torch.tensor([scores.shape[0]], device=scores.device)
+    sizes = [torch.zeros_like(size) for _ in range(world)]
+    dist.all_gather(sizes, size)
+    counts = [int(s) for s in sizes]
+    longest = max(counts)
+
+    def pad(tensor: Tensor) -> Tensor:
+        return torch.nn.functional.pad(tensor, (0, longest - tensor.shape[0]))
+
+    def gather_plain(tensor: Tensor) -> Tensor:
+        parts = [
+            torch.zeros(longest, dtype=tensor.dtype, device=tensor.device) for _ in range(world)
+        ]
+        dist.all_gather(parts, pad(tensor))
+        return torch.cat([part[:n] for part, n in zip(parts, counts)])
+
+    gathered = dist_fn.all_gather(pad(scores))
+    all_scores = torch.cat([part[:n] for part, n in zip(gathered, counts)])
+    all_target = gather_plain(target.to(torch.int64)).bool()
+    all_index = None if index is None else gather_plain(index)
+    return all_scores, all_target, all_index
