@@ -3,7 +3,7 @@ NOTE [categorical columns]) and the base class that gives every member categoric
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any, ClassVar
 
 import torch
@@ -31,7 +31,60 @@ FAMILY_PARAMS = ("neighbors", *FILTER_PARAMS)
 """The constructor arguments every member of the family takes last (neighbour search, then
 the per-epoch filter's), in ``repr`` order."""
 
+#: The Args entries of the arguments every member of the family shares, written once and put
+#: into each member's docstring by :func:`substitute` (``{family_args}`` there).
+FAMILY_ARGS_DOC = """\
+neighbors: the neighbour search: ``None`` (the exact search), a
+    :class:`~imbalance_torch.neighbors.NeighborSearch` (``ExactNeighbors``,
+    ``FaissNeighbors``...) or an object with scikit-learn's ``NearestNeighbors``
+    interface. Backends other than the exact one search categorical columns one-hot
+    encoded (the same distances; NOTE [neighbour search contract]).
+safe: keep only synthetic rows whose ``safe_k`` nearest real rows are not mostly
+    (more than half) of another class; a rejected row is redrawn from its own slot's
+    stream (NOTE [per-epoch filtering]). Default ``False``.
+safe_k: the real rows ``safe=True`` looks at (the comparison report's ``crossing``
+    rule uses 5).
+filter: ``TomekLinks()`` or ``EditedNearestNeighbours()``: the rule each epoch's
+    synthetic rows must pass against the real rows (SMOTE-Tomek / SMOTE-ENN per
+    epoch; clean the real rows with ``BalancedSampler(cleaning=...)``), or ``None``.
+filter_search: ``"candidates"`` (bounded cost: the base's and neighbour's nearest
+    real rows, precomputed) or ``"exact"`` (every real row)."""
+
+
+def substitute(**blocks: str) -> Callable[[type], type]:
+    """Class decorator: replace each line ``{name}`` of the class docstring by ``blocks[name]``,
+    indented like the placeholder line, so a shared Args block is written once.
+
+    Raises:
+        ValueError: a block the docstring has no placeholder line for, or a placeholder left
+            without a block (a docstring that would show a raw ``{name}``).
+    """
+
+    def decorate(cls: type) -> type:
+        lines = (cls.__doc__ or "").split("\n")
+        used = set()
+        for i, line in enumerate(lines):
+            text = line.strip()
+            if not (text.startswith("{") and text.endswith("}")):
+                continue
+            name = text[1:-1]
+            if name not in blocks:
+                raise ValueError(f"{cls.__name__}'s docstring has {text} but no block of that name.")
+            indent = line[: len(line) - len(line.lstrip())]
+            parts = blocks[name].split("\n")
+            lines[i] = "\n".join(indent + part if part else part for part in parts)
+            used.add(name)
+        missing = sorted(set(blocks) - used)
+        if missing:
+            raise ValueError(f"{cls.__name__}'s docstring has no line {{{missing[0]}}}.")
+        cls.__doc__ = "\n".join(lines)
+        return cls
+
+    return decorate
+
+
 __all__ = [
+    "FAMILY_ARGS_DOC",
     "SMOTEFamily",
     "any_class_neighbors",
     "in_danger",
@@ -39,6 +92,7 @@ __all__ = [
     "class_rows",
     "neighbor_table",
     "other_class_neighbor_counts",
+    "substitute",
     "within_class_neighbors",
 ]
 
@@ -176,6 +230,25 @@ class SMOTEFamily(Oversampler):
     safe_k: Any = FILTER_PARAMS["safe_k"]
     filter: Any = FILTER_PARAMS["filter"]
     filter_search: Any = FILTER_PARAMS["filter_search"]
+
+    def __init__(
+        self,
+        *,
+        categorical_features: Sequence[int] | Sequence[bool] | None = None,
+        neighbors: Any = None,
+        safe: bool = FILTER_PARAMS["safe"],
+        safe_k: int = FILTER_PARAMS["safe_k"],
+        filter: Any = FILTER_PARAMS["filter"],
+        filter_search: str = FILTER_PARAMS["filter_search"],
+    ) -> None:
+        """Store the arguments every member shares (documented once, ``FAMILY_ARGS_DOC``);
+        each member stores its own first and passes these on. Checked at ``fit``."""
+        self.categorical_features = categorical_features
+        self.neighbors = neighbors
+        self.safe = safe
+        self.safe_k = safe_k
+        self.filter = filter
+        self.filter_search = filter_search
 
     def _categorical_columns(self, X: torch.Tensor) -> list[int]:
         return categorical_columns(

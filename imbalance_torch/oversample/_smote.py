@@ -12,9 +12,11 @@ from imbalance_torch._validation import check_int
 from imbalance_torch.neighbors._backends import NeighborSearch, SklearnLikeNeighbors
 from imbalance_torch.oversample._base import ClassPool
 from imbalance_torch.oversample._family import (
+    FAMILY_ARGS_DOC,
     FAMILY_PARAMS,
     SMOTEFamily,
     check_class_size,
+    substitute,
     within_class_neighbors,
 )
 from imbalance_torch.undersample import Cleaner
@@ -22,6 +24,7 @@ from imbalance_torch.undersample import Cleaner
 __all__ = ["SMOTE"]
 
 
+@substitute(family_args=FAMILY_ARGS_DOC)
 class SMOTE(SMOTEFamily):
     """Synthetic Minority Over-sampling TEchnique, generated on the fly.
 
@@ -38,21 +41,7 @@ class SMOTE(SMOTEFamily):
         k_neighbors: same-class neighbours per row (imbalanced-learn's default 5).
         categorical_features: ``None`` (every column continuous), column indices, or a boolean
             mask of length ``n_features``, naming columns that hold integer category codes.
-        neighbors: the neighbour search: ``None`` (the exact search), a
-            :class:`~imbalance_torch.neighbors.NeighborSearch` (``ExactNeighbors``,
-            ``FaissNeighbors``...) or an object with scikit-learn's ``NearestNeighbors``
-            interface. Backends other than the exact one search categorical columns one-hot
-            encoded (the same distances; NOTE [neighbour search contract]).
-        safe: keep only synthetic rows whose ``safe_k`` nearest real rows are not mostly
-            (more than half) of another class; a rejected row is redrawn from its own slot's
-            stream (NOTE [per-epoch filtering]). Default ``False``.
-        safe_k: the real rows ``safe=True`` looks at (the comparison report's ``crossing``
-            rule uses 5).
-        filter: ``TomekLinks()`` or ``EditedNearestNeighbours()``: the rule each epoch's
-            synthetic rows must pass against the real rows (SMOTE-Tomek / SMOTE-ENN per
-            epoch; clean the real rows with ``BalancedSampler(cleaning=...)``), or ``None``.
-        filter_search: ``"candidates"`` (bounded cost: the base's and neighbour's nearest
-            real rows, precomputed) or ``"exact"`` (every real row).
+        {family_args}
 
     References:
         Chawla, Bowyer, Hall, Kegelmeyer. SMOTE: Synthetic Minority Over-sampling Technique.
@@ -90,12 +79,14 @@ class SMOTE(SMOTEFamily):
         filter_search: str = "candidates",
     ) -> None:
         self.k_neighbors = k_neighbors
-        self.categorical_features = categorical_features
-        self.neighbors = neighbors
-        self.safe = safe
-        self.safe_k = safe_k
-        self.filter = filter
-        self.filter_search = filter_search
+        super().__init__(
+            categorical_features=categorical_features,
+            neighbors=neighbors,
+            safe=safe,
+            safe_k=safe_k,
+            filter=filter,
+            filter_search=filter_search,
+        )
 
     def _check_params(self, X: torch.Tensor) -> None:
         check_int("k_neighbors", self.k_neighbors, minimum=1)

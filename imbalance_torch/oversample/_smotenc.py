@@ -5,13 +5,14 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from imbalance_torch.neighbors._backends import NeighborSearch, SklearnLikeNeighbors
-from imbalance_torch.oversample._family import FAMILY_PARAMS
+from imbalance_torch.oversample._family import FAMILY_ARGS_DOC, FAMILY_PARAMS, substitute
 from imbalance_torch.oversample._smote import SMOTE
 from imbalance_torch.undersample import Cleaner
 
 __all__ = ["SMOTENC"]
 
 
+@substitute(family_args=FAMILY_ARGS_DOC)
 class SMOTENC(SMOTE):
     """SMOTE for data with categorical columns (given as integer codes in X), as
     imbalanced-learn's ``SMOTENC``: ``SMOTE(categorical_features=...)`` with the columns
@@ -28,21 +29,7 @@ class SMOTENC(SMOTE):
     Args:
         categorical_features: column indices, or a boolean mask of length ``n_features``.
         k_neighbors: same-class neighbours per row.
-        neighbors: the neighbour search: ``None`` (the exact search), a
-            :class:`~imbalance_torch.neighbors.NeighborSearch` (``ExactNeighbors``,
-            ``FaissNeighbors``...) or an object with scikit-learn's ``NearestNeighbors``
-            interface. Backends other than the exact one search categorical columns one-hot
-            encoded (the same distances; NOTE [neighbour search contract]).
-        safe: keep only synthetic rows whose ``safe_k`` nearest real rows are not mostly
-            (more than half) of another class; a rejected row is redrawn from its own slot's
-            stream (NOTE [per-epoch filtering]). Default ``False``.
-        safe_k: the real rows ``safe=True`` looks at (the comparison report's ``crossing``
-            rule uses 5).
-        filter: ``TomekLinks()`` or ``EditedNearestNeighbours()``: the rule each epoch's
-            synthetic rows must pass against the real rows (SMOTE-Tomek / SMOTE-ENN per
-            epoch; clean the real rows with ``BalancedSampler(cleaning=...)``), or ``None``.
-        filter_search: ``"candidates"`` (bounded cost: the base's and neighbour's nearest
-            real rows, precomputed) or ``"exact"`` (every real row).
+        {family_args}
 
     References:
         Chawla, Bowyer, Hall, Kegelmeyer. SMOTE: Synthetic Minority Over-sampling Technique.
