@@ -21,6 +21,7 @@ from imbalance_torch.lightning._files import atomic_write
 from imbalance_torch.lightning.compare.statistics import (
     compare_with_best,
     compare_with_reference,
+    sample_std,
 )
 from imbalance_torch.lightning.model.metrics import LOWER_IS_BETTER, METRIC_NAMES
 
@@ -103,7 +104,7 @@ def _stats(values: Iterable[float]) -> tuple[float, float]:
     array = np.array([v for v in values if v is not None and math.isfinite(v)], dtype=float)
     if array.size == 0:
         return math.nan, math.nan
-    return float(array.mean()), float(array.std(ddof=1)) if array.size > 1 else math.nan
+    return float(array.mean()), sample_std(array)
 
 
 def summarize(
