@@ -219,3 +219,14 @@ def test_nemenyi_cliques_join_ranks_closer_than_the_cd():
     assert nemenyi_cliques(ranks, 1.01) == [["a", "b"], ["b", "c"]]
     assert nemenyi_cliques(ranks, 2.5) == [["a", "b", "c"]]
     assert nemenyi_cliques({"a": 1.0, "b": 1.5, "c": 1.8, "d": 3.9}, 1.0) == [["a", "b", "c"]]
+
+
+def test_one_spread_function_is_the_sample_standard_deviation():
+    import statistics as stdlib
+
+    from imbalance_torch.lightning.compare.statistics import sample_std
+
+    values = [0.71, 0.74, 0.69, 0.8]
+    assert sample_std(values) == pytest.approx(stdlib.stdev(values), rel=1e-12)
+    assert sample_std(np.array(values)) == float(np.std(values, ddof=1))
+    assert math.isnan(sample_std([0.7])) and math.isnan(sample_std([]))
