@@ -285,7 +285,8 @@ def test_roles_are_saved_in_the_preprocessing_state_and_read_back():
 
 
 def test_compare_facts_and_the_train_summary_show_the_roles():
-    from imbalance_torch.lightning.commands.compare import _dataset_facts, data_features_line
+    from imbalance_torch.lightning.compare.summary import data_features_line
+    from imbalance_torch.lightning.compare.summary import dataset_facts as _dataset_facts
     from imbalance_torch.lightning.model.run_log import fit_summary
 
     frame = transactions().drop(columns=["row_id"]).assign(when=np.arange(ROWS))

@@ -156,7 +156,8 @@ def test_validation_split_with_two_positives_warns_with_what_to_do(tmp_path):
 
 
 def test_thin_split_warning_reaches_the_comparison_report():
-    from imbalance_torch.lightning.commands.compare import _dataset_facts, _markdown
+    from imbalance_torch.lightning.compare.summary import dataset_facts as _dataset_facts
+    from imbalance_torch.lightning.compare.summary import summary_markdown as _markdown
 
     frame = two_positive_frame()
     with pytest.warns(UserWarning, match=r"validation split holds 2 row\(s\)"):

@@ -177,10 +177,11 @@ def test_when_no_arm_beats_none_after_correction_the_advice_is_to_train_none():
 
 
 def test_the_suggested_train_command_is_for_none_when_nothing_beats_it():
-    from imbalance_torch.lightning.commands.compare import _suggestion, _suggestion_text
     from imbalance_torch.lightning.commands.console import CONFIG_DIR
     from imbalance_torch.lightning.compare.arms import plan_arms
     from imbalance_torch.lightning.compare.budget import training_budget
+    from imbalance_torch.lightning.compare.summary import suggestion as _suggestion
+    from imbalance_torch.lightning.compare.summary import suggestion_text as _suggestion_text
 
     scores = {name: NO_WINNER[key] for name, key in
               (("none", "none"), ("class_weighted", "class_weighted"), ("focal", "focal"),
@@ -263,8 +264,8 @@ def test_first_evaluation_flag_says_what_it_means_the_positives_and_what_to_do()
 
 
 def test_summary_md_describes_the_split_each_seed_drew():
-    from imbalance_torch.lightning.commands.compare import _markdown
     from imbalance_torch.lightning.compare.report import markdown_table
+    from imbalance_torch.lightning.compare.summary import summary_markdown as _markdown
 
     rows = kept_rows([4, 9, 6], kind="group")
     rows[0]["split"] = rows[3]["split"] = split_of(0, 4, "group").replace('"val": 200', '"val": 190')

@@ -240,10 +240,10 @@ def test_the_printed_train_command_parses_with_the_comparison_budget(tmp_path):
     import shlex
 
     from imbalance_torch.lightning.cli import ImbalanceCLI, default_config_files
-    from imbalance_torch.lightning.commands.compare import _train_command
     from imbalance_torch.lightning.commands.console import CONFIG_DIR, strategy_config_args
     from imbalance_torch.lightning.compare.arms import plan_arms
     from imbalance_torch.lightning.compare.budget import training_budget
+    from imbalance_torch.lightning.compare.summary import train_command as _train_command
 
     arms, _ = plan_arms(CONFIG_DIR, ["smote"], ratios=[0.5])
     budget = training_budget(3000)
