@@ -19,14 +19,29 @@ checkout are thin wrappers around the same functions::
 from __future__ import annotations
 
 import sys
+import warnings
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
+from imbalance_torch.lightning.commands.compare import main as run_compare
+from imbalance_torch.lightning.config_guard import check_recipe_configs, config_file_arguments
 from imbalance_torch.lightning.strategies import CONFIG_DIR, read_strategies
 from imbalance_torch.lightning.threads import apply_training_threads, training_threads
 
-__all__ = ["COMMANDS", "CONFIG_DIR", "check_config_files", "main", "strategy_config_args", "train_main"]
+# NOTE [lazy imports] (imbalance_torch/_lazy.py): the functions below import the modules that
+# load torch and Lightning (cli, compare.arms, scoring, model.*) when they run, so that
+# ``imbalance-torch --help`` and ``--list`` answer without them; every other module of the
+# package is imported here.
+
+__all__ = [
+    "COMMANDS",
+    "CONFIG_DIR",
+    "check_config_files",
+    "main",
+    "strategy_config_args",
+    "train_main",
+]
 
 """The configs shipped inside the package: ``trainer.yaml``, ``data.yaml``, ``model.yaml``,
 ``keel.yaml`` and ``strategies/*.yaml`` (``configs/`` in a checkout links here)."""
@@ -76,6 +91,7 @@ def strategy_config_args(args: Sequence[str], config_dir: str | Path = CONFIG_DI
     Raises:
         ValueError: an unknown name, listing the known ones; a missing name.
     """
+
     def config(name: str) -> list[str]:
         strategies = read_strategies(config_dir)
         if name not in strategies:
@@ -101,9 +117,8 @@ def check_config_files(args: list[str], config_dir: str | Path = CONFIG_DIR) -> 
             the known keys.
         OSError: a config file that exists but cannot be read.
     """
-    from imbalance_torch.lightning.cli import default_config_files
+    from imbalance_torch.lightning.cli import default_config_files  # NOTE [lazy imports]
     from imbalance_torch.lightning.compare.arms import load_strategy_config
-    from imbalance_torch.lightning.config_guard import check_recipe_configs, config_file_arguments
 
     check_recipe_configs(args, default_config_files(config_dir))
     for path in config_file_arguments(args):
@@ -187,8 +202,7 @@ def train_main(
         if not from_command_line:
             raise
         sys.exit(f"error: {error}")
-    import warnings
-
+    # NOTE [lazy imports]
     from imbalance_torch.lightning.cli import ImbalanceCLI, default_config_files
 
     apply_training_threads(threads)  # NOTE [training threads]
@@ -216,8 +230,6 @@ def compare_main(args: Sequence[str] | None = None, *, exit_on_error: bool | Non
         exit_on_error: errors found before the first run exit with one line instead of
             raising; default: when ``args`` is None.
     """
-    from imbalance_torch.lightning.commands.compare import main as run_compare
-
     from_command_line = args is None if exit_on_error is None else exit_on_error
     try:
         return run_compare(
@@ -232,8 +244,10 @@ def compare_main(args: Sequence[str] | None = None, *, exit_on_error: bool | Non
 def _usage() -> str:
     width = max(len(name) for name in COMMANDS)
     lines = [f"  {name:<{width}}  {text}" for name, text in COMMANDS.items()]
-    return "usage: imbalance-torch COMMAND [options]\n\ncommands:\n" + "\n".join(lines) + (
-        "\n\n'imbalance-torch COMMAND --help' shows a command's options."
+    return (
+        "usage: imbalance-torch COMMAND [options]\n\ncommands:\n"
+        + "\n".join(lines)
+        + ("\n\n'imbalance-torch COMMAND --help' shows a command's options.")
     )
 
 
@@ -245,7 +259,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 0 if given else 2
     command, rest = given[0], given[1:]
     if command not in COMMANDS:
-        print(f"error: unknown command {command!r}; commands: {', '.join(COMMANDS)}.\n", file=sys.stderr)
+        print(
+            f"error: unknown command {command!r}; commands: {', '.join(COMMANDS)}.\n",
+            file=sys.stderr,
+        )
         print(_usage(), file=sys.stderr)
         return 2
     if command == "configs":
