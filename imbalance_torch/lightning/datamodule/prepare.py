@@ -92,7 +92,9 @@ def split_and_preprocess(
             rows for the neighbour search, or values beyond float32 after preprocessing.
     """
     if not impute_median:
-        message = describe_nan(table.features, table.feature_names, where=f"features of {table.source}")
+        message = describe_nan(
+            table.features, table.feature_names, where=f"features of {table.source}"
+        )
         if message:
             raise ValueError(
                 message + ". Clean them, or pass impute_median=True (--data.impute_median "
@@ -104,7 +106,10 @@ def split_and_preprocess(
     natural = table.class_counts(splits.train)
     needed = dict(min_train_rows(natural)) if min_train_rows is not None else {}
     check_split_counts(
-        table.labels, splits, table.class_names, min_train_rows=needed,
+        table.labels,
+        splits,
+        table.class_names,
+        min_train_rows=needed,
         empty_class_fix=split_plan.empty_class_fix,
     )
     # One fitted object makes the features here and at scoring time (NOTE [raw tables at

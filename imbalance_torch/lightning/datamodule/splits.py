@@ -89,15 +89,20 @@ def stratified_split(
     present = np.flatnonzero(counts)
     smallest = present[np.argmin(counts[present])]
     if counts[smallest] < 3:
-        name = f"{class_names[smallest]!r} ({smallest})" if class_names is not None else str(smallest)
+        name = (
+            f"{class_names[smallest]!r} ({smallest})" if class_names is not None else str(smallest)
+        )
         raise ValueError(
             f"class {name} has {counts[smallest]} row(s); a stratified train/validation/test "
             "split needs at least 3 rows of every class (one in each split). Add rows of that "
             "class or leave it out of the data."
         )
     n = rows.size
-    for name, size in (("test", test_fraction * n), ("validation", val_fraction * n),
-                       ("train", (1.0 - val_fraction - test_fraction) * n)):
+    for name, size in (
+        ("test", test_fraction * n),
+        ("validation", val_fraction * n),
+        ("train", (1.0 - val_fraction - test_fraction) * n),
+    ):
         if size < present.size:
             raise ValueError(
                 f"the {name} split would hold about {size:.0f} of {n} rows, fewer than the "
@@ -153,10 +158,13 @@ def check_split_counts(
             raise ValueError(
                 f"the {name} split has no row of class {class_names[code]!r} ({code}); the data "
                 f"has {int((labels == code).sum())} such rows. "
-                + (empty_class_fix or (
-                    f"Use a larger {'val_fraction' if name == 'val' else 'test_fraction' if name == 'test' else 'train split'}"
-                    " or more data."
-                ))
+                + (
+                    empty_class_fix
+                    or (
+                        f"Use a larger {'val_fraction' if name == 'val' else 'test_fraction' if name == 'test' else 'train split'}"
+                        " or more data."
+                    )
+                )
             )
     train_counts = np.bincount(labels[splits.train], minlength=num_classes)
     for code, needed in sorted((min_train_rows or {}).items()):
