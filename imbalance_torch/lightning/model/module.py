@@ -433,8 +433,29 @@ class TabularClassifier(pl.LightningModule):
         self.thresholds = dict(checkpoint.get("thresholds", {}))
 
     def configure_optimizers(self) -> torch.optim.Optimizer:
+        # A min-max loss (AUC-M) holds dual variables: they are maximised in their own group
+        # (maximize=True, no weight decay) and projected after each step (on_train_batch_end).
+        dual_parameters = getattr(self.criterion, "dual_parameters", None)
+        dual = list(dual_parameters()) if dual_parameters is not None else []
+        primal = [p for p in self.parameters() if all(p is not d for d in dual)]
+        groups: list[dict[str, Any]] = [{"params": primal}]
+        if dual:
+            groups.append({"params": dual, "maximize": True, "weight_decay": 0.0})
         return torch.optim.AdamW(
-            self.parameters(),
+            groups,
             lr=self.hparams.learning_rate,
             weight_decay=self.hparams.weight_decay,
         )
+
+    def on_fit_start(self) -> None:
+        # A deferred re-weighting schedule (ldam_drw) switches at a share of the run's
+        # optimizer steps, so it falls inside the comparison's step budget.
+        share = getattr(self.criterion, "drw_share", None)
+        if share is not None and self._trainer is not None:
+            total = int(self.trainer.estimated_stepping_batches)
+            self.criterion.drw_start_step = int(share * total)
+
+    def on_train_batch_end(self, outputs: Any, batch: Any, batch_idx: int) -> None:
+        project = getattr(self.criterion, "project_dual_", None)
+        if project is not None:
+            project()

@@ -99,6 +99,42 @@ def _mixing(class_path: str):
     return build
 
 
+def drw_schedule(drw_share: float = 0.8) -> None:
+    """The deferred re-weighting schedule of the ``ldam_drw`` strategy: class weights switch
+    on after ``drw_share`` of the run's optimizer steps (Cao et al. train 160 of 200 epochs
+    unweighted: 0.8), so the switch falls inside the comparison's equal step budget whatever
+    its length. ``TabularClassifier`` sets the step when the fit starts."""
+
+
+def _ldam(options: Mapping[str, Any], sampled: Tensor) -> nn.Module:
+    from imbalance_torch.losses import LDAMLoss
+
+    share = float(options.get("drw_share", 0.8))
+    rest = {k: v for k, v in options.items() if k != "drw_share"}
+    # drw_start_step is set from the step budget at fit start (TabularClassifier.on_fit_start)
+    criterion = LDAMLoss(class_counts=sampled, drw_start_step=0, **rest)
+    criterion.drw_share = share
+    return criterion
+
+
+def _check_ldam(options: Mapping[str, Any], num_classes: int) -> None:
+    share = options.get("drw_share", 0.8)
+    if isinstance(share, bool) or not isinstance(share, (int, float)) or not 0.0 <= share <= 1.0:
+        raise ValueError(f"loss_options drw_share must be a number in [0, 1] (a share of the run's steps), got {share!r}.")
+
+
+def _partial_auc(options: Mapping[str, Any], sampled: Tensor) -> nn.Module:
+    from imbalance_torch.losses import PartialAUCLoss
+
+    return PartialAUCLoss(form="topk", **options)
+
+
+def _auc_margin(options: Mapping[str, Any], sampled: Tensor) -> nn.Module:
+    from imbalance_torch.losses import AUCMarginLoss
+
+    return AUCMarginLoss(**options)
+
+
 # torch's cross-entropy arguments a strategy may set (label_smoothing, ...); the class
 # weights and reductions of the comparison's losses stay the entry's.
 _CE = "torch.nn.CrossEntropyLoss"
@@ -158,6 +194,35 @@ LOSSES: dict[str, Loss] = {
             _mixing("imbalance_torch.mixing.MAMix"), _sampled_prior,
             owners=("imbalance_torch.mixing.MAMix",), options={"alpha": 1.0},
             fixed=("class_counts", "seed"), in_default=False,
+        ),
+        # The ranking losses train scores, not calibrated probabilities: no closed-form prior
+        # (treated like cross-entropy's for the correction; thresholds are chosen on
+        # validation either way). Binary tasks; the sampler's batches hold positives.
+        Loss(
+            "pauc",
+            "One-way partial AUC at FPR <= max_fpr (the hardest negatives of each batch, top-k "
+            "form; Zhu et al. 2022): the alert-budget view.",
+            _partial_auc, _sampled_prior,
+            owners=("imbalance_torch.losses.PartialAUCLoss",), options={"max_fpr": 0.05},
+            fixed=("num_rows", "form", "tau", "gamma", "gather"), in_default=False,
+        ),
+        Loss(
+            "auc_margin",
+            "AUC-M (Yuan et al. 2021): square-margin AUC loss, its dual variable maximised; the "
+            "prevalence from each batch's exact counts.",
+            _auc_margin, _sampled_prior,
+            owners=("imbalance_torch.losses.AUCMarginLoss",), options={"margin": 1.0},
+            fixed=("gather",), in_default=False,
+        ),
+        Loss(
+            "ldam_drw",
+            "LDAM (Cao et al. 2019): class margins proportional to n^(-1/4), with deferred "
+            "re-weighting after 80 % of the steps.",
+            _ldam, _sampled_prior,
+            owners=("imbalance_torch.losses.LDAMLoss", drw_schedule),
+            options={"max_margin": 0.5, "s": 30.0, "drw_share": 0.8},
+            fixed=("class_counts", "weight", "drw_start_step", "reduction"),
+            needs_class_counts=True, in_default=False, check=_check_ldam,
         ),
     )
 }
