@@ -46,7 +46,7 @@ def test_every_shipped_strategy_combines_table_parts():
     # one strategy per entry, derived; YAML files only for combinations and settings
     assert set(RESAMPLERS) | set(LOSSES) - {"cross_entropy"} <= set(strategies)
     files = sorted(p.stem for p in (CONFIGS / "strategies").glob("*.yaml"))
-    assert files == ["smote_focal", "smote_frozen"]
+    assert files == ["smote_ap", "smote_focal", "smote_frozen"]
     for name in files:
         assert strategies[name].path is not None and strategies[name].description
 

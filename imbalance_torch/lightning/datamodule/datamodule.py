@@ -31,7 +31,7 @@ from imbalance_torch.lightning.datamodule.resume import (
 from imbalance_torch.lightning.datamodule.samplers import eval_loader
 from imbalance_torch.lightning.datamodule.split_kinds import GroupRule, SplitKind, SplitPlan
 from imbalance_torch.lightning.datamodule.splits import Splits
-from imbalance_torch.lightning.datamodule.training_data import TrainingData
+from imbalance_torch.lightning.datamodule.training_data import RowIdsDataset, TrainingData
 from imbalance_torch.lightning.strategies import (
     RESAMPLERS,
     Resampler,
@@ -211,6 +211,7 @@ class ImbalanceDataModule(pl.LightningDataModule):
         self._prepared: PreparedSplits | None = None
         self._training_data: TrainingData | None = None
         self._train_fingerprint: str | None = None
+        self._row_ids = False
         self._train_loader: ResumableLoader | None = None
         self._resume_state: dict[str, Any] | None = None
 
@@ -448,6 +449,11 @@ class ImbalanceDataModule(pl.LightningDataModule):
         """The training dataset: a ``SMOTEDataset`` for synthetic strategies, else rows."""
         return self.training_data.dataset
 
+    def serve_row_ids(self) -> None:
+        """Make training batches ``(features, labels, row ids)`` (:class:`RowIdsDataset`): the
+        model asks for it when its loss keeps per-row state."""
+        self._row_ids = True
+
     def train_sampler(self, *, num_replicas: int = 1, rank: int = 0) -> Any:
         """The training sampler (yields index tensors of ``batch_size``) for one DDP rank."""
         return self.training_data.sampler(num_replicas=num_replicas, rank=rank)
@@ -504,7 +510,8 @@ class ImbalanceDataModule(pl.LightningDataModule):
             check_same_on_every_rank(trainer.strategy, self.data_state(), rank)
         sampler = self.train_sampler(num_replicas=num_replicas, rank=rank)
         progress = self._training_progress if trainer is not None else None
-        loader = ResumableLoader(self.train_dataset(), sampler=sampler, batch_size=None, progress=progress)
+        dataset = RowIdsDataset(self.train_dataset()) if self._row_ids else self.train_dataset()
+        loader = ResumableLoader(dataset, sampler=sampler, batch_size=None, progress=progress)
         if self._resume_state is not None:
             # Lightning restores loader states itself only mid-epoch, and creates the first
             # iterator before set_epoch: NOTE [exact resume]. Its loop progress must agree

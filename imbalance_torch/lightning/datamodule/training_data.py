@@ -21,7 +21,7 @@ from torch.utils.data import TensorDataset
 from imbalance_torch.lightning.datamodule.samplers import ShuffledBatchSampler
 from imbalance_torch.lightning.strategies import Resampler, sampling_strategy
 
-__all__ = ["TrainingData"]
+__all__ = ["RowIdsDataset", "TrainingData"]
 
 
 class TrainingData:
@@ -153,3 +153,31 @@ class TrainingData:
         _, neighbors = kneighbors(rows, dataset.features, k)
         other = (dataset.labels[neighbors] != labels[:, None]).float().mean(dim=1)
         return float((other > 0.5).float().mean())
+
+
+class RowIdsDataset:
+    """The training dataset with each served row's base row id: batches ``(features, labels,
+    ids)`` for losses that keep per-row state (issue 23's ranking losses).
+
+    The id of a real row is its position in the training split; a synthetic row's is its base
+    row's (``SMOTEDataset.provenance``): the per-row state estimates a real positive's rank
+    statistics, and a row interpolated from it shares them (NOTE [row ids of the ranking
+    losses] in ``imbalance_torch/losses/_ranking.py``).
+
+    Args:
+        dataset: the training dataset (a ``SMOTEDataset`` or rows indexed by position).
+    """
+
+    def __init__(self, dataset: Any) -> None:
+        self.dataset = dataset
+
+    def __len__(self) -> int:
+        return len(self.dataset)
+
+    def __getitem__(self, index: Any) -> tuple[Tensor, Tensor, Tensor]:
+        features, labels = self.dataset[index]
+        if hasattr(self.dataset, "provenance"):
+            ids = self.dataset.provenance(index)["base_index"]
+        else:
+            ids = torch.as_tensor(index, dtype=torch.int64)
+        return features, labels, ids.to(labels.device)

@@ -166,7 +166,11 @@ class TabularClassifier(pl.LightningModule):
         )
         # The strategy table builds the loss and says which class prior it trains the raw
         # outputs to; the prior-shift correction maps that prior back to the natural one.
-        self.criterion = loss_entry.build(self.loss_options, sampled)
+        build_options = dict(self.loss_options)
+        if loss_entry.rows_option is not None:  # per-row state: one slot per training row
+            build_options[loss_entry.rows_option] = int(natural.sum())
+        self.criterion = loss_entry.build(build_options, sampled)
+        self._row_ids = loss_entry.rows_option is not None
         self.register_buffer("train_prior", loss_entry.prior(self.loss_options, sampled))
         self.register_buffer("natural_prior", (natural / natural.sum()).float())
         self.register_buffer("decision_threshold", torch.tensor(0.5))
@@ -213,6 +217,15 @@ class TabularClassifier(pl.LightningModule):
 
     def setup(self, stage: str) -> None:
         datamodule = getattr(self.trainer, "datamodule", None) if self._trainer else None
+        if self._row_ids and stage == "fit":
+            serve = getattr(datamodule, "serve_row_ids", None)
+            if serve is None:
+                raise ValueError(
+                    f"loss={self.hparams.loss!r} keeps per-row state and needs each training "
+                    "batch's row ids, which only ImbalanceDataModule serves; train with it, or "
+                    "choose a loss without row state."
+                )
+            serve()
         data_classes = getattr(datamodule, "num_classes", None)
         if data_classes is not None and data_classes != self.hparams.num_classes:
             raise ValueError(
@@ -239,13 +252,17 @@ class TabularClassifier(pl.LightningModule):
             self.preprocessing.raw_numeric(torch.zeros(1, self.hparams.num_features), cost_column)
 
     def training_step(self, batch: tuple[Tensor, Tensor], batch_idx: int) -> Tensor:
-        x, y = batch
+        x, y, *ids = batch
         mix = getattr(self.criterion, "mix", None)
         if mix is not None:  # a mixing strategy (Remix, MAMix): probability targets
             world = self.trainer.world_size if self._trainer is not None else 1
             rank = self.trainer.global_rank if self._trainer is not None else 0
             x, y = mix(x, y, epoch=self.current_epoch, batch=batch_idx * world + rank)
-        loss = self.criterion(self(x), y if y.is_floating_point() else y.long())
+        target = y if y.is_floating_point() else y.long()
+        if self._row_ids:  # a loss with per-row state (ap): the batch's base row ids
+            loss = self.criterion(self(x), target, ids[0])
+        else:
+            loss = self.criterion(self(x), target)
         # The epoch's mean training loss, summed here and logged once in on_train_epoch_end:
         # self.log at every step cost about 0.3 ms a step (a none run on the built-in data
         # 5.3-5.6 s -> 4.6 s; benchmarks/results/compare_default/logging_change.txt).
@@ -450,10 +467,16 @@ class TabularClassifier(pl.LightningModule):
     def on_fit_start(self) -> None:
         # A deferred re-weighting schedule (ldam_drw) switches at a share of the run's
         # optimizer steps, so it falls inside the comparison's step budget.
+        # So does a ranking loss's cross-entropy warm-up (set_budget).
+        if self._trainer is None:
+            return
+        total = int(self.trainer.estimated_stepping_batches)
         share = getattr(self.criterion, "drw_share", None)
-        if share is not None and self._trainer is not None:
-            total = int(self.trainer.estimated_stepping_batches)
+        if share is not None:
             self.criterion.drw_start_step = int(share * total)
+        set_budget = getattr(self.criterion, "set_budget", None)
+        if set_budget is not None:
+            set_budget(total)
 
     def on_train_batch_end(self, outputs: Any, batch: Any, batch_idx: int) -> None:
         project = getattr(self.criterion, "project_dual_", None)

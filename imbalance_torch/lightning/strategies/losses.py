@@ -123,16 +123,21 @@ def _check_ldam(options: Mapping[str, Any], num_classes: int) -> None:
         raise ValueError(f"loss_options drw_share must be a number in [0, 1] (a share of the run's steps), got {share!r}.")
 
 
-def _partial_auc(options: Mapping[str, Any], sampled: Tensor) -> nn.Module:
-    from imbalance_torch.losses import PartialAUCLoss
+def _warmed(class_path: str, **fixed: Any):
+    """A ranking loss behind the cross-entropy warm-up (``warmup_share`` of the steps)."""
 
-    return PartialAUCLoss(form="topk", **options)
+    def build(options: Mapping[str, Any], sampled: Tensor) -> nn.Module:
+        from imbalance_torch.lightning.strategies.parts import resolve
+        from imbalance_torch.lightning.strategies.schedules import WarmupLoss
+
+        rest = {k: v for k, v in options.items() if k != "warmup_share"}
+        loss = resolve(class_path)(**fixed, **rest)
+        return WarmupLoss(loss, options.get("warmup_share", 0.2))
+
+    return build
 
 
-def _auc_margin(options: Mapping[str, Any], sampled: Tensor) -> nn.Module:
-    from imbalance_torch.losses import AUCMarginLoss
-
-    return AUCMarginLoss(**options)
+_WARMUP = "imbalance_torch.lightning.strategies.schedules.warmup_schedule"
 
 
 # torch's cross-entropy arguments a strategy may set (label_smoothing, ...); the class
@@ -199,19 +204,30 @@ LOSSES: dict[str, Loss] = {
         # (treated like cross-entropy's for the correction; thresholds are chosen on
         # validation either way). Binary tasks; the sampler's batches hold positives.
         Loss(
+            "ap",
+            "Average precision (SOAP, Qi et al. 2021): a squared-hinge AP surrogate with per-row "
+            "moving averages kept by row id (a synthetic row uses its base row's).",
+            _warmed("imbalance_torch.losses.AveragePrecisionLoss"), _sampled_prior,
+            owners=("imbalance_torch.losses.AveragePrecisionLoss", _WARMUP),
+            options={"margin": 1.0, "gamma": 0.9, "warmup_share": 0.2},
+            fixed=("num_rows", "gather"), in_default=False, rows_option="num_rows",
+        ),
+        Loss(
             "pauc",
             "One-way partial AUC at FPR <= max_fpr (the hardest negatives of each batch, top-k "
             "form; Zhu et al. 2022): the alert-budget view.",
-            _partial_auc, _sampled_prior,
-            owners=("imbalance_torch.losses.PartialAUCLoss",), options={"max_fpr": 0.05},
+            _warmed("imbalance_torch.losses.PartialAUCLoss", form="topk"), _sampled_prior,
+            owners=("imbalance_torch.losses.PartialAUCLoss", _WARMUP),
+            options={"max_fpr": 0.05, "warmup_share": 0.2},
             fixed=("num_rows", "form", "tau", "gamma", "gather"), in_default=False,
         ),
         Loss(
             "auc_margin",
             "AUC-M (Yuan et al. 2021): square-margin AUC loss, its dual variable maximised; the "
             "prevalence from each batch's exact counts.",
-            _auc_margin, _sampled_prior,
-            owners=("imbalance_torch.losses.AUCMarginLoss",), options={"margin": 1.0},
+            _warmed("imbalance_torch.losses.AUCMarginLoss"), _sampled_prior,
+            owners=("imbalance_torch.losses.AUCMarginLoss", _WARMUP),
+            options={"margin": 1.0, "warmup_share": 0.2},
             fixed=("gather",), in_default=False,
         ),
         Loss(

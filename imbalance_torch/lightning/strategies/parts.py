@@ -375,6 +375,9 @@ class Loss:
         fixed: parameters the entry derives from the data (class weights, the prior).
         needs_class_counts: needs the training class counts (``natural_class_counts``).
         in_default: run by a comparison that names no strategies.
+        rows_option: the loss argument that takes the number of training rows, for a loss
+            that keeps per-row state indexed by row id (``num_rows``); such a loss is called
+            with the batch's row ids, which the data module then serves.
         check: ``(merged options, num_classes) -> None``, refusing values the owners accept
             but this entry cannot use (raises ``ValueError``).
     """
@@ -388,6 +391,7 @@ class Loss:
     fixed: tuple[str, ...] = ()
     needs_class_counts: bool = False
     in_default: bool = True
+    rows_option: str | None = None
     check: Callable[[Mapping[str, Any], int], None] | None = None
 
     @property
