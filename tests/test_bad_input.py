@@ -486,7 +486,7 @@ CASES = [
     core("data: 10,000 classes", lambda: data(np.random.default_rng(0).standard_normal((50_000, 2)), np.arange(50_000) % 10_000, resampling="random_over"), None, check_ten_thousand_classes_module),
     core("data: unknown resampling", lambda: ImbalanceDataModule(resampling="smot"), ValueError, "resampling='smot' is not a known strategy; known: none, random_over"),
     core("data: ratio above 1", lambda: ImbalanceDataModule(resampling="smote", ratio=2.0), ValueError, r"ratio must be a float in \(0, 1\]"),
-    core("data: bool batch size", lambda: ImbalanceDataModule(batch_size=True), TypeError, "batch_size must be an int, got True"),
+    core("data: bool batch size", lambda: ImbalanceDataModule(batch_size=True), TypeError, "batch_size must be an int >= 1; got True of type bool"),
     core("data: resampled validation loader", lambda: data(x_np, y_np).dataloader("val", resampling="smote"), ValueError, "always served at the natural class ratio"),
     core("data: model with other class count", lambda: TabularClassifier(num_features=3, num_classes=3, natural_class_counts=[5, 5]), ValueError, "the data has 2 classes"),
     # -- CSV / Parquet loading

@@ -167,7 +167,7 @@ def test_shuffled_batch_sampler_is_a_function_of_seed_and_epoch():
     assert [t.numel() for t in a] == [4, 4, 2] and len(a) == 3
     b.set_epoch(3)
     assert torch.cat(list(a)).tolist() != torch.cat(list(b)).tolist()
-    with pytest.raises(ValueError, match="batch_size must be a positive int, got 0"):
+    with pytest.raises(ValueError, match="batch_size must be an int >= 1; got batch_size=0"):
         ShuffledBatchSampler(data, batch_size=0)
 
 
@@ -181,7 +181,7 @@ def test_bad_arguments_are_rejected():
         ImbalanceDataModule(ratio=2.0)
     with pytest.raises(ValueError, match="frozen_synthetic=True only applies to synthetic resampling"):
         ImbalanceDataModule(frozen_synthetic=True)
-    with pytest.raises(TypeError, match="batch_size must be an int, got True"):
+    with pytest.raises(TypeError, match="batch_size must be an int >= 1; got True of type bool"):
         ImbalanceDataModule(batch_size=True)
     with pytest.raises(ValueError, match="val_fraction must be a float in"):
         ImbalanceDataModule.from_arrays(np.zeros((10, 2)), [0, 1] * 5, val_fraction=1.5).setup()

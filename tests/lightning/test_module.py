@@ -106,7 +106,7 @@ def test_bad_model_arguments():
         TabularClassifier(num_features=3, loss="focal", loss_options={"alpha": 1.5})
     with pytest.raises(ValueError, match="loss_options alpha=0.75 weights the positive class of a binary task"):
         TabularClassifier(num_features=3, num_classes=3, loss="focal")
-    with pytest.raises(ValueError, match="num_features must be an int >= 1, got 0"):
+    with pytest.raises(ValueError, match="num_features must be an int >= 1; got num_features=0"):
         TabularClassifier(num_features=0)
 
 
@@ -144,3 +144,15 @@ def test_train_loss_is_the_row_weighted_mean_of_the_epoch(blobs, resampling):
     assert expected != pytest.approx(
         sum(loss * rows for loss, rows in first + last) / sum(rows for _, rows in first + last)
     )
+
+
+def test_integer_arguments_follow_the_one_validation_layer():
+    """Issue 19: a str is a TypeError everywhere, numpy integers are integers everywhere."""
+    import numpy as np
+
+    with pytest.raises(TypeError, match=r"num_features must be an int >= 1; got '3' of type str"):
+        TabularClassifier(num_features="3")
+    with pytest.raises(TypeError, match=r"batch_size must be an int >= 1; got '3' of type str"):
+        ImbalanceDataModule(batch_size="3")
+    assert ImbalanceDataModule(batch_size=np.int64(64)).hparams.batch_size == 64
+    assert type(TabularClassifier(num_features=np.int64(3)).hparams.num_features) is int

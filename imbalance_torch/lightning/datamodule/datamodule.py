@@ -19,6 +19,7 @@ import torch
 from torch import Tensor
 from torch.utils.data import DataLoader
 
+from imbalance_torch._validation import check_int
 from imbalance_torch.lightning.datamodule.prepare import PreparedSplits, split_and_preprocess
 from imbalance_torch.lightning.datamodule.resume import (
     ResumableLoader,
@@ -45,13 +46,6 @@ from imbalance_torch.lightning.tables.table import Table, table_from_arrays, tab
 __all__ = ["ImbalanceDataModule"]
 
 _COMMON_EPOCH_SETTINGS = ("resampling", "frozen_synthetic", "sampler_seed")
-
-
-def _check_int(name: str, value: Any, minimum: int) -> None:
-    if isinstance(value, bool) or not isinstance(value, int):
-        raise TypeError(f"{name} must be an int, got {value!r} of type {type(value).__name__}.")
-    if value < minimum:
-        raise ValueError(f"{name} must be >= {minimum}, got {value}.")
 
 
 class ImbalanceDataModule(pl.LightningDataModule):
@@ -183,13 +177,11 @@ class ImbalanceDataModule(pl.LightningDataModule):
                 f"frozen_synthetic=True only applies to synthetic resampling ({synthetic}), got "
                 f"resampling={resampling!r}."
             )
-        for name, value, minimum in (
-            ("split_seed", split_seed, 0),
-            ("sampler_seed", sampler_seed, 0),
-            ("batch_size", batch_size, 1),
-            ("eval_batch_size", eval_batch_size, 1),
-        ):
-            _check_int(name, value, minimum)
+        # plain ints from here on (np.int64 accepted), so the saved hyper-parameters stay plain
+        split_seed = check_int("split_seed", split_seed, minimum=0)
+        sampler_seed = check_int("sampler_seed", sampler_seed, minimum=0)
+        batch_size = check_int("batch_size", batch_size, minimum=1)
+        eval_batch_size = check_int("eval_batch_size", eval_batch_size, minimum=1)
         self.split_plan = SplitPlan(
             split,
             val_fraction=val_fraction,

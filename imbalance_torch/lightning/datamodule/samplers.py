@@ -10,6 +10,8 @@ import torch
 from torch import Tensor
 from torch.utils.data import DataLoader, Dataset, DistributedSampler
 
+from imbalance_torch._validation import check_int
+
 __all__ = ["EvalShardSampler", "RowsDataset", "ShuffledBatchSampler", "eval_loader", "identity_collate"]
 
 # NOTE [plain batches]: the natural-ratio arm ("none") and the frozen-SMOTE arm need a plain
@@ -49,8 +51,7 @@ class ShuffledBatchSampler(DistributedSampler):
         drop_last: bool = False,
         labels: Tensor | None = None,
     ) -> None:
-        if isinstance(batch_size, bool) or not isinstance(batch_size, int) or batch_size < 1:
-            raise ValueError(f"batch_size must be a positive int, got {batch_size!r}.")
+        batch_size = check_int("batch_size", batch_size, minimum=1)
         if labels is not None and (not isinstance(labels, Tensor) or labels.shape != (len(dataset),)):  # type: ignore[arg-type]
             raise ValueError(
                 f"labels must be a tensor of one class per index of the dataset "

@@ -10,6 +10,7 @@ from torch import Tensor, nn
 from torchmetrics import CatMetric
 
 from imbalance_torch import __version__
+from imbalance_torch._validation import check_int
 from imbalance_torch.lightning.model.metrics import classification_metrics
 from imbalance_torch.lightning.model.thresholds import (
     ThresholdSettings,
@@ -23,9 +24,6 @@ from imbalance_torch.losses import prior_shift_correction
 __all__ = ["TabularClassifier"]
 
 
-def _check_positive_int(name: str, value: Any, minimum: int = 1) -> None:
-    if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
-        raise ValueError(f"{name} must be an int >= {minimum}, got {value!r}.")
 
 
 class TabularClassifier(pl.LightningModule):
@@ -116,10 +114,10 @@ class TabularClassifier(pl.LightningModule):
         cost_column: str | None = None,
     ) -> None:
         super().__init__()
-        _check_positive_int("num_features", num_features)
-        _check_positive_int("num_classes", num_classes, 2)
-        _check_positive_int("hidden_width", hidden_width)
-        _check_positive_int("depth", depth, 0)
+        num_features = check_int("num_features", num_features, minimum=1)
+        num_classes = check_int("num_classes", num_classes, minimum=2)
+        hidden_width = check_int("hidden_width", hidden_width, minimum=1)
+        depth = check_int("depth", depth, minimum=0)
         if not 0.0 <= dropout < 1.0:
             raise ValueError(f"dropout must be in [0, 1), got {dropout!r}.")
         loss_entry = check_loss(loss)
