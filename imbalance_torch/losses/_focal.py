@@ -434,8 +434,12 @@ def _softmax_focal(
     loss = -log_probs.gather(1, index).squeeze(1)
     if gamma != 0.0:
         # log(1 - p_y) = logsumexp_{c != y} log p_c, see NOTE [focal stability].
-        log_others = _log_one_minus_probs(log_probs).gather(1, index).squeeze(1)
-        loss = loss * torch.exp(gamma * log_others)
+        # log(1 - p_y) as the logsumexp of the other classes (NOTE [focal stability]), for
+        # class indices the same operations as before probability targets were added, so a
+        # trained model's numbers do not move; probability targets use _log_one_minus_probs.
+        is_target = torch.zeros_like(log_probs, dtype=torch.bool).scatter_(1, index, True)
+        others = log_probs.masked_fill(is_target, float("-inf"))
+        loss = loss * torch.exp(gamma * torch.logsumexp(others, dim=1))
     index = index.squeeze(1)
     if alpha is not None:
         loss = loss * alpha.to(device=logits.device, dtype=logits.dtype)[index]
