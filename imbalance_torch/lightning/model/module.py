@@ -466,13 +466,14 @@ class TabularClassifier(pl.LightningModule):
         # A deferred re-weighting schedule (ldam_drw) switches at a share of the run's
         # optimizer steps, so it falls inside the comparison's step budget.
         # So does a ranking loss's cross-entropy warm-up (set_budget).
-        if self._trainer is None:
-            return
-        total = int(self.trainer.estimated_stepping_batches)
         share = getattr(self.criterion, "drw_share", None)
+        set_budget = getattr(self.criterion, "set_budget", None)
+        if self._trainer is None or (share is None and set_budget is None):
+            return  # (estimated_stepping_batches would load the train loader before a resume)
+        max_steps = int(self.trainer.max_steps)
+        total = max_steps if max_steps > 0 else int(self.trainer.estimated_stepping_batches)
         if share is not None:
             self.criterion.drw_start_step = int(share * total)
-        set_budget = getattr(self.criterion, "set_budget", None)
         if set_budget is not None:
             set_budget(total)
 
